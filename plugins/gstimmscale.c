@@ -1,0 +1,487 @@
+/* imm-gst: immscale, one-pass resize with the four resize modes.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-immscale
+ * @title: immscale
+ *
+ * Resizes raw video in one #GstVideoConverter pass with the four resize
+ * modes of the cloud API:
+ *
+ * - `stretch`: exactly @width x @height, aspect ratio ignored.
+ * - `crop`: scaled keeping the aspect ratio until it covers the target, the
+ *   overflow cut off around the centre (the converter reads only the source
+ *   rectangle that stays visible).
+ * - `fill`: scaled keeping the aspect ratio to fit inside the target, centred,
+ *   the rest painted with #GstImmScale:border-color.
+ * - `fit`: scaled keeping the aspect ratio to fit inside the target; the
+ *   output is that scaled size, so one side can be smaller than asked.
+ *
+ * #GstImmScale:width and #GstImmScale:height take a fraction of the source
+ * when in (0, 1] and pixels above 1; sizes round to the nearest pixel and
+ * never go below 1. When one of them is 0 (unset) it follows the source
+ * aspect ratio; when both are unset the size downstream asks for is used,
+ * and if downstream asks for nothing the element works in passthrough. The
+ * source pixel aspect ratio counts (fractions are of the display size); the
+ * output has square pixels. The colour format is kept: put `videoconvert`
+ * in front for format changes.
+ *
+ * All properties can change while PLAYING; the output caps renegotiate on
+ * the next frame.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=1 ! video/x-raw,width=1920,height=1080 ! immscale width=640 height=640 scale-type=fill ! videoconvert ! pngenc ! filesink location=fill.png
+ * ]| Letterboxes a 16:9 frame into a 640x640 square with black bars.
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=30 ! immscale width=0.5 height=0.5 scale-type=fit ! autovideosink
+ * ]| Half the source size.
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=1 ! immscale scale-type=crop ! video/x-raw,width=512,height=512 ! videoconvert ! jpegenc ! filesink location=crop.jpg
+ * ]| Size taken from downstream caps: a centre crop to 512x512.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstimmscale.h"
+
+#include <math.h>
+
+#include "imm/imm-geometry.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_imm_scale_debug);
+#define GST_CAT_DEFAULT gst_imm_scale_debug
+
+#define DEFAULT_WIDTH 0.0
+#define DEFAULT_HEIGHT 0.0
+#define DEFAULT_SCALE_TYPE IMM_RESIZE_STRETCH
+#define DEFAULT_BORDER_COLOR 0xff000000
+#define DEFAULT_METHOD GST_VIDEO_RESAMPLER_METHOD_CUBIC
+#define DEFAULT_THREADS 1
+
+enum
+{
+  PROP_0,
+  PROP_WIDTH,
+  PROP_HEIGHT,
+  PROP_SCALE_TYPE,
+  PROP_BORDER_COLOR,
+  PROP_METHOD,
+  PROP_THREADS,
+};
+
+struct _GstImmScale
+{
+  GstVideoFilter parent;
+
+  /* properties, protected by the object lock */
+  gdouble width;
+  gdouble height;
+  ImmResizeMode scale_type;
+  guint border_color;
+  GstVideoResamplerMethod method;
+  guint threads;
+
+  /* streaming thread only */
+  GstVideoConverter *convert;
+};
+
+#define VIDEO_FORMATS "{ I420, YV12, NV12, NV21, Y42B, Y444, Y41B, YUY2, " \
+    "UYVY, AYUV, RGB, BGR, RGBA, BGRA, ARGB, ABGR, RGBx, BGRx, xRGB, xBGR, " \
+    "GRAY8, GRAY16_LE, GRAY16_BE, I420_10LE, P010_10LE }"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+
+G_DEFINE_TYPE_WITH_CODE (GstImmScale, gst_imm_scale, GST_TYPE_VIDEO_FILTER,
+    GST_DEBUG_CATEGORY_INIT (gst_imm_scale_debug, "immscale", 0,
+        "imm-gst resize element"));
+GST_ELEMENT_REGISTER_DEFINE (immscale, "immscale", GST_RANK_NONE,
+    GST_TYPE_IMM_SCALE);
+
+GType
+gst_imm_resize_mode_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {IMM_RESIZE_STRETCH, "Exactly width x height, aspect ratio ignored",
+        "stretch"},
+    {IMM_RESIZE_CROP, "Cover width x height keeping aspect, cut the centred "
+          "overflow", "crop"},
+    {IMM_RESIZE_FILL, "Fit inside width x height keeping aspect, pad with the "
+          "border colour", "fill"},
+    {IMM_RESIZE_FIT, "Fit inside width x height keeping aspect, output the "
+          "scaled size", "fit"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstImmResizeMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* Target in pixels for one side: the property when set, else what a fixed
+ * downstream size asks for (0 when neither). Called with the object lock. */
+static gint
+target_side (gdouble prop, gint display_side, gint downstream)
+{
+  if (prop > 0.0)
+    return imm_geometry_resolve_side (prop, display_side);
+  return downstream > 0 ? downstream : 0;
+}
+
+static gboolean
+compute_geometry (GstImmScale * self, const GstVideoInfo * in,
+    gint downstream_w, gint downstream_h, ImmGeometry * geo)
+{
+  gint dw, dh, tw, th;
+  ImmResizeMode mode;
+
+  imm_geometry_display_size (GST_VIDEO_INFO_WIDTH (in),
+      GST_VIDEO_INFO_HEIGHT (in), GST_VIDEO_INFO_PAR_N (in),
+      GST_VIDEO_INFO_PAR_D (in), &dw, &dh);
+
+  GST_OBJECT_LOCK (self);
+  tw = target_side (self->width, dw, downstream_w);
+  th = target_side (self->height, dh, downstream_h);
+  mode = self->scale_type;
+  GST_OBJECT_UNLOCK (self);
+
+  return imm_geometry_compute_pixels (GST_VIDEO_INFO_WIDTH (in),
+      GST_VIDEO_INFO_HEIGHT (in), GST_VIDEO_INFO_PAR_N (in),
+      GST_VIDEO_INFO_PAR_D (in), tw, th, mode, geo);
+}
+
+static GstCaps *
+gst_imm_scale_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
+{
+  GstCaps *ret;
+  guint i, n;
+
+  /* The unchanged caps come first so that passthrough is preferred. */
+  ret = gst_caps_copy (caps);
+  n = gst_caps_get_size (caps);
+  for (i = 0; i < n; i++) {
+    GstStructure *s = gst_structure_copy (gst_caps_get_structure (caps, i));
+
+    gst_structure_set (s, "width", GST_TYPE_INT_RANGE, 1,
+        IMM_GEOMETRY_MAX_SIDE, "height", GST_TYPE_INT_RANGE, 1,
+        IMM_GEOMETRY_MAX_SIDE, NULL);
+    gst_structure_remove_field (s, "pixel-aspect-ratio");
+    gst_caps_append_structure_full (ret, s,
+        gst_caps_features_copy (gst_caps_get_features (caps, i)));
+  }
+  ret = gst_caps_simplify (ret);
+
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, ret,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (ret);
+    ret = tmp;
+  }
+  GST_DEBUG_OBJECT (trans, "%" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT, caps,
+      ret);
+  return ret;
+}
+
+static gint
+fixed_int (const GstStructure * s, const gchar * field)
+{
+  gint v = 0;
+
+  if (s != NULL && gst_structure_get_int (s, field, &v))
+    return v;
+  return 0;
+}
+
+static GstCaps *
+gst_imm_scale_fixate_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * othercaps)
+{
+  GstImmScale *self = GST_IMM_SCALE (trans);
+  GstVideoInfo in;
+  ImmGeometry geo;
+  GstStructure *want_s;
+  GstCaps *want, *result;
+  const GstStructure *os;
+
+  if (direction != GST_PAD_SINK || !gst_video_info_from_caps (&in, caps))
+    return gst_caps_fixate (othercaps);
+
+  os = gst_caps_is_empty (othercaps) ? NULL :
+      gst_caps_get_structure (othercaps, 0);
+  if (!compute_geometry (self, &in, fixed_int (os, "width"),
+          fixed_int (os, "height"), &geo))
+    return gst_caps_fixate (othercaps);
+
+  want_s = gst_structure_copy (gst_caps_get_structure (caps, 0));
+  gst_structure_set (want_s, "width", G_TYPE_INT, geo.out_width,
+      "height", G_TYPE_INT, geo.out_height, NULL);
+  if (!geo.passthrough)
+    gst_structure_set (want_s, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
+        NULL);
+  want = gst_caps_new_full (want_s, NULL);
+
+  result = gst_caps_intersect (want, othercaps);
+  gst_caps_unref (want);
+  if (gst_caps_is_empty (result)) {
+    gst_caps_unref (result);
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("immscale cannot output %dx%d: downstream does not accept that "
+            "size. Set the width/height properties to a size it accepts, "
+            "or leave them unset to take the size downstream asks for.",
+            geo.out_width, geo.out_height),
+        ("othercaps %" GST_PTR_FORMAT, othercaps));
+    return gst_caps_fixate (othercaps);
+  }
+  gst_caps_unref (othercaps);
+  return gst_caps_fixate (result);
+}
+
+static gboolean
+gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
+    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  GstImmScale *self = GST_IMM_SCALE (filter);
+  ImmGeometry geo;
+  GstStructure *opts;
+  guint border, threads;
+  GstVideoResamplerMethod method;
+
+  g_clear_pointer (&self->convert, gst_video_converter_free);
+
+  if (!compute_geometry (self, in_info, GST_VIDEO_INFO_WIDTH (out_info),
+          GST_VIDEO_INFO_HEIGHT (out_info), &geo))
+    return FALSE;
+
+  if (geo.out_width != GST_VIDEO_INFO_WIDTH (out_info)
+      || geo.out_height != GST_VIDEO_INFO_HEIGHT (out_info)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("immscale negotiated %dx%d but its width/height/scale-type "
+            "properties ask for %dx%d.", GST_VIDEO_INFO_WIDTH (out_info),
+            GST_VIDEO_INFO_HEIGHT (out_info), geo.out_width, geo.out_height),
+        (NULL));
+    return FALSE;
+  }
+
+  if (gst_video_info_is_equal (in_info, out_info)) {
+    gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (filter), TRUE);
+    return TRUE;
+  }
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (filter), FALSE);
+
+  GST_OBJECT_LOCK (self);
+  border = self->border_color;
+  method = self->method;
+  threads = self->threads;
+  GST_OBJECT_UNLOCK (self);
+
+  opts = gst_structure_new ("GstVideoConverter",
+      GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, geo.src_x,
+      GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, geo.src_y,
+      GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, geo.src_width,
+      GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, geo.src_height,
+      GST_VIDEO_CONVERTER_OPT_DEST_X, G_TYPE_INT, geo.dest_x,
+      GST_VIDEO_CONVERTER_OPT_DEST_Y, G_TYPE_INT, geo.dest_y,
+      GST_VIDEO_CONVERTER_OPT_DEST_WIDTH, G_TYPE_INT, geo.dest_width,
+      GST_VIDEO_CONVERTER_OPT_DEST_HEIGHT, G_TYPE_INT, geo.dest_height,
+      GST_VIDEO_CONVERTER_OPT_FILL_BORDER, G_TYPE_BOOLEAN, TRUE,
+      GST_VIDEO_CONVERTER_OPT_BORDER_ARGB, G_TYPE_UINT, border,
+      GST_VIDEO_CONVERTER_OPT_RESAMPLER_METHOD,
+      GST_TYPE_VIDEO_RESAMPLER_METHOD, method,
+      GST_VIDEO_CONVERTER_OPT_THREADS, G_TYPE_UINT,
+      threads ? threads : g_get_num_processors (), NULL);
+
+  self->convert = gst_video_converter_new (in_info, out_info, opts);
+  if (self->convert == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("immscale cannot convert %s %dx%d to %dx%d.",
+            GST_VIDEO_INFO_NAME (in_info), GST_VIDEO_INFO_WIDTH (in_info),
+            GST_VIDEO_INFO_HEIGHT (in_info), geo.out_width, geo.out_height),
+        (NULL));
+    return FALSE;
+  }
+  GST_DEBUG_OBJECT (self, "src %d,%d %dx%d -> dest %d,%d %dx%d in %dx%d",
+      geo.src_x, geo.src_y, geo.src_width, geo.src_height, geo.dest_x,
+      geo.dest_y, geo.dest_width, geo.dest_height, geo.out_width,
+      geo.out_height);
+  return TRUE;
+}
+
+static GstFlowReturn
+gst_imm_scale_transform_frame (GstVideoFilter * filter,
+    GstVideoFrame * in_frame, GstVideoFrame * out_frame)
+{
+  GstImmScale *self = GST_IMM_SCALE (filter);
+
+  gst_video_converter_frame (self->convert, in_frame, out_frame);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_imm_scale_stop (GstBaseTransform * trans)
+{
+  GstImmScale *self = GST_IMM_SCALE (trans);
+
+  g_clear_pointer (&self->convert, gst_video_converter_free);
+  return TRUE;
+}
+
+static void
+gst_imm_scale_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstImmScale *self = GST_IMM_SCALE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_WIDTH:
+      self->width = g_value_get_double (value);
+      break;
+    case PROP_HEIGHT:
+      self->height = g_value_get_double (value);
+      break;
+    case PROP_SCALE_TYPE:
+      self->scale_type = g_value_get_enum (value);
+      break;
+    case PROP_BORDER_COLOR:
+      self->border_color = g_value_get_uint (value);
+      break;
+    case PROP_METHOD:
+      self->method = g_value_get_enum (value);
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      GST_OBJECT_UNLOCK (self);
+      return;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  /* Every property shapes the converter; sizes may change the caps. */
+  gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
+}
+
+static void
+gst_imm_scale_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstImmScale *self = GST_IMM_SCALE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_WIDTH:
+      g_value_set_double (value, self->width);
+      break;
+    case PROP_HEIGHT:
+      g_value_set_double (value, self->height);
+      break;
+    case PROP_SCALE_TYPE:
+      g_value_set_enum (value, self->scale_type);
+      break;
+    case PROP_BORDER_COLOR:
+      g_value_set_uint (value, self->border_color);
+      break;
+    case PROP_METHOD:
+      g_value_set_enum (value, self->method);
+      break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->threads);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_imm_scale_finalize (GObject * object)
+{
+  GstImmScale *self = GST_IMM_SCALE (object);
+
+  g_clear_pointer (&self->convert, gst_video_converter_free);
+  G_OBJECT_CLASS (gst_imm_scale_parent_class)->finalize (object);
+}
+
+static void
+gst_imm_scale_class_init (GstImmScaleClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->set_property = gst_imm_scale_set_property;
+  gobject_class->get_property = gst_imm_scale_get_property;
+  gobject_class->finalize = gst_imm_scale_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_WIDTH,
+      g_param_spec_double ("width", "Width",
+          "Output width: 0 = unset (follow the aspect ratio, or downstream), "
+          "(0, 1] = fraction of the source display width, > 1 = pixels",
+          0.0, IMM_GEOMETRY_MAX_SIDE, DEFAULT_WIDTH, flags));
+  g_object_class_install_property (gobject_class, PROP_HEIGHT,
+      g_param_spec_double ("height", "Height",
+          "Output height: 0 = unset (follow the aspect ratio, or downstream), "
+          "(0, 1] = fraction of the source height, > 1 = pixels",
+          0.0, IMM_GEOMETRY_MAX_SIDE, DEFAULT_HEIGHT, flags));
+  g_object_class_install_property (gobject_class, PROP_SCALE_TYPE,
+      g_param_spec_enum ("scale-type", "Scale type",
+          "How the source is fitted to width x height",
+          GST_TYPE_IMM_RESIZE_MODE, DEFAULT_SCALE_TYPE, flags));
+  g_object_class_install_property (gobject_class, PROP_BORDER_COLOR,
+      g_param_spec_uint ("border-color", "Border colour",
+          "Colour of the fill borders, as 0xAARRGGBB",
+          0, G_MAXUINT32, DEFAULT_BORDER_COLOR, flags));
+  g_object_class_install_property (gobject_class, PROP_METHOD,
+      g_param_spec_enum ("method", "Method", "Resampling method",
+          GST_TYPE_VIDEO_RESAMPLER_METHOD, DEFAULT_METHOD, flags));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Threads the converter uses (0 = one per processor)",
+          0, 64, DEFAULT_THREADS, flags));
+
+  gst_element_class_set_static_metadata (element_class,
+      "imm-gst resize", "Filter/Converter/Video/Scaler",
+      "Resizes video with the stretch, crop, fill and fit modes in one pass",
+      "imm-gst developers");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  trans_class->transform_caps =
+      GST_DEBUG_FUNCPTR (gst_imm_scale_transform_caps);
+  trans_class->fixate_caps = GST_DEBUG_FUNCPTR (gst_imm_scale_fixate_caps);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_imm_scale_stop);
+  filter_class->set_info = GST_DEBUG_FUNCPTR (gst_imm_scale_set_info);
+  filter_class->transform_frame =
+      GST_DEBUG_FUNCPTR (gst_imm_scale_transform_frame);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_IMM_RESIZE_MODE, 0);
+}
+
+static void
+gst_imm_scale_init (GstImmScale * self)
+{
+  self->width = DEFAULT_WIDTH;
+  self->height = DEFAULT_HEIGHT;
+  self->scale_type = DEFAULT_SCALE_TYPE;
+  self->border_color = DEFAULT_BORDER_COLOR;
+  self->method = DEFAULT_METHOD;
+  self->threads = DEFAULT_THREADS;
+}

@@ -1,0 +1,24 @@
+/* imm-gst: frame capture, resizing and animated images for GStreamer.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+
+#include "gstimmscale.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ret = FALSE;
+
+  ret |= GST_ELEMENT_REGISTER (immscale, plugin);
+
+  return ret;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, imm,
+    "Frame capture, resizing and animated GIF/WebP encoding",
+    plugin_init, VERSION, "LGPL", PACKAGE, GST_PACKAGE_ORIGIN)
