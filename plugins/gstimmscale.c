@@ -48,8 +48,6 @@
 
 #include "gstimmscale.h"
 
-#include <math.h>
-
 #include "imm/imm-geometry.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_imm_scale_debug);
