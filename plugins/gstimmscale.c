@@ -58,7 +58,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_scale_debug);
 #define DEFAULT_SCALE_TYPE IMM_RESIZE_STRETCH
 #define DEFAULT_BORDER_COLOR 0xff000000
 #define DEFAULT_METHOD GST_VIDEO_RESAMPLER_METHOD_CUBIC
-#define DEFAULT_THREADS 1
+#define DEFAULT_THREADS 0
 
 enum
 {
@@ -226,6 +226,22 @@ gst_imm_scale_fixate_caps (GstBaseTransform * trans,
   want_s = gst_structure_copy (gst_caps_get_structure (caps, 0));
   gst_structure_set (want_s, "width", G_TYPE_INT, geo.out_width,
       "height", G_TYPE_INT, geo.out_height, NULL);
+  /* Caps without colorimetry default by frame height (SD: BT.601, HD:
+   * BT.709), so a resize across 576 lines would add a colour conversion.
+   * Pin the input's so resizing stays resizing. */
+  if (!gst_structure_has_field (want_s, "colorimetry")) {
+    gchar *cs = gst_video_colorimetry_to_string (&in.colorimetry);
+    if (cs != NULL)
+      gst_structure_set (want_s, "colorimetry", G_TYPE_STRING, cs, NULL);
+    g_free (cs);
+  }
+  if (!gst_structure_has_field (want_s, "chroma-site")
+      && in.chroma_site != GST_VIDEO_CHROMA_SITE_UNKNOWN) {
+    gchar *site = gst_video_chroma_site_to_string (in.chroma_site);
+    if (site != NULL)
+      gst_structure_set (want_s, "chroma-site", G_TYPE_STRING, site, NULL);
+    g_free (site);
+  }
   if (!geo.passthrough)
     gst_structure_set (want_s, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
         NULL);
