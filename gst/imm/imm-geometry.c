@@ -137,7 +137,8 @@ imm_geometry_compute_pixels (gint in_width, gint in_height, gint par_n,
       break;
     case IMM_RESIZE_FIT:
       s = MIN (sx, sy);
-      geo->out_width = geo->dest_width = MIN (tw, clamp_side (dw * s, G_MAXINT));
+      geo->out_width = geo->dest_width =
+          MIN (tw, clamp_side (dw * s, G_MAXINT));
       geo->out_height = geo->dest_height =
           MIN (th, clamp_side (dh * s, G_MAXINT));
       break;
