@@ -322,8 +322,7 @@ dhash_suite (void)
   tcase_add_test (tc, test_dhash_distance);
   tcase_add_test (tc, test_topn_order_and_ties);
   tcase_add_test (tc, test_topn_free_drops_held);
-  tcase_add_loop_test (tc, test_schedule_table, 0,
-      G_N_ELEMENTS (sched_cases));
+  tcase_add_loop_test (tc, test_schedule_table, 0, G_N_ELEMENTS (sched_cases));
   tcase_add_test (tc, test_schedule_next_target_and_refusals);
   tcase_add_test (tc, test_snapshot_mode_names);
   return s;
