@@ -40,9 +40,9 @@
  * TRUE), interval, average and dhash jump to the keyframe before the next
  * target time with a flushing key-unit seek when the target is more than 2
  * seconds ahead, instead of decoding everything between; the frames taken
- * are the same as without seeking. If a seek lands no further on than the
- * stream already was (keyframes further apart than the gap), the element
- * stops seeking and filters. Keyframe mode asks upstream for a key-unit
+ * are the same as without seeking. Each target gets one seek at most: when
+ * its keyframe lies behind the stream's position the seek lands there and
+ * the element decodes on. Keyframe mode asks upstream for a key-unit
  * trick mode so that only keyframes are decoded. The seeks are sent from a
  * separate thread (gst_element_call_async()), never from the streaming
  * thread. Where upstream cannot seek, the element filters.
@@ -144,9 +144,7 @@ struct _GstImmSnapshot
   guint64 prev_hash;
   guint64 samples;
   ImmTopN *topn;
-  GstClockTime seek_target;
-  GstClockTime seek_from;       /* where we were when we last seeked */
-  gboolean seek_landed;         /* the first frame after it was seen */
+  GstClockTime seek_last;       /* the target of the last seek */
   gboolean first_is_key;        /* keyframes watched from this frame on */
   gint hold_until_flush;        /* atomic: a restarting seek is on its way */
 
@@ -408,8 +406,7 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
 
   job->target = target;
   job->key_units = key_units;
-  self->seek_target = target;
-  self->seek_from = self->last_time;
+  self->seek_last = target;
   gst_element_call_async (GST_ELEMENT (self), do_seek, job, g_free);
 }
 
@@ -438,7 +435,9 @@ maybe_seek_ahead (GstImmSnapshot * self, GstClockTime now)
   next = imm_schedule_next_target (&self->sched);
   if (next == IMM_TIME_NONE || next < now + SEEK_MIN_GAP)
     return;
-  if (GST_CLOCK_TIME_IS_VALID (self->seek_target) && self->seek_target >= next)
+  /* One seek a target: when the keyframe before it lies behind us, the
+   * seek lands back there and we decode on; seeking again would loop. */
+  if (GST_CLOCK_TIME_IS_VALID (self->seek_last) && next <= self->seek_last)
     return;
   schedule_seek (self, next, FALSE);
 }
@@ -685,17 +684,6 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   t = timeline_time (self, buf);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (!self->seek_landed) {
-    self->seek_landed = TRUE;
-    /* The keyframe before the target was no further on than we were: the
-     * keyframes are too far apart for seeking to save anything. */
-    if (GST_CLOCK_TIME_IS_VALID (self->seek_from) && t <= self->seek_from
-        && self->run_mode != IMM_SNAPSHOT_KEYFRAME) {
-      GST_DEBUG_OBJECT (self, "seek landed at %" GST_TIME_FORMAT
-          ", filtering from now on", GST_TIME_ARGS (t));
-      self->can_seek = FALSE;
-    }
-  }
   /* After a seek, frames already judged can come again. */
   if (GST_CLOCK_TIME_IS_VALID (self->last_time) && t <= self->last_time)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
@@ -768,8 +756,6 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       break;
     case GST_EVENT_FLUSH_STOP:
       /* our seek (or anyone's) has landed */
-      self->seek_target = GST_CLOCK_TIME_NONE;
-      self->seek_landed = FALSE;
       g_atomic_int_set (&self->hold_until_flush, FALSE);
       if (self->done) {
         /* A seek sent before we finished landed after: the flush took our
@@ -808,9 +794,7 @@ reset (GstImmSnapshot * self)
   self->can_seek = FALSE;
   self->live_base = GST_CLOCK_TIME_NONE;
   self->last_time = GST_CLOCK_TIME_NONE;
-  self->seek_target = GST_CLOCK_TIME_NONE;
-  self->seek_from = GST_CLOCK_TIME_NONE;
-  self->seek_landed = TRUE;
+  self->seek_last = GST_CLOCK_TIME_NONE;
   self->first_is_key = FALSE;
   self->hold_until_flush = FALSE;
   self->index = 0;
