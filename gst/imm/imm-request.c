@@ -689,6 +689,48 @@ imm_request_parse (const gchar * data, gssize length, GError ** error)
   return req;
 }
 
+/**
+ * imm_request_peek:
+ * @data: a request that imm_request_parse() rejected
+ * @length: its length, or -1 when nul-terminated
+ *
+ * Reads what a failed task still reports: ProjectName and UserData when
+ * they are strings, and whether a Notification was asked for. Sources,
+ * outputs and the echo stay empty.
+ *
+ * Returns: (transfer full) (nullable): a request without outputs, or %NULL
+ * when @data is not a JSON object.
+ */
+ImmRequest *
+imm_request_peek (const gchar * data, gssize length)
+{
+  JsonParser *parser = json_parser_new ();
+  ImmRequest *req = NULL;
+  JsonNode *root;
+
+  if (json_parser_load_from_data (parser, data, length, NULL)
+      && (root = json_parser_get_root (parser)) != NULL
+      && JSON_NODE_HOLDS_OBJECT (root)) {
+    JsonObject *o = json_node_get_object (root);
+    JsonNode *n;
+
+    req = g_new0 (ImmRequest, 1);
+    req->sources = g_ptr_array_new_with_free_func (source_free);
+    req->outputs = g_ptr_array_new_with_free_func (output_free);
+    req->tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        g_free);
+    if ((n = member (o, "ProjectName")) && JSON_NODE_HOLDS_VALUE (n)
+        && json_node_get_value_type (n) == G_TYPE_STRING)
+      req->project_name = g_strdup (json_node_get_string (n));
+    if ((n = member (o, "UserData")) && JSON_NODE_HOLDS_VALUE (n)
+        && json_node_get_value_type (n) == G_TYPE_STRING)
+      req->user_data = g_strdup (json_node_get_string (n));
+    req->notify = json_object_has_member (o, "Notification");
+  }
+  g_object_unref (parser);
+  return req;
+}
+
 void
 imm_request_free (ImmRequest * req)
 {

@@ -97,6 +97,8 @@ const gchar *imm_request_code_name (gint code);
 ImmRequest *imm_request_parse (const gchar * data, gssize length,
     GError ** error);
 
+ImmRequest *imm_request_peek (const gchar * data, gssize length);
+
 void imm_request_free (ImmRequest * req);
 
 const gchar *imm_format_extension (ImmFormat format);

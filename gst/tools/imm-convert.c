@@ -856,8 +856,11 @@ run_task (Task * t, const gchar * data)
   guint i, n_out;
 
   t->req = imm_request_parse (data, -1, &err);
-  if (t->req == NULL)
+  if (t->req == NULL) {
+    /* Still report ProjectName/UserData and notify if asked to. */
+    t->req = imm_request_peek (data, -1);
     return task_fail_error (t, err);
+  }
   n_out = t->req->outputs->len;
   t->source_uris = g_new0 (gchar *, t->req->sources->len + 1);
   t->locations = g_new0 (gchar *, n_out + 1);
@@ -957,7 +960,7 @@ task_clear (Task * t, gboolean ok)
   if (t->tmp_dir)
     remove_tree (t->tmp_dir);
   if (t->results) {
-    for (i = 0; i < t->req->outputs->len; i++)
+    for (i = 0; t->req && i < t->req->outputs->len; i++)
       g_ptr_array_unref (t->results[i].files);
     g_free (t->results);
   }

@@ -360,6 +360,13 @@ run_tool (Run * r, const gchar * json, const gchar * opt1, const gchar * opt2)
   }
 }
 
+static void
+assert_status (Run * r, gint status)
+{
+  fail_unless (r->status == status, "exit status %d, expected %d; stderr: %s",
+      r->status, status, r->err);
+}
+
 static const gchar *
 result_string (Run * r, const gchar * name)
 {
@@ -521,7 +528,7 @@ check_succeeded (Run * r, gint frames)
 {
   JsonObject *e;
 
-  fail_unless_equals_int (r->status, 0);
+  assert_status (r, 0);
   fail_unless_equals_string (result_string (r, "Status"), "Succeeded");
   fail_unless_equals_string (result_string (r, "ProjectName"),
       "test-project");
@@ -765,6 +772,112 @@ GST_START_TEST (test_seed_animation_range)
 
 GST_END_TEST;
 
+#define COVER_REQ(notif, entries) "{\"ProjectName\":\"test-project\"," \
+  notif "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/test.mp3\"}]," \
+  "\"Targets\":[{\"Image\":{\"Snapshots\":[" entries "]}}]}"
+#define MNS "\"Notification\":{\"MNS\":{\"TopicName\":\"t\"}},"
+
+static JsonObject *
+parse_object (JsonParser * p, const gchar * text)
+{
+  fail_unless (json_parser_load_from_data (p, text, -1, NULL), "%s", text);
+  return json_node_get_object (json_parser_get_root (p));
+}
+
+GST_START_TEST (test_notify)
+{
+  Run *r = run_new ();
+  gchar *dir = g_path_get_dirname (r->request);
+  gchar *file = g_build_filename (dir, "mns.jsonl", NULL);
+  gchar *data, **lines;
+  JsonParser *p = json_parser_new (), *p2 = json_parser_new ();
+  JsonObject *env, *content;
+
+  run_tool (r, COVER_REQ (MNS, "{\"Format\":\"png\",\"URI\":\"c.png\"}"),
+      "--notify", file);
+  assert_status (r, 0);
+  run_tool (r, COVER_REQ (MNS, "{\"Format\":\"gif\",\"URI\":\"c.gif\"}"),
+      "--notify", file);
+  assert_status (r, 1);
+  /* no Notification in the request: nothing appended */
+  run_tool (r, COVER_REQ ("", "{\"Format\":\"png\",\"URI\":\"d.png\"}"),
+      "--notify", file);
+  assert_status (r, 0);
+
+  fail_unless (g_file_get_contents (file, &data, NULL, NULL));
+  lines = g_strsplit (data, "\n", -1);
+  fail_unless (g_strv_length (lines) == 3, "%s", data);
+  fail_unless_equals_int (g_strv_length (lines), 3);
+  fail_unless_equals_string (lines[2], "");
+  env = parse_object (p, lines[0]);
+  fail_unless_equals_string (json_object_get_string_member (env, "source"),
+      "acs.imm");
+  fail_unless_equals_string (json_object_get_string_member (env, "type"),
+      "imm:Task:MediaConvert");
+  fail_unless_equals_string (json_object_get_string_member (env, "subject"),
+      "acs:imm::project/test-project");
+  fail_unless (g_ascii_strtoll (json_object_get_string_member (env, "time"),
+          NULL, 10) > 1600000000000);
+  content = parse_object (p2, json_object_get_string_member (env,
+          "content"));
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "Status"), "Succeeded");
+  env = parse_object (p, lines[1]);
+  content = parse_object (p2, json_object_get_string_member (env,
+          "content"));
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "Status"), "Failed");
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "Code"), "InvalidArgument");
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "ProjectName"), "test-project");
+  assert_files (r, "c.png d.png");
+
+  g_strfreev (lines);
+  g_free (data);
+  g_object_unref (p);
+  g_object_unref (p2);
+  g_free (file);
+  g_free (dir);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* An absent side is the source's size (the API's rule), and a request's 1
+ * is one pixel. The cover path needs no immsnapshot. */
+GST_START_TEST (test_cover_sizes)
+{
+  Run *r = run_new ();
+  Image img;
+  gchar *path;
+
+  run_tool (r, COVER_REQ ("", "{\"Format\":\"png\",\"Width\":50,"
+          "\"URI\":\"oss://test-bucket/video-demo/w.png\"},"
+          "{\"Format\":\"webp\",\"Height\":20,\"Width\":0.5,"
+          "\"URI\":\"oss://test-bucket/video-demo/h.{autoext}\"},"
+          "{\"Format\":\"png\",\"Width\":1,"
+          "\"URI\":\"oss://test-bucket/video-demo/one.png\"},"
+          "{\"Format\":\"jpg\",\"Height\":80,\"Width\":80,"
+          "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/new/dir/"
+          "{barename}-{index}.{ext}.jpg\"}"), NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, "test-bucket/new/dir/test-1.mp3.jpg " D "h.webp "
+      D "one.png " D "w.png");
+  check_image (r, "w.png", PNG_MAGIC, 50, 100, -1);
+  check_image (r, "h.webp", WEBP_MAGIC, 100, 20, -1);
+  check_image (r, "one.png", PNG_MAGIC, 1, 100, -1);
+  path = g_build_filename (r->root, "test-bucket/new/dir/test-1.mp3.jpg",
+      NULL);
+  decode_image (path, &img);
+  fail_unless_equals_int (img.width, 80);
+  fail_unless_equals_int (img.height, 40);
+  g_free (path);
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -840,7 +953,7 @@ GST_START_TEST (test_bad_run)
   Run *r = run_new ();
 
   run_tool (r, c->json, NULL, NULL);
-  fail_unless_equals_int (r->status, c->status);
+  assert_status (r, c->status);
   fail_unless_equals_string (result_string (r, "Status"), "Failed");
   fail_unless_equals_string (result_string (r, "Code"), c->code);
   fail_unless (g_str_has_prefix (result_string (r, "Message"),
@@ -884,7 +997,7 @@ GST_START_TEST (test_usage)
   g_free (err);
 
   run_tool (r, "{}", "--storage-root", NULL);
-  fail_unless_equals_int (r->status, 2);
+  assert_status (r, 2);
   run_free (r);
 }
 
@@ -902,6 +1015,8 @@ launcher_suite (void)
   suite_add_tcase (s, bad);
   tcase_add_loop_test (bad, test_bad_run, 0, G_N_ELEMENTS (bad_runs));
   tcase_add_test (bad, test_usage);
+  tcase_add_test (bad, test_notify);
+  tcase_add_test (bad, test_cover_sizes);
 
   if (!gst_registry_check_feature_version (gst_registry_get (), "immsnapshot",
           1, 0, 0))

@@ -356,6 +356,26 @@ GST_START_TEST (test_result_json)
 
 GST_END_TEST;
 
+GST_START_TEST (test_peek)
+{
+  ImmRequest *req = imm_request_peek ("{\"ProjectName\":\"p\","
+      "\"UserData\":\"u\",\"Notification\":{},\"Targets\":5}", -1);
+
+  fail_unless_equals_string (req->project_name, "p");
+  fail_unless_equals_string (req->user_data, "u");
+  fail_unless (req->notify);
+  fail_unless_equals_int (req->outputs->len, 0);
+  imm_request_free (req);
+  req = imm_request_peek ("{\"ProjectName\":1}", -1);
+  fail_unless (req->project_name == NULL);
+  fail_if (req->notify);
+  imm_request_free (req);
+  fail_unless (imm_request_peek ("[]", -1) == NULL);
+  fail_unless (imm_request_peek ("{", -1) == NULL);
+}
+
+GST_END_TEST;
+
 static Suite *
 request_suite (void)
 {
@@ -367,6 +387,7 @@ request_suite (void)
   tcase_add_test (tc, test_full);
   tcase_add_loop_test (tc, test_multi, 0, G_N_ELEMENTS (multi_cases));
   tcase_add_test (tc, test_result_json);
+  tcase_add_test (tc, test_peek);
   return s;
 }
 
