@@ -259,9 +259,16 @@ add_sources (GPtrArray * argv, const ImmRequest * req,
     return;
   }
 
-  /* The outputs hang off the concat; its inputs are linked after them. */
+  /* The outputs hang off the concat; its inputs are linked after them.
+   * concat keeps every source's own timestamps and only moves the segment
+   * base, so identity turns them into one continuous timeline: the image
+   * StartTimes are on the joined timeline whatever time immsnapshot
+   * reads. */
   add (argv, "concat");
   add (argv, "name=cat");
+  add (argv, "!");
+  add (argv, "identity");
+  add (argv, "single-segment=true");
   add (argv, "!");
 }
 
@@ -290,6 +297,13 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
         add_double (argv, "duration", src->duration);
       add (argv, "post-messages=false");
       add (argv, "!");
+      /* The trimmed-off start takes no room on the joined timeline. */
+      if (src->start_time > 0) {
+        add (argv, "identity");
+        addf (argv, "ts-offset=-%" G_GUINT64_FORMAT,
+            (guint64) llround (src->start_time * GST_SECOND));
+        add (argv, "!");
+      }
     }
     /* Formats and sizes may differ between sources: convert each to one
      * format so the joined stream only changes size. */

@@ -115,7 +115,7 @@ static const PlanCase other_cases[] = {
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\","
         "\"Interval\":0.5,\"StartTime\":4}]}}]}", NULL,
-        {"concat name=cat ! immsnapshot name=imm0 mode=interval start-time=4 "
+        {"concat name=cat ! identity single-segment=true ! immsnapshot name=imm0 mode=interval start-time=4 "
               "interval=0.5 ! videoconvert ! immanimenc format=gif "
               "frame-rate=2/1 ! filesink location=/o/0-%d "
               "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) "
@@ -123,7 +123,8 @@ static const PlanCase other_cases[] = {
               "video/x-raw,format=I420 ! cat. "
               "uridecodebin uri=file:///r/w.mov caps=video/x-raw(ANY) "
               "expose-all-streams=false ! immsnapshot mode=all start-time=1 "
-              "duration=2.25 post-messages=false ! videoconvert ! "
+              "duration=2.25 post-messages=false ! identity "
+              "ts-offset=-1000000000 ! videoconvert ! "
               "video/x-raw,format=I420 ! cat."}},
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
