@@ -45,6 +45,7 @@ typedef struct
   gchar **source_uris;          /* for uridecodebin */
   GHashTable *vars;             /* template variables, without index */
   gchar *tmp_dir;
+  gboolean keep_tmp_dir;
   gchar *cover_file;
   gchar **locations;            /* sink location per output */
   ImmOutputResult *results;
@@ -909,6 +910,13 @@ run_task (Task * t, const gchar * data)
       }
     }
     g_hash_table_unref (dirs);
+    if (t->cover_file != NULL) {
+      /* The pipeline reads the picture imm-convert took from the tags. */
+      printf ("# cover picture of %s extracted to %s (remove it "
+          "afterwards)\n", ((ImmSource *) g_ptr_array_index (t->req->sources,
+                  0))->uri, t->cover_file);
+      t->keep_tmp_dir = TRUE;
+    }
     for (i = 0; i < plan->pipelines->len; i++) {
       gchar *line =
           imm_plan_pipeline_to_shell (g_ptr_array_index (plan->pipelines, i));
@@ -957,7 +965,7 @@ task_clear (Task * t, gboolean ok)
     for (i = t->created_dirs->len; i > 0; i--)
       g_rmdir (g_ptr_array_index (t->created_dirs, i - 1));
   }
-  if (t->tmp_dir)
+  if (t->tmp_dir && !t->keep_tmp_dir)
     remove_tree (t->tmp_dir);
   if (t->results) {
     for (i = 0; t->req && i < t->req->outputs->len; i++)

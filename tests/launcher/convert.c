@@ -878,6 +878,79 @@ GST_START_TEST (test_cover_sizes)
 
 GST_END_TEST;
 
+/* The printed lines, pasted into a shell, give the same files. */
+static void
+check_print_pipeline (const gchar * json, const gchar * files)
+{
+  Run *printed = run_new (), *ran = run_new ();
+  gchar *argv[] = { (gchar *) "sh", (gchar *) "-c", NULL, NULL };
+  gchar **names, **n;
+  gint status;
+
+  run_tool (printed, json, "--print-pipeline", NULL);
+  assert_status (printed, 0);
+  fail_unless (g_str_has_prefix (printed->out, "gst-launch-1.0 ")
+      || g_str_has_prefix (printed->out, "mkdir -p "), "%s", printed->out);
+  assert_files (printed, "");
+  argv[2] = printed->out;
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+          G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+          NULL, NULL, NULL, &status, NULL));
+  fail_unless (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+      "the printed pipeline failed: %s", printed->out);
+  assert_files (printed, files);
+
+  run_tool (ran, json, NULL, NULL);
+  assert_status (ran, 0);
+  assert_files (ran, files);
+  names = g_strsplit (files, " ", -1);
+  for (n = names; *n; n++) {
+    gchar *a = g_build_filename (printed->root, *n, NULL);
+    gchar *b = g_build_filename (ran->root, *n, NULL);
+    gchar *da, *db;
+    gsize la, lb;
+
+    fail_unless (g_file_get_contents (a, &da, &la, NULL));
+    fail_unless (g_file_get_contents (b, &db, &lb, NULL));
+    fail_unless (la == lb && memcmp (da, db, la) == 0, "%s differs", *n);
+    g_free (da);
+    g_free (db);
+    g_free (a);
+    g_free (b);
+  }
+  g_strfreev (names);
+  run_free (printed);
+  run_free (ran);
+}
+
+GST_START_TEST (test_print_pipeline_segment)
+{
+  check_print_pipeline (SNAPS ("{\"Format\":\"png\",\"StartTime\":11,"
+          "\"Interval\":4,\"Number\":5,\"ScaleType\":\"crop\","
+          "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
+          "{autoext}\",\"Width\":0.5,\"Height\":0.5}"),
+      D "snapshot-1.png " D "snapshot-2.png " D "snapshot-3.png "
+      D "snapshot-4.png " D "snapshot-5.png");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_print_pipeline_shared)
+{
+  /* keyframes and a GIF share one decode; a thumbnail in a new
+   * directory seeks on its own */
+  check_print_pipeline (HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"Number\":3,"
+      "\"URI\":\"oss://test-bucket/k/{index}.jpg\"},{\"Format\":\"jpg\","
+      "\"StartTime\":7,\"URI\":\"oss://test-bucket/t/{barename}.jpg\"}],"
+      "\"Animations\":[{\"Format\":\"gif\",\"Interval\":2,"
+      "\"Width\":64,\"URI\":\"oss://test-bucket/k/a.gif\"}]}}]}",
+      "test-bucket/k/1.jpg test-bucket/k/2.jpg test-bucket/k/3.jpg "
+      "test-bucket/k/a.gif test-bucket/t/Winemaking.jpg");
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -1033,6 +1106,8 @@ launcher_suite (void)
   tcase_add_test (seeds, test_seed_audio_cover);
   tcase_add_test (seeds, test_seed_animation_whole);
   tcase_add_test (seeds, test_seed_animation_range);
+  tcase_add_test (seeds, test_print_pipeline_segment);
+  tcase_add_test (seeds, test_print_pipeline_shared);
   return s;
 }
 
