@@ -6,9 +6,11 @@
  * with --print-pipeline can be pasted into a shell and gives the same files.
  *
  * Sparse outputs (interval snapshots) each get a pipeline of their own, so
- * that immsnapshot can seek to the moments it needs. Everything that has to
- * look at every frame (keyframe, dhash, average snapshots, animations) shares
- * one decode: a tee with a queue per output.
+ * that immsnapshot can seek to the moments it needs. Outputs that look at
+ * every frame up to the end of the source (keyframe and dhash snapshots,
+ * animations) share one decode: a tee with a queue per output. Dense
+ * outputs that stop early (a Number, a source Duration, average mode) run
+ * alone, because one branch ending would end them all (see can_share()).
  */
 #include "imm-plan.h"
 
@@ -347,6 +349,30 @@ is_sparse (const ImmOutput * out)
   return !out->animation && out->mode == IMM_MODE_INTERVAL;
 }
 
+/* Whether an output may hang off the shared decode. immsnapshot ends its
+ * stream (GST_FLOW_EOS upstream) once it knows no more frames will come,
+ * and tee stops feeding every branch when one of them returns EOS: only
+ * outputs that need frames up to the end of the source can share. */
+static gboolean
+can_share (const ImmRequest * req, const ImmOutput * out)
+{
+  const ImmSource *src = g_ptr_array_index (req->sources, 0);
+
+  if (is_sparse (out) || (req->sources->len == 1 && src->duration > 0))
+    return FALSE;
+  if (out->animation)
+    return out->number == 0;
+  switch (out->mode) {
+    case IMM_MODE_DHASH:
+      /* The N strongest changes are only known at the end. */
+      return TRUE;
+    case IMM_MODE_KEYFRAME:
+      return out->number == 0;
+    default:
+      return FALSE;
+  }
+}
+
 static gboolean
 build_single (ImmPlan * plan, const ImmRequest * req, guint index,
     const ImmPlanInput * in, GError ** error)
@@ -434,7 +460,7 @@ imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
       g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_FILE,
           "%s: the source has no video stream to animate", out->path);
       ok = FALSE;
-    } else if (in->cover_location != NULL || is_sparse (out)) {
+    } else if (in->cover_location != NULL || !can_share (req, out)) {
       ok = build_single (plan, req, i, in, error);
     } else {
       g_array_append_val (dense, i);

@@ -687,7 +687,7 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
   GError *err = NULL;
   GstElement *pipeline;
   GstBus *bus;
-  gboolean running = TRUE, ok = TRUE;
+  gboolean running = TRUE, ok = TRUE, start_failed;
   gint64 started = g_get_monotonic_time ();
   GString *missing = g_string_new (NULL);
 
@@ -708,14 +708,18 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
     return FALSE;
   }
   bus = gst_element_get_bus (pipeline);
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE) {
-    /* The error message on the bus says why. */
-    running = TRUE;
-  }
+  /* On failure the error message on the bus says why; without one, the
+   * first empty poll ends the run. */
+  start_failed = gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE;
   while (running) {
     GstMessage *msg = gst_bus_timed_pop (bus, 100 * GST_MSECOND);
 
+    if (msg == NULL && start_failed) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
+          "the pipeline could not be started");
+      break;
+    }
     if (msg == NULL) {
       show_progress (t, pipeline, g_get_monotonic_time () - started, FALSE);
       continue;

@@ -937,16 +937,17 @@ GST_END_TEST;
 
 GST_START_TEST (test_print_pipeline_shared)
 {
-  /* keyframes and a GIF share one decode; a thumbnail in a new
+  /* event keyframes and a GIF share one decode; a thumbnail in a new
    * directory seeks on its own */
   check_print_pipeline (HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":["
-      "{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"Number\":3,"
+      "{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Threshold\":15,"
       "\"URI\":\"oss://test-bucket/k/{index}.jpg\"},{\"Format\":\"jpg\","
       "\"StartTime\":7,\"URI\":\"oss://test-bucket/t/{barename}.jpg\"}],"
       "\"Animations\":[{\"Format\":\"gif\",\"Interval\":2,"
       "\"Width\":64,\"URI\":\"oss://test-bucket/k/a.gif\"}]}}]}",
       "test-bucket/k/1.jpg test-bucket/k/2.jpg test-bucket/k/3.jpg "
-      "test-bucket/k/a.gif test-bucket/t/Winemaking.jpg");
+      "test-bucket/k/4.jpg test-bucket/k/5.jpg test-bucket/k/a.gif "
+      "test-bucket/t/Winemaking.jpg");
 }
 
 GST_END_TEST;

@@ -99,7 +99,7 @@ static const PlanCase other_cases[] = {
         "\"webp\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},{\"Format\":"
         "\"png\",\"StartTime\":2.5,\"URI\":\"c\",\"Width\":1}],"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Height\":120,"
-        "\"StartTime\":3,\"Number\":20}]}}]}", NULL,
+        "\"StartTime\":3}]}}]}", NULL,
         {DEC "immsnapshot name=imm1 mode=interval start-time=2.5 ! "
               "videoconvert ! immscale width=1.0001 height=1 "
               "scale-type=stretch ! videoconvert ! pngenc ! multifilesink "
@@ -107,10 +107,24 @@ static const PlanCase other_cases[] = {
               DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=keyframe ! videoconvert ! webpenc ! multifilesink "
               "location=/o/0-%d index=1 t. ! queue ! immsnapshot name=imm2 "
-              "mode=all start-time=3 number=20 ! videoconvert ! immscale "
+              "mode=all start-time=3 ! videoconvert ! immscale "
               "width=1 height=120 scale-type=stretch ! videoconvert ! "
               "immanimenc format=gif frame-rate=0/1 ! filesink "
               "location=/o/2-%d"}},
+  {"outputs that end early run alone",
+        HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
+        "\"jpg\",\"Mode\":\"keyframe\",\"Number\":2,\"URI\":\"k{index}\"},"
+        "{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Number\":2,"
+        "\"URI\":\"d{index}\"}],\"Animations\":[{\"Format\":\"gif\","
+        "\"URI\":\"a\",\"Number\":20}]}}]}", NULL,
+        {DEC "immsnapshot name=imm0 mode=keyframe number=2 ! videoconvert ! "
+              "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1",
+              DEC "immsnapshot name=imm2 mode=all number=20 ! videoconvert ! "
+              "immanimenc format=gif frame-rate=0/1 ! filesink "
+              "location=/o/2-%d",
+              DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 ! "
+              "videoconvert ! jpegenc quality=90 ! multifilesink "
+              "location=/o/1-%d index=1"}},
   {"joined sources", HEAD "\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\","
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\","
