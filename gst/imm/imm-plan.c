@@ -215,7 +215,11 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     if (out->interval > 0 && (out->animation || out->mode == IMM_MODE_INTERVAL
             || out->mode == IMM_MODE_DHASH))
       add_double (argv, "interval", out->interval);
-    if (out->number > 0)
+    if (!out->animation && out->mode == IMM_MODE_INTERVAL
+        && out->interval == 0)
+      /* Without Interval the API takes the one frame at StartTime. */
+      add (argv, "number=1");
+    else if (out->number > 0)
       addf (argv, "number=%u", out->number);
     if (!out->animation && out->mode == IMM_MODE_DHASH)
       addf (argv, "threshold=%u", out->threshold);

@@ -1072,6 +1072,27 @@ GST_START_TEST (test_usage)
 
   run_tool (r, "{}", "--storage-root", NULL);
   assert_status (r, 2);
+
+  /* "-" reads the request from stdin */
+  fail_unless (g_file_set_contents (r->request, "{\"Sources\":[{\"URI\":"
+          "\"oss://test-bucket/video-demo/test.mp3\"}],\"Targets\":[{"
+          "\"Image\":{\"Snapshots\":[{\"Format\":\"png\",\"URI\":"
+          "\"stdin.png\"}]}}]}", -1, NULL));
+  {
+    gchar *cmd = g_strdup_printf ("'%s' --quiet --storage-root '%s' - < '%s'",
+        tool, r->root, r->request);
+    gchar *sh[] = { (gchar *) "sh", (gchar *) "-c", cmd, NULL };
+
+    fail_unless (g_spawn_sync (NULL, sh, NULL, G_SPAWN_SEARCH_PATH, NULL,
+            NULL, &out, &err, &status, NULL));
+    fail_unless_equals_int (WEXITSTATUS (status), 0);
+    fail_unless (strstr (out, "\"Files\":[\"stdin.png\"],\"FrameCount\":1")
+        != NULL, "%s", out);
+    g_free (out);
+    g_free (err);
+    g_free (cmd);
+  }
+  assert_files (r, "stdin.png");
   run_free (r);
 }
 

@@ -100,7 +100,7 @@ static const PlanCase other_cases[] = {
         "\"png\",\"StartTime\":2.5,\"URI\":\"c\",\"Width\":1}],"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Height\":120,"
         "\"StartTime\":3}]}}]}", NULL,
-        {DEC "immsnapshot name=imm1 mode=interval start-time=2.5 ! "
+        {DEC "immsnapshot name=imm1 mode=interval start-time=2.5 number=1 ! "
               "videoconvert ! immscale width=1.0001 height=1 "
               "scale-type=stretch ! videoconvert ! pngenc ! multifilesink "
               "location=/o/1-%d index=1",
