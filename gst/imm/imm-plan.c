@@ -215,8 +215,7 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     if (out->interval > 0 && (out->animation || out->mode == IMM_MODE_INTERVAL
             || out->mode == IMM_MODE_DHASH))
       add_double (argv, "interval", out->interval);
-    if (!out->animation && out->mode == IMM_MODE_INTERVAL
-        && out->interval == 0)
+    if (!out->animation && out->mode == IMM_MODE_INTERVAL && out->interval == 0)
       /* Without Interval the API takes the one frame at StartTime. */
       add (argv, "number=1");
     else if (out->number > 0)
@@ -253,8 +252,7 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
 /* Decoded raw video of all sources, joined in order. Leaves the chain open
  * for the next "!" element. */
 static void
-add_sources (GPtrArray * argv, const ImmRequest * req,
-    const ImmPlanInput * in)
+add_sources (GPtrArray * argv, const ImmRequest * req, const ImmPlanInput * in)
 {
   if (req->sources->len == 1) {
     add (argv, "uridecodebin");

@@ -301,8 +301,7 @@ parse_source (JsonNode * node, const gchar * path, ImmSource * src,
       &src->start_time, NULL, error)
       && get_number (o, path, "Duration", 0, FALSE, MAX_SECONDS,
       &src->duration, NULL, error)
-      && get_type (o, path, "Subtitles", JSON_NODE_ARRAY, 0, FALSE, NULL,
-      error)
+      && get_type (o, path, "Subtitles", JSON_NODE_ARRAY, 0, FALSE, NULL, error)
       && get_type (o, path, "Attached", JSON_NODE_VALUE, G_TYPE_BOOLEAN,
       FALSE, NULL, error)
       && get_type (o, path, "AlignMode", JSON_NODE_VALUE, G_TYPE_STRING,
@@ -378,13 +377,11 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
     return ok;
   }
   if (animation) {
-    if (!parse_enum (o, path, "Format", anim_formats, "format", &format,
-            error))
+    if (!parse_enum (o, path, "Format", anim_formats, "format", &format, error))
       return FALSE;
     out->format = format == 0 ? IMM_FORMAT_GIF : IMM_FORMAT_WEBP;
   } else {
-    if (!parse_enum (o, path, "Format", snap_formats, "format", &format,
-            error))
+    if (!parse_enum (o, path, "Format", snap_formats, "format", &format, error))
       return FALSE;
     out->format = (ImmFormat) format;
   }
@@ -585,8 +582,7 @@ parse_root (JsonNode * root, ImmRequest * req, GError ** error)
       || !parse_tags (o, req, error))
     return FALSE;
 
-  if (!get_type (o, "", "Notification", JSON_NODE_OBJECT, 0, FALSE, &n,
-          error))
+  if (!get_type (o, "", "Notification", JSON_NODE_OBJECT, 0, FALSE, &n, error))
     return FALSE;
   if (n != NULL) {
     JsonObject *no = json_node_get_object (n);
@@ -717,8 +713,7 @@ imm_request_peek (const gchar * data, gssize length)
     req = g_new0 (ImmRequest, 1);
     req->sources = g_ptr_array_new_with_free_func (source_free);
     req->outputs = g_ptr_array_new_with_free_func (output_free);
-    req->tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-        g_free);
+    req->tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     if ((n = member (o, "ProjectName")) && JSON_NODE_HOLDS_VALUE (n)
         && json_node_get_value_type (n) == G_TYPE_STRING)
       req->project_name = g_strdup (json_node_get_string (n));

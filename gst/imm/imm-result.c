@@ -94,8 +94,7 @@ imm_result_to_json (const ImmRequest * req, const ImmResult * result,
         json_node_copy (json_object_get_member (co, "Sources")));
     if (result->outputs) {
       for (i = 0; i < req->outputs->len; i++)
-        annotate (co, g_ptr_array_index (req->outputs, i),
-            &result->outputs[i]);
+        annotate (co, g_ptr_array_index (req->outputs, i), &result->outputs[i]);
     }
     json_object_set_member (o, "Targets",
         json_node_copy (json_object_get_member (co, "Targets")));

@@ -87,8 +87,7 @@ collect_name (gboolean is_var, const gchar * text, gsize len,
  * Returns: %FALSE with @error set when the braces do not balance.
  */
 gboolean
-imm_template_variables (const gchar * tmpl, GPtrArray ** names,
-    GError ** error)
+imm_template_variables (const gchar * tmpl, GPtrArray ** names, GError ** error)
 {
   GPtrArray *arr = g_ptr_array_new_with_free_func (g_free);
 

@@ -67,8 +67,9 @@ help (void)
 {
   printf ("Usage: imm-convert [options] REQUEST.json\n"
       "       imm-convert [options] -     (read the request from stdin)\n\n"
-      "Runs the image jobs of a CreateMediaConvertTask request (frame capture,\n"
-      "video to GIF/WebP, audio covers) and prints the result JSON on stdout.\n\n"
+      "Runs the image jobs of a CreateMediaConvertTask request (frame "
+      "capture,\nvideo to GIF/WebP, audio covers) and prints the result JSON "
+      "on stdout.\n\n"
       "Options:\n"
       "  --storage-root DIR  where oss://bucket/key lives (DIR/bucket/key);\n"
       "                      default $IMM_STORAGE_ROOT, else the current "
@@ -113,10 +114,7 @@ task_fail_error (Task * t, GError * err)
   return FALSE;
 }
 
-static void
-note (Task * t, const gchar * fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static void
+static void G_GNUC_PRINTF (2, 3)
 note (Task * t, const gchar * fmt, ...)
 {
   va_list args;
@@ -174,8 +172,7 @@ output_path (Task * t, const gchar * uri, const gchar * field)
   path = confine (t, local);
   if (path == NULL)
     task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
-        "%s: '%s' is outside the storage root %s", field, uri,
-        t->storage_root);
+        "%s: '%s' is outside the storage root %s", field, uri, t->storage_root);
   g_free (local);
   return path;
 }
@@ -581,7 +578,8 @@ commit_outputs (Task * t)
         g_free (uri);
         break;
       }
-      g_ptr_array_add (from, temp_file (t, i, out->animation ? -1 : (gint) k + 1));
+      g_ptr_array_add (from, temp_file (t, i,
+              out->animation ? -1 : (gint) k + 1));
       g_ptr_array_add (to, path);
       g_hash_table_add (seen, path);
       g_ptr_array_add (res->files, uri);
@@ -993,8 +991,7 @@ task_clear (Task * t, gboolean ok)
 static gint
 usage_error (const gchar * what, const gchar * arg)
 {
-  fprintf (stderr, "imm-convert: %s%s (see imm-convert --help)\n", what,
-      arg);
+  fprintf (stderr, "imm-convert: %s%s (see imm-convert --help)\n", what, arg);
   return EXIT_USAGE;
 }
 
@@ -1055,8 +1052,7 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
   if (root == NULL)
     root = g_getenv ("IMM_STORAGE_ROOT");
-  t.storage_root = g_canonicalize_filename (root && *root ? root : ".",
-      NULL);
+  t.storage_root = g_canonicalize_filename (root && *root ? root : ".", NULL);
   uuid = g_uuid_string_random ();
   t.task_id = g_strconcat ("MediaConvert-", uuid, NULL);
   g_free (uuid);

@@ -73,8 +73,7 @@ paint_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
         BLOCK);
   gst_video_frame_unmap (&frame);
   /* The pattern set now is used for the next frame. */
-  g_object_set (src, "pattern", pattern_at ((gint) (next / GST_SECOND)),
-      NULL);
+  g_object_set (src, "pattern", pattern_at ((gint) (next / GST_SECOND)), NULL);
   return GST_PAD_PROBE_OK;
 }
 
@@ -164,14 +163,12 @@ make_mp3 (const gchar * path, gboolean cover)
     GstCaps *caps = gst_caps_new_empty_simple ("image/jpeg");
     GstSample *sample = gst_sample_new (jpeg, caps, NULL, NULL);
 
-    gst_tag_list_add (tags, GST_TAG_MERGE_APPEND, GST_TAG_IMAGE, sample,
-        NULL);
+    gst_tag_list_add (tags, GST_TAG_MERGE_APPEND, GST_TAG_IMAGE, sample, NULL);
     gst_sample_unref (sample);
     gst_caps_unref (caps);
     gst_buffer_unref (jpeg);
   }
-  gst_tag_setter_merge_tags (GST_TAG_SETTER (mux), tags,
-      GST_TAG_MERGE_REPLACE);
+  gst_tag_setter_merge_tags (GST_TAG_SETTER (mux), tags, GST_TAG_MERGE_REPLACE);
   gst_tag_list_unref (tags);
   gst_object_unref (mux);
   run_to_eos (p);
@@ -378,8 +375,7 @@ result_string (Run * r, const gchar * name)
 static void
 list_files (const gchar * root, const gchar * rel, GPtrArray * out)
 {
-  gchar *dir_path = rel ? g_build_filename (root, rel, NULL) :
-      g_strdup (root);
+  gchar *dir_path = rel ? g_build_filename (root, rel, NULL) : g_strdup (root);
   GDir *dir = g_dir_open (dir_path, 0, NULL);
   const gchar *name;
 
@@ -530,16 +526,13 @@ check_succeeded (Run * r, gint frames)
 
   assert_status (r, 0);
   fail_unless_equals_string (result_string (r, "Status"), "Succeeded");
-  fail_unless_equals_string (result_string (r, "ProjectName"),
-      "test-project");
-  fail_unless (g_str_has_prefix (result_string (r, "TaskId"),
-          "MediaConvert-"));
+  fail_unless_equals_string (result_string (r, "ProjectName"), "test-project");
+  fail_unless (g_str_has_prefix (result_string (r, "TaskId"), "MediaConvert-"));
   e = result_entry (r, 0, json_object_has_member (json_object_get_object_member
           (json_array_get_object_element (json_object_get_array_member
                   (r->result, "Targets"), 0), "Image"), "Snapshots") ?
       "Snapshots" : "Animations", 0);
-  fail_unless_equals_int (json_object_get_int_member (e, "FrameCount"),
-      frames);
+  fail_unless_equals_int (json_object_get_int_member (e, "FrameCount"), frames);
 }
 
 #define HEAD "{\"ProjectName\":\"test-project\",\"Notification\":{\"MNS\":" \
@@ -731,8 +724,7 @@ check_webp (Run * r, const gchar * name, gint frames, gint width, gint height)
   fail_unless (demux != NULL, "%s is not WebP", name);
   fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_FRAME_COUNT), frames);
   fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_CANVAS_WIDTH), width);
-  fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_CANVAS_HEIGHT),
-      height);
+  fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_CANVAS_HEIGHT), height);
   fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_LOOP_COUNT), 0);
   WebPDemuxDelete (demux);
   g_free (data);
@@ -818,13 +810,11 @@ GST_START_TEST (test_notify)
       "acs:imm::project/test-project");
   fail_unless (g_ascii_strtoll (json_object_get_string_member (env, "time"),
           NULL, 10) > 1600000000000);
-  content = parse_object (p2, json_object_get_string_member (env,
-          "content"));
+  content = parse_object (p2, json_object_get_string_member (env, "content"));
   fail_unless_equals_string (json_object_get_string_member (content,
           "Status"), "Succeeded");
   env = parse_object (p, lines[1]);
-  content = parse_object (p2, json_object_get_string_member (env,
-          "content"));
+  content = parse_object (p2, json_object_get_string_member (env, "content"));
   fail_unless_equals_string (json_object_get_string_member (content,
           "Status"), "Failed");
   fail_unless_equals_string (json_object_get_string_member (content,
@@ -867,8 +857,7 @@ GST_START_TEST (test_cover_sizes)
   check_image (r, "w.png", PNG_MAGIC, 50, 100, -1);
   check_image (r, "h.webp", WEBP_MAGIC, 100, 20, -1);
   check_image (r, "one.png", PNG_MAGIC, 1, 100, -1);
-  path = g_build_filename (r->root, "test-bucket/new/dir/test-1.mp3.jpg",
-      NULL);
+  path = g_build_filename (r->root, "test-bucket/new/dir/test-1.mp3.jpg", NULL);
   decode_image (path, &img);
   fail_unless_equals_int (img.width, 80);
   fail_unless_equals_int (img.height, 40);
@@ -974,27 +963,30 @@ static const BadRun bad_runs[] = {
   {"{" SRC TGT ("{\"Format\":\"tiff\"," OUT "}"), 1, "InvalidArgument",
       "Targets[0].Image.Snapshots[0].Format: unknown format 'tiff'"},
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"Interval\":2,\"URI\":\"s.jpg\"}"), 1,
-        "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: this target "
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: this target "
         "can write more than one frame"},
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"Width\":-5," OUT "}"), 1,
       "InvalidArgument", "Targets[0].Image.Snapshots[0].Width: must be > 0"},
-  {"{" SRC "\"Targets\":[{\"URI\":\"oss://test-bucket/x.mp4\",\"Image\":{}}]}", 1,
+  {"{" SRC "\"Targets\":[{\"URI\":\"oss://test-bucket/x.mp4\",\"Image\":{}}]}",
+        1,
       "InvalidArgument", "Targets[0].URI: must not be set for image jobs"},
-  {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"oss://test-bucket/../../x.jpg\"}"),
-        1, "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: "
+  {"{" SRC
+        TGT ("{\"Format\":\"jpg\",\"URI\":\"oss://test-bucket/../../x.jpg\"}"),
+        1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].URI: "
         "'oss://test-bucket/../../x.jpg' is outside the storage root"},
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"/etc/x.jpg\"}"), 1,
-        "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: '/etc/x.jpg' "
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: '/etc/x.jpg' "
         "is outside the storage root"},
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"http://example.com/x.jpg\"}"), 1,
-        "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: outputs go to "
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: outputs go to "
         "oss://, file:// or a local path"},
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\"},{\"Format\":\"png\","
             "\"URI\":\"c.jpg\"}"), 1, "InvalidArgument",
       "Targets[0].Image.Snapshots[1].URI: writes the same file as "
         "Targets[0].Image.Snapshots[0].URI"},
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"{tags.x}.jpg\"}"), 1,
-        "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: unknown "
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: unknown "
         "variable '{tags.x}'"},
   {SRCU ("oss://test-bucket/video-demo/missing.mov") TGT ("{\"Format\":"
             "\"jpg\",\"URI\":\"c.jpg\"}"), 1, "ResourceNotFound",

@@ -25,14 +25,14 @@ typedef struct
 static const PlanCase seed_cases[] = {
   {"thumbnail", SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"Number\":1,"
             "\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL,
-        {DEC "immsnapshot name=imm0 mode=interval start-time=5 number=1 ! "
+      {DEC "immsnapshot name=imm0 mode=interval start-time=5 number=1 ! "
               "videoconvert ! jpegenc quality=90 ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"ai training", SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
             "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
             "snapshot-{index}.{autoext}\",\"Width\":512,\"Height\":512}"),
         NULL,
-        {DEC "immsnapshot name=imm0 mode=interval interval=10 ! videoconvert "
+      {DEC "immsnapshot name=imm0 mode=interval interval=10 ! videoconvert "
               "! immscale width=512 height=512 scale-type=crop ! videoconvert "
               "! jpegenc quality=90 ! multifilesink location=/o/0-%d "
               "index=1"}},
@@ -40,43 +40,43 @@ static const PlanCase seed_cases[] = {
             "\"Number\":5,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\",\"Width\":0.5,"
             "\"Height\":0.5}"), NULL,
-        {DEC "immsnapshot name=imm0 mode=interval start-time=11 interval=4 "
+      {DEC "immsnapshot name=imm0 mode=interval start-time=11 interval=4 "
               "number=5 ! videoconvert ! immscale width=0.5 height=0.5 "
               "scale-type=crop ! videoconvert ! pngenc ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"event keyframes", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
-        {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 ! "
+      {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 ! "
               "videoconvert ! jpegenc quality=90 ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"representative", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Number\":5,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
-        {DEC "immsnapshot name=imm0 mode=dhash interval=1 number=5 "
+      {DEC "immsnapshot name=imm0 mode=dhash interval=1 number=5 "
               "threshold=0 ! videoconvert ! jpegenc quality=90 ! "
               "multifilesink location=/o/0-%d index=1"}},
   {"idr", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
             "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
         NULL,
-        {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! jpegenc "
+      {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"average", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
             "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
             "{autoext}\"}"), NULL,
-        {DEC "immsnapshot name=imm0 mode=average number=10 ! videoconvert ! "
+      {DEC "immsnapshot name=imm0 mode=average number=10 ! videoconvert ! "
               "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"audio cover", HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
         "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
         "\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/"
         "cover.jpg\"}]}}]}", "/t/cover",
-        {"filesrc location=/t/cover ! decodebin ! videoconvert ! jpegenc "
+      {"filesrc location=/t/cover ! decodebin ! videoconvert ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"whole video webp", HEAD SRC "\"Targets\":[{\"Image\":{\"Animations\":[{"
         "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
         "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
         "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
-        {DEC "immsnapshot name=imm0 mode=interval interval=1 ! videoconvert "
+      {DEC "immsnapshot name=imm0 mode=interval interval=1 ! videoconvert "
               "! immscale width=0.5 height=0.5 scale-type=fit ! videoconvert "
               "! immanimenc format=webp frame-rate=15/1 ! filesink "
               "location=/o/0-%d"}},
@@ -86,7 +86,7 @@ static const PlanCase seed_cases[] = {
         "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
         "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
         "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
-        {DEC "immsnapshot name=imm0 mode=interval start-time=5 duration=25 "
+      {DEC "immsnapshot name=imm0 mode=interval start-time=5 duration=25 "
               "interval=1 ! videoconvert ! immscale width=0.5 height=0.5 "
               "scale-type=fit ! videoconvert ! immanimenc format=webp "
               "frame-rate=15/1 ! filesink location=/o/0-%d"}},
@@ -104,7 +104,7 @@ static const PlanCase other_cases[] = {
               "videoconvert ! immscale width=1.0001 height=1 "
               "scale-type=stretch ! videoconvert ! pngenc ! multifilesink "
               "location=/o/1-%d index=1",
-              DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
+          DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=keyframe ! videoconvert ! webpenc ! multifilesink "
               "location=/o/0-%d index=1 t. ! queue ! immsnapshot name=imm2 "
               "mode=all start-time=3 ! videoconvert ! immscale "
@@ -122,14 +122,15 @@ static const PlanCase other_cases[] = {
               DEC "immsnapshot name=imm2 mode=all number=20 ! videoconvert ! "
               "immanimenc format=gif frame-rate=0/1 ! filesink "
               "location=/o/2-%d",
-              DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 ! "
+          DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 ! "
               "videoconvert ! jpegenc quality=90 ! multifilesink "
               "location=/o/1-%d index=1"}},
   {"joined sources", HEAD "\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\","
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\","
         "\"Interval\":0.5,\"StartTime\":4}]}}]}", NULL,
-        {"concat name=cat ! identity single-segment=true ! immsnapshot name=imm0 mode=interval start-time=4 "
+        {"concat name=cat ! identity single-segment=true ! "
+              "immsnapshot name=imm0 mode=interval start-time=4 "
               "interval=0.5 ! videoconvert ! immanimenc format=gif "
               "frame-rate=2/1 ! filesink location=/o/0-%d "
               "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) "
@@ -143,7 +144,7 @@ static const PlanCase other_cases[] = {
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
         "\"FrameRate\":12.5,\"ScaleType\":\"fill\"}]}}]}", NULL,
-        {DEC "immsnapshot name=imm0 mode=all ! videoconvert ! immscale "
+      {DEC "immsnapshot name=imm0 mode=all ! videoconvert ! immscale "
               "width=0.3 height=1 scale-type=fill ! videoconvert ! "
               "immanimenc format=gif frame-rate=25/2 ! filesink "
               "location=/o/0-%d"}},

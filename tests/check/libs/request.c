@@ -78,16 +78,16 @@ static const InvalidCase invalid_cases[] = {
   {SNAP ("{\"URI\":\"oss://b/s.jpg\"}"),
       "Targets[0].Image.Snapshots[0].Format: required field is missing"},
   {SNAP ("{\"Format\":\"bmp\",\"URI\":\"oss://b/s.bmp\"}"),
-        "Targets[0].Image.Snapshots[0].Format: unknown format 'bmp' "
+      "Targets[0].Image.Snapshots[0].Format: unknown format 'bmp' "
         "(expected one of: jpg, png, webp)"},
   {SNAP ("{\"Format\":\"gif\",\"URI\":\"oss://b/s.gif\"}"),
-        "Targets[0].Image.Snapshots[0].Format: unknown format 'gif' "
+      "Targets[0].Image.Snapshots[0].Format: unknown format 'gif' "
         "(expected one of: jpg, png, webp)"},
   {SNAP ("{\"Format\":\"jpg\"}"),
       "Targets[0].Image.Snapshots[0].URI: required field is missing"},
   {SNAP (OK_SNAP ",{\"Format\":\"jpg\",\"URI\":\"s-{index}.jpg\","
             "\"Mode\":\"scene\"}"),
-        "Targets[0].Image.Snapshots[1].Mode: unknown mode 'scene' "
+      "Targets[0].Image.Snapshots[1].Mode: unknown mode 'scene' "
         "(expected one of: interval, average, keyframe, dhash)"},
   {SNAP ("{\"Format\":\"jpg\",\"URI\":\"s-{index}.jpg\",\"Mode\":3}"),
       "Targets[0].Image.Snapshots[0].Mode: expected a string, got a number"},
@@ -146,7 +146,7 @@ static const InvalidCase invalid_cases[] = {
       "Targets[0].Image.Snapshots[0]: expected an object, got a string"},
   /* animations */
   {ANIM ("{\"Format\":\"png\",\"URI\":\"a.png\"}"),
-        "Targets[0].Image.Animations[0].Format: unknown format 'png' "
+      "Targets[0].Image.Animations[0].Format: unknown format 'png' "
         "(expected one of: gif, webp)"},
   {ANIM ("{\"Format\":\"gif\",\"URI\":\"a.gif\",\"FrameRate\":0}"),
       "Targets[0].Image.Animations[0].FrameRate: must be > 0, got 0"},

@@ -13,8 +13,7 @@ demo_vars (void)
   GDateTime *task = g_date_time_new_utc (2026, 11, 23, 18, 40, 59);
   GHashTable *tags = g_hash_table_new (g_str_hash, g_str_equal);
 
-  imm_template_vars_set_location (vars, "test-bucket",
-      "path1/path2/name.mov");
+  imm_template_vars_set_location (vars, "test-bucket", "path1/path2/name.mov");
   imm_template_vars_set_time (vars, "", src);
   imm_template_vars_set_time (vars, "t_", task);
   g_hash_table_insert (tags, "team", "red");
@@ -37,10 +36,10 @@ typedef struct
 
 static const ExpandCase expand_cases[] = {
   {"oss://{bucket}/{dirname}/snap-{index}.{autoext}",
-      "oss://test-bucket/path1/path2/snap-7.jpg",
+        "oss://test-bucket/path1/path2/snap-7.jpg",
       "oss://test-bucket/path1/path2/snap-%d.jpg"},
   {"{key}|{basename}|{barename}|{ext}",
-      "path1/path2/name.mov|name.mov|name|mov",
+        "path1/path2/name.mov|name.mov|name|mov",
       "path1/path2/name.mov|name.mov|name|mov"},
   {"{year}-{mon}-{day} {hour}:{min}:{sec}", "2024-03-07 09:05:02",
       "2024-03-07 09:05:02"},
@@ -170,8 +169,7 @@ GST_START_TEST (test_location)
   imm_template_vars_set_location (vars, "b", c->key);
   fail_unless_equals_string (g_hash_table_lookup (vars, "bucket"), "b");
   fail_unless_equals_string (g_hash_table_lookup (vars, "key"), c->key);
-  fail_unless_equals_string (g_hash_table_lookup (vars, "dirname"),
-      c->dirname);
+  fail_unless_equals_string (g_hash_table_lookup (vars, "dirname"), c->dirname);
   fail_unless_equals_string (g_hash_table_lookup (vars, "basename"),
       c->basename);
   fail_unless_equals_string (g_hash_table_lookup (vars, "barename"),
