@@ -263,21 +263,32 @@ done:
 
 /* ---- probing ---- */
 
+/* The descriptions of the missing plugins; *@fatal when one of them is
+ * needed for the picture (a missing audio or subtitle decoder is not). */
 static gchar *
-missing_plugins (GstDiscovererInfo * info)
+missing_plugins (GstDiscovererInfo * info, gboolean * fatal)
 {
   const gchar **details =
       gst_discoverer_info_get_missing_elements_installer_details (info);
   GString *s = g_string_new (NULL);
   guint i;
 
+  *fatal = FALSE;
   for (i = 0; details && details[i]; i++) {
-    /* gstreamer|1.0|app|DESCRIPTION|detail */
+    /* gstreamer|1.0|app|DESCRIPTION|decoder-CAPS */
     gchar **f = g_strsplit (details[i], "|", 5);
+    gboolean side = g_strv_length (f) >= 5
+        && (g_str_has_prefix (f[4], "decoder-audio/")
+        || g_str_has_prefix (f[4], "decoder-text/")
+        || g_str_has_prefix (f[4], "decoder-subpicture/")
+        || g_str_has_prefix (f[4], "decoder-subtitle/"));
 
-    if (s->len)
-      g_string_append (s, ", ");
-    g_string_append (s, g_strv_length (f) >= 4 ? f[3] : details[i]);
+    if (!side) {
+      if (s->len)
+        g_string_append (s, ", ");
+      g_string_append (s, g_strv_length (f) >= 4 ? f[3] : details[i]);
+      *fatal = TRUE;
+    }
     g_strfreev (f);
   }
   return g_string_free (s, FALSE);
@@ -340,15 +351,15 @@ probe_sources (Task * t)
     GstDiscovererResult r = info ? gst_discoverer_info_get_result (info) :
         GST_DISCOVERER_ERROR;
     GList *video;
+    gboolean fatal = FALSE;
+    gchar *missing = r == GST_DISCOVERER_MISSING_PLUGINS ?
+        missing_plugins (info, &fatal) : NULL;
 
-    if (r == GST_DISCOVERER_MISSING_PLUGINS) {
-      gchar *m = missing_plugins (info);
-
+    if (fatal) {
       ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_FILE,
-          "Sources[%u].URI: cannot decode '%s': missing GStreamer plugin: %s",
-          i, src->uri, m);
-      g_free (m);
-    } else if (r != GST_DISCOVERER_OK) {
+          "Sources[%u].URI: cannot decode '%s': missing GStreamer plugin: "
+          "%s", i, src->uri, missing);
+    } else if (r != GST_DISCOVERER_OK && r != GST_DISCOVERER_MISSING_PLUGINS) {
       gint code = IMM_REQUEST_ERROR_INVALID_FILE;
 
       if (err && g_error_matches (err, GST_RESOURCE_ERROR,
@@ -381,6 +392,7 @@ probe_sources (Task * t)
         gst_sample_unref (cover);
       }
     }
+    g_free (missing);
     g_clear_error (&err);
     if (info)
       gst_discoverer_info_unref (info);

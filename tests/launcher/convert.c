@@ -262,6 +262,7 @@ typedef struct
   gchar *root;                  /* storage root */
   gchar *demo;                  /* root/test-bucket/video-demo */
   gchar *request;               /* the request file, outside the root */
+  gchar **envp;                 /* environment of the tool, NULL: ours */
   gint status;
   gchar *out;
   gchar *err;
@@ -312,6 +313,7 @@ run_free (Run * r)
   g_free (r->request);
   g_free (r->out);
   g_free (r->err);
+  g_strfreev (r->envp);
   if (r->parser)
     g_object_unref (r->parser);
   g_free (r);
@@ -341,7 +343,7 @@ run_tool (Run * r, const gchar * json, const gchar * opt1, const gchar * opt2)
   argv[n] = NULL;
   g_free (r->out);
   g_free (r->err);
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT,
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, r->envp, G_SPAWN_DEFAULT,
           NULL, NULL, &r->out, &r->err, &r->status, &err));
   g_assert_no_error (err);
   r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
@@ -941,6 +943,57 @@ GST_START_TEST (test_print_pipeline_shared)
 
 GST_END_TEST;
 
+/* Without the H.264 decoders (gst-libav, openh264, hardware ones) the
+ * missing plugin is named. */
+GST_START_TEST (test_missing_decoder)
+{
+  Run *r = run_new ();
+  const gchar *system = g_getenv ("GST_PLUGIN_SYSTEM_PATH_1_0");
+  gchar *base = g_path_get_dirname (r->root);
+  gchar *plugins = g_build_filename (base, "plugins", NULL);
+  gchar *registry = g_build_filename (base, "registry.bin", NULL);
+  GDir *dir;
+  const gchar *name;
+
+  fail_unless (system != NULL);
+  fail_unless (g_mkdir (plugins, 0755) == 0);
+  dir = g_dir_open (system, 0, NULL);
+  fail_unless (dir != NULL);
+  while ((name = g_dir_read_name (dir))) {
+    gchar *from, *to;
+
+    if (strstr (name, "libav") || strstr (name, "openh264")
+        || strstr (name, "v4l2") || strstr (name, "va.")
+        || strstr (name, "vaapi") || strstr (name, "nvcodec"))
+      continue;
+    from = g_build_filename (system, name, NULL);
+    to = g_build_filename (plugins, name, NULL);
+    fail_unless (symlink (from, to) == 0);
+    g_free (from);
+    g_free (to);
+  }
+  g_dir_close (dir);
+  r->envp = g_environ_setenv (g_get_environ (), "GST_PLUGIN_SYSTEM_PATH_1_0",
+      plugins, TRUE);
+  r->envp = g_environ_setenv (r->envp, "GST_REGISTRY_1_0", registry, TRUE);
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"URI\":"
+          "\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL, NULL);
+  assert_status (r, 1);
+  fail_unless_equals_string (result_string (r, "Message"), "Sources[0].URI: "
+      "cannot decode 'oss://test-bucket/video-demo/Winemaking.mov': missing "
+      "GStreamer plugin: H.264 (Constrained Baseline Profile) decoder");
+  fail_unless_equals_string (result_string (r, "Code"), "InvalidFile");
+  g_unlink (registry);
+  assert_files (r, "");
+  g_free (registry);
+  g_free (plugins);
+  g_free (base);
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -1104,6 +1157,7 @@ launcher_suite (void)
   tcase_add_test (bad, test_usage);
   tcase_add_test (bad, test_notify);
   tcase_add_test (bad, test_cover_sizes);
+  tcase_add_test (bad, test_missing_decoder);
 
   if (!gst_registry_check_feature_version (gst_registry_get (), "immsnapshot",
           1, 0, 0))
