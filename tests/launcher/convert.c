@@ -88,8 +88,12 @@ run_to_eos (GstElement * pipeline)
   msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "fixture pipeline timed out");
-  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-      "fixture pipeline failed");
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail ("fixture pipeline failed: %s", err->message);
+  }
   gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
@@ -106,16 +110,19 @@ parse (const gchar * desc)
   return p;
 }
 
+/* @video_enc ! @mux (named m) with @audio_enc ! m. when set. */
 static void
-make_movie (const gchar * path)
+make_clip (const gchar * path, gint seconds, const gchar * video_enc,
+    const gchar * audio_enc, const gchar * mux)
 {
+  gchar *audio = audio_enc ? g_strdup_printf ("audiotestsrc num-buffers=%d "
+      "samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=1 ! "
+      "audioconvert ! audioresample ! %s ! m.", seconds * 44100 / 1024, audio_enc) :
+      g_strdup ("");
   gchar *desc = g_strdup_printf ("videotestsrc name=v num-buffers=%d "
       "pattern=smpte ! video/x-raw,format=I420,width=320,height=240,"
-      "framerate=%d/1 ! x264enc key-int-max=%d speed-preset=ultrafast "
-      "option-string=scenecut=0 ! h264parse ! qtmux name=m ! filesink "
-      "location=\"%s\" audiotestsrc num-buffers=%d samplesperbuffer=1024 ! "
-      "audio/x-raw,rate=44100,channels=1 ! avenc_aac ! aacparse ! m.",
-      SECONDS * FPS, FPS, 5 * FPS, path, SECONDS * 44100 / 1024);
+      "framerate=%d/1 ! %s ! %s name=m ! filesink location=\"%s\" %s",
+      seconds * FPS, FPS, video_enc, mux, path, audio);
   GstElement *p = parse (desc);
   GstElement *v = gst_bin_get_by_name (GST_BIN (p), "v");
   GstPad *pad = gst_element_get_static_pad (v, "src");
@@ -125,7 +132,35 @@ make_movie (const gchar * path)
   gst_object_unref (v);
   run_to_eos (p);
   g_free (desc);
+  g_free (audio);
 }
+
+#define X264 "x264enc key-int-max=50 speed-preset=ultrafast " \
+  "option-string=scenecut=0 ! h264parse"
+
+static void
+make_movie (const gchar * path)
+{
+  make_clip (path, SECONDS, X264, "avenc_aac ! aacparse", "qtmux");
+}
+
+/* Containers of the seed documents' list that GStreamer can also write,
+ * 3 s each with audio. (VOB needs MPEG-2 at 25 fps, RM has no muxer.) */
+static const struct
+{
+  const gchar *name;
+  const gchar *video_enc;
+  const gchar *audio_enc;
+  const gchar *mux;
+} containers[] = {
+  {"clip.mp4", X264, "avenc_aac ! aacparse", "mp4mux"},
+  {"clip.mkv", X264, "opusenc", "matroskamux"},
+  {"clip.ts", X264, "avenc_aac ! aacparse", "mpegtsmux"},
+  {"clip.avi", X264, "avenc_mp2", "avimux"},
+  {"clip.flv", X264, "avenc_aac ! aacparse", "flvmux"},
+  {"clip.webm", "vp8enc deadline=1", "opusenc", "webmmux"},
+  {"clip.wmv", "avenc_wmv2", "avenc_wmav2", "asfmux"},
+};
 
 static GstBuffer *
 make_jpeg (void)
@@ -209,6 +244,7 @@ static void
 make_fixtures (void)
 {
   gchar *f, *ready = fixture ("ready");
+  guint i;
 
   if (g_file_test (ready, G_FILE_TEST_EXISTS)) {
     g_free (ready);
@@ -217,6 +253,12 @@ make_fixtures (void)
   f = fixture ("Winemaking.mov");
   make_movie (f);
   g_free (f);
+  for (i = 0; i < G_N_ELEMENTS (containers); i++) {
+    f = fixture (containers[i].name);
+    make_clip (f, 3, containers[i].video_enc, containers[i].audio_enc,
+        containers[i].mux);
+    g_free (f);
+  }
   f = fixture ("test.mp3");
   make_mp3 (f, TRUE);
   g_free (f);
@@ -274,7 +316,8 @@ static Run *
 run_new (void)
 {
   static const gchar *const names[] = { "Winemaking.mov", "test.mp3",
-    "nocover.mp3", "notmedia.mov", "empty.mov"
+    "nocover.mp3", "notmedia.mov", "empty.mov", "clip.mp4", "clip.mkv",
+    "clip.ts", "clip.avi", "clip.flv", "clip.webm", "clip.wmv"
   };
   Run *r = g_new0 (Run, 1);
   gchar *base;
@@ -994,6 +1037,38 @@ GST_START_TEST (test_missing_decoder)
 
 GST_END_TEST;
 
+/* Every container decodes, audio and all: the frame at 1 s, and a GIF of
+ * the whole clip. */
+GST_START_TEST (test_containers)
+{
+  Run *r = run_new ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://"
+      "test-bucket/video-demo/%s\"}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"jpg\",\"StartTime\":1,\"URI\":"
+      "\"oss://test-bucket/video-demo/{barename}-{ext}.jpg\"}],"
+      "\"Animations\":[{\"Format\":\"gif\",\"Width\":32,\"Height\":24,"
+      "\"URI\":\"oss://test-bucket/video-demo/{ext}.gif\"}]}}]}",
+      containers[__i__].name);
+  gchar *ext = strrchr (containers[__i__].name, '.') + 1;
+  gchar *jpg = g_strdup_printf ("clip-%s.jpg", ext);
+  gchar *files = g_strdup_printf (D "%s " D "%s.gif", jpg, ext);
+  JsonObject *e;
+
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, files);
+  check_image (r, jpg, JPEG_MAGIC, 320, 240, 1);
+  e = result_entry (r, 0, "Animations", 0);
+  fail_unless_equals_int (json_object_get_int_member (e, "FrameCount"),
+      3 * FPS);
+  g_free (files);
+  g_free (jpg);
+  g_free (json);
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -1176,6 +1251,7 @@ launcher_suite (void)
   tcase_add_test (seeds, test_seed_animation_range);
   tcase_add_test (seeds, test_print_pipeline_segment);
   tcase_add_test (seeds, test_print_pipeline_shared);
+  tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));
   return s;
 }
 
