@@ -11,6 +11,7 @@
  * so no reader ever sees half a file and a failed task leaves nothing new.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +63,16 @@ typedef struct
   gchar *message;
 } Task;
 
+/* Set by SIGINT/SIGTERM: the running pipeline stops and the single
+ * cleanup path removes everything the task wrote. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal (int sig)
+{
+  interrupted = 1;
+}
+
 static void
 help (void)
 {
@@ -88,7 +99,8 @@ help (void)
       "Message in the result), 2 usage error (bad option, unreadable file).\n");
 }
 
-static gboolean G_GNUC_PRINTF (3, 4)
+static gboolean
+G_GNUC_PRINTF (3, 4)
 task_fail (Task * t, gint code, const gchar * fmt, ...)
 {
   va_list args;
@@ -114,7 +126,8 @@ task_fail_error (Task * t, GError * err)
   return FALSE;
 }
 
-static void G_GNUC_PRINTF (2, 3)
+static void
+G_GNUC_PRINTF (2, 3)
 note (Task * t, const gchar * fmt, ...)
 {
   va_list args;
@@ -619,9 +632,11 @@ commit_outputs (Task * t)
 
 /* ---- running ---- */
 
+/* One line, redrawn: percent of the source range, frames, elapsed time.
+ * @final ends the line (at 100 % when @ok). */
 static void
 show_progress (Task * t, GstElement * pipeline, gint64 elapsed_us,
-    gboolean done)
+    gboolean final, gboolean ok)
 {
   gint64 pos = -1;
   gdouble frac = 0;
@@ -630,7 +645,7 @@ show_progress (Task * t, GstElement * pipeline, gint64 elapsed_us,
 
   if (!t->progress)
     return;
-  if (done) {
+  if (final && ok) {
     frac = 1;
   } else if (t->range > 0 && gst_element_query_position (pipeline,
           GST_FORMAT_TIME, &pos) && pos >= 0) {
@@ -642,7 +657,7 @@ show_progress (Task * t, GstElement * pipeline, gint64 elapsed_us,
   g_string_append_printf (bar, "] %3d%%  %u frames  %.1f s ",
       (gint) (frac * 100), t->frames_seen, elapsed_us / 1e6);
   fputs (bar->str, stderr);
-  if (done)
+  if (final)
     fputc ('\n', stderr);
   fflush (stderr);
   g_string_free (bar, TRUE);
@@ -725,13 +740,20 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
   while (running) {
     GstMessage *msg = gst_bus_timed_pop (bus, 100 * GST_MSECOND);
 
+    if (interrupted) {
+      if (msg)
+        gst_message_unref (msg);
+      ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL, "interrupted");
+      break;
+    }
     if (msg == NULL && start_failed) {
       ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
           "the pipeline could not be started");
       break;
     }
     if (msg == NULL) {
-      show_progress (t, pipeline, g_get_monotonic_time () - started, FALSE);
+      show_progress (t, pipeline, g_get_monotonic_time () - started, FALSE,
+          TRUE);
       continue;
     }
     switch (GST_MESSAGE_TYPE (msg)) {
@@ -779,7 +801,7 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
     }
     gst_message_unref (msg);
   }
-  show_progress (t, pipeline, g_get_monotonic_time () - started, ok);
+  show_progress (t, pipeline, g_get_monotonic_time () - started, TRUE, ok);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
@@ -1039,8 +1061,7 @@ main (int argc, char **argv)
       t.verbosity = 0;
     } else if (strcmp (a, "--verbose") == 0) {
       t.verbosity = 2;
-    } else if (strcmp (a, "--storage-root") == 0
-        || strcmp (a, "--notify") == 0) {
+    } else if (strcmp (a, "--storage-root") == 0 || strcmp (a, "--notify") == 0) {
       return usage_error ("missing argument after ", a);
     } else if (a[0] == '-' && a[1] != '\0') {
       return usage_error ("unknown option ", a);
@@ -1073,6 +1094,8 @@ main (int argc, char **argv)
   t.created_dirs = g_ptr_array_new_with_free_func (g_free);
   t.renamed = g_ptr_array_new_with_free_func (g_free);
   t.progress = t.verbosity >= 1 && !t.print_pipeline && isatty (2);
+  signal (SIGINT, on_signal);
+  signal (SIGTERM, on_signal);
 
   ok = run_task (&t, data);
   g_free (data);
