@@ -43,7 +43,8 @@ add (GPtrArray * argv, const gchar * token)
   g_ptr_array_add (argv, g_strdup (token));
 }
 
-static void G_GNUC_PRINTF (2, 3)
+static void
+G_GNUC_PRINTF (2, 3)
 addf (GPtrArray * argv, const gchar * fmt, ...)
 {
   va_list args;

@@ -13,7 +13,11 @@
 
 #include "imm-template.h"
 
-G_DEFINE_QUARK (imm-request-error-quark, imm_request_error);
+GQuark
+imm_request_error_quark (void)
+{
+  return g_quark_from_static_string ("imm-request-error-quark");
+}
 
 /* The API allows sides up to 4096; the elements handle up to this. */
 #define MAX_SIDE ((gdouble) IMM_GEOMETRY_MAX_SIDE)
@@ -59,7 +63,8 @@ imm_snapshot_mode_name (ImmSnapshotMode mode)
   return mode_names[mode];
 }
 
-static gboolean G_GNUC_PRINTF (3, 4)
+static gboolean
+G_GNUC_PRINTF (3, 4)
 fail (GError ** error, const gchar * path, const gchar * fmt, ...)
 {
   va_list args;

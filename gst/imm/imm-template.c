@@ -9,7 +9,11 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (imm-template-error-quark, imm_template_error);
+GQuark
+imm_template_error_quark (void)
+{
+  return g_quark_from_static_string ("imm-template-error-quark");
+}
 
 static const gchar *const fixed_names[] = {
   "index", "autoext", "streamindex", "bucket", "key", "dirname", "basename",

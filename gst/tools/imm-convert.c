@@ -1022,6 +1022,12 @@ task_clear (Task * t, gboolean ok)
   g_date_time_unref (t->start);
 }
 
+static gboolean
+takes_argument (const gchar * opt)
+{
+  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0;
+}
+
 static gint
 usage_error (const gchar * what, const gchar * arg)
 {
@@ -1061,7 +1067,7 @@ main (int argc, char **argv)
       t.verbosity = 0;
     } else if (strcmp (a, "--verbose") == 0) {
       t.verbosity = 2;
-    } else if (strcmp (a, "--storage-root") == 0 || strcmp (a, "--notify") == 0) {
+    } else if (takes_argument (a)) {
       return usage_error ("missing argument after ", a);
     } else if (a[0] == '-' && a[1] != '\0') {
       return usage_error ("unknown option ", a);

@@ -117,9 +117,10 @@ make_clip (const gchar * path, gint seconds, const gchar * video_enc,
 {
   gchar *audio = audio_enc ? g_strdup_printf ("audiotestsrc num-buffers=%d "
       "samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=1 ! "
-      "audioconvert ! audioresample ! %s ! m.", seconds * 44100 / 1024, audio_enc) :
-      g_strdup ("");
-  gchar *desc = g_strdup_printf ("videotestsrc name=v num-buffers=%d "
+      "audioconvert ! audioresample ! %s ! m.", seconds * 44100 / 1024,
+      audio_enc) : g_strdup ("");
+  gchar *desc =
+      g_strdup_printf ("videotestsrc name=v num-buffers=%d "
       "pattern=smpte ! video/x-raw,format=I420,width=320,height=240,"
       "framerate=%d/1 ! %s ! %s name=m ! filesink location=\"%s\" %s",
       seconds * FPS, FPS, video_enc, mux, path, audio);

@@ -129,7 +129,7 @@ static const PlanCase other_cases[] = {
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\","
         "\"Interval\":0.5,\"StartTime\":4}]}}]}", NULL,
-        {"concat name=cat ! identity single-segment=true ! "
+      {"concat name=cat ! identity single-segment=true ! "
               "immsnapshot name=imm0 mode=interval start-time=4 "
               "interval=0.5 ! videoconvert ! immanimenc format=gif "
               "frame-rate=2/1 ! filesink location=/o/0-%d "
