@@ -6,9 +6,9 @@
  * sets. The fixtures are made once per test binary:
  * - Winemaking.mov: 40 s of 320x240 H.264 at 10 fps + AAC in QuickTime, an
  *   IDR frame every 5 s (no scene-cut keyframes), cuts between still
- *   patterns at 10, 20, 30 and 35 s, and a 16x16 block in the top-left
+ *   patterns at 10, 20, 30 and 35 s, and a 32x32 block in the top-left
  *   corner whose luma encodes the second (8 + 6 * s), so every image can be
- *   dated.
+ *   dated (read at (8, 8): inside the block at full and at half size).
  * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame;
  *   nocover.mp3 without one; notmedia.mov (text) and empty.mov.
  */
@@ -24,7 +24,7 @@
 
 #define FPS 10
 #define SECONDS 40
-#define BLOCK 16
+#define BLOCK 32
 
 static gchar *fixture_dir;
 static pid_t fixture_owner;
@@ -71,6 +71,13 @@ paint_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
         y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), block_luma (second),
         BLOCK);
+  /* Grey: no chroma to clip when the picture goes through RGB. */
+  for (y = 0; y < BLOCK / 2; y++) {
+    memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 1) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 1), 128, BLOCK / 2);
+    memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 2) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 2), 128, BLOCK / 2);
+  }
   gst_video_frame_unmap (&frame);
   /* The pattern set now is used for the next frame. */
   g_object_set (src, "pattern", pattern_at ((gint) (next / GST_SECOND)), NULL);
@@ -485,7 +492,7 @@ static void
 decode_image (const gchar * path, Image * img)
 {
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-      "tee name=t ! queue ! videoconvert ! video/x-raw,format=GRAY8 ! "
+      "tee name=t ! queue ! videoconvert ! video/x-raw,format=I420 ! "
       "appsink name=gray t. ! queue ! videoconvert ! "
       "video/x-raw,format=RGB ! appsink name=rgb", path);
   GstElement *p = parse (desc);
@@ -504,7 +511,8 @@ decode_image (const gchar * path, Image * img)
   img->width = GST_VIDEO_INFO_WIDTH (&info);
   img->height = GST_VIDEO_INFO_HEIGHT (&info);
   gst_buffer_map (gst_sample_get_buffer (s1), &map, GST_MAP_READ);
-  img->corner_luma = map.data[GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) * 4 + 4];
+  img->corner_luma = map.data[GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) *
+      (BLOCK / 4) + BLOCK / 4];
   gst_buffer_unmap (gst_sample_get_buffer (s1), &map);
   fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (s2)));
   gst_buffer_map (gst_sample_get_buffer (s2), &map, GST_MAP_READ);
@@ -637,7 +645,6 @@ GST_START_TEST (test_seed_segment)
   for (i = 0; i < 5; i++) {
     gchar *name = g_strdup_printf ("snapshot-%d.png", i + 1);
 
-    /* Half size: the corner block is 8x8 now, still readable at (4,4). */
     check_image (r, name, PNG_MAGIC, 160, 120, 11 + 4 * i);
     g_free (name);
   }
