@@ -300,15 +300,11 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
         add_double (argv, "start-time", src->start_time);
       if (src->duration > 0)
         add_double (argv, "duration", src->duration);
+      /* No gst-launch element moves timestamps back, so the trimmed-off
+       * start of a joined source stays on the joined timeline as a gap
+       * (README). */
       add (argv, "post-messages=false");
       add (argv, "!");
-      /* The trimmed-off start takes no room on the joined timeline. */
-      if (src->start_time > 0) {
-        add (argv, "identity");
-        addf (argv, "ts-offset=-%" G_GUINT64_FORMAT,
-            (guint64) llround (src->start_time * GST_SECOND));
-        add (argv, "!");
-      }
     }
     /* Formats and sizes may differ between sources: convert each to one
      * format so the joined stream only changes size. */

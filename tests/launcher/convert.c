@@ -1077,6 +1077,33 @@ GST_START_TEST (test_containers)
 
 GST_END_TEST;
 
+/* Sources are joined in order: the first 2 s of clip.mp4 (its Duration),
+ * then the movie; the times are on the joined timeline. */
+GST_START_TEST (test_joined_sources)
+{
+  Run *r = run_new ();
+  static const gint seconds[] = { 1, 2, 5, 8 };
+  guint i;
+
+  run_tool (r, "{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
+      "clip.mp4\",\"Duration\":2},{\"URI\":\"oss://test-bucket/video-demo/"
+      "Winemaking.mov\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{"
+      "\"Format\":\"jpg\",\"StartTime\":1,\"Interval\":3,\"Number\":4,"
+      "\"URI\":\"oss://test-bucket/video-demo/j-{index}.jpg\"}]}}]}", NULL,
+      NULL);
+  assert_status (r, 0);
+  assert_files (r, D "j-1.jpg " D "j-2.jpg " D "j-3.jpg " D "j-4.jpg");
+  for (i = 0; i < G_N_ELEMENTS (seconds); i++) {
+    gchar *name = g_strdup_printf ("j-%u.jpg", i + 1);
+
+    check_image (r, name, JPEG_MAGIC, 320, 240, seconds[i]);
+    g_free (name);
+  }
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -1260,6 +1287,7 @@ launcher_suite (void)
   tcase_add_test (seeds, test_print_pipeline_segment);
   tcase_add_test (seeds, test_print_pipeline_shared);
   tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));
+  tcase_add_test (seeds, test_joined_sources);
   return s;
 }
 

@@ -138,8 +138,7 @@ static const PlanCase other_cases[] = {
               "video/x-raw,format=I420 ! cat. "
               "uridecodebin uri=file:///r/w.mov caps=video/x-raw(ANY) "
               "expose-all-streams=false ! immsnapshot mode=all start-time=1 "
-              "duration=2.25 post-messages=false ! identity "
-              "ts-offset=-1000000000 ! videoconvert ! "
+              "duration=2.25 post-messages=false ! videoconvert ! "
               "video/x-raw,format=I420 ! cat."}},
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
