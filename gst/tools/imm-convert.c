@@ -375,8 +375,9 @@ probe_sources (Task * t)
     } else if (r != GST_DISCOVERER_OK && r != GST_DISCOVERER_MISSING_PLUGINS) {
       gint code = IMM_REQUEST_ERROR_INVALID_FILE;
 
-      if (err && g_error_matches (err, GST_RESOURCE_ERROR,
-              GST_RESOURCE_ERROR_NOT_FOUND))
+      /* Remote sources fail to open with any resource error (refused,
+       * 404, ...); local ones were checked to exist already. */
+      if (err && err->domain == GST_RESOURCE_ERROR)
         code = IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
       else if (err && err->domain == GST_STREAM_ERROR
           && err->code == GST_STREAM_ERROR_DECODE)

@@ -225,6 +225,35 @@ GST_START_TEST (test_sides)
 
 GST_END_TEST;
 
+GST_START_TEST (test_frame_rates)
+{
+  ImmOutput out = { 0 };
+  gint n, d;
+
+  out.animation = TRUE;
+  out.frame_rate = 15;
+  out.interval = 1;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 15 && d == 1, "%d/%d", n, d);
+  /* without FrameRate: real-time playback of the samples */
+  out.frame_rate = 0;
+  out.interval = 0.5;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 2 && d == 1, "%d/%d", n, d);
+  out.interval = 3;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 1 && d == 3, "%d/%d", n, d);
+  /* neither: follow the timestamps */
+  out.interval = 0;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 0 && d == 1, "%d/%d", n, d);
+  out.frame_rate = 29.97;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 2997 && d == 100, "%d/%d", n, d);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_range_past_source)
 {
   static const gchar *const uris[] = { "file:///r/v.mov", NULL };
@@ -281,6 +310,7 @@ plan_suite (void)
   tcase_add_loop_test (tc, test_other_plans, 0, G_N_ELEMENTS (other_cases));
   tcase_add_test (tc, test_shell_quoting);
   tcase_add_test (tc, test_sides);
+  tcase_add_test (tc, test_frame_rates);
   tcase_add_test (tc, test_range_past_source);
   tcase_add_test (tc, test_cover_animation);
   return s;
