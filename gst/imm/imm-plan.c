@@ -171,20 +171,20 @@ add_scale (GPtrArray * argv, const ImmOutput * out)
 }
 
 static void
-add_encoder (GPtrArray * argv, ImmFormat format)
+add_encoder (GPtrArray * argv, ImmOutputFormat format)
 {
   switch (format) {
-    case IMM_FORMAT_JPG:
+    case IMM_OUTPUT_JPG:
       add (argv, "jpegenc");
       add (argv, "quality=90");
       break;
-    case IMM_FORMAT_PNG:
+    case IMM_OUTPUT_PNG:
       add (argv, "pngenc");
       break;
-    case IMM_FORMAT_WEBP:
+    case IMM_OUTPUT_WEBP:
       add (argv, "webpenc");
       break;
-    case IMM_FORMAT_GIF:
+    case IMM_OUTPUT_GIF:
       g_assert_not_reached ();
   }
 }
@@ -208,20 +208,22 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     if (out->animation)
       addf (argv, "mode=%s", out->interval > 0 ? "interval" : "all");
     else
-      addf (argv, "mode=%s", imm_snapshot_mode_name (out->mode));
+      addf (argv, "mode=%s", imm_capture_mode_name (out->mode));
     if (start > 0)
       add_double (argv, "start-time", start);
     if (duration > 0)
       add_double (argv, "duration", duration);
-    if (out->interval > 0 && (out->animation || out->mode == IMM_MODE_INTERVAL
-            || out->mode == IMM_MODE_DHASH))
+    if (out->interval > 0 && (out->animation
+            || out->mode == IMM_CAPTURE_INTERVAL
+            || out->mode == IMM_CAPTURE_DHASH))
       add_double (argv, "interval", out->interval);
-    if (!out->animation && out->mode == IMM_MODE_INTERVAL && out->interval == 0)
+    if (!out->animation && out->mode == IMM_CAPTURE_INTERVAL
+        && out->interval == 0)
       /* Without Interval the API takes the one frame at StartTime. */
       add (argv, "number=1");
     else if (out->number > 0)
       addf (argv, "number=%u", out->number);
-    if (!out->animation && out->mode == IMM_MODE_DHASH)
+    if (!out->animation && out->mode == IMM_CAPTURE_DHASH)
       addf (argv, "threshold=%u", out->threshold);
     add (argv, "!");
   }
@@ -235,7 +237,7 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
 
     imm_plan_frame_rate (out, &num, &den);
     add (argv, "immanimenc");
-    addf (argv, "format=%s", imm_format_extension (out->format));
+    addf (argv, "format=%s", imm_output_format_extension (out->format));
     addf (argv, "frame-rate=%d/%d", num, den);
     add (argv, "!");
     add (argv, "filesink");
@@ -345,7 +347,7 @@ finish_argv (ImmPlanPipeline * p, GPtrArray * argv)
 static gboolean
 is_sparse (const ImmOutput * out)
 {
-  return !out->animation && out->mode == IMM_MODE_INTERVAL;
+  return !out->animation && out->mode == IMM_CAPTURE_INTERVAL;
 }
 
 /* Whether an output may hang off the shared decode. immsnapshot ends its
@@ -362,10 +364,10 @@ can_share (const ImmRequest * req, const ImmOutput * out)
   if (out->animation)
     return out->number == 0;
   switch (out->mode) {
-    case IMM_MODE_DHASH:
+    case IMM_CAPTURE_DHASH:
       /* The N strongest changes are only known at the end. */
       return TRUE;
-    case IMM_MODE_KEYFRAME:
+    case IMM_CAPTURE_KEYFRAME:
       return out->number == 0;
     default:
       return FALSE;

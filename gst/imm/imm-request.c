@@ -48,7 +48,7 @@ imm_request_code_name (gint code)
 static const gchar *const format_ext[] = { "jpg", "png", "webp", "gif" };
 
 const gchar *
-imm_format_extension (ImmFormat format)
+imm_output_format_extension (ImmOutputFormat format)
 {
   return format_ext[format];
 }
@@ -58,7 +58,7 @@ static const gchar *const mode_names[] = { "interval", "average", "keyframe",
 };
 
 const gchar *
-imm_snapshot_mode_name (ImmSnapshotMode mode)
+imm_capture_mode_name (ImmCaptureMode mode)
 {
   return mode_names[mode];
 }
@@ -384,11 +384,11 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
   if (animation) {
     if (!parse_enum (o, path, "Format", anim_formats, "format", &format, error))
       return FALSE;
-    out->format = format == 0 ? IMM_FORMAT_GIF : IMM_FORMAT_WEBP;
+    out->format = format == 0 ? IMM_OUTPUT_GIF : IMM_OUTPUT_WEBP;
   } else {
     if (!parse_enum (o, path, "Format", snap_formats, "format", &format, error))
       return FALSE;
-    out->format = (ImmFormat) format;
+    out->format = (ImmOutputFormat) format;
   }
 
   if (!get_string (o, path, "URI", TRUE, &out->uri, error)
@@ -408,7 +408,7 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
           &out->frame_rate, NULL, error))
     return FALSE;
   out->number = v;
-  out->mode = (ImmSnapshotMode) mode;
+  out->mode = (ImmCaptureMode) mode;
   out->scale_type = (ImmResizeMode) scale;
   v = 0;
   if (!get_uint (o, path, "Threshold", 100, &v, error))
@@ -417,7 +417,7 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
 
   if (!animation) {
     switch (out->mode) {
-      case IMM_MODE_INTERVAL:
+      case IMM_CAPTURE_INTERVAL:
         if (out->interval == 0 && out->number > 1) {
           p = member_path (path, "Interval");
           ok = fail (error, p, "required when Number is greater than 1 in "
@@ -427,7 +427,7 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
         }
         out->multi = out->interval > 0 && out->number != 1;
         break;
-      case IMM_MODE_AVERAGE:
+      case IMM_CAPTURE_AVERAGE:
         if (out->number == 0) {
           p = member_path (path, "Number");
           ok = fail (error, p, "average mode needs Number greater than 0");
@@ -436,8 +436,8 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
         }
         out->multi = out->number > 1;
         break;
-      case IMM_MODE_KEYFRAME:
-      case IMM_MODE_DHASH:
+      case IMM_CAPTURE_KEYFRAME:
+      case IMM_CAPTURE_DHASH:
         out->multi = out->number != 1;
         break;
     }

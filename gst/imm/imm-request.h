@@ -28,19 +28,19 @@ typedef enum
 
 typedef enum
 {
-  IMM_FORMAT_JPG,
-  IMM_FORMAT_PNG,
-  IMM_FORMAT_WEBP,
-  IMM_FORMAT_GIF,
-} ImmFormat;
+  IMM_OUTPUT_JPG,
+  IMM_OUTPUT_PNG,
+  IMM_OUTPUT_WEBP,
+  IMM_OUTPUT_GIF,
+} ImmOutputFormat;
 
 typedef enum
 {
-  IMM_MODE_INTERVAL,
-  IMM_MODE_AVERAGE,
-  IMM_MODE_KEYFRAME,
-  IMM_MODE_DHASH,
-} ImmSnapshotMode;
+  IMM_CAPTURE_INTERVAL,
+  IMM_CAPTURE_AVERAGE,
+  IMM_CAPTURE_KEYFRAME,
+  IMM_CAPTURE_DHASH,
+} ImmCaptureMode;
 
 typedef struct
 {
@@ -63,9 +63,9 @@ typedef struct
   gchar *path;
   guint target_index;
   guint entry_index;
-  ImmFormat format;
+  ImmOutputFormat format;
   gchar *uri;
-  ImmSnapshotMode mode;
+  ImmCaptureMode mode;
   gdouble start_time;
   gdouble interval;
   guint number;
@@ -101,9 +101,9 @@ ImmRequest *imm_request_peek (const gchar * data, gssize length);
 
 void imm_request_free (ImmRequest * req);
 
-const gchar *imm_format_extension (ImmFormat format);
+const gchar *imm_output_format_extension (ImmOutputFormat format);
 
-const gchar *imm_snapshot_mode_name (ImmSnapshotMode mode);
+const gchar *imm_capture_mode_name (ImmCaptureMode mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmRequest, imm_request_free);
 

@@ -424,7 +424,7 @@ expand (Task * t, const ImmOutput * out, gint index, ImmTemplateFlags flags)
   gchar *s, *idx = g_strdup_printf ("%d", index);
 
   g_hash_table_insert (t->vars, g_strdup ("autoext"),
-      g_strdup (imm_format_extension (out->format)));
+      g_strdup (imm_output_format_extension (out->format)));
   g_hash_table_insert (t->vars, g_strdup ("index"), idx);
   s = imm_template_expand (out->uri, t->vars, flags, &err);
   if (s == NULL) {
@@ -487,13 +487,15 @@ temp_file (Task * t, guint i, gint index)
   gchar *path;
 
   if (out->animation)
-    name = g_strdup_printf ("out%u.%s", i, imm_format_extension (out->format));
+    name =
+        g_strdup_printf ("out%u.%s", i,
+        imm_output_format_extension (out->format));
   else if (index < 0)
     name = g_strdup_printf ("out%u-%%d.%s", i,
-        imm_format_extension (out->format));
+        imm_output_format_extension (out->format));
   else
     name = g_strdup_printf ("out%u-%d.%s", i, index,
-        imm_format_extension (out->format));
+        imm_output_format_extension (out->format));
   path = g_build_filename (t->tmp_dir, name, NULL);
   g_free (name);
   return path;

@@ -221,8 +221,8 @@ GST_START_TEST (test_full)
   o = g_ptr_array_index (req->outputs, 0);
   fail_unless_equals_string (o->path, "Targets[0].Image.Snapshots[0]");
   fail_if (o->animation);
-  fail_unless_equals_int (o->format, IMM_FORMAT_PNG);
-  fail_unless_equals_int (o->mode, IMM_MODE_INTERVAL);
+  fail_unless_equals_int (o->format, IMM_OUTPUT_PNG);
+  fail_unless_equals_int (o->mode, IMM_CAPTURE_INTERVAL);
   fail_unless_equals_float (o->start_time, 11);
   fail_unless_equals_float (o->interval, 4);
   fail_unless_equals_int (o->number, 5);
@@ -233,7 +233,7 @@ GST_START_TEST (test_full)
   /* Snapshots come before Animations within one Image. */
   o = g_ptr_array_index (req->outputs, 1);
   fail_unless_equals_string (o->path, "Targets[1].Image.Snapshots[0]");
-  fail_unless_equals_int (o->mode, IMM_MODE_DHASH);
+  fail_unless_equals_int (o->mode, IMM_CAPTURE_DHASH);
   fail_unless_equals_int (o->threshold, 15);
   fail_if (o->multi);
   fail_unless_equals_int (o->target_index, 1);
@@ -242,7 +242,7 @@ GST_START_TEST (test_full)
   o = g_ptr_array_index (req->outputs, 2);
   fail_unless_equals_string (o->path, "Targets[1].Image.Animations[0]");
   fail_unless (o->animation);
-  fail_unless_equals_int (o->format, IMM_FORMAT_WEBP);
+  fail_unless_equals_int (o->format, IMM_OUTPUT_WEBP);
   fail_unless_equals_float (o->frame_rate, 15);
   fail_unless_equals_int (o->scale_type, IMM_RESIZE_FIT);
   fail_if (o->multi);
