@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include "gstimmscale.h"
+#include "gstimmsnapshot.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -15,6 +16,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (immscale, plugin);
+  ret |= GST_ELEMENT_REGISTER (immsnapshot, plugin);
 
   return ret;
 }
