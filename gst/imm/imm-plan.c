@@ -5,12 +5,12 @@
  * runs exactly these (through gst_parse_launchv()), so whatever it prints
  * with --print-pipeline can be pasted into a shell and gives the same files.
  *
- * Sparse outputs (interval snapshots) each get a pipeline of their own, so
- * that immsnapshot can seek to the moments it needs. Outputs that look at
- * every frame up to the end of the source (keyframe and dhash snapshots,
- * animations) share one decode: a tee with a queue per output. Dense
- * outputs that stop early (a Number, a source Duration, average mode) run
- * alone, because one branch ending would end them all (see can_share()).
+ * Sparse outputs (interval snapshots) and keyframe snapshots (which seek in
+ * trick mode) each get a pipeline of their own. Outputs that look at every
+ * frame up to the end of the source (dhash snapshots, animations) share one
+ * decode: a tee with a queue per output. Dense outputs that stop early (a
+ * Number, a source Duration, average mode) run alone, because one branch
+ * ending would end them all (see can_share()).
  */
 #include "imm-plan.h"
 
@@ -153,6 +153,21 @@ output_range (const ImmRequest * req, const ImmOutput * out,
   return TRUE;
 }
 
+/* Whether immsnapshot may seek for this output. Its seeks flush the whole
+ * pipeline: in a shared decode they would disturb the other branches, and
+ * after a joined source they would leave it. Seeking between the frames
+ * of one output can also flush a taken frame still on its way to the sink
+ * (the seek runs in another thread), so only outputs whose seeks all come
+ * before the first frame seek: one frame, or keyframe mode (one seek to
+ * the start). */
+static gboolean
+may_seek (const ImmRequest * req, const ImmOutput * out, gboolean shared)
+{
+  if (shared || req->sources->len > 1 || out->animation)
+    return FALSE;
+  return !out->multi || out->mode == IMM_CAPTURE_KEYFRAME;
+}
+
 static void
 add_scale (GPtrArray * argv, const ImmOutput * out)
 {
@@ -192,7 +207,7 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
 /* The chain of one output, from raw video to its sink. */
 static gboolean
 add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
-    const ImmPlanInput * in, gboolean cover, GError ** error)
+    const ImmPlanInput * in, gboolean cover, gboolean shared, GError ** error)
 {
   const ImmOutput *out = g_ptr_array_index (req->outputs, index);
   gdouble start = 0, duration = 0;
@@ -225,6 +240,8 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
       addf (argv, "number=%u", out->number);
     if (!out->animation && out->mode == IMM_CAPTURE_DHASH)
       addf (argv, "threshold=%u", out->threshold);
+    if (!may_seek (req, out, shared))
+      add (argv, "seek=false");
     add (argv, "!");
   }
   g_free (name);
@@ -306,6 +323,7 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
        * start of a joined source stays on the joined timeline as a gap
        * (README). */
       add (argv, "post-messages=false");
+      add (argv, "seek=false");
       add (argv, "!");
     }
     /* Formats and sizes may differ between sources: convert each to one
@@ -368,7 +386,8 @@ can_share (const ImmRequest * req, const ImmOutput * out)
       /* The N strongest changes are only known at the end. */
       return TRUE;
     case IMM_CAPTURE_KEYFRAME:
-      return out->number == 0;
+      /* It seeks in trick mode, decoding nothing but sync frames. */
+      return FALSE;
     default:
       return FALSE;
   }
@@ -391,7 +410,7 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
   } else {
     add_sources (argv, req, in);
   }
-  if (!add_output_chain (argv, req, index, in, cover, error)) {
+  if (!add_output_chain (argv, req, index, in, cover, FALSE, error)) {
     g_ptr_array_unref (argv);
     pipeline_free (p);
     return FALSE;
@@ -422,7 +441,7 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
     add (argv, "!");
     add (argv, "queue");
     add (argv, "!");
-    if (!add_output_chain (argv, req, index, in, FALSE, error)) {
+    if (!add_output_chain (argv, req, index, in, FALSE, TRUE, error)) {
       g_ptr_array_unref (argv);
       pipeline_free (p);
       return FALSE;

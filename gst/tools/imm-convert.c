@@ -387,8 +387,14 @@ probe_sources (Task * t)
     } else if ((video = gst_discoverer_info_get_video_streams (info))) {
       GstClockTime d = gst_discoverer_info_get_duration (info);
 
-      if (GST_CLOCK_TIME_IS_VALID (d))
+      if (GST_CLOCK_TIME_IS_VALID (d)) {
+        /* On the joined timeline a source lasts up to the end of its
+         * range (a StartTime leaves its gap, see the plan). */
+        if (src->duration > 0)
+          d = MIN (d, (GstClockTime) ((src->start_time + src->duration) *
+                  GST_SECOND));
         t->range += d;
+      }
       gst_discoverer_stream_info_list_free (video);
     } else if (t->req->sources->len > 1) {
       ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_FILE,
@@ -709,6 +715,51 @@ message_output (GstMessage * msg)
   return (gint) v;
 }
 
+static GstPadProbeReturn
+joined_duration_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  Task *t = data;
+  GstFormat format;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_duration (query, &format, NULL);
+  if (format != GST_FORMAT_TIME)
+    return GST_PAD_PROBE_OK;
+  gst_query_set_duration (query, GST_FORMAT_TIME, t->range);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* immsnapshot ends its range at the duration it queries upstream, and
+ * concat answers with the duration of the source playing, not of the
+ * joined sources. The launcher answers for it; a pasted --print-pipeline
+ * line of several sources stops at the end of the first (README). */
+static void
+answer_joined_duration (Task * t, GstElement * pipeline,
+    const ImmPlanPipeline * pp)
+{
+  guint i;
+
+  if (t->req->sources->len < 2 || t->range == 0)
+    return;
+  for (i = 0; i < pp->outputs->len; i++) {
+    gchar *name = imm_plan_snapshot_name (g_array_index (pp->outputs, guint,
+            i));
+    GstElement *snap = gst_bin_get_by_name (GST_BIN (pipeline), name);
+
+    if (snap != NULL) {
+      GstPad *pad = gst_element_get_static_pad (snap, "sink");
+
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+          joined_duration_probe, t, NULL);
+      gst_object_unref (pad);
+      gst_object_unref (snap);
+    }
+    g_free (name);
+  }
+}
+
 static gboolean
 run_pipeline (Task * t, const ImmPlanPipeline * pp)
 {
@@ -735,6 +786,7 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
     g_string_free (missing, TRUE);
     return FALSE;
   }
+  answer_joined_duration (t, pipeline, pp);
   bus = gst_element_get_bus (pipeline);
   /* On failure the error message on the bus says why; without one, the
    * first empty poll ends the run. */

@@ -1258,10 +1258,13 @@ launcher_suite (void)
 {
   Suite *s = suite_create ("launcher");
   TCase *seeds = tcase_create ("seeds");
+  TCase *anim = tcase_create ("animations");
   TCase *bad = tcase_create ("invalid");
+  GstPluginFeature *animenc;
 
   tcase_add_unchecked_fixture (bad, setup_fixture_dir, NULL);
   tcase_add_unchecked_fixture (seeds, setup_fixture_dir, NULL);
+  tcase_add_unchecked_fixture (anim, setup_fixture_dir, NULL);
   suite_add_tcase (s, bad);
   tcase_add_loop_test (bad, test_bad_run, 0, G_N_ELEMENTS (bad_runs));
   tcase_add_test (bad, test_usage);
@@ -1269,9 +1272,6 @@ launcher_suite (void)
   tcase_add_test (bad, test_cover_sizes);
   tcase_add_test (bad, test_missing_decoder);
 
-  if (!gst_registry_check_feature_version (gst_registry_get (), "immsnapshot",
-          1, 0, 0))
-    return s;
   suite_add_tcase (s, seeds);
   tcase_set_timeout (seeds, 120);
   tcase_add_test (seeds, test_seed_thumbnail);
@@ -1282,12 +1282,19 @@ launcher_suite (void)
   tcase_add_test (seeds, test_seed_idr);
   tcase_add_test (seeds, test_seed_average);
   tcase_add_test (seeds, test_seed_audio_cover);
-  tcase_add_test (seeds, test_seed_animation_whole);
-  tcase_add_test (seeds, test_seed_animation_range);
   tcase_add_test (seeds, test_print_pipeline_segment);
-  tcase_add_test (seeds, test_print_pipeline_shared);
-  tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));
   tcase_add_test (seeds, test_joined_sources);
+
+  animenc = gst_registry_lookup_feature (gst_registry_get (), "immanimenc");
+  if (animenc == NULL)
+    return s;
+  gst_object_unref (animenc);
+  suite_add_tcase (s, anim);
+  tcase_set_timeout (anim, 120);
+  tcase_add_test (anim, test_seed_animation_whole);
+  tcase_add_test (anim, test_seed_animation_range);
+  tcase_add_test (anim, test_print_pipeline_shared);
+  tcase_add_loop_test (anim, test_containers, 0, G_N_ELEMENTS (containers));
   return s;
 }
 

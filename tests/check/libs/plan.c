@@ -32,7 +32,8 @@ static const PlanCase seed_cases[] = {
             "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
             "snapshot-{index}.{autoext}\",\"Width\":512,\"Height\":512}"),
         NULL,
-      {DEC "immsnapshot name=imm0 mode=interval interval=10 ! videoconvert "
+      {DEC "immsnapshot name=imm0 mode=interval interval=10 seek=false ! "
+              "videoconvert "
               "! immscale width=512 height=512 scale-type=crop ! videoconvert "
               "! jpegenc quality=90 ! multifilesink location=/o/0-%d "
               "index=1"}},
@@ -41,20 +42,19 @@ static const PlanCase seed_cases[] = {
             "video-demo/snapshot-{index}.{autoext}\",\"Width\":0.5,"
             "\"Height\":0.5}"), NULL,
       {DEC "immsnapshot name=imm0 mode=interval start-time=11 interval=4 "
-              "number=5 ! videoconvert ! immscale width=0.5 height=0.5 "
+              "number=5 seek=false ! videoconvert ! immscale width=0.5 "
+              "height=0.5 "
               "scale-type=crop ! videoconvert ! pngenc ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"event keyframes", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
-      {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 ! "
-              "videoconvert ! jpegenc quality=90 ! multifilesink "
-              "location=/o/0-%d index=1"}},
+      {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 seek=false ! " "videoconvert ! jpegenc quality=90 ! multifilesink " "location=/o/0-%d index=1"}},
   {"representative", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Number\":5,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=dhash interval=1 number=5 "
-              "threshold=0 ! videoconvert ! jpegenc quality=90 ! "
+              "threshold=0 seek=false ! videoconvert ! jpegenc quality=90 ! "
               "multifilesink location=/o/0-%d index=1"}},
   {"idr", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
             "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
@@ -64,7 +64,8 @@ static const PlanCase seed_cases[] = {
   {"average", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
             "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
             "{autoext}\"}"), NULL,
-      {DEC "immsnapshot name=imm0 mode=average number=10 ! videoconvert ! "
+      {DEC "immsnapshot name=imm0 mode=average number=10 seek=false ! "
+              "videoconvert ! "
               "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"audio cover", HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
         "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
@@ -76,7 +77,8 @@ static const PlanCase seed_cases[] = {
         "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
         "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
         "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
-      {DEC "immsnapshot name=imm0 mode=interval interval=1 ! videoconvert "
+      {DEC "immsnapshot name=imm0 mode=interval interval=1 seek=false ! "
+              "videoconvert "
               "! immscale width=0.5 height=0.5 scale-type=fit ! videoconvert "
               "! immanimenc format=webp frame-rate=15/1 ! filesink "
               "location=/o/0-%d"}},
@@ -87,7 +89,7 @@ static const PlanCase seed_cases[] = {
         "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
         "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
       {DEC "immsnapshot name=imm0 mode=interval start-time=5 duration=25 "
-              "interval=1 ! videoconvert ! immscale width=0.5 height=0.5 "
+              "interval=1 seek=false ! videoconvert ! immscale width=0.5 height=0.5 "
               "scale-type=fit ! videoconvert ! immanimenc format=webp "
               "frame-rate=15/1 ! filesink location=/o/0-%d"}},
 };
@@ -96,7 +98,7 @@ static const PlanCase seed_cases[] = {
 static const PlanCase other_cases[] = {
   {"dense outputs share one decode, sparse ones seek alone",
         HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
-        "\"webp\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},{\"Format\":"
+        "\"webp\",\"Mode\":\"dhash\",\"URI\":\"k{index}\"},{\"Format\":"
         "\"png\",\"StartTime\":2.5,\"URI\":\"c\",\"Width\":1}],"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Height\":120,"
         "\"StartTime\":3}]}}]}", NULL,
@@ -105,46 +107,46 @@ static const PlanCase other_cases[] = {
               "scale-type=stretch ! videoconvert ! pngenc ! multifilesink "
               "location=/o/1-%d index=1",
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
-              "mode=keyframe ! videoconvert ! webpenc ! multifilesink "
-              "location=/o/0-%d index=1 t. ! queue ! immsnapshot name=imm2 "
-              "mode=all start-time=3 ! videoconvert ! immscale "
-              "width=1 height=120 scale-type=stretch ! videoconvert ! "
-              "immanimenc format=gif frame-rate=0/1 ! filesink "
-              "location=/o/2-%d"}},
-  {"outputs that end early run alone",
+              "mode=dhash threshold=0 seek=false ! videoconvert ! webpenc ! "
+              "multifilesink location=/o/0-%d index=1 t. ! queue ! "
+              "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
+              "videoconvert ! immscale width=1 height=120 scale-type=stretch "
+              "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
+              "filesink location=/o/2-%d"}},
+  {"keyframes and outputs that end early run alone",
         HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
-        "\"jpg\",\"Mode\":\"keyframe\",\"Number\":2,\"URI\":\"k{index}\"},"
+        "\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},"
         "{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Number\":2,"
         "\"URI\":\"d{index}\"}],\"Animations\":[{\"Format\":\"gif\","
         "\"URI\":\"a\",\"Number\":20}]}}]}", NULL,
-        {DEC "immsnapshot name=imm0 mode=keyframe number=2 ! videoconvert ! "
+        {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! "
               "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1",
-              DEC "immsnapshot name=imm2 mode=all number=20 ! videoconvert ! "
-              "immanimenc format=gif frame-rate=0/1 ! filesink "
-              "location=/o/2-%d",
-          DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 ! "
-              "videoconvert ! jpegenc quality=90 ! multifilesink "
-              "location=/o/1-%d index=1"}},
+              DEC "immsnapshot name=imm2 mode=all number=20 seek=false ! "
+              "videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
+              "filesink location=/o/2-%d",
+          DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 "
+              "seek=false ! videoconvert ! jpegenc quality=90 ! "
+              "multifilesink location=/o/1-%d index=1"}},
   {"joined sources", HEAD "\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\","
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\","
         "\"Interval\":0.5,\"StartTime\":4}]}}]}", NULL,
       {"concat name=cat ! identity single-segment=true ! "
               "immsnapshot name=imm0 mode=interval start-time=4 "
-              "interval=0.5 ! videoconvert ! immanimenc format=gif "
-              "frame-rate=2/1 ! filesink location=/o/0-%d "
+              "interval=0.5 seek=false ! videoconvert ! immanimenc "
+              "format=gif frame-rate=2/1 ! filesink location=/o/0-%d "
               "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) "
               "expose-all-streams=false ! videoconvert ! "
               "video/x-raw,format=I420 ! cat. "
               "uridecodebin uri=file:///r/w.mov caps=video/x-raw(ANY) "
               "expose-all-streams=false ! immsnapshot mode=all start-time=1 "
-              "duration=2.25 post-messages=false ! videoconvert ! "
+              "duration=2.25 post-messages=false seek=false ! videoconvert ! "
               "video/x-raw,format=I420 ! cat."}},
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
         "\"FrameRate\":12.5,\"ScaleType\":\"fill\"}]}}]}", NULL,
-      {DEC "immsnapshot name=imm0 mode=all ! videoconvert ! immscale "
-              "width=0.3 height=1 scale-type=fill ! videoconvert ! "
+      {DEC "immsnapshot name=imm0 mode=all seek=false ! videoconvert ! "
+              "immscale width=0.3 height=1 scale-type=fill ! videoconvert ! "
               "immanimenc format=gif frame-rate=25/2 ! filesink "
               "location=/o/0-%d"}},
 };
