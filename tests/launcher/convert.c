@@ -920,6 +920,36 @@ GST_START_TEST (test_cover_sizes)
 
 GST_END_TEST;
 
+/* The system gst-launch-1.0 cannot load the sanitizer build's plugin, so
+ * there the printed lines are split the way the shell does and given to
+ * gst_parse_launchv(), which is what gst-launch-1.0 does with them. */
+static void
+run_printed_in_process (const gchar * text)
+{
+  gchar **lines = g_strsplit (text, "\n", -1), **l;
+
+  for (l = lines; *l; l++) {
+    gchar **args = NULL;
+
+    if (**l == '\0')
+      continue;
+    fail_unless (g_shell_parse_argv (*l, NULL, &args, NULL), "%s", *l);
+    if (strcmp (args[0], "mkdir") == 0) {
+      fail_unless (g_mkdir_with_parents (args[2], 0755) == 0);
+    } else {
+      GError *err = NULL;
+      GstElement *p;
+
+      fail_unless_equals_string (args[0], "gst-launch-1.0");
+      p = gst_parse_launchv ((const gchar **) args + 1, &err);
+      g_assert_no_error (err);
+      run_to_eos (p);
+    }
+    g_strfreev (args);
+  }
+  g_strfreev (lines);
+}
+
 /* The printed lines, pasted into a shell, give the same files. */
 static void
 check_print_pipeline (const gchar * json, const gchar * files)
@@ -934,12 +964,16 @@ check_print_pipeline (const gchar * json, const gchar * files)
   fail_unless (g_str_has_prefix (printed->out, "gst-launch-1.0 ")
       || g_str_has_prefix (printed->out, "mkdir -p "), "%s", printed->out);
   assert_files (printed, "");
-  argv[2] = printed->out;
-  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
-          G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-          NULL, NULL, NULL, &status, NULL));
-  fail_unless (WIFEXITED (status) && WEXITSTATUS (status) == 0,
-      "the printed pipeline failed: %s", printed->out);
+  if (g_getenv ("IMM_TEST_SANITIZED") == NULL) {
+    argv[2] = printed->out;
+    fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+            NULL, NULL, NULL, &status, NULL));
+    fail_unless (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+        "the printed pipeline failed: %s", printed->out);
+  } else {
+    run_printed_in_process (printed->out);
+  }
   assert_files (printed, files);
 
   run_tool (ran, json, NULL, NULL);
