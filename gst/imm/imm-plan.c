@@ -1,0 +1,559 @@
+/* imm-gst: validated request -> gst-launch pipeline descriptions.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A plan is a list of ordinary gst-launch-1.0 command lines; imm-convert
+ * runs exactly these (through gst_parse_launchv()), so whatever it prints
+ * with --print-pipeline can be pasted into a shell and gives the same files.
+ *
+ * Sparse outputs (interval snapshots) and keyframe snapshots (which seek in
+ * trick mode) each get a pipeline of their own. Outputs that look at every
+ * frame up to the end of the source (dhash snapshots, animations) share one
+ * decode: a tee with a queue per output. Dense outputs that stop early (a
+ * Number, a source Duration, average mode) run alone, because one branch
+ * ending would end them all (see can_share()).
+ */
+#include "imm-plan.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gst/gst.h>
+
+/* uridecodebin stops at raw video and exposes nothing else, so audio and
+ * subtitle streams can never stall the pipeline on an unlinked pad. (In
+ * GStreamer 1.22 plain "video/x-raw" together with expose-all-streams=false
+ * makes decodebin give up on the video stream too; "(ANY)" does not.) */
+#define SOURCE_CAPS "caps=video/x-raw(ANY)"
+
+static gchar *
+fmt_double (gdouble v)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* Shortest form that reads back the same: 0.5 rather than 0.5000000001. */
+  g_ascii_formatd (buf, sizeof (buf), "%.15g", v);
+  if (g_ascii_strtod (buf, NULL) != v)
+    g_ascii_formatd (buf, sizeof (buf), "%.17g", v);
+  return g_strdup (buf);
+}
+
+static void
+add (GPtrArray * argv, const gchar * token)
+{
+  g_ptr_array_add (argv, g_strdup (token));
+}
+
+static void
+G_GNUC_PRINTF (2, 3)
+addf (GPtrArray * argv, const gchar * fmt, ...)
+{
+  va_list args;
+
+  va_start (args, fmt);
+  g_ptr_array_add (argv, g_strdup_vprintf (fmt, args));
+  va_end (args);
+}
+
+static void
+add_double (GPtrArray * argv, const gchar * prop, gdouble v)
+{
+  gchar *s = fmt_double (v);
+
+  addf (argv, "%s=%s", prop, s);
+  g_free (s);
+}
+
+/**
+ * imm_plan_snapshot_name:
+ * @output_index: index of the request output
+ *
+ * Returns: (transfer full): the name of the output's immsnapshot element;
+ * the launcher counts its element messages.
+ */
+gchar *
+imm_plan_snapshot_name (guint output_index)
+{
+  return g_strdup_printf ("imm%u", output_index);
+}
+
+/**
+ * imm_plan_side:
+ * @requested: the request's Width or Height, 0 when absent
+ * @other: the other side, 0 when absent
+ *
+ * Maps a request side onto immscale's width/height property. The API reads
+ * an absent side as the source's size (not "keep the aspect ratio", which
+ * is what immscale does with 0), so an absent side becomes 1.0 (the whole
+ * source) when the other side is set. A request's exact 1 is one pixel, but
+ * immscale reads 1.0 as the fraction "whole source": 1.0001 rounds to the
+ * same single pixel and stays above 1.
+ *
+ * Returns: the property value, 0 for "leave unset".
+ */
+gdouble
+imm_plan_side (gdouble requested, gdouble other)
+{
+  if (requested == 0)
+    return other > 0 ? 1.0 : 0.0;
+  if (requested == 1.0)
+    return 1.0001;
+  return requested;
+}
+
+/**
+ * imm_plan_frame_rate:
+ * @out: an animation output
+ * @num: (out): numerator
+ * @den: (out): denominator
+ *
+ * The animation's playback rate: FrameRate, else 1/Interval (real-time
+ * playback), else 0/1 (immanimenc follows the frame timestamps).
+ */
+void
+imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den)
+{
+  if (out->frame_rate > 0)
+    gst_util_double_to_fraction (out->frame_rate, num, den);
+  else if (out->interval > 0)
+    gst_util_double_to_fraction (1.0 / out->interval, num, den);
+  else {
+    *num = 0;
+    *den = 1;
+  }
+}
+
+/* Start and duration on the source timeline: the source's own range
+ * first, the output's StartTime inside it. */
+static gboolean
+output_range (const ImmRequest * req, const ImmOutput * out,
+    gdouble * start, gdouble * duration, GError ** error)
+{
+  const ImmSource *src = g_ptr_array_index (req->sources, 0);
+  gdouble src_start = 0, src_duration = 0;
+
+  /* Several sources are trimmed one by one before they are joined, so
+   * the output's times are on the joined timeline. */
+  if (req->sources->len == 1) {
+    src_start = src->start_time;
+    src_duration = src->duration;
+  }
+  *start = src_start + out->start_time;
+  *duration = 0;
+  if (src_duration > 0) {
+    *duration = src_duration - out->start_time;
+    if (!(*duration > 0)) {
+      g_set_error (error, IMM_REQUEST_ERROR,
+          IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+          "%s.StartTime: %g s is past the end of the source range "
+          "(Sources[0].Duration %g s)", out->path, out->start_time,
+          src_duration);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Whether immsnapshot may seek for this output. Its seeks flush the whole
+ * pipeline: in a shared decode they would disturb the other branches, and
+ * after a joined source they would leave it. Seeking between the frames
+ * of one output can also flush a taken frame still on its way to the sink
+ * (the seek runs in another thread), so only outputs whose seeks all come
+ * before the first frame seek: one frame, or keyframe mode (one seek to
+ * the start). */
+static gboolean
+may_seek (const ImmRequest * req, const ImmOutput * out, gboolean shared)
+{
+  if (shared || req->sources->len > 1 || out->animation)
+    return FALSE;
+  return !out->multi || out->mode == IMM_CAPTURE_KEYFRAME;
+}
+
+static void
+add_scale (GPtrArray * argv, const ImmOutput * out)
+{
+  gdouble w = imm_plan_side (out->width, out->height);
+  gdouble h = imm_plan_side (out->height, out->width);
+
+  if (w == 0 && h == 0)
+    return;
+  add (argv, "videoconvert");
+  add (argv, "!");
+  add (argv, "immscale");
+  add_double (argv, "width", w);
+  add_double (argv, "height", h);
+  addf (argv, "scale-type=%s", imm_resize_mode_to_string (out->scale_type));
+  add (argv, "!");
+}
+
+static void
+add_encoder (GPtrArray * argv, ImmOutputFormat format)
+{
+  switch (format) {
+    case IMM_OUTPUT_JPG:
+      add (argv, "jpegenc");
+      add (argv, "quality=90");
+      break;
+    case IMM_OUTPUT_PNG:
+      add (argv, "pngenc");
+      break;
+    case IMM_OUTPUT_WEBP:
+      add (argv, "webpenc");
+      break;
+    case IMM_OUTPUT_GIF:
+      g_assert_not_reached ();
+  }
+}
+
+/* The chain of one output, from raw video to its sink. */
+static gboolean
+add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
+    const ImmPlanInput * in, gboolean cover, gboolean shared, GError ** error)
+{
+  const ImmOutput *out = g_ptr_array_index (req->outputs, index);
+  gdouble start = 0, duration = 0;
+  gchar *name = imm_plan_snapshot_name (index);
+
+  if (!cover) {
+    if (!output_range (req, out, &start, &duration, error)) {
+      g_free (name);
+      return FALSE;
+    }
+    add (argv, "immsnapshot");
+    addf (argv, "name=%s", name);
+    if (out->animation)
+      addf (argv, "mode=%s", out->interval > 0 ? "interval" : "all");
+    else
+      addf (argv, "mode=%s", imm_capture_mode_name (out->mode));
+    if (start > 0)
+      add_double (argv, "start-time", start);
+    if (duration > 0)
+      add_double (argv, "duration", duration);
+    if (out->interval > 0 && (out->animation
+            || out->mode == IMM_CAPTURE_INTERVAL
+            || out->mode == IMM_CAPTURE_DHASH))
+      add_double (argv, "interval", out->interval);
+    if (!out->animation && out->mode == IMM_CAPTURE_INTERVAL
+        && out->interval == 0)
+      /* Without Interval the API takes the one frame at StartTime. */
+      add (argv, "number=1");
+    else if (out->number > 0)
+      addf (argv, "number=%u", out->number);
+    if (!out->animation && out->mode == IMM_CAPTURE_DHASH)
+      addf (argv, "threshold=%u", out->threshold);
+    if (!may_seek (req, out, shared))
+      add (argv, "seek=false");
+    add (argv, "!");
+  }
+  g_free (name);
+
+  add_scale (argv, out);
+  add (argv, "videoconvert");
+  add (argv, "!");
+  if (out->animation) {
+    gint num, den;
+
+    imm_plan_frame_rate (out, &num, &den);
+    add (argv, "immanimenc");
+    addf (argv, "format=%s", imm_output_format_extension (out->format));
+    addf (argv, "frame-rate=%d/%d", num, den);
+    add (argv, "!");
+    add (argv, "filesink");
+    addf (argv, "location=%s", in->locations[index]);
+  } else {
+    add_encoder (argv, out->format);
+    add (argv, "!");
+    add (argv, "multifilesink");
+    addf (argv, "location=%s", in->locations[index]);
+    add (argv, "index=1");
+  }
+  return TRUE;
+}
+
+/* Decoded raw video of all sources, joined in order. Leaves the chain open
+ * for the next "!" element. */
+static void
+add_sources (GPtrArray * argv, const ImmRequest * req, const ImmPlanInput * in)
+{
+  if (req->sources->len == 1) {
+    add (argv, "uridecodebin");
+    addf (argv, "uri=%s", in->source_uris[0]);
+    add (argv, SOURCE_CAPS);
+    add (argv, "expose-all-streams=false");
+    add (argv, "!");
+    return;
+  }
+
+  /* The outputs hang off the concat; its inputs are linked after them.
+   * concat keeps every source's own timestamps and only moves the segment
+   * base, so identity turns them into one continuous timeline: the image
+   * StartTimes are on the joined timeline whatever time immsnapshot
+   * reads. */
+  add (argv, "concat");
+  add (argv, "name=cat");
+  add (argv, "!");
+  add (argv, "identity");
+  add (argv, "single-segment=true");
+  add (argv, "!");
+}
+
+static void
+add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
+    const ImmPlanInput * in)
+{
+  guint i;
+
+  if (req->sources->len == 1)
+    return;
+  for (i = 0; i < req->sources->len; i++) {
+    const ImmSource *src = g_ptr_array_index (req->sources, i);
+
+    add (argv, "uridecodebin");
+    addf (argv, "uri=%s", in->source_uris[i]);
+    add (argv, SOURCE_CAPS);
+    add (argv, "expose-all-streams=false");
+    add (argv, "!");
+    if (src->start_time > 0 || src->duration > 0) {
+      add (argv, "immsnapshot");
+      add (argv, "mode=all");
+      if (src->start_time > 0)
+        add_double (argv, "start-time", src->start_time);
+      if (src->duration > 0)
+        add_double (argv, "duration", src->duration);
+      /* No gst-launch element moves timestamps back, so the trimmed-off
+       * start of a joined source stays on the joined timeline as a gap
+       * (README). */
+      add (argv, "post-messages=false");
+      add (argv, "seek=false");
+      add (argv, "!");
+    }
+    /* Formats and sizes may differ between sources: convert each to one
+     * format so the joined stream only changes size. */
+    add (argv, "videoconvert");
+    add (argv, "!");
+    add (argv, "video/x-raw,format=I420");
+    add (argv, "!");
+    add (argv, "cat.");
+  }
+}
+
+static ImmPlanPipeline *
+pipeline_new (void)
+{
+  ImmPlanPipeline *p = g_new0 (ImmPlanPipeline, 1);
+
+  p->outputs = g_array_new (FALSE, FALSE, sizeof (guint));
+  return p;
+}
+
+static void
+pipeline_free (gpointer data)
+{
+  ImmPlanPipeline *p = data;
+
+  g_strfreev (p->argv);
+  g_array_unref (p->outputs);
+  g_free (p);
+}
+
+static void
+finish_argv (ImmPlanPipeline * p, GPtrArray * argv)
+{
+  g_ptr_array_add (argv, NULL);
+  p->argv = (gchar **) g_ptr_array_free (argv, FALSE);
+}
+
+static gboolean
+is_sparse (const ImmOutput * out)
+{
+  return !out->animation && out->mode == IMM_CAPTURE_INTERVAL;
+}
+
+/* Whether an output may hang off the shared decode. immsnapshot ends its
+ * stream (GST_FLOW_EOS upstream) once it knows no more frames will come,
+ * and tee stops feeding every branch when one of them returns EOS: only
+ * outputs that need frames up to the end of the source can share. */
+static gboolean
+can_share (const ImmRequest * req, const ImmOutput * out)
+{
+  const ImmSource *src = g_ptr_array_index (req->sources, 0);
+
+  if (is_sparse (out) || (req->sources->len == 1 && src->duration > 0))
+    return FALSE;
+  if (out->animation)
+    return out->number == 0;
+  switch (out->mode) {
+    case IMM_CAPTURE_DHASH:
+      /* The N strongest changes are only known at the end. */
+      return TRUE;
+    case IMM_CAPTURE_KEYFRAME:
+      /* It seeks in trick mode, decoding nothing but sync frames. */
+      return FALSE;
+    default:
+      return FALSE;
+  }
+}
+
+static gboolean
+build_single (ImmPlan * plan, const ImmRequest * req, guint index,
+    const ImmPlanInput * in, GError ** error)
+{
+  ImmPlanPipeline *p = pipeline_new ();
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  gboolean cover = in->cover_location != NULL;
+
+  if (cover) {
+    add (argv, "filesrc");
+    addf (argv, "location=%s", in->cover_location);
+    add (argv, "!");
+    add (argv, "decodebin");
+    add (argv, "!");
+  } else {
+    add_sources (argv, req, in);
+  }
+  if (!add_output_chain (argv, req, index, in, cover, FALSE, error)) {
+    g_ptr_array_unref (argv);
+    pipeline_free (p);
+    return FALSE;
+  }
+  add_concat_inputs (argv, req, in);
+  g_array_append_val (p->outputs, index);
+  p->seeking = !cover && is_sparse (g_ptr_array_index (req->outputs, index));
+  finish_argv (p, argv);
+  g_ptr_array_add (plan->pipelines, p);
+  return TRUE;
+}
+
+static gboolean
+build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
+    const ImmPlanInput * in, GError ** error)
+{
+  ImmPlanPipeline *p = pipeline_new ();
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  add_sources (argv, req, in);
+  add (argv, "tee");
+  add (argv, "name=t");
+  for (i = 0; i < dense->len; i++) {
+    guint index = g_array_index (dense, guint, i);
+
+    add (argv, "t.");
+    add (argv, "!");
+    add (argv, "queue");
+    add (argv, "!");
+    if (!add_output_chain (argv, req, index, in, FALSE, TRUE, error)) {
+      g_ptr_array_unref (argv);
+      pipeline_free (p);
+      return FALSE;
+    }
+    g_array_append_val (p->outputs, index);
+  }
+  add_concat_inputs (argv, req, in);
+  finish_argv (p, argv);
+  g_ptr_array_add (plan->pipelines, p);
+  return TRUE;
+}
+
+/**
+ * imm_plan_build:
+ * @req: a validated request
+ * @in: where sources and outputs live
+ *
+ * Returns: (transfer full) (nullable): the plan, or %NULL with @error when
+ * the request cannot be run on these sources (e.g. an animation of an
+ * audio-only source).
+ */
+ImmPlan *
+imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
+    GError ** error)
+{
+  ImmPlan *plan = g_new0 (ImmPlan, 1);
+  GArray *dense = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean ok = TRUE;
+  guint i;
+
+  plan->pipelines = g_ptr_array_new_with_free_func (pipeline_free);
+  for (i = 0; i < req->outputs->len && ok; i++) {
+    const ImmOutput *out = g_ptr_array_index (req->outputs, i);
+
+    if (in->cover_location != NULL && out->animation) {
+      g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_FILE,
+          "%s: the source has no video stream to animate", out->path);
+      ok = FALSE;
+    } else if (in->cover_location != NULL || !can_share (req, out)) {
+      ok = build_single (plan, req, i, in, error);
+    } else {
+      g_array_append_val (dense, i);
+    }
+  }
+  if (ok && dense->len == 1)
+    ok = build_single (plan, req, g_array_index (dense, guint, 0), in, error);
+  else if (ok && dense->len > 1)
+    ok = build_shared (plan, req, dense, in, error);
+  g_array_unref (dense);
+  if (!ok) {
+    imm_plan_free (plan);
+    return NULL;
+  }
+  return plan;
+}
+
+void
+imm_plan_free (ImmPlan * plan)
+{
+  if (plan == NULL)
+    return;
+  g_ptr_array_unref (plan->pipelines);
+  g_free (plan);
+}
+
+/**
+ * imm_plan_pipeline_to_string:
+ *
+ * Returns: (transfer full): the arguments joined by spaces, for tests and
+ * logs (not quoted for a shell).
+ */
+gchar *
+imm_plan_pipeline_to_string (const ImmPlanPipeline * pipeline)
+{
+  return g_strjoinv (" ", pipeline->argv);
+}
+
+static gboolean
+shell_safe (const gchar * s)
+{
+  /* A lone "!" is a plain word to the shell; inside a word it could start
+   * a history expansion. */
+  if (strcmp (s, "!") == 0)
+    return TRUE;
+  for (; *s; s++)
+    if (!g_ascii_isalnum (*s) && !strchr ("_./:=,+-%@", *s))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * imm_plan_pipeline_to_shell:
+ *
+ * Returns: (transfer full): a `gst-launch-1.0 ...` line a POSIX shell runs
+ * as is: arguments with characters the shell would interpret are quoted.
+ */
+gchar *
+imm_plan_pipeline_to_shell (const ImmPlanPipeline * pipeline)
+{
+  GString *s = g_string_new ("gst-launch-1.0");
+  gchar **a;
+
+  for (a = pipeline->argv; *a; a++) {
+    g_string_append_c (s, ' ');
+    if (shell_safe (*a)) {
+      g_string_append (s, *a);
+    } else {
+      gchar *q = g_shell_quote (*a);
+
+      g_string_append (s, q);
+      g_free (q);
+    }
+  }
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,67 @@
+/* imm-gst: validated request -> gst-launch pipeline descriptions.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __IMM_PLAN_H__
+#define __IMM_PLAN_H__
+
+#include <glib.h>
+
+#include "imm-request.h"
+
+G_BEGIN_DECLS
+
+/**
+ * ImmPlanInput:
+ * @source_uris: one URI per request source, as uridecodebin opens it
+ * @locations: one sink location per request output; a printf pattern with
+ *   `%d` (index from 1, literal `%` doubled) for snapshot outputs, a plain
+ *   path for animations
+ * @cover_location: (nullable): set when the (single) source has no video:
+ *   the extracted cover picture file snapshot outputs are made from
+ */
+typedef struct
+{
+  const gchar *const *source_uris;
+  const gchar *const *locations;
+  const gchar *cover_location;
+} ImmPlanInput;
+
+/**
+ * ImmPlanPipeline:
+ * @argv: the gst-launch-1.0 arguments, %NULL-terminated; run them with
+ *   gst_parse_launchv() to get exactly what the printed line does
+ * @outputs: indices (guint) of the request outputs this pipeline writes
+ * @seeking: the outputs are sparse; immsnapshot may seek
+ */
+typedef struct
+{
+  gchar **argv;
+  GArray *outputs;
+  gboolean seeking;
+} ImmPlanPipeline;
+
+typedef struct
+{
+  GPtrArray *pipelines;         /* ImmPlanPipeline */
+} ImmPlan;
+
+ImmPlan *imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
+    GError ** error);
+
+void imm_plan_free (ImmPlan * plan);
+
+gchar *imm_plan_pipeline_to_string (const ImmPlanPipeline * pipeline);
+
+gchar *imm_plan_pipeline_to_shell (const ImmPlanPipeline * pipeline);
+
+gchar *imm_plan_snapshot_name (guint output_index);
+
+void imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den);
+
+gdouble imm_plan_side (gdouble requested, gdouble other);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmPlan, imm_plan_free);
+
+G_END_DECLS
+
+#endif /* __IMM_PLAN_H__ */

@@ -1,0 +1,1184 @@
+/* imm-convert: runs CreateMediaConvertTask image jobs (snapshots,
+ * animations, audio covers) with GStreamer.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * All decisions (validation, templates, pipelines) live in gst/imm/; this
+ * file resolves paths, probes the sources, runs the planned pipelines, moves
+ * the finished files into place and reports.
+ *
+ * Output files are written into a hidden temporary directory inside the
+ * storage root and renamed into place only when every pipeline succeeded,
+ * so no reader ever sees half a file and a failed task leaves nothing new.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <gst/pbutils/pbutils.h>
+
+#include "imm/imm-plan.h"
+#include "imm/imm-request.h"
+#include "imm/imm-result.h"
+#include "imm/imm-template.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+#define PROBE_TIMEOUT (30 * GST_SECOND)
+
+typedef struct
+{
+  /* options */
+  const gchar *request_file;
+  gchar *storage_root;
+  gboolean print_pipeline;
+  const gchar *notify_file;
+  gint verbosity;               /* 0 quiet, 1 normal, 2 verbose */
+
+  /* task */
+  gchar *task_id;
+  GDateTime *start;
+  ImmRequest *req;
+  gchar **source_uris;          /* for uridecodebin */
+  GHashTable *vars;             /* template variables, without index */
+  gchar *tmp_dir;
+  gboolean keep_tmp_dir;
+  gchar *cover_file;
+  gchar **locations;            /* sink location per output */
+  ImmOutputResult *results;
+  GPtrArray *created_dirs;      /* to remove again on failure */
+  GPtrArray *renamed;           /* final paths moved into place */
+
+  /* progress */
+  gboolean progress;
+  guint frames_seen;
+  GstClockTime range;
+
+  /* outcome */
+  gint code;
+  gchar *message;
+} Task;
+
+/* Set by SIGINT/SIGTERM: the running pipeline stops and the single
+ * cleanup path removes everything the task wrote. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal (int sig)
+{
+  interrupted = 1;
+}
+
+static void
+help (void)
+{
+  printf ("Usage: imm-convert [options] REQUEST.json\n"
+      "       imm-convert [options] -     (read the request from stdin)\n\n"
+      "Runs the image jobs of a CreateMediaConvertTask request (frame "
+      "capture,\nvideo to GIF/WebP, audio covers) and prints the result JSON "
+      "on stdout.\n\n"
+      "Options:\n"
+      "  --storage-root DIR  where oss://bucket/key lives (DIR/bucket/key);\n"
+      "                      default $IMM_STORAGE_ROOT, else the current "
+      "directory\n"
+      "  --print-pipeline    print the gst-launch-1.0 line(s) that would run "
+      "and\n"
+      "                      exit without running them\n"
+      "  --notify FILE       when the request has a Notification, append the\n"
+      "                      result to FILE as one JSON line in the API's\n"
+      "                      notification envelope\n"
+      "  --quiet             no progress or notes on stderr (errors still)\n"
+      "  --verbose           notes on stderr: pipelines run, files written\n"
+      "  --version           print the version and exit\n"
+      "  -h, --help          this help\n\n"
+      "Exit status: 0 the task succeeded, 1 the task failed (see Code and\n"
+      "Message in the result), 2 usage error (bad option, unreadable file).\n");
+}
+
+static gboolean
+G_GNUC_PRINTF (3, 4)
+task_fail (Task * t, gint code, const gchar * fmt, ...)
+{
+  va_list args;
+
+  /* The first failure is the cause; later ones are consequences. */
+  if (t->message != NULL)
+    return FALSE;
+  va_start (args, fmt);
+  t->message = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  t->code = code;
+  return FALSE;
+}
+
+static gboolean
+task_fail_error (Task * t, GError * err)
+{
+  gint code = err->domain == IMM_REQUEST_ERROR ? err->code :
+      IMM_REQUEST_ERROR_INTERNAL;
+
+  task_fail (t, code, "%s", err->message);
+  g_error_free (err);
+  return FALSE;
+}
+
+static void
+G_GNUC_PRINTF (2, 3)
+note (Task * t, const gchar * fmt, ...)
+{
+  va_list args;
+
+  if (t->verbosity < 2)
+    return;
+  va_start (args, fmt);
+  fprintf (stderr, "imm-convert: ");
+  vfprintf (stderr, fmt, args);
+  fprintf (stderr, "\n");
+  va_end (args);
+}
+
+/* ---- paths ---- */
+
+/* Lexically normalised @path if it stays inside the storage root, else
+ * NULL. */
+static gchar *
+confine (Task * t, const gchar * path)
+{
+  gchar *abs = g_canonicalize_filename (path, t->storage_root);
+  gsize n = strlen (t->storage_root);
+
+  if (strncmp (abs, t->storage_root, n) == 0 && (abs[n] == '/'
+          || (n == 1 && t->storage_root[0] == '/')) && abs[n + 1] != '\0')
+    return abs;
+  g_free (abs);
+  return NULL;
+}
+
+/* Local file of an output URI (oss://, file://, absolute or relative path),
+ * confined to the storage root. */
+static gchar *
+output_path (Task * t, const gchar * uri, const gchar * field)
+{
+  gchar *local, *path;
+
+  if (g_str_has_prefix (uri, "oss://")) {
+    local = g_strdup (uri + 6);
+  } else if (g_str_has_prefix (uri, "file://")) {
+    local = g_filename_from_uri (uri, NULL, NULL);
+    if (local == NULL) {
+      task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+          "%s: not a valid file:// URI '%s'", field, uri);
+      return NULL;
+    }
+  } else if (strstr (uri, "://") != NULL) {
+    task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+        "%s: outputs go to oss://, file:// or a local path, not '%s'",
+        field, uri);
+    return NULL;
+  } else {
+    local = g_strdup (uri);
+  }
+  path = confine (t, local);
+  if (path == NULL)
+    task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+        "%s: '%s' is outside the storage root %s", field, uri, t->storage_root);
+  g_free (local);
+  return path;
+}
+
+/* Resolves Sources[i].URI: sets the uridecodebin URI; local files must
+ * exist. Fills the template variables from the first source. */
+static gboolean
+resolve_source (Task * t, guint i)
+{
+  const ImmSource *src = g_ptr_array_index (t->req->sources, i);
+  gchar *path = NULL, *bucket = NULL, *key = NULL;
+  const gchar *uri = src->uri;
+  GStatBuf st;
+  gboolean ok = TRUE;
+
+  if (g_str_has_prefix (uri, "oss://")) {
+    const gchar *slash = strchr (uri + 6, '/');
+
+    if (slash == NULL || slash == uri + 6 || slash[1] == '\0')
+      return task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+          "Sources[%u].URI: expected oss://bucket/key, got '%s'", i, uri);
+    bucket = g_strndup (uri + 6, slash - (uri + 6));
+    key = g_strdup (slash + 1);
+    path = confine (t, uri + 6);
+    if (path == NULL) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+          "Sources[%u].URI: '%s' is outside the storage root", i, uri);
+      goto done;
+    }
+  } else if (g_str_has_prefix (uri, "file://")) {
+    path = g_filename_from_uri (uri, NULL, NULL);
+    if (path == NULL) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+          "Sources[%u].URI: not a valid file:// URI '%s'", i, uri);
+      goto done;
+    }
+  } else if (g_str_has_prefix (uri, "http://")
+      || g_str_has_prefix (uri, "https://")) {
+    const gchar *p = strchr (strstr (uri, "://") + 3, '/');
+
+    t->source_uris[i] = g_strdup (uri);
+    bucket = g_strdup ("");
+    key = g_strdup (p ? p + 1 : "");
+  } else if (strstr (uri, "://") != NULL) {
+    ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+        "Sources[%u].URI: unsupported scheme in '%s' (use oss://, file://, "
+        "http(s):// or a path)", i, uri);
+    goto done;
+  } else {
+    path = g_canonicalize_filename (uri, NULL);
+  }
+
+  if (path != NULL) {
+    if (g_stat (path, &st) != 0) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND,
+          "Sources[%u].URI: '%s' not found (%s)", i, uri, g_strerror (errno));
+      goto done;
+    }
+    if (!S_ISREG (st.st_mode)) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_FILE,
+          "Sources[%u].URI: '%s' is not a regular file", i, uri);
+      goto done;
+    }
+    t->source_uris[i] = gst_filename_to_uri (path, NULL);
+    if (key == NULL) {
+      bucket = g_strdup ("");
+      key = g_strdup (path[0] == '/' ? path + 1 : path);
+    }
+    if (i == 0) {
+      GDateTime *mtime = g_date_time_new_from_unix_local (st.st_mtime);
+
+      imm_template_vars_set_time (t->vars, "", mtime);
+      g_date_time_unref (mtime);
+    }
+  } else if (i == 0) {
+    /* Remote sources: no modification time known, use the task's. */
+    imm_template_vars_set_time (t->vars, "", t->start);
+  }
+  if (i == 0)
+    imm_template_vars_set_location (t->vars, bucket, key);
+
+done:
+  g_free (path);
+  g_free (bucket);
+  g_free (key);
+  return ok;
+}
+
+/* ---- probing ---- */
+
+/* The descriptions of the missing plugins; *@fatal when one of them is
+ * needed for the picture (a missing audio or subtitle decoder is not). */
+static gchar *
+missing_plugins (GstDiscovererInfo * info, gboolean * fatal)
+{
+  const gchar **details =
+      gst_discoverer_info_get_missing_elements_installer_details (info);
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  *fatal = FALSE;
+  for (i = 0; details && details[i]; i++) {
+    /* gstreamer|1.0|app|DESCRIPTION|decoder-CAPS */
+    gchar **f = g_strsplit (details[i], "|", 5);
+    gboolean side = g_strv_length (f) >= 5
+        && (g_str_has_prefix (f[4], "decoder-audio/")
+        || g_str_has_prefix (f[4], "decoder-text/")
+        || g_str_has_prefix (f[4], "decoder-subpicture/")
+        || g_str_has_prefix (f[4], "decoder-subtitle/"));
+
+    if (!side) {
+      if (s->len)
+        g_string_append (s, ", ");
+      g_string_append (s, g_strv_length (f) >= 4 ? f[3] : details[i]);
+      *fatal = TRUE;
+    }
+    g_strfreev (f);
+  }
+  return g_string_free (s, FALSE);
+}
+
+static GstSample *
+find_cover (GstDiscovererInfo * info)
+{
+  GList *streams = gst_discoverer_info_get_stream_list (info), *l;
+  GstSample *cover = NULL;
+
+  for (l = streams; l && cover == NULL; l = l->next) {
+    const GstTagList *tags = gst_discoverer_stream_info_get_tags (l->data);
+
+    if (tags == NULL)
+      continue;
+    if (!gst_tag_list_get_sample (tags, GST_TAG_IMAGE, &cover))
+      gst_tag_list_get_sample (tags, GST_TAG_PREVIEW_IMAGE, &cover);
+  }
+  gst_discoverer_stream_info_list_free (streams);
+  return cover;
+}
+
+static gboolean
+write_cover (Task * t, GstSample * cover)
+{
+  GstBuffer *buf = gst_sample_get_buffer (cover);
+  GstMapInfo map;
+  GError *err = NULL;
+  gboolean ok;
+
+  if (buf == NULL || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return task_fail (t, IMM_REQUEST_ERROR_INVALID_FILE,
+        "Sources[0].URI: the cover picture is empty");
+  t->cover_file = g_build_filename (t->tmp_dir, "cover-source", NULL);
+  ok = g_file_set_contents (t->cover_file, (const gchar *) map.data,
+      map.size, &err);
+  gst_buffer_unmap (buf, &map);
+  if (!ok)
+    return task_fail_error (t, err);
+  return TRUE;
+}
+
+/* Checks that every source can be decoded; an audio-only single source
+ * switches to its cover picture. */
+static gboolean
+probe_sources (Task * t)
+{
+  GError *err = NULL;
+  GstDiscoverer *disc = gst_discoverer_new (PROBE_TIMEOUT, &err);
+  gboolean ok = TRUE;
+  guint i;
+
+  if (disc == NULL)
+    return task_fail_error (t, err);
+  for (i = 0; i < t->req->sources->len && ok; i++) {
+    const ImmSource *src = g_ptr_array_index (t->req->sources, i);
+    GstDiscovererInfo *info =
+        gst_discoverer_discover_uri (disc, t->source_uris[i], &err);
+    GstDiscovererResult r = info ? gst_discoverer_info_get_result (info) :
+        GST_DISCOVERER_ERROR;
+    GList *video;
+    gboolean fatal = FALSE;
+    gchar *missing = r == GST_DISCOVERER_MISSING_PLUGINS ?
+        missing_plugins (info, &fatal) : NULL;
+
+    if (fatal) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_FILE,
+          "Sources[%u].URI: cannot decode '%s': missing GStreamer plugin: "
+          "%s", i, src->uri, missing);
+    } else if (r != GST_DISCOVERER_OK && r != GST_DISCOVERER_MISSING_PLUGINS) {
+      gint code = IMM_REQUEST_ERROR_INVALID_FILE;
+
+      /* Remote sources fail to open with any resource error (refused,
+       * 404, ...); local ones were checked to exist already. */
+      if (err && err->domain == GST_RESOURCE_ERROR)
+        code = IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
+      else if (err && err->domain == GST_STREAM_ERROR
+          && err->code == GST_STREAM_ERROR_DECODE)
+        code = IMM_REQUEST_ERROR_DECODE_ERROR;
+      ok = task_fail (t, code, "Sources[%u].URI: cannot read '%s' as media: "
+          "%s", i, src->uri, err ? err->message : "timed out");
+    } else if ((video = gst_discoverer_info_get_video_streams (info))) {
+      GstClockTime d = gst_discoverer_info_get_duration (info);
+
+      if (GST_CLOCK_TIME_IS_VALID (d)) {
+        /* On the joined timeline a source lasts up to the end of its
+         * range (a StartTime leaves its gap, see the plan). */
+        if (src->duration > 0)
+          d = MIN (d, (GstClockTime) ((src->start_time + src->duration) *
+                  GST_SECOND));
+        t->range += d;
+      }
+      gst_discoverer_stream_info_list_free (video);
+    } else if (t->req->sources->len > 1) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_FILE,
+          "Sources[%u].URI: '%s' has no video stream; only a single "
+          "audio source can give its cover picture", i, src->uri);
+    } else {
+      GstSample *cover = find_cover (info);
+
+      if (cover == NULL) {
+        ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_FILE,
+            "Sources[0].URI: '%s' has no video stream and no embedded cover "
+            "picture", src->uri);
+      } else {
+        ok = write_cover (t, cover);
+        gst_sample_unref (cover);
+      }
+    }
+    g_free (missing);
+    g_clear_error (&err);
+    if (info)
+      gst_discoverer_info_unref (info);
+  }
+  g_object_unref (disc);
+  return ok;
+}
+
+/* ---- outputs ---- */
+
+static gchar *
+expand (Task * t, const ImmOutput * out, gint index, ImmTemplateFlags flags)
+{
+  GError *err = NULL;
+  gchar *s, *idx = g_strdup_printf ("%d", index);
+
+  g_hash_table_insert (t->vars, g_strdup ("autoext"),
+      g_strdup (imm_output_format_extension (out->format)));
+  g_hash_table_insert (t->vars, g_strdup ("index"), idx);
+  s = imm_template_expand (out->uri, t->vars, flags, &err);
+  if (s == NULL) {
+    task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT, "%s.URI: %s",
+        out->path, err->message);
+    g_error_free (err);
+  }
+  return s;
+}
+
+/* Checks every output lands inside the root and no two collide; for
+ * --print-pipeline sets the final locations. */
+static gboolean
+check_outputs (Task * t, gboolean final_locations)
+{
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  gboolean ok = TRUE;
+  guint i;
+
+  for (i = 0; i < t->req->outputs->len && ok; i++) {
+    const ImmOutput *out = g_ptr_array_index (t->req->outputs, i);
+    gchar *field = g_strconcat (out->path, ".URI", NULL);
+    gchar *first = expand (t, out, 1, IMM_TEMPLATE_PLAIN);
+    gchar *pattern = expand (t, out, 1, out->animation ? IMM_TEMPLATE_PLAIN :
+        IMM_TEMPLATE_PRINTF);
+    gchar *path = first ? output_path (t, first, field) : NULL;
+    gchar *pat_path = pattern ? output_path (t, pattern, field) : NULL;
+    const gchar *other;
+
+    if (path == NULL || pat_path == NULL) {
+      ok = FALSE;
+    } else if ((other = g_hash_table_lookup (seen, path))
+        || (other = g_hash_table_lookup (seen, pat_path))) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+          "%s: writes the same file as %s.URI", field, other);
+    } else {
+      g_hash_table_insert (seen, g_strdup (path), out->path);
+      g_hash_table_insert (seen, g_strdup (pat_path), out->path);
+      if (final_locations) {
+        t->locations[i] = pat_path;
+        pat_path = NULL;
+      }
+    }
+    g_free (field);
+    g_free (first);
+    g_free (pattern);
+    g_free (path);
+    g_free (pat_path);
+  }
+  g_hash_table_unref (seen);
+  return ok;
+}
+
+static gchar *
+temp_file (Task * t, guint i, gint index)
+{
+  const ImmOutput *out = g_ptr_array_index (t->req->outputs, i);
+  gchar *name;
+  gchar *path;
+
+  if (out->animation)
+    name =
+        g_strdup_printf ("out%u.%s", i,
+        imm_output_format_extension (out->format));
+  else if (index < 0)
+    name = g_strdup_printf ("out%u-%%d.%s", i,
+        imm_output_format_extension (out->format));
+  else
+    name = g_strdup_printf ("out%u-%d.%s", i, index,
+        imm_output_format_extension (out->format));
+  path = g_build_filename (t->tmp_dir, name, NULL);
+  g_free (name);
+  return path;
+}
+
+static gboolean
+make_temp_dir (Task * t)
+{
+  gchar *tmpl = g_build_filename (t->storage_root, ".imm-convert-XXXXXX",
+      NULL);
+
+  if (g_mkdir_with_parents (t->storage_root, 0755) != 0
+      || g_mkdtemp (tmpl) == NULL) {
+    task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
+        "cannot create a temporary directory in %s: %s", t->storage_root,
+        g_strerror (errno));
+    g_free (tmpl);
+    return FALSE;
+  }
+  t->tmp_dir = tmpl;
+  return TRUE;
+}
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir))) {
+    gchar *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR)
+        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+    g_free (child);
+  }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+/* Creates the parents of @path, remembering the ones it made. */
+static gboolean
+make_parents (Task * t, const gchar * path)
+{
+  gchar *dir = g_path_get_dirname (path);
+  GPtrArray *todo = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok = TRUE;
+  gint i;
+
+  while (!g_file_test (dir, G_FILE_TEST_EXISTS)) {
+    gchar *parent = g_path_get_dirname (dir);
+
+    g_ptr_array_add (todo, dir);
+    dir = parent;
+  }
+  g_free (dir);
+  for (i = (gint) todo->len - 1; i >= 0 && ok; i--) {
+    gchar *d = g_ptr_array_index (todo, i);
+
+    if (g_mkdir (d, 0755) != 0)
+      ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
+          "cannot create directory %s: %s", d, g_strerror (errno));
+    else
+      g_ptr_array_add (t->created_dirs, g_strdup (d));
+  }
+  g_ptr_array_unref (todo);
+  return ok;
+}
+
+/* Moves every finished file into place. The whole list is checked before
+ * the first rename. */
+static gboolean
+commit_outputs (Task * t)
+{
+  GPtrArray *from = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *to = g_ptr_array_new_with_free_func (g_free);
+  GHashTable *seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean ok = TRUE;
+  guint i, k;
+
+  for (i = 0; i < t->req->outputs->len && ok; i++) {
+    const ImmOutput *out = g_ptr_array_index (t->req->outputs, i);
+    ImmOutputResult *res = &t->results[i];
+    guint n = out->animation ? 1u : res->files->len;
+
+    g_ptr_array_set_size (res->files, 0);
+    for (k = 0; k < n && ok; k++) {
+      gchar *uri = expand (t, out, k + 1, IMM_TEMPLATE_PLAIN);
+      gchar *field = g_strconcat (out->path, ".URI", NULL);
+      gchar *path = uri ? output_path (t, uri, field) : NULL;
+
+      g_free (field);
+      if (path == NULL) {
+        g_free (uri);
+        ok = FALSE;
+        break;
+      }
+      if (g_hash_table_contains (seen, path)) {
+        ok = task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+            "%s.URI: two outputs would both be written to '%s'", out->path,
+            uri);
+        g_free (path);
+        g_free (uri);
+        break;
+      }
+      g_ptr_array_add (from, temp_file (t, i,
+              out->animation ? -1 : (gint) k + 1));
+      g_ptr_array_add (to, path);
+      g_hash_table_add (seen, path);
+      g_ptr_array_add (res->files, uri);
+    }
+  }
+  for (i = 0; i < to->len && ok; i++)
+    ok = make_parents (t, g_ptr_array_index (to, i));
+  for (i = 0; i < to->len && ok; i++) {
+    const gchar *dst = g_ptr_array_index (to, i);
+
+    if (g_rename (g_ptr_array_index (from, i), dst) != 0) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
+          "cannot move the output into place as %s: %s", dst,
+          g_strerror (errno));
+    } else {
+      g_ptr_array_add (t->renamed, g_strdup (dst));
+      note (t, "wrote %s", dst);
+    }
+  }
+  g_hash_table_unref (seen);
+  g_ptr_array_unref (from);
+  g_ptr_array_unref (to);
+  return ok;
+}
+
+/* ---- running ---- */
+
+/* One line, redrawn: percent of the source range, frames, elapsed time.
+ * @final ends the line (at 100 % when @ok). */
+static void
+show_progress (Task * t, GstElement * pipeline, gint64 elapsed_us,
+    gboolean final, gboolean ok)
+{
+  gint64 pos = -1;
+  gdouble frac = 0;
+  gint i, width = 30;
+  GString *bar;
+
+  if (!t->progress)
+    return;
+  if (final && ok) {
+    frac = 1;
+  } else if (t->range > 0 && gst_element_query_position (pipeline,
+          GST_FORMAT_TIME, &pos) && pos >= 0) {
+    frac = MIN (1.0, (gdouble) pos / t->range);
+  }
+  bar = g_string_new ("\r[");
+  for (i = 0; i < width; i++)
+    g_string_append_c (bar, i < frac * width ? '#' : '.');
+  g_string_append_printf (bar, "] %3d%%  %u frames  %.1f s ",
+      (gint) (frac * 100), t->frames_seen, elapsed_us / 1e6);
+  fputs (bar->str, stderr);
+  if (final)
+    fputc ('\n', stderr);
+  fflush (stderr);
+  g_string_free (bar, TRUE);
+}
+
+static gint
+error_code (GError * err)
+{
+  if (err->domain == GST_RESOURCE_ERROR) {
+    if (err->code == GST_RESOURCE_ERROR_NOT_FOUND)
+      return IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
+    if (err->code == GST_RESOURCE_ERROR_OPEN_READ ||
+        err->code == GST_RESOURCE_ERROR_READ)
+      return IMM_REQUEST_ERROR_INVALID_FILE;
+    return IMM_REQUEST_ERROR_INTERNAL;
+  }
+  if (err->domain == GST_STREAM_ERROR) {
+    if (err->code == GST_STREAM_ERROR_DECODE)
+      return IMM_REQUEST_ERROR_DECODE_ERROR;
+    if (err->code == GST_STREAM_ERROR_TYPE_NOT_FOUND ||
+        err->code == GST_STREAM_ERROR_CODEC_NOT_FOUND ||
+        err->code == GST_STREAM_ERROR_DEMUX ||
+        err->code == GST_STREAM_ERROR_WRONG_TYPE ||
+        err->code == GST_STREAM_ERROR_FORMAT)
+      return IMM_REQUEST_ERROR_INVALID_FILE;
+  }
+  if (err->domain == GST_CORE_ERROR
+      && err->code == GST_CORE_ERROR_MISSING_PLUGIN)
+    return IMM_REQUEST_ERROR_INVALID_FILE;
+  return IMM_REQUEST_ERROR_INTERNAL;
+}
+
+/* Index of the output whose immsnapshot posted @msg, or -1. */
+static gint
+message_output (GstMessage * msg)
+{
+  const gchar *name = GST_OBJECT_NAME (GST_MESSAGE_SRC (msg));
+  guint64 v;
+  gchar *end;
+
+  if (!g_str_has_prefix (name, "imm"))
+    return -1;
+  v = g_ascii_strtoull (name + 3, &end, 10);
+  if (end == name + 3 || *end != '\0' || v > G_MAXINT)
+    return -1;
+  return (gint) v;
+}
+
+static GstPadProbeReturn
+joined_duration_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  Task *t = data;
+  GstFormat format;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_DURATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_duration (query, &format, NULL);
+  if (format != GST_FORMAT_TIME)
+    return GST_PAD_PROBE_OK;
+  gst_query_set_duration (query, GST_FORMAT_TIME, t->range);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* immsnapshot ends its range at the duration it queries upstream, and
+ * concat answers with the duration of the source playing, not of the
+ * joined sources. The launcher answers for it; a pasted --print-pipeline
+ * line of several sources stops at the end of the first (README). */
+static void
+answer_joined_duration (Task * t, GstElement * pipeline,
+    const ImmPlanPipeline * pp)
+{
+  guint i;
+
+  if (t->req->sources->len < 2 || t->range == 0)
+    return;
+  for (i = 0; i < pp->outputs->len; i++) {
+    gchar *name = imm_plan_snapshot_name (g_array_index (pp->outputs, guint,
+            i));
+    GstElement *snap = gst_bin_get_by_name (GST_BIN (pipeline), name);
+
+    if (snap != NULL) {
+      GstPad *pad = gst_element_get_static_pad (snap, "sink");
+
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+          joined_duration_probe, t, NULL);
+      gst_object_unref (pad);
+      gst_object_unref (snap);
+    }
+    g_free (name);
+  }
+}
+
+static gboolean
+run_pipeline (Task * t, const ImmPlanPipeline * pp)
+{
+  GError *err = NULL;
+  GstElement *pipeline;
+  GstBus *bus;
+  gboolean running = TRUE, ok = TRUE, start_failed;
+  gint64 started = g_get_monotonic_time ();
+  GString *missing = g_string_new (NULL);
+
+  if (t->verbosity >= 2) {
+    gchar *line = imm_plan_pipeline_to_shell (pp);
+
+    note (t, "running %s", line);
+    g_free (line);
+  }
+  pipeline = gst_parse_launchv_full ((const gchar **) pp->argv, NULL,
+      GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (pipeline == NULL) {
+    task_fail (t, IMM_REQUEST_ERROR_INTERNAL, "cannot build the pipeline "
+        "(%s); are the imm plugin and gst-plugins-base/good/bad installed?",
+        err->message);
+    g_error_free (err);
+    g_string_free (missing, TRUE);
+    return FALSE;
+  }
+  answer_joined_duration (t, pipeline, pp);
+  bus = gst_element_get_bus (pipeline);
+  /* On failure the error message on the bus says why; without one, the
+   * first empty poll ends the run. */
+  start_failed = gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE;
+  while (running) {
+    GstMessage *msg = gst_bus_timed_pop (bus, 100 * GST_MSECOND);
+
+    if (interrupted) {
+      if (msg)
+        gst_message_unref (msg);
+      ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL, "interrupted");
+      break;
+    }
+    if (msg == NULL && start_failed) {
+      ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
+          "the pipeline could not be started");
+      break;
+    }
+    if (msg == NULL) {
+      show_progress (t, pipeline, g_get_monotonic_time () - started, FALSE,
+          TRUE);
+      continue;
+    }
+    switch (GST_MESSAGE_TYPE (msg)) {
+      case GST_MESSAGE_EOS:
+        running = FALSE;
+        break;
+      case GST_MESSAGE_ERROR:{
+        gchar *debug = NULL;
+        gint code;
+
+        gst_message_parse_error (msg, &err, &debug);
+        code = error_code (err);
+        if (missing->len)
+          code = IMM_REQUEST_ERROR_INVALID_FILE;
+        note (t, "error from %s: %s (%s)", GST_OBJECT_NAME (msg->src),
+            err->message, debug ? debug : "");
+        ok = task_fail (t, code, "%s%s%s", err->message,
+            missing->len ? "; missing GStreamer plugin: " : "", missing->str);
+        g_clear_error (&err);
+        g_free (debug);
+        running = FALSE;
+        break;
+      }
+      case GST_MESSAGE_ELEMENT:{
+        const GstStructure *s = gst_message_get_structure (msg);
+        gint i;
+
+        if (gst_is_missing_plugin_message (msg)) {
+          gchar *d = gst_missing_plugin_message_get_description (msg);
+
+          if (missing->len)
+            g_string_append (missing, ", ");
+          g_string_append (missing, d);
+          g_free (d);
+        } else if (gst_structure_has_name (s, "immsnapshot")
+            && (i = message_output (msg)) >= 0
+            && i < (gint) t->req->outputs->len) {
+          t->results[i].frames++;
+          t->frames_seen++;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    gst_message_unref (msg);
+  }
+  show_progress (t, pipeline, g_get_monotonic_time () - started, TRUE, ok);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_string_free (missing, TRUE);
+  return ok;
+}
+
+/* Counts the files a snapshot output wrote and checks the results. */
+static gboolean
+collect_outputs (Task * t)
+{
+  guint i;
+
+  for (i = 0; i < t->req->outputs->len; i++) {
+    const ImmOutput *out = g_ptr_array_index (t->req->outputs, i);
+    ImmOutputResult *res = &t->results[i];
+
+    if (out->animation) {
+      gchar *f = temp_file (t, i, -1);
+      GStatBuf st;
+
+      if (res->frames == 0 || g_stat (f, &st) != 0 || st.st_size == 0) {
+        g_free (f);
+        return task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+            "%s: no frame in the requested range (is StartTime past the end "
+            "of the source?)", out->path);
+      }
+      g_free (f);
+    } else {
+      gint k;
+
+      for (k = 1;; k++) {
+        gchar *f = temp_file (t, i, k);
+        gboolean exists = g_file_test (f, G_FILE_TEST_IS_REGULAR);
+
+        g_free (f);
+        if (!exists)
+          break;
+        /* Placeholder entries; commit_outputs() fills in the URIs. */
+        g_ptr_array_add (res->files, g_strdup (""));
+      }
+      if (res->files->len == 0)
+        return task_fail (t, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+            "%s: no frame in the requested range (is StartTime past the end "
+            "of the source?)", out->path);
+      /* Every file is one captured frame, also for covers, which have no
+       * immsnapshot to count them. */
+      res->frames = res->files->len;
+    }
+  }
+  return TRUE;
+}
+
+/* ---- main ---- */
+
+static gchar *
+read_request (const gchar * file, GError ** error)
+{
+  gchar *data = NULL;
+  gsize len;
+
+  if (strcmp (file, "-") == 0) {
+    GString *s = g_string_new (NULL);
+    gchar buf[4096];
+    gsize n;
+
+    while ((n = fread (buf, 1, sizeof (buf), stdin)) > 0)
+      g_string_append_len (s, buf, n);
+    if (ferror (stdin)) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO,
+          "cannot read the request from stdin");
+      g_string_free (s, TRUE);
+      return NULL;
+    }
+    return g_string_free (s, FALSE);
+  }
+  if (!g_file_get_contents (file, &data, &len, error))
+    return NULL;
+  return data;
+}
+
+static gboolean
+run_task (Task * t, const gchar * data)
+{
+  GError *err = NULL;
+  ImmPlanInput in;
+  ImmPlan *plan;
+  gboolean ok = TRUE;
+  guint i, n_out;
+
+  t->req = imm_request_parse (data, -1, &err);
+  if (t->req == NULL) {
+    /* Still report ProjectName/UserData and notify if asked to. */
+    t->req = imm_request_peek (data, -1);
+    return task_fail_error (t, err);
+  }
+  n_out = t->req->outputs->len;
+  t->source_uris = g_new0 (gchar *, t->req->sources->len + 1);
+  t->locations = g_new0 (gchar *, n_out + 1);
+  t->results = g_new0 (ImmOutputResult, n_out);
+  for (i = 0; i < n_out; i++)
+    t->results[i].files = g_ptr_array_new_with_free_func (g_free);
+
+  imm_template_vars_set_time (t->vars, "t_", t->start);
+  imm_template_vars_set_tags (t->vars, t->req->tags);
+  g_hash_table_insert (t->vars, g_strdup ("streamindex"), g_strdup ("0"));
+  for (i = 0; i < t->req->sources->len && ok; i++)
+    ok = resolve_source (t, i);
+  if (!ok || !check_outputs (t, t->print_pipeline))
+    return FALSE;
+  if (!make_temp_dir (t) || !probe_sources (t))
+    return FALSE;
+
+  if (!t->print_pipeline) {
+    for (i = 0; i < n_out; i++)
+      t->locations[i] = temp_file (t, i, -1);
+  }
+  in.source_uris = (const gchar * const *) t->source_uris;
+  in.locations = (const gchar * const *) t->locations;
+  in.cover_location = t->cover_file;
+  plan = imm_plan_build (t->req, &in, &err);
+  if (plan == NULL)
+    return task_fail_error (t, err);
+
+  if (t->print_pipeline) {
+    GHashTable *dirs = g_hash_table_new_full (g_str_hash, g_str_equal,
+        g_free, NULL);
+
+    /* multifilesink and filesink do not create directories. */
+    for (i = 0; i < n_out; i++) {
+      gchar *d = g_path_get_dirname (t->locations[i]);
+
+      if (!g_file_test (d, G_FILE_TEST_IS_DIR)
+          && !g_hash_table_contains (dirs, d)) {
+        gchar *q = g_shell_quote (d);
+
+        printf ("mkdir -p %s\n", q);
+        g_free (q);
+        g_hash_table_add (dirs, d);
+      } else {
+        g_free (d);
+      }
+    }
+    g_hash_table_unref (dirs);
+    if (t->cover_file != NULL) {
+      /* The pipeline reads the picture imm-convert took from the tags. */
+      printf ("# cover picture of %s extracted to %s (remove it "
+          "afterwards)\n", ((ImmSource *) g_ptr_array_index (t->req->sources,
+                  0))->uri, t->cover_file);
+      t->keep_tmp_dir = TRUE;
+    }
+    for (i = 0; i < plan->pipelines->len; i++) {
+      gchar *line =
+          imm_plan_pipeline_to_shell (g_ptr_array_index (plan->pipelines, i));
+
+      printf ("%s\n", line);
+      g_free (line);
+    }
+    imm_plan_free (plan);
+    return TRUE;
+  }
+
+  for (i = 0; i < plan->pipelines->len && ok; i++)
+    ok = run_pipeline (t, g_ptr_array_index (plan->pipelines, i));
+  imm_plan_free (plan);
+  return ok && collect_outputs (t) && commit_outputs (t);
+}
+
+static void
+notify (Task * t, const gchar * json)
+{
+  gchar *id, *line;
+  FILE *f;
+
+  if (t->notify_file == NULL || t->req == NULL || !t->req->notify)
+    return;
+  id = g_uuid_string_random ();
+  line = imm_result_envelope (t->req, json, id, g_get_real_time () / 1000);
+  f = g_fopen (t->notify_file, "a");
+  if (f == NULL || fprintf (f, "%s\n", line) < 0 || fclose (f) != 0)
+    fprintf (stderr, "imm-convert: cannot append the notification to %s: "
+        "%s\n", t->notify_file, g_strerror (errno));
+  g_free (line);
+  g_free (id);
+}
+
+static void
+task_clear (Task * t, gboolean ok)
+{
+  guint i;
+
+  if (!ok && t->renamed) {
+    for (i = 0; i < t->renamed->len; i++)
+      g_unlink (g_ptr_array_index (t->renamed, i));
+  }
+  if (!ok && t->created_dirs) {
+    for (i = t->created_dirs->len; i > 0; i--)
+      g_rmdir (g_ptr_array_index (t->created_dirs, i - 1));
+  }
+  if (t->tmp_dir && !t->keep_tmp_dir)
+    remove_tree (t->tmp_dir);
+  if (t->results) {
+    for (i = 0; t->req && i < t->req->outputs->len; i++)
+      g_ptr_array_unref (t->results[i].files);
+    g_free (t->results);
+  }
+  imm_request_free (t->req);
+  g_strfreev (t->source_uris);
+  g_strfreev (t->locations);
+  g_hash_table_unref (t->vars);
+  g_ptr_array_unref (t->created_dirs);
+  g_ptr_array_unref (t->renamed);
+  g_free (t->tmp_dir);
+  g_free (t->cover_file);
+  g_free (t->storage_root);
+  g_free (t->task_id);
+  g_free (t->message);
+  g_date_time_unref (t->start);
+}
+
+static gboolean
+takes_argument (const gchar * opt)
+{
+  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0;
+}
+
+static gint
+usage_error (const gchar * what, const gchar * arg)
+{
+  fprintf (stderr, "imm-convert: %s%s (see imm-convert --help)\n", what, arg);
+  return EXIT_USAGE;
+}
+
+int
+main (int argc, char **argv)
+{
+  Task t = { 0 };
+  const gchar *root = NULL;
+  gchar *data, *json, *uuid;
+  GError *err = NULL;
+  ImmResult result = { 0 };
+  GDateTime *end;
+  gboolean ok;
+  gint i;
+
+  t.verbosity = 1;
+  for (i = 1; i < argc; i++) {
+    const gchar *a = argv[i];
+
+    if (strcmp (a, "-h") == 0 || strcmp (a, "--help") == 0) {
+      help ();
+      return 0;
+    } else if (strcmp (a, "--version") == 0) {
+      printf ("imm-convert %s\n", VERSION);
+      return 0;
+    } else if (strcmp (a, "--storage-root") == 0 && i + 1 < argc) {
+      root = argv[++i];
+    } else if (strcmp (a, "--notify") == 0 && i + 1 < argc) {
+      t.notify_file = argv[++i];
+    } else if (strcmp (a, "--print-pipeline") == 0) {
+      t.print_pipeline = TRUE;
+    } else if (strcmp (a, "--quiet") == 0) {
+      t.verbosity = 0;
+    } else if (strcmp (a, "--verbose") == 0) {
+      t.verbosity = 2;
+    } else if (takes_argument (a)) {
+      return usage_error ("missing argument after ", a);
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return usage_error ("unknown option ", a);
+    } else if (t.request_file == NULL) {
+      t.request_file = a;
+    } else {
+      return usage_error ("only one request file can be given, got also ", a);
+    }
+  }
+  if (t.request_file == NULL)
+    return usage_error ("no request file given", "");
+
+  data = read_request (t.request_file, &err);
+  if (data == NULL) {
+    fprintf (stderr, "imm-convert: cannot read the request: %s\n",
+        err->message);
+    g_error_free (err);
+    return EXIT_USAGE;
+  }
+
+  gst_init (NULL, NULL);
+  if (root == NULL)
+    root = g_getenv ("IMM_STORAGE_ROOT");
+  t.storage_root = g_canonicalize_filename (root && *root ? root : ".", NULL);
+  uuid = g_uuid_string_random ();
+  t.task_id = g_strconcat ("MediaConvert-", uuid, NULL);
+  g_free (uuid);
+  t.start = g_date_time_new_now_local ();
+  t.vars = imm_template_vars_new ();
+  t.created_dirs = g_ptr_array_new_with_free_func (g_free);
+  t.renamed = g_ptr_array_new_with_free_func (g_free);
+  t.progress = t.verbosity >= 1 && !t.print_pipeline && isatty (2);
+  signal (SIGINT, on_signal);
+  signal (SIGTERM, on_signal);
+
+  ok = run_task (&t, data);
+  g_free (data);
+
+  if (!ok)
+    fprintf (stderr, "imm-convert: %s: %s\n", imm_request_code_name (t.code),
+        t.message);
+  if (!t.print_pipeline || !ok) {
+    end = g_date_time_new_now_local ();
+    result.task_id = t.task_id;
+    result.succeeded = ok;
+    result.code = t.code;
+    result.message = t.message;
+    result.start = t.start;
+    result.end = end;
+    result.outputs = ok ? t.results : NULL;
+    json = imm_result_to_json (t.req, &result, FALSE);
+    printf ("%s\n", json);
+    notify (&t, json);
+    g_free (json);
+    g_date_time_unref (end);
+  }
+  task_clear (&t, ok);
+  return ok ? 0 : EXIT_FAILED;
+}

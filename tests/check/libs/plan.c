@@ -1,0 +1,321 @@
+/* Unit tests of request -> pipeline plans, compared as strings.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+
+#include "imm/imm-plan.h"
+
+#define HEAD "{\"ProjectName\":\"test-project\",\"Notification\":{\"MNS\":" \
+  "{\"TopicName\":\"test-mns-topic\"}},"
+#define SRC "\"Sources\":[{\"URI\":" \
+  "\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
+#define SNAPS(x) HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
+#define DEC "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) " \
+  "expose-all-streams=false ! "
+
+typedef struct
+{
+  const gchar *what;
+  const gchar *json;
+  const gchar *cover;
+  const gchar *expected[3];
+} PlanCase;
+
+/* The ten example requests of the seed documents, as written there. */
+static const PlanCase seed_cases[] = {
+  {"thumbnail", SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"Number\":1,"
+            "\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL,
+      {DEC "immsnapshot name=imm0 mode=interval start-time=5 number=1 ! "
+              "videoconvert ! jpegenc quality=90 ! multifilesink "
+              "location=/o/0-%d index=1"}},
+  {"ai training", SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
+            "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
+            "snapshot-{index}.{autoext}\",\"Width\":512,\"Height\":512}"),
+        NULL,
+      {DEC "immsnapshot name=imm0 mode=interval interval=10 seek=false ! "
+              "videoconvert "
+              "! immscale width=512 height=512 scale-type=crop ! videoconvert "
+              "! jpegenc quality=90 ! multifilesink location=/o/0-%d "
+              "index=1"}},
+  {"segment", SNAPS ("{\"Format\":\"png\",\"StartTime\":11,\"Interval\":4,"
+            "\"Number\":5,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
+            "video-demo/snapshot-{index}.{autoext}\",\"Width\":0.5,"
+            "\"Height\":0.5}"), NULL,
+      {DEC "immsnapshot name=imm0 mode=interval start-time=11 interval=4 "
+              "number=5 seek=false ! videoconvert ! immscale width=0.5 "
+              "height=0.5 "
+              "scale-type=crop ! videoconvert ! pngenc ! multifilesink "
+              "location=/o/0-%d index=1"}},
+  {"event keyframes", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+            "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://test-bucket/"
+            "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
+      {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 seek=false ! " "videoconvert ! jpegenc quality=90 ! multifilesink " "location=/o/0-%d index=1"}},
+  {"representative", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+            "\"Mode\":\"dhash\",\"Number\":5,\"URI\":\"oss://test-bucket/"
+            "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
+      {DEC "immsnapshot name=imm0 mode=dhash interval=1 number=5 "
+              "threshold=0 seek=false ! videoconvert ! jpegenc quality=90 ! "
+              "multifilesink location=/o/0-%d index=1"}},
+  {"idr", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
+            "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
+        NULL,
+      {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! jpegenc "
+              "quality=90 ! multifilesink location=/o/0-%d index=1"}},
+  {"average", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
+            "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
+            "{autoext}\"}"), NULL,
+      {DEC "immsnapshot name=imm0 mode=average number=10 seek=false ! "
+              "videoconvert ! "
+              "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1"}},
+  {"audio cover", HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
+        "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
+        "\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/"
+        "cover.jpg\"}]}}]}", "/t/cover",
+      {"filesrc location=/t/cover ! decodebin ! videoconvert ! jpegenc "
+              "quality=90 ! multifilesink location=/o/0-%d index=1"}},
+  {"whole video webp", HEAD SRC "\"Targets\":[{\"Image\":{\"Animations\":[{"
+        "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
+        "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
+        "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
+      {DEC "immsnapshot name=imm0 mode=interval interval=1 seek=false ! "
+              "videoconvert "
+              "! immscale width=0.5 height=0.5 scale-type=fit ! videoconvert "
+              "! immanimenc format=webp frame-rate=15/1 ! filesink "
+              "location=/o/0-%d"}},
+  {"range webp", HEAD "\"Sources\":[{\"Duration\":25,\"StartTime\":5,"
+        "\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
+        "\"Targets\":[{\"Image\":{\"Animations\":[{"
+        "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
+        "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
+        "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
+      {DEC "immsnapshot name=imm0 mode=interval start-time=5 duration=25 "
+              "interval=1 seek=false ! videoconvert ! immscale width=0.5 height=0.5 "
+              "scale-type=fit ! videoconvert ! immanimenc format=webp "
+              "frame-rate=15/1 ! filesink location=/o/0-%d"}},
+};
+
+/* Other shapes: shared decodes, joined sources, sizes, rates. */
+static const PlanCase other_cases[] = {
+  {"dense outputs share one decode, sparse ones seek alone",
+        HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
+        "\"webp\",\"Mode\":\"dhash\",\"URI\":\"k{index}\"},{\"Format\":"
+        "\"png\",\"StartTime\":2.5,\"URI\":\"c\",\"Width\":1}],"
+        "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Height\":120,"
+        "\"StartTime\":3}]}}]}", NULL,
+        {DEC "immsnapshot name=imm1 mode=interval start-time=2.5 number=1 ! "
+              "videoconvert ! immscale width=1.0001 height=1 "
+              "scale-type=stretch ! videoconvert ! pngenc ! multifilesink "
+              "location=/o/1-%d index=1",
+          DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
+              "mode=dhash threshold=0 seek=false ! videoconvert ! webpenc ! "
+              "multifilesink location=/o/0-%d index=1 t. ! queue ! "
+              "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
+              "videoconvert ! immscale width=1 height=120 scale-type=stretch "
+              "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
+              "filesink location=/o/2-%d"}},
+  {"keyframes and outputs that end early run alone",
+        HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
+        "\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},"
+        "{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Number\":2,"
+        "\"URI\":\"d{index}\"}],\"Animations\":[{\"Format\":\"gif\","
+        "\"URI\":\"a\",\"Number\":20}]}}]}", NULL,
+        {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! "
+              "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1",
+              DEC "immsnapshot name=imm2 mode=all number=20 seek=false ! "
+              "videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
+              "filesink location=/o/2-%d",
+          DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 "
+              "seek=false ! videoconvert ! jpegenc quality=90 ! "
+              "multifilesink location=/o/1-%d index=1"}},
+  {"joined sources", HEAD "\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\","
+        "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
+        "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\","
+        "\"Interval\":0.5,\"StartTime\":4}]}}]}", NULL,
+      {"concat name=cat ! identity single-segment=true ! "
+              "immsnapshot name=imm0 mode=interval start-time=4 "
+              "interval=0.5 seek=false ! videoconvert ! immanimenc "
+              "format=gif frame-rate=2/1 ! filesink location=/o/0-%d "
+              "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) "
+              "expose-all-streams=false ! videoconvert ! "
+              "video/x-raw,format=I420 ! cat. "
+              "uridecodebin uri=file:///r/w.mov caps=video/x-raw(ANY) "
+              "expose-all-streams=false ! immsnapshot mode=all start-time=1 "
+              "duration=2.25 post-messages=false seek=false ! videoconvert ! "
+              "video/x-raw,format=I420 ! cat."}},
+  {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
+        "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
+        "\"FrameRate\":12.5,\"ScaleType\":\"fill\"}]}}]}", NULL,
+      {DEC "immsnapshot name=imm0 mode=all seek=false ! videoconvert ! "
+              "immscale width=0.3 height=1 scale-type=fill ! videoconvert ! "
+              "immanimenc format=gif frame-rate=25/2 ! filesink "
+              "location=/o/0-%d"}},
+};
+
+static void
+check_plan (const PlanCase * c)
+{
+  static const gchar *const uris[] = { "file:///r/v.mov", "file:///r/w.mov",
+    NULL
+  };
+  static const gchar *const locations[] = { "/o/0-%d", "/o/1-%d", "/o/2-%d",
+    NULL
+  };
+  GError *err = NULL;
+  ImmRequest *req = imm_request_parse (c->json, -1, &err);
+  ImmPlanInput in = { uris, locations, c->cover };
+  ImmPlan *plan;
+  guint i, n = 0;
+
+  g_assert_no_error (err);
+  plan = imm_plan_build (req, &in, &err);
+  g_assert_no_error (err);
+  while (n < G_N_ELEMENTS (c->expected) && c->expected[n])
+    n++;
+  fail_unless_equals_int (plan->pipelines->len, n);
+  for (i = 0; i < n; i++) {
+    gchar *s = imm_plan_pipeline_to_string (g_ptr_array_index
+        (plan->pipelines, i));
+
+    fail_unless_equals_string (s, c->expected[i]);
+    g_free (s);
+  }
+  imm_plan_free (plan);
+  imm_request_free (req);
+}
+
+GST_START_TEST (test_seed_plans)
+{
+  check_plan (&seed_cases[__i__]);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_other_plans)
+{
+  check_plan (&other_cases[__i__]);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_shell_quoting)
+{
+  ImmPlanPipeline p = { 0 };
+  gchar *argv[] = { "uridecodebin", "caps=video/x-raw(ANY)", "!",
+    "filesink", "location=/a b/it's.gif", NULL
+  };
+  gchar *s;
+
+  p.argv = argv;
+  s = imm_plan_pipeline_to_shell (&p);
+  fail_unless_equals_string (s, "gst-launch-1.0 uridecodebin "
+      "'caps=video/x-raw(ANY)' ! filesink 'location=/a b/it'\\''s.gif'");
+  g_free (s);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_sides)
+{
+  /* absent side = the source's size, when the other one is set */
+  fail_unless_equals_float (imm_plan_side (0, 360), 1.0);
+  fail_unless_equals_float (imm_plan_side (0, 0), 0);
+  /* a request's 1 is one pixel, never the element's "whole source" */
+  fail_unless_equals_float (imm_plan_side (1, 0), 1.0001);
+  fail_unless_equals_float (imm_plan_side (0.5, 0), 0.5);
+  fail_unless_equals_float (imm_plan_side (512, 0), 512);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_frame_rates)
+{
+  ImmOutput out = { 0 };
+  gint n, d;
+
+  out.animation = TRUE;
+  out.frame_rate = 15;
+  out.interval = 1;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 15 && d == 1, "%d/%d", n, d);
+  /* without FrameRate: real-time playback of the samples */
+  out.frame_rate = 0;
+  out.interval = 0.5;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 2 && d == 1, "%d/%d", n, d);
+  out.interval = 3;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 1 && d == 3, "%d/%d", n, d);
+  /* neither: follow the timestamps */
+  out.interval = 0;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 0 && d == 1, "%d/%d", n, d);
+  out.frame_rate = 29.97;
+  imm_plan_frame_rate (&out, &n, &d);
+  fail_unless (n == 2997 && d == 100, "%d/%d", n, d);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_range_past_source)
+{
+  static const gchar *const uris[] = { "file:///r/v.mov", NULL };
+  static const gchar *const locations[] = { "/o/0", NULL };
+  ImmPlanInput in = { uris, locations, NULL };
+  GError *err = NULL;
+  ImmRequest *req = imm_request_parse (HEAD "\"Sources\":[{\"URI\":\"a\","
+      "\"Duration\":10}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
+      "\"jpg\",\"URI\":\"c.jpg\",\"StartTime\":10}]}}]}", -1, &err);
+
+  g_assert_no_error (err);
+  fail_unless (imm_plan_build (req, &in, &err) == NULL);
+  fail_unless (g_error_matches (err, IMM_REQUEST_ERROR,
+          IMM_REQUEST_ERROR_INVALID_ARGUMENT));
+  fail_unless_equals_string (err->message, "Targets[0].Image.Snapshots[0]."
+      "StartTime: 10 s is past the end of the source range (Sources[0]."
+      "Duration 10 s)");
+  g_clear_error (&err);
+  imm_request_free (req);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cover_animation)
+{
+  static const gchar *const uris[] = { "file:///r/a.mp3", NULL };
+  static const gchar *const locations[] = { "/o/0", NULL };
+  ImmPlanInput in = { uris, locations, "/t/cover" };
+  GError *err = NULL;
+  ImmRequest *req = imm_request_parse (HEAD "\"Sources\":[{\"URI\":\"a\"}],"
+      "\"Targets\":[{\"Image\":{\"Animations\":[{\"Format\":\"gif\","
+      "\"URI\":\"a.gif\"}]}}]}", -1, &err);
+
+  g_assert_no_error (err);
+  fail_unless (imm_plan_build (req, &in, &err) == NULL);
+  fail_unless (g_error_matches (err, IMM_REQUEST_ERROR,
+          IMM_REQUEST_ERROR_INVALID_FILE));
+  fail_unless_equals_string (err->message, "Targets[0].Image.Animations[0]: "
+      "the source has no video stream to animate");
+  g_clear_error (&err);
+  imm_request_free (req);
+}
+
+GST_END_TEST;
+
+static Suite *
+plan_suite (void)
+{
+  Suite *s = suite_create ("plan");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_loop_test (tc, test_seed_plans, 0, G_N_ELEMENTS (seed_cases));
+  tcase_add_loop_test (tc, test_other_plans, 0, G_N_ELEMENTS (other_cases));
+  tcase_add_test (tc, test_shell_quoting);
+  tcase_add_test (tc, test_sides);
+  tcase_add_test (tc, test_frame_rates);
+  tcase_add_test (tc, test_range_past_source);
+  tcase_add_test (tc, test_cover_animation);
+  return s;
+}
+
+GST_CHECK_MAIN (plan);

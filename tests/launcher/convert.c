@@ -1,0 +1,1335 @@
+/* End-to-end tests of imm-convert: the seed documents' example requests on
+ * fixtures made here, invalid requests, --print-pipeline.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The tool is found through the IMM_CONVERT variable tests/meson.build
+ * sets. The fixtures are made once per test binary:
+ * - Winemaking.mov: 40 s of 320x240 H.264 at 10 fps + AAC in QuickTime, an
+ *   IDR frame every 5 s (no scene-cut keyframes), cuts between still
+ *   patterns at 10, 20, 30 and 35 s, and a 32x32 block in the top-left
+ *   corner whose luma encodes the second (8 + 6 * s), so every image can be
+ *   dated (read at (8, 8): inside the block at full and at half size).
+ * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame;
+ *   nocover.mp3 without one; notmedia.mov (text) and empty.mov.
+ */
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <webp/demux.h>
+
+#define FPS 10
+#define SECONDS 40
+#define BLOCK 32
+
+static gchar *fixture_dir;
+static pid_t fixture_owner;
+
+static const struct
+{
+  gint from;
+  gint pattern;
+} cuts[] = { {0, 0}, {10, 24}, {20, 11}, {30, 21}, {35, 22} };
+
+static gint
+pattern_at (gint second)
+{
+  gint i, p = 0;
+
+  for (i = 0; i < (gint) G_N_ELEMENTS (cuts); i++)
+    if (second >= cuts[i].from)
+      p = cuts[i].pattern;
+  return p;
+}
+
+static guint8
+block_luma (gint second)
+{
+  return 8 + 6 * second;
+}
+
+static GstPadProbeReturn
+paint_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstElement *src = user_data;
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstVideoInfo vinfo;
+  GstVideoFrame frame;
+  gint second = (gint) (GST_BUFFER_PTS (buf) / GST_SECOND), y;
+  GstClockTime next = GST_BUFFER_PTS (buf) + GST_SECOND / FPS;
+
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  fail_unless (gst_video_info_from_caps (&vinfo, caps));
+  gst_caps_unref (caps);
+  fail_unless (gst_video_frame_map (&frame, &vinfo, buf, GST_MAP_WRITE));
+  for (y = 0; y < BLOCK; y++)
+    memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), block_luma (second),
+        BLOCK);
+  /* Grey: no chroma to clip when the picture goes through RGB. */
+  for (y = 0; y < BLOCK / 2; y++) {
+    memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 1) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 1), 128, BLOCK / 2);
+    memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 2) +
+        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 2), 128, BLOCK / 2);
+  }
+  gst_video_frame_unmap (&frame);
+  /* The pattern set now is used for the next frame. */
+  g_object_set (src, "pattern", pattern_at ((gint) (next / GST_SECOND)), NULL);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+run_to_eos (GstElement * pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "fixture pipeline timed out");
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    fail ("fixture pipeline failed: %s", err->message);
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+
+static GstElement *
+parse (const gchar * desc)
+{
+  GError *err = NULL;
+  GstElement *p = gst_parse_launch (desc, &err);
+
+  g_assert_no_error (err);
+  return p;
+}
+
+/* @video_enc ! @mux (named m) with @audio_enc ! m. when set. */
+static void
+make_clip (const gchar * path, gint seconds, const gchar * video_enc,
+    const gchar * audio_enc, const gchar * mux)
+{
+  gchar *audio = audio_enc ? g_strdup_printf ("audiotestsrc num-buffers=%d "
+      "samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=1 ! "
+      "audioconvert ! audioresample ! %s ! m.", seconds * 44100 / 1024,
+      audio_enc) : g_strdup ("");
+  gchar *desc =
+      g_strdup_printf ("videotestsrc name=v num-buffers=%d "
+      "pattern=smpte ! video/x-raw,format=I420,width=320,height=240,"
+      "framerate=%d/1 ! %s ! %s name=m ! filesink location=\"%s\" %s",
+      seconds * FPS, FPS, video_enc, mux, path, audio);
+  GstElement *p = parse (desc);
+  GstElement *v = gst_bin_get_by_name (GST_BIN (p), "v");
+  GstPad *pad = gst_element_get_static_pad (v, "src");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, paint_probe, v, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (v);
+  run_to_eos (p);
+  g_free (desc);
+  g_free (audio);
+}
+
+#define X264 "x264enc key-int-max=50 speed-preset=ultrafast " \
+  "option-string=scenecut=0 ! h264parse"
+
+static void
+make_movie (const gchar * path)
+{
+  make_clip (path, SECONDS, X264, "avenc_aac ! aacparse", "qtmux");
+}
+
+/* Containers of the seed documents' list that GStreamer can also write,
+ * 3 s each with audio. (VOB needs MPEG-2 at 25 fps, RM has no muxer.) */
+static const struct
+{
+  const gchar *name;
+  const gchar *video_enc;
+  const gchar *audio_enc;
+  const gchar *mux;
+} containers[] = {
+  {"clip.mp4", X264, "avenc_aac ! aacparse", "mp4mux"},
+  {"clip.mkv", X264, "opusenc", "matroskamux"},
+  {"clip.ts", X264, "avenc_aac ! aacparse", "mpegtsmux"},
+  {"clip.avi", X264, "avenc_mp2", "avimux"},
+  {"clip.flv", X264, "avenc_aac ! aacparse", "flvmux"},
+  {"clip.webm", "vp8enc deadline=1", "opusenc", "webmmux"},
+  {"clip.wmv", "avenc_wmv2", "avenc_wmav2", "asfmux"},
+};
+
+static GstBuffer *
+make_jpeg (void)
+{
+  GstElement *p = parse ("videotestsrc num-buffers=1 pattern=red ! "
+      "video/x-raw,width=200,height=100 ! jpegenc ! appsink name=s");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (p), "s");
+  GstSample *sample;
+  GstBuffer *buf;
+
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_signal_emit_by_name (sink, "pull-sample", &sample);
+  fail_unless (sample != NULL);
+  buf = gst_buffer_ref (gst_sample_get_buffer (sample));
+  gst_sample_unref (sample);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (p);
+  return buf;
+}
+
+static void
+make_mp3 (const gchar * path, gboolean cover)
+{
+  gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=40 ! "
+      "audio/x-raw,rate=44100,channels=1 ! lamemp3enc ! id3v2mux name=mux ! "
+      "filesink location=\"%s\"", path);
+  GstElement *p = parse (desc);
+  GstElement *mux = gst_bin_get_by_name (GST_BIN (p), "mux");
+  GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, "imm test", NULL);
+
+  if (cover) {
+    GstBuffer *jpeg = make_jpeg ();
+    GstCaps *caps = gst_caps_new_empty_simple ("image/jpeg");
+    GstSample *sample = gst_sample_new (jpeg, caps, NULL, NULL);
+
+    gst_tag_list_add (tags, GST_TAG_MERGE_APPEND, GST_TAG_IMAGE, sample, NULL);
+    gst_sample_unref (sample);
+    gst_caps_unref (caps);
+    gst_buffer_unref (jpeg);
+  }
+  gst_tag_setter_merge_tags (GST_TAG_SETTER (mux), tags, GST_TAG_MERGE_REPLACE);
+  gst_tag_list_unref (tags);
+  gst_object_unref (mux);
+  run_to_eos (p);
+  g_free (desc);
+}
+
+static gchar *
+fixture (const gchar * name)
+{
+  return g_build_filename (fixture_dir, name, NULL);
+}
+
+static void remove_tree (const gchar * path);
+
+/* Check forks every test, and forking a process that has run GStreamer
+ * pipelines is not safe (another thread may hold a lock). So the parent
+ * only makes the directory, in an unchecked fixture, and the first test
+ * that needs the media makes it; the others find the "ready" marker. */
+static void
+remove_fixtures (void)
+{
+  if (fixture_dir != NULL && getpid () == fixture_owner)
+    remove_tree (fixture_dir);
+}
+
+static void
+setup_fixture_dir (void)
+{
+  if (fixture_dir != NULL)
+    return;
+  fixture_dir = g_dir_make_tmp ("imm-launcher-XXXXXX", NULL);
+  fail_unless (fixture_dir != NULL);
+  fixture_owner = getpid ();
+  atexit (remove_fixtures);
+}
+
+static void
+make_fixtures (void)
+{
+  gchar *f, *ready = fixture ("ready");
+  guint i;
+
+  if (g_file_test (ready, G_FILE_TEST_EXISTS)) {
+    g_free (ready);
+    return;
+  }
+  f = fixture ("Winemaking.mov");
+  make_movie (f);
+  g_free (f);
+  for (i = 0; i < G_N_ELEMENTS (containers); i++) {
+    f = fixture (containers[i].name);
+    make_clip (f, 3, containers[i].video_enc, containers[i].audio_enc,
+        containers[i].mux);
+    g_free (f);
+  }
+  f = fixture ("test.mp3");
+  make_mp3 (f, TRUE);
+  g_free (f);
+  f = fixture ("nocover.mp3");
+  make_mp3 (f, FALSE);
+  g_free (f);
+  f = fixture ("notmedia.mov");
+  fail_unless (g_file_set_contents (f, "this is not a video\n", -1, NULL));
+  g_free (f);
+  f = fixture ("empty.mov");
+  fail_unless (g_file_set_contents (f, "", 0, NULL));
+  g_free (f);
+  fail_unless (g_file_set_contents (ready, "", 0, NULL));
+  g_free (ready);
+}
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir))) {
+    gchar *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR)
+        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+    g_free (child);
+  }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+/* ---- a storage root per test ---- */
+
+typedef struct
+{
+  gchar *root;                  /* storage root */
+  gchar *demo;                  /* root/test-bucket/video-demo */
+  gchar *request;               /* the request file, outside the root */
+  gchar **envp;                 /* environment of the tool, NULL: ours */
+  gint status;
+  gchar *out;
+  gchar *err;
+  JsonParser *parser;
+  JsonObject *result;
+} Run;
+
+static Run *
+run_new (void)
+{
+  static const gchar *const names[] = { "Winemaking.mov", "test.mp3",
+    "nocover.mp3", "notmedia.mov", "empty.mov", "clip.mp4", "clip.mkv",
+    "clip.ts", "clip.avi", "clip.flv", "clip.webm", "clip.wmv"
+  };
+  Run *r = g_new0 (Run, 1);
+  gchar *base;
+  guint i;
+
+  make_fixtures ();
+  /* Inside the fixture directory, so a failed test leaves nothing behind
+   * once the parent removes it. */
+  base = fixture ("run-XXXXXX");
+  fail_unless (g_mkdtemp (base) != NULL);
+  r->root = g_build_filename (base, "root", NULL);
+  r->demo = g_build_filename (r->root, "test-bucket", "video-demo", NULL);
+  r->request = g_build_filename (base, "request.json", NULL);
+  fail_unless (g_mkdir_with_parents (r->demo, 0755) == 0);
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *from = fixture (names[i]);
+    gchar *to = g_build_filename (r->demo, names[i], NULL);
+
+    fail_unless (symlink (from, to) == 0);
+    g_free (from);
+    g_free (to);
+  }
+  g_free (base);
+  return r;
+}
+
+static void
+run_free (Run * r)
+{
+  gchar *base = g_path_get_dirname (r->root);
+
+  remove_tree (base);
+  g_free (base);
+  g_free (r->root);
+  g_free (r->demo);
+  g_free (r->request);
+  g_free (r->out);
+  g_free (r->err);
+  g_strfreev (r->envp);
+  if (r->parser)
+    g_object_unref (r->parser);
+  g_free (r);
+}
+
+/* Runs imm-convert on @json with extra options; parses the result JSON
+ * when there is one. */
+static void
+run_tool (Run * r, const gchar * json, const gchar * opt1, const gchar * opt2)
+{
+  const gchar *tool = g_getenv ("IMM_CONVERT");
+  const gchar *argv[8];
+  GError *err = NULL;
+  gint n = 0;
+
+  fail_unless (tool != NULL, "IMM_CONVERT is not set");
+  fail_unless (g_file_set_contents (r->request, json, -1, NULL));
+  argv[n++] = tool;
+  argv[n++] = "--storage-root";
+  argv[n++] = r->root;
+  argv[n++] = "--quiet";
+  if (opt1)
+    argv[n++] = opt1;
+  if (opt2)
+    argv[n++] = opt2;
+  argv[n++] = r->request;
+  argv[n] = NULL;
+  g_free (r->out);
+  g_free (r->err);
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, r->envp, G_SPAWN_DEFAULT,
+          NULL, NULL, &r->out, &r->err, &r->status, &err));
+  g_assert_no_error (err);
+  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+  if (r->parser)
+    g_object_unref (r->parser);
+  r->parser = NULL;
+  r->result = NULL;
+  if (r->out[0] == '{') {
+    r->parser = json_parser_new ();
+    fail_unless (json_parser_load_from_data (r->parser, r->out, -1, NULL),
+        "result is not JSON: %s", r->out);
+    r->result = json_node_get_object (json_parser_get_root (r->parser));
+  }
+}
+
+static void
+assert_status (Run * r, gint status)
+{
+  fail_unless (r->status == status, "exit status %d, expected %d; stderr: %s",
+      r->status, status, r->err);
+}
+
+static const gchar *
+result_string (Run * r, const gchar * name)
+{
+  fail_unless (r->result != NULL, "no result JSON; stderr: %s", r->err);
+  return json_object_get_string_member (r->result, name);
+}
+
+/* Every file under the root (relative, sorted), fixtures excluded. */
+static void
+list_files (const gchar * root, const gchar * rel, GPtrArray * out)
+{
+  gchar *dir_path = rel ? g_build_filename (root, rel, NULL) : g_strdup (root);
+  GDir *dir = g_dir_open (dir_path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *r = rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
+    gchar *full = g_build_filename (root, r, NULL);
+
+    if (g_file_test (full, G_FILE_TEST_IS_SYMLINK))
+      g_free (r);
+    else if (g_file_test (full, G_FILE_TEST_IS_DIR)) {
+      list_files (root, r, out);
+      g_free (r);
+    } else
+      g_ptr_array_add (out, r);
+    g_free (full);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_free (dir_path);
+}
+
+static gint
+cmp_str (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar **) a, *(const gchar **) b);
+}
+
+static gchar *
+written_files (Run * r)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  gchar *s;
+
+  list_files (r->root, NULL, files);
+  g_ptr_array_sort (files, cmp_str);
+  g_ptr_array_add (files, NULL);
+  s = g_strjoinv (" ", (gchar **) files->pdata);
+  g_ptr_array_unref (files);
+  return s;
+}
+
+static void
+assert_files (Run * r, const gchar * expected)
+{
+  gchar *s = written_files (r);
+
+  fail_unless_equals_string (s, expected);
+  g_free (s);
+}
+
+/* ---- decoding outputs back ---- */
+
+typedef struct
+{
+  gint width, height;
+  guint8 corner_luma;           /* centre of the top-left block */
+  guint8 r, g, b;               /* centre pixel */
+} Image;
+
+static void
+decode_image (const gchar * path, Image * img)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
+      "tee name=t ! queue ! videoconvert ! video/x-raw,format=I420 ! "
+      "appsink name=gray t. ! queue ! videoconvert ! "
+      "video/x-raw,format=RGB ! appsink name=rgb", path);
+  GstElement *p = parse (desc);
+  GstElement *gray = gst_bin_get_by_name (GST_BIN (p), "gray");
+  GstElement *rgb = gst_bin_get_by_name (GST_BIN (p), "rgb");
+  GstSample *s1 = NULL, *s2 = NULL;
+  GstVideoInfo info;
+  GstMapInfo map;
+
+  fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_signal_emit_by_name (gray, "try-pull-sample", 20 * GST_SECOND, &s1);
+  g_signal_emit_by_name (rgb, "try-pull-sample", 20 * GST_SECOND, &s2);
+  fail_unless (s1 != NULL && s2 != NULL, "cannot decode %s", path);
+  fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (s1)));
+  img->width = GST_VIDEO_INFO_WIDTH (&info);
+  img->height = GST_VIDEO_INFO_HEIGHT (&info);
+  gst_buffer_map (gst_sample_get_buffer (s1), &map, GST_MAP_READ);
+  img->corner_luma = map.data[GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) *
+      (BLOCK / 4) + BLOCK / 4];
+  gst_buffer_unmap (gst_sample_get_buffer (s1), &map);
+  fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (s2)));
+  gst_buffer_map (gst_sample_get_buffer (s2), &map, GST_MAP_READ);
+  {
+    const guint8 *px = map.data + GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) *
+        (img->height / 2) + 3 * (img->width / 2);
+
+    img->r = px[0];
+    img->g = px[1];
+    img->b = px[2];
+  }
+  gst_buffer_unmap (gst_sample_get_buffer (s2), &map);
+  gst_sample_unref (s1);
+  gst_sample_unref (s2);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (gray);
+  gst_object_unref (rgb);
+  gst_object_unref (p);
+  g_free (desc);
+}
+
+/* Checks magic bytes, size and the second the image was taken at. */
+static void
+check_image (Run * r, const gchar * name, const gchar * magic, gsize magic_len,
+    gint width, gint height, gint sec)
+{
+  gchar *path = g_build_filename (r->demo, name, NULL);
+  gchar *data;
+  gsize len;
+  Image img;
+
+  fail_unless (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+  fail_unless (len > magic_len && memcmp (data, magic, magic_len) == 0,
+      "%s has the wrong format", name);
+  g_free (data);
+  decode_image (path, &img);
+  fail_unless_equals_int (img.width, width);
+  fail_unless_equals_int (img.height, height);
+  if (sec >= 0)
+    fail_unless (ABS ((gint) img.corner_luma - block_luma (sec)) <= 3,
+        "%s: corner luma %d, expected second %d (luma %d)", name,
+        img.corner_luma, sec, block_luma (sec));
+  g_free (path);
+}
+
+#define JPEG_MAGIC "\xff\xd8\xff", 3
+#define PNG_MAGIC "\x89PNG\r\n\x1a\n", 8
+#define WEBP_MAGIC "RIFF", 4
+
+static JsonObject *
+result_entry (Run * r, guint target, const gchar * kind, guint index)
+{
+  JsonArray *targets = json_object_get_array_member (r->result, "Targets");
+  JsonObject *image = json_object_get_object_member
+      (json_array_get_object_element (targets, target), "Image");
+
+  return json_array_get_object_element (json_object_get_array_member (image,
+          kind), index);
+}
+
+static void
+check_succeeded (Run * r, gint frames)
+{
+  JsonObject *e;
+
+  assert_status (r, 0);
+  fail_unless_equals_string (result_string (r, "Status"), "Succeeded");
+  fail_unless_equals_string (result_string (r, "ProjectName"), "test-project");
+  fail_unless (g_str_has_prefix (result_string (r, "TaskId"), "MediaConvert-"));
+  e = result_entry (r, 0, json_object_has_member (json_object_get_object_member
+          (json_array_get_object_element (json_object_get_array_member
+                  (r->result, "Targets"), 0), "Image"), "Snapshots") ?
+      "Snapshots" : "Animations", 0);
+  fail_unless_equals_int (json_object_get_int_member (e, "FrameCount"), frames);
+}
+
+#define HEAD "{\"ProjectName\":\"test-project\",\"Notification\":{\"MNS\":" \
+  "{\"TopicName\":\"test-mns-topic\"}},"
+#define SRC "\"Sources\":[{\"URI\":" \
+  "\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
+#define SNAPS(x) HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
+#define D "test-bucket/video-demo/"
+
+/* ---- the seed examples ---- */
+
+GST_START_TEST (test_seed_thumbnail)
+{
+  Run *r = run_new ();
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"Number\":1,"
+          "\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL, NULL);
+  check_succeeded (r, 1);
+  assert_files (r, D "cover.jpg");
+  check_image (r, "cover.jpg", JPEG_MAGIC, 320, 240, 5);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_ai_training)
+{
+  Run *r = run_new ();
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
+          "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
+          "snapshot-{index}.{autoext}\",\"Width\":512,\"Height\":512}"),
+      NULL, NULL);
+  check_succeeded (r, 4);
+  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
+      D "snapshot-4.jpg");
+  check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 512, 512, -1);
+  check_image (r, "snapshot-4.jpg", JPEG_MAGIC, 512, 512, -1);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_segment)
+{
+  Run *r = run_new ();
+  gint i;
+
+  run_tool (r, SNAPS ("{\"Format\":\"png\",\"StartTime\":11,\"Interval\":4,"
+          "\"Number\":5,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
+          "video-demo/snapshot-{index}.{autoext}\",\"Width\":0.5,"
+          "\"Height\":0.5}"), NULL, NULL);
+  check_succeeded (r, 5);
+  assert_files (r, D "snapshot-1.png " D "snapshot-2.png " D "snapshot-3.png "
+      D "snapshot-4.png " D "snapshot-5.png");
+  for (i = 0; i < 5; i++) {
+    gchar *name = g_strdup_printf ("snapshot-%d.png", i + 1);
+
+    check_image (r, name, PNG_MAGIC, 160, 120, 11 + 4 * i);
+    g_free (name);
+  }
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_event_keyframes)
+{
+  Run *r = run_new ();
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,\"Mode\":\"dhash\","
+          "\"Threshold\":15,\"URI\":\"oss://test-bucket/video-demo/"
+          "snapshot-{index}.{autoext}\"}"), NULL, NULL);
+  /* The opening frame and the four cuts. */
+  check_succeeded (r, 5);
+  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
+      D "snapshot-4.jpg " D "snapshot-5.jpg");
+  check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
+  check_image (r, "snapshot-2.jpg", JPEG_MAGIC, 320, 240, 10);
+  check_image (r, "snapshot-3.jpg", JPEG_MAGIC, 320, 240, 20);
+  check_image (r, "snapshot-4.jpg", JPEG_MAGIC, 320, 240, 30);
+  check_image (r, "snapshot-5.jpg", JPEG_MAGIC, 320, 240, 35);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_representative)
+{
+  Run *r = run_new ();
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,\"Mode\":\"dhash\","
+          "\"Number\":5,\"URI\":\"oss://test-bucket/video-demo/"
+          "snapshot-{index}.{autoext}\"}"), NULL, NULL);
+  check_succeeded (r, 5);
+  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
+      D "snapshot-4.jpg " D "snapshot-5.jpg");
+  check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
+  check_image (r, "snapshot-3.jpg", JPEG_MAGIC, 320, 240, 20);
+  check_image (r, "snapshot-5.jpg", JPEG_MAGIC, 320, 240, 35);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_idr)
+{
+  Run *r = run_new ();
+  gint i;
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
+          "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
+      NULL, NULL);
+  /* One IDR frame every 5 s. */
+  check_succeeded (r, 8);
+  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
+      D "snapshot-4.jpg " D "snapshot-5.jpg " D "snapshot-6.jpg "
+      D "snapshot-7.jpg " D "snapshot-8.jpg");
+  for (i = 0; i < 8; i++) {
+    gchar *name = g_strdup_printf ("snapshot-%d.jpg", i + 1);
+
+    check_image (r, name, JPEG_MAGIC, 320, 240, 5 * i);
+    g_free (name);
+  }
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_average)
+{
+  Run *r = run_new ();
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
+          "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
+          "{autoext}\"}"), NULL, NULL);
+  check_succeeded (r, 10);
+  assert_files (r, D "snapshot-1.jpg " D "snapshot-10.jpg " D "snapshot-2.jpg "
+      D "snapshot-3.jpg " D "snapshot-4.jpg " D "snapshot-5.jpg "
+      D "snapshot-6.jpg " D "snapshot-7.jpg " D "snapshot-8.jpg "
+      D "snapshot-9.jpg");
+  check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
+  check_image (r, "snapshot-2.jpg", JPEG_MAGIC, 320, 240, 4);
+  check_image (r, "snapshot-10.jpg", JPEG_MAGIC, 320, 240, 36);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_audio_cover)
+{
+  Run *r = run_new ();
+  Image img;
+  gchar *path;
+
+  run_tool (r, HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
+      "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
+      "\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/"
+      "cover.jpg\"}]}}]}", NULL, NULL);
+  check_succeeded (r, 1);
+  assert_files (r, D "cover.jpg");
+  check_image (r, "cover.jpg", JPEG_MAGIC, 200, 100, -1);
+  path = g_build_filename (r->demo, "cover.jpg", NULL);
+  decode_image (path, &img);
+  /* the red cover picture */
+  fail_unless (img.r > 200 && img.g < 60 && img.b < 60, "%d,%d,%d", img.r,
+      img.g, img.b);
+  g_free (path);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* Frames, canvas size and loop count of a WebP animation. */
+static void
+check_webp (Run * r, const gchar * name, gint frames, gint width, gint height)
+{
+  gchar *path = g_build_filename (r->demo, name, NULL);
+  gchar *data;
+  gsize len;
+  WebPData wd;
+  WebPDemuxer *demux;
+
+  fail_unless (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+  wd.bytes = (const uint8_t *) data;
+  wd.size = len;
+  demux = WebPDemux (&wd);
+  fail_unless (demux != NULL, "%s is not WebP", name);
+  fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_FRAME_COUNT), frames);
+  fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_CANVAS_WIDTH), width);
+  fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_CANVAS_HEIGHT), height);
+  fail_unless_equals_int (WebPDemuxGetI (demux, WEBP_FF_LOOP_COUNT), 0);
+  WebPDemuxDelete (demux);
+  g_free (data);
+  g_free (path);
+}
+
+#define ANIM_TARGET "\"Targets\":[{\"Image\":{\"Animations\":[{" \
+  "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1," \
+  "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/" \
+  "animation.{autoext}\",\"Width\":0.5}]}}]}"
+
+GST_START_TEST (test_seed_animation_whole)
+{
+  Run *r = run_new ();
+
+  run_tool (r, HEAD SRC ANIM_TARGET, NULL, NULL);
+  check_succeeded (r, 40);
+  assert_files (r, D "animation.webp");
+  check_webp (r, "animation.webp", 40, 160, 120);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_seed_animation_range)
+{
+  Run *r = run_new ();
+
+  run_tool (r, HEAD "\"Sources\":[{\"Duration\":25,\"StartTime\":5,"
+      "\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
+      ANIM_TARGET, NULL, NULL);
+  check_succeeded (r, 25);
+  assert_files (r, D "animation.webp");
+  check_webp (r, "animation.webp", 25, 160, 120);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+#define COVER_REQ(notif, entries) "{\"ProjectName\":\"test-project\"," \
+  notif "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/test.mp3\"}]," \
+  "\"Targets\":[{\"Image\":{\"Snapshots\":[" entries "]}}]}"
+#define MNS "\"Notification\":{\"MNS\":{\"TopicName\":\"t\"}},"
+
+static JsonObject *
+parse_object (JsonParser * p, const gchar * text)
+{
+  fail_unless (json_parser_load_from_data (p, text, -1, NULL), "%s", text);
+  return json_node_get_object (json_parser_get_root (p));
+}
+
+GST_START_TEST (test_notify)
+{
+  Run *r = run_new ();
+  gchar *dir = g_path_get_dirname (r->request);
+  gchar *file = g_build_filename (dir, "mns.jsonl", NULL);
+  gchar *data, **lines;
+  JsonParser *p = json_parser_new (), *p2 = json_parser_new ();
+  JsonObject *env, *content;
+
+  run_tool (r, COVER_REQ (MNS, "{\"Format\":\"png\",\"URI\":\"c.png\"}"),
+      "--notify", file);
+  assert_status (r, 0);
+  run_tool (r, COVER_REQ (MNS, "{\"Format\":\"gif\",\"URI\":\"c.gif\"}"),
+      "--notify", file);
+  assert_status (r, 1);
+  /* no Notification in the request: nothing appended */
+  run_tool (r, COVER_REQ ("", "{\"Format\":\"png\",\"URI\":\"d.png\"}"),
+      "--notify", file);
+  assert_status (r, 0);
+
+  fail_unless (g_file_get_contents (file, &data, NULL, NULL));
+  lines = g_strsplit (data, "\n", -1);
+  fail_unless (g_strv_length (lines) == 3, "%s", data);
+  fail_unless_equals_int (g_strv_length (lines), 3);
+  fail_unless_equals_string (lines[2], "");
+  env = parse_object (p, lines[0]);
+  fail_unless_equals_string (json_object_get_string_member (env, "source"),
+      "acs.imm");
+  fail_unless_equals_string (json_object_get_string_member (env, "type"),
+      "imm:Task:MediaConvert");
+  fail_unless_equals_string (json_object_get_string_member (env, "subject"),
+      "acs:imm::project/test-project");
+  fail_unless (g_ascii_strtoll (json_object_get_string_member (env, "time"),
+          NULL, 10) > 1600000000000);
+  content = parse_object (p2, json_object_get_string_member (env, "content"));
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "Status"), "Succeeded");
+  env = parse_object (p, lines[1]);
+  content = parse_object (p2, json_object_get_string_member (env, "content"));
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "Status"), "Failed");
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "Code"), "InvalidArgument");
+  fail_unless_equals_string (json_object_get_string_member (content,
+          "ProjectName"), "test-project");
+  assert_files (r, "c.png d.png");
+
+  g_strfreev (lines);
+  g_free (data);
+  g_object_unref (p);
+  g_object_unref (p2);
+  g_free (file);
+  g_free (dir);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* An absent side is the source's size (the API's rule), and a request's 1
+ * is one pixel. The cover path needs no immsnapshot. */
+GST_START_TEST (test_cover_sizes)
+{
+  Run *r = run_new ();
+  Image img;
+  gchar *path;
+
+  run_tool (r, COVER_REQ ("", "{\"Format\":\"png\",\"Width\":50,"
+          "\"URI\":\"oss://test-bucket/video-demo/w.png\"},"
+          "{\"Format\":\"webp\",\"Height\":20,\"Width\":0.5,"
+          "\"URI\":\"oss://test-bucket/video-demo/h.{autoext}\"},"
+          "{\"Format\":\"png\",\"Width\":1,"
+          "\"URI\":\"oss://test-bucket/video-demo/one.png\"},"
+          "{\"Format\":\"jpg\",\"Height\":80,\"Width\":80,"
+          "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/new/dir/"
+          "{barename}-{index}.{ext}.jpg\"}"), NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, "test-bucket/new/dir/test-1.mp3.jpg " D "h.webp "
+      D "one.png " D "w.png");
+  check_image (r, "w.png", PNG_MAGIC, 50, 100, -1);
+  check_image (r, "h.webp", WEBP_MAGIC, 100, 20, -1);
+  check_image (r, "one.png", PNG_MAGIC, 1, 100, -1);
+  path = g_build_filename (r->root, "test-bucket/new/dir/test-1.mp3.jpg", NULL);
+  decode_image (path, &img);
+  fail_unless_equals_int (img.width, 80);
+  fail_unless_equals_int (img.height, 40);
+  g_free (path);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* The system gst-launch-1.0 cannot load the sanitizer build's plugin, so
+ * there the printed lines are split the way the shell does and given to
+ * gst_parse_launchv(), which is what gst-launch-1.0 does with them. */
+static void
+run_printed_in_process (const gchar * text)
+{
+  gchar **lines = g_strsplit (text, "\n", -1), **l;
+
+  for (l = lines; *l; l++) {
+    gchar **args = NULL;
+
+    if (**l == '\0')
+      continue;
+    fail_unless (g_shell_parse_argv (*l, NULL, &args, NULL), "%s", *l);
+    if (strcmp (args[0], "mkdir") == 0) {
+      fail_unless (g_mkdir_with_parents (args[2], 0755) == 0);
+    } else {
+      GError *err = NULL;
+      GstElement *p;
+
+      fail_unless_equals_string (args[0], "gst-launch-1.0");
+      p = gst_parse_launchv ((const gchar **) args + 1, &err);
+      g_assert_no_error (err);
+      run_to_eos (p);
+    }
+    g_strfreev (args);
+  }
+  g_strfreev (lines);
+}
+
+/* The printed lines, pasted into a shell, give the same files. */
+static void
+check_print_pipeline (const gchar * json, const gchar * files)
+{
+  Run *printed = run_new (), *ran = run_new ();
+  gchar *argv[] = { (gchar *) "sh", (gchar *) "-c", NULL, NULL };
+  gchar **names, **n;
+  gint status;
+
+  run_tool (printed, json, "--print-pipeline", NULL);
+  assert_status (printed, 0);
+  fail_unless (g_str_has_prefix (printed->out, "gst-launch-1.0 ")
+      || g_str_has_prefix (printed->out, "mkdir -p "), "%s", printed->out);
+  assert_files (printed, "");
+  if (g_getenv ("IMM_TEST_SANITIZED") == NULL) {
+    argv[2] = printed->out;
+    fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+            NULL, NULL, NULL, &status, NULL));
+    fail_unless (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+        "the printed pipeline failed: %s", printed->out);
+  } else {
+    run_printed_in_process (printed->out);
+  }
+  assert_files (printed, files);
+
+  run_tool (ran, json, NULL, NULL);
+  assert_status (ran, 0);
+  assert_files (ran, files);
+  names = g_strsplit (files, " ", -1);
+  for (n = names; *n; n++) {
+    gchar *a = g_build_filename (printed->root, *n, NULL);
+    gchar *b = g_build_filename (ran->root, *n, NULL);
+    gchar *da, *db;
+    gsize la, lb;
+
+    fail_unless (g_file_get_contents (a, &da, &la, NULL));
+    fail_unless (g_file_get_contents (b, &db, &lb, NULL));
+    fail_unless (la == lb && memcmp (da, db, la) == 0, "%s differs", *n);
+    g_free (da);
+    g_free (db);
+    g_free (a);
+    g_free (b);
+  }
+  g_strfreev (names);
+  run_free (printed);
+  run_free (ran);
+}
+
+GST_START_TEST (test_print_pipeline_segment)
+{
+  check_print_pipeline (SNAPS ("{\"Format\":\"png\",\"StartTime\":11,"
+          "\"Interval\":4,\"Number\":5,\"ScaleType\":\"crop\","
+          "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
+          "{autoext}\",\"Width\":0.5,\"Height\":0.5}"),
+      D "snapshot-1.png " D "snapshot-2.png " D "snapshot-3.png "
+      D "snapshot-4.png " D "snapshot-5.png");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_print_pipeline_shared)
+{
+  /* event keyframes and a GIF share one decode; a thumbnail in a new
+   * directory seeks on its own */
+  check_print_pipeline (HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Threshold\":15,"
+      "\"URI\":\"oss://test-bucket/k/{index}.jpg\"},{\"Format\":\"jpg\","
+      "\"StartTime\":7,\"URI\":\"oss://test-bucket/t/{barename}.jpg\"}],"
+      "\"Animations\":[{\"Format\":\"gif\",\"Interval\":2,"
+      "\"Width\":64,\"URI\":\"oss://test-bucket/k/a.gif\"}]}}]}",
+      "test-bucket/k/1.jpg test-bucket/k/2.jpg test-bucket/k/3.jpg "
+      "test-bucket/k/4.jpg test-bucket/k/5.jpg test-bucket/k/a.gif "
+      "test-bucket/t/Winemaking.jpg");
+}
+
+GST_END_TEST;
+
+/* Without the H.264 decoders (gst-libav, openh264, hardware ones) the
+ * missing plugin is named. */
+GST_START_TEST (test_missing_decoder)
+{
+  Run *r = run_new ();
+  const gchar *system = g_getenv ("GST_PLUGIN_SYSTEM_PATH_1_0");
+  gchar *base = g_path_get_dirname (r->root);
+  gchar *plugins = g_build_filename (base, "plugins", NULL);
+  gchar *registry = g_build_filename (base, "registry.bin", NULL);
+  GDir *dir;
+  const gchar *name;
+
+  fail_unless (system != NULL);
+  fail_unless (g_mkdir (plugins, 0755) == 0);
+  dir = g_dir_open (system, 0, NULL);
+  fail_unless (dir != NULL);
+  while ((name = g_dir_read_name (dir))) {
+    gchar *from, *to;
+
+    if (strstr (name, "libav") || strstr (name, "openh264")
+        || strstr (name, "v4l2") || strstr (name, "va.")
+        || strstr (name, "vaapi") || strstr (name, "nvcodec"))
+      continue;
+    from = g_build_filename (system, name, NULL);
+    to = g_build_filename (plugins, name, NULL);
+    fail_unless (symlink (from, to) == 0);
+    g_free (from);
+    g_free (to);
+  }
+  g_dir_close (dir);
+  r->envp = g_environ_setenv (g_get_environ (), "GST_PLUGIN_SYSTEM_PATH_1_0",
+      plugins, TRUE);
+  r->envp = g_environ_setenv (r->envp, "GST_REGISTRY_1_0", registry, TRUE);
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"URI\":"
+          "\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL, NULL);
+  assert_status (r, 1);
+  fail_unless_equals_string (result_string (r, "Message"), "Sources[0].URI: "
+      "cannot decode 'oss://test-bucket/video-demo/Winemaking.mov': missing "
+      "GStreamer plugin: H.264 (Constrained Baseline Profile) decoder");
+  fail_unless_equals_string (result_string (r, "Code"), "InvalidFile");
+  g_unlink (registry);
+  assert_files (r, "");
+  g_free (registry);
+  g_free (plugins);
+  g_free (base);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* Every container decodes, audio and all: the frame at 1 s, and a GIF of
+ * the whole clip. */
+GST_START_TEST (test_containers)
+{
+  Run *r = run_new ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://"
+      "test-bucket/video-demo/%s\"}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"jpg\",\"StartTime\":1,\"URI\":"
+      "\"oss://test-bucket/video-demo/{barename}-{ext}.jpg\"}],"
+      "\"Animations\":[{\"Format\":\"gif\",\"Width\":32,\"Height\":24,"
+      "\"URI\":\"oss://test-bucket/video-demo/{ext}.gif\"}]}}]}",
+      containers[__i__].name);
+  gchar *ext = strrchr (containers[__i__].name, '.') + 1;
+  gchar *jpg = g_strdup_printf ("clip-%s.jpg", ext);
+  gchar *files = g_strdup_printf (D "%s " D "%s.gif", jpg, ext);
+  JsonObject *e;
+
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, files);
+  check_image (r, jpg, JPEG_MAGIC, 320, 240, 1);
+  e = result_entry (r, 0, "Animations", 0);
+  fail_unless_equals_int (json_object_get_int_member (e, "FrameCount"),
+      3 * FPS);
+  g_free (files);
+  g_free (jpg);
+  g_free (json);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* Sources are joined in order: the first 2 s of clip.mp4 (its Duration),
+ * then the movie; the times are on the joined timeline. */
+GST_START_TEST (test_joined_sources)
+{
+  Run *r = run_new ();
+  static const gint seconds[] = { 1, 2, 5, 8 };
+  guint i;
+
+  run_tool (r, "{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
+      "clip.mp4\",\"Duration\":2},{\"URI\":\"oss://test-bucket/video-demo/"
+      "Winemaking.mov\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{"
+      "\"Format\":\"jpg\",\"StartTime\":1,\"Interval\":3,\"Number\":4,"
+      "\"URI\":\"oss://test-bucket/video-demo/j-{index}.jpg\"}]}}]}", NULL,
+      NULL);
+  assert_status (r, 0);
+  assert_files (r, D "j-1.jpg " D "j-2.jpg " D "j-3.jpg " D "j-4.jpg");
+  for (i = 0; i < G_N_ELEMENTS (seconds); i++) {
+    gchar *name = g_strdup_printf ("j-%u.jpg", i + 1);
+
+    check_image (r, name, JPEG_MAGIC, 320, 240, seconds[i]);
+    g_free (name);
+  }
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* ---- invalid requests through the tool ---- */
+
+typedef struct
+{
+  const gchar *json;
+  gint status;
+  const gchar *code;
+  const gchar *message_prefix;
+} BadRun;
+
+#define OUT "\"URI\":\"oss://test-bucket/out/s-{index}.jpg\""
+#define TGT(x) "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
+#define SRCU(u) "{\"Sources\":[{\"URI\":\"" u "\"}],"
+
+static const BadRun bad_runs[] = {
+  {"{not json", 1, "InvalidArgument", "(request): not valid JSON"},
+  {"{\"Width\": NaN}", 1, "InvalidArgument", "(request): not valid JSON"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"fast\"," OUT "}"), 1,
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].Mode: unknown mode"},
+  {"{" SRC TGT ("{\"Format\":\"tiff\"," OUT "}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Format: unknown format 'tiff'"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Interval\":2,\"URI\":\"s.jpg\"}"), 1,
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: this target "
+        "can write more than one frame"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Width\":-5," OUT "}"), 1,
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].Width: must be > 0"},
+  {"{" SRC "\"Targets\":[{\"URI\":\"oss://test-bucket/x.mp4\",\"Image\":{}}]}",
+        1,
+      "InvalidArgument", "Targets[0].URI: must not be set for image jobs"},
+  {"{" SRC
+        TGT ("{\"Format\":\"jpg\",\"URI\":\"oss://test-bucket/../../x.jpg\"}"),
+        1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].URI: "
+        "'oss://test-bucket/../../x.jpg' is outside the storage root"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"/etc/x.jpg\"}"), 1,
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: '/etc/x.jpg' "
+        "is outside the storage root"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"http://example.com/x.jpg\"}"), 1,
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: outputs go to "
+        "oss://, file:// or a local path"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\"},{\"Format\":\"png\","
+            "\"URI\":\"c.jpg\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[1].URI: writes the same file as "
+        "Targets[0].Image.Snapshots[0].URI"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"{tags.x}.jpg\"}"), 1,
+      "InvalidArgument", "Targets[0].Image.Snapshots[0].URI: unknown "
+        "variable '{tags.x}'"},
+  {SRCU ("oss://test-bucket/video-demo/missing.mov") TGT ("{\"Format\":"
+            "\"jpg\",\"URI\":\"c.jpg\"}"), 1, "ResourceNotFound",
+      "Sources[0].URI: 'oss://test-bucket/video-demo/missing.mov' not found"},
+  {SRCU ("oss://test-bucket/video-demo/notmedia.mov") TGT ("{\"Format\":"
+            "\"jpg\",\"URI\":\"c.jpg\"}"), 1, "InvalidFile",
+      "Sources[0].URI: cannot read 'oss://test-bucket/video-demo/"
+        "notmedia.mov' as media"},
+  {SRCU ("oss://test-bucket/video-demo/empty.mov") TGT ("{\"Format\":"
+            "\"jpg\",\"URI\":\"c.jpg\"}"), 1, "InvalidFile",
+      "Sources[0].URI: cannot read 'oss://test-bucket/video-demo/empty.mov' "
+        "as media"},
+  {SRCU ("oss://test-bucket/video-demo/nocover.mp3") TGT ("{\"Format\":"
+            "\"jpg\",\"URI\":\"c.jpg\"}"), 1, "InvalidFile",
+      "Sources[0].URI: 'oss://test-bucket/video-demo/nocover.mp3' has no "
+        "video stream and no embedded cover picture"},
+  {SRCU ("oss://test-bucket") TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\"}"),
+      1, "InvalidArgument", "Sources[0].URI: expected oss://bucket/key"},
+  {SRCU ("ftp://x/y.mov") TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\"}"),
+      1, "InvalidArgument", "Sources[0].URI: unsupported scheme"},
+  {"{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\","
+        "\"Duration\":4}]," TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\","
+            "\"StartTime\":6}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].StartTime: 6 s is past the end"},
+};
+
+GST_START_TEST (test_bad_run)
+{
+  const BadRun *c = &bad_runs[__i__];
+  Run *r = run_new ();
+
+  run_tool (r, c->json, NULL, NULL);
+  assert_status (r, c->status);
+  fail_unless_equals_string (result_string (r, "Status"), "Failed");
+  fail_unless_equals_string (result_string (r, "Code"), c->code);
+  fail_unless (g_str_has_prefix (result_string (r, "Message"),
+          c->message_prefix), "message: %s", result_string (r, "Message"));
+  /* one clear line on stderr */
+  fail_unless (g_str_has_prefix (r->err, "imm-convert: "), "%s", r->err);
+  fail_unless (strchr (r->err, '\n') == r->err + strlen (r->err) - 1,
+      "%s", r->err);
+  /* nothing written, no temporary directory left */
+  assert_files (r, "");
+  run_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_usage)
+{
+  Run *r = run_new ();
+  const gchar *tool = g_getenv ("IMM_CONVERT");
+  gchar *argv[3] = { (gchar *) tool, (gchar *) "--bogus", NULL };
+  gchar *out = NULL, *err = NULL;
+  gint status;
+
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+          &out, &err, &status, NULL));
+  fail_unless_equals_int (WEXITSTATUS (status), 2);
+  fail_unless_equals_string (err, "imm-convert: unknown option --bogus "
+      "(see imm-convert --help)\n");
+  fail_unless_equals_string (out, "");
+  g_free (out);
+  g_free (err);
+
+  argv[1] = (gchar *) "--help";
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+          &out, &err, &status, NULL));
+  fail_unless_equals_int (WEXITSTATUS (status), 0);
+  fail_unless (strstr (out, "--storage-root DIR") != NULL);
+  fail_unless (strstr (out, "--print-pipeline") != NULL);
+  fail_unless (strstr (out, "--notify FILE") != NULL);
+  g_free (out);
+  g_free (err);
+
+  run_tool (r, "{}", "--storage-root", NULL);
+  assert_status (r, 2);
+
+  /* "-" reads the request from stdin */
+  fail_unless (g_file_set_contents (r->request, "{\"Sources\":[{\"URI\":"
+          "\"oss://test-bucket/video-demo/test.mp3\"}],\"Targets\":[{"
+          "\"Image\":{\"Snapshots\":[{\"Format\":\"png\",\"URI\":"
+          "\"stdin.png\"}]}}]}", -1, NULL));
+  {
+    gchar *cmd = g_strdup_printf ("'%s' --quiet --storage-root '%s' - < '%s'",
+        tool, r->root, r->request);
+    gchar *sh[] = { (gchar *) "sh", (gchar *) "-c", cmd, NULL };
+
+    fail_unless (g_spawn_sync (NULL, sh, NULL, G_SPAWN_SEARCH_PATH, NULL,
+            NULL, &out, &err, &status, NULL));
+    fail_unless_equals_int (WEXITSTATUS (status), 0);
+    fail_unless (strstr (out, "\"Files\":[\"stdin.png\"],\"FrameCount\":1")
+        != NULL, "%s", out);
+    g_free (out);
+    g_free (err);
+    g_free (cmd);
+  }
+  assert_files (r, "stdin.png");
+  run_free (r);
+}
+
+GST_END_TEST;
+
+static Suite *
+launcher_suite (void)
+{
+  Suite *s = suite_create ("launcher");
+  TCase *seeds = tcase_create ("seeds");
+  TCase *anim = tcase_create ("animations");
+  TCase *bad = tcase_create ("invalid");
+  GstPluginFeature *animenc;
+
+  tcase_add_unchecked_fixture (bad, setup_fixture_dir, NULL);
+  tcase_add_unchecked_fixture (seeds, setup_fixture_dir, NULL);
+  tcase_add_unchecked_fixture (anim, setup_fixture_dir, NULL);
+  suite_add_tcase (s, bad);
+  tcase_add_loop_test (bad, test_bad_run, 0, G_N_ELEMENTS (bad_runs));
+  tcase_add_test (bad, test_usage);
+  tcase_add_test (bad, test_notify);
+  tcase_add_test (bad, test_cover_sizes);
+  tcase_add_test (bad, test_missing_decoder);
+
+  suite_add_tcase (s, seeds);
+  tcase_set_timeout (seeds, 120);
+  tcase_add_test (seeds, test_seed_thumbnail);
+  tcase_add_test (seeds, test_seed_ai_training);
+  tcase_add_test (seeds, test_seed_segment);
+  tcase_add_test (seeds, test_seed_event_keyframes);
+  tcase_add_test (seeds, test_seed_representative);
+  tcase_add_test (seeds, test_seed_idr);
+  tcase_add_test (seeds, test_seed_average);
+  tcase_add_test (seeds, test_seed_audio_cover);
+  tcase_add_test (seeds, test_print_pipeline_segment);
+  tcase_add_test (seeds, test_joined_sources);
+
+  animenc = gst_registry_lookup_feature (gst_registry_get (), "immanimenc");
+  if (animenc == NULL)
+    return s;
+  gst_object_unref (animenc);
+  suite_add_tcase (s, anim);
+  tcase_set_timeout (anim, 120);
+  tcase_add_test (anim, test_seed_animation_whole);
+  tcase_add_test (anim, test_seed_animation_range);
+  tcase_add_test (anim, test_print_pipeline_shared);
+  tcase_add_loop_test (anim, test_containers, 0, G_N_ELEMENTS (containers));
+  return s;
+}
+
+GST_CHECK_MAIN (launcher);
