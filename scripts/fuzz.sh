@@ -17,11 +17,13 @@ for bin in "$dir"/tests/fuzz/fuzz-*; do
   [ -f "$bin" ] && [ -x "$bin" ] || continue
   name=${bin##*/fuzz-}
   corpus=tests/fuzz/corpus/$name
+  dict=
+  [ -f "tests/fuzz/$name.dict" ] && dict=-dict=tests/fuzz/$name.dict
   work=$(mktemp -d)
   cp "$corpus"/* "$work"/ 2>/dev/null || true
   echo "== fuzz $name for ${secs}s"
   if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
+      "$bin" $dict -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
       -artifact_prefix="$work/" "$work" > "$work.log" 2>&1; then
     tail -40 "$work.log"
     for c in "$work"/crash-* "$work"/timeout-* "$work"/oom-*; do
