@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "imm-json-shape.h"
 #include "imm-template.h"
 
 GQuark
@@ -660,10 +661,19 @@ parse_root (JsonNode * root, ImmRequest * req, GError ** error)
 ImmRequest *
 imm_request_parse (const gchar * data, gssize length, GError ** error)
 {
-  JsonParser *parser = json_parser_new ();
+  JsonParser *parser;
   GError *jerr = NULL;
   ImmRequest *req;
+  gchar *problem = NULL;
 
+  if (!imm_json_check_shape (data, length < 0 ? strlen (data) : (gsize) length,
+          IMM_JSON_MAX_DEPTH, &problem)) {
+    g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+        "(request): %s", problem);
+    g_free (problem);
+    return NULL;
+  }
+  parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, length, &jerr)) {
     g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
         "(request): not valid JSON: %s", jerr->message);
@@ -705,10 +715,15 @@ imm_request_parse (const gchar * data, gssize length, GError ** error)
 ImmRequest *
 imm_request_peek (const gchar * data, gssize length)
 {
-  JsonParser *parser = json_parser_new ();
+  JsonParser *parser;
   ImmRequest *req = NULL;
   JsonNode *root;
 
+  /* what parsing would crash on is not peeked at either */
+  if (!imm_json_check_shape (data, length < 0 ? strlen (data) : (gsize) length,
+          IMM_JSON_MAX_DEPTH, NULL))
+    return NULL;
+  parser = json_parser_new ();
   if (json_parser_load_from_data (parser, data, length, NULL)
       && (root = json_parser_get_root (parser)) != NULL
       && JSON_NODE_HOLDS_OBJECT (root)) {

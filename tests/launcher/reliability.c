@@ -366,12 +366,12 @@ static const struct
   {"Width a string", SNAP ("\"URI\": \"oss://b/h.jpg\", \"Width\": \"360\""),
       "Targets[0].Image.Snapshots[0].Width"},
   {"NUL in a URI", SNAP ("\"URI\": \"oss://b/h\\u0000x.jpg\""),
-      "Targets[0].Image.Snapshots[0].URI"},
+      "(request): a string holds \\u0000 (NUL)"},
   {"absolute output path", SNAP ("\"URI\": \"/etc/imm-h.jpg\""),
       "Targets[0].Image.Snapshots[0].URI"},
   {"escaping output path", SNAP ("\"URI\": \"oss://b/../../../h.jpg\""),
       "Targets[0].Image.Snapshots[0].URI"},
-  {"deep nesting", NULL, NULL},
+  {"deep nesting", NULL, "(request): arrays and objects nest deeper than 64"},
   {"100000 sources", NULL, "Sources"},
 };
 
