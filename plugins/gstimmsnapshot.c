@@ -30,9 +30,9 @@
  * - `all`: every frame of the range (what an animation takes when it has no
  *   interval).
  *
- * The range is [start-time, start-time + #GstImmSnapshot:duration), on the
- * stream time of the frames (on a live source: the time since its first
- * frame). When no further frame can be taken, the element sends EOS
+ * The range is [start-time, start-time + #GstImmSnapshot:duration), in
+ * stream time since the first frame (on a live source: running time since
+ * the first frame); streams such as MPEG-TS do not start at 0. When no further frame can be taken, the element sends EOS
  * downstream and returns EOS upstream, so pipelines end early. A start time
  * beyond the end gives no frame and a warning message.
  *
@@ -133,7 +133,8 @@ struct _GstImmSnapshot
   gboolean live;
   gboolean done;
   gboolean can_seek;
-  GstClockTime live_base;
+  GstClockTime origin;          /* the first frame's stream/running time */
+  gboolean key_seek_wanted;
   GstClockTime last_time;
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
@@ -406,7 +407,6 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
 
   job->target = target;
   job->key_units = key_units;
-  self->seek_last = target;
   gst_element_call_async (GST_ELEMENT (self), do_seek, job, g_free);
 }
 
@@ -439,7 +439,8 @@ maybe_seek_ahead (GstImmSnapshot * self, GstClockTime now)
    * seek lands back there and we decode on; seeking again would loop. */
   if (GST_CLOCK_TIME_IS_VALID (self->seek_last) && next <= self->seek_last)
     return;
-  schedule_seek (self, next, FALSE);
+  self->seek_last = next;
+  schedule_seek (self, next + self->origin, FALSE);
 }
 
 /* --- capture ------------------------------------------------------------- */
@@ -582,19 +583,16 @@ configure (GstImmSnapshot * self)
       imm_snapshot_mode_to_string (self->run_mode), self->live, self->can_seek);
   /* Key-unit trick mode only saves work where there is a decoder to skip
    * frames for. */
-  if (self->can_seek && self->run_mode == IMM_SNAPSHOT_KEYFRAME
-      && self->key_from_encoded) {
-    /* Everything comes again from the start: judge nothing until then, or
-     * a frame taken now would be flushed out of the sink. */
-    g_atomic_int_set (&self->hold_until_flush, TRUE);
-    schedule_seek (self, start, TRUE);
-  }
+  self->key_seek_wanted = self->can_seek
+      && self->run_mode == IMM_SNAPSHOT_KEYFRAME && self->key_from_encoded;
   self->configured = TRUE;
   return TRUE;
 }
 
-/* The frame's time on the capture timeline: stream time, or on a live
- * source the running time since its first frame. */
+/* The frame's time on the capture timeline: its stream time (on a live
+ * source, running time) since the first frame. Streams need not start at
+ * 0: MPEG-TS starts where its first timestamp is, and StartTime counts
+ * from the first frame, as in ffmpeg. */
 static GstClockTime
 timeline_time (GstImmSnapshot * self, GstBuffer * buf)
 {
@@ -604,14 +602,15 @@ timeline_time (GstImmSnapshot * self, GstBuffer * buf)
 
   if (!GST_CLOCK_TIME_IS_VALID (pts))
     return GST_CLOCK_TIME_NONE;
-  if (!self->live)
-    return gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
-  t = gst_segment_to_running_time (seg, GST_FORMAT_TIME, pts);
+  if (self->live)
+    t = gst_segment_to_running_time (seg, GST_FORMAT_TIME, pts);
+  else
+    t = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_CLOCK_TIME_NONE;
-  if (!GST_CLOCK_TIME_IS_VALID (self->live_base))
-    self->live_base = t;
-  return t >= self->live_base ? t - self->live_base : 0;
+  if (!GST_CLOCK_TIME_IS_VALID (self->origin))
+    self->origin = t;
+  return t >= self->origin ? t - self->origin : 0;
 }
 
 static void
@@ -684,6 +683,14 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   t = timeline_time (self, buf);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  if (self->key_seek_wanted) {
+    /* Everything comes again from the start: judge nothing until then, or
+     * a frame taken now would be flushed out of the sink. */
+    self->key_seek_wanted = FALSE;
+    g_atomic_int_set (&self->hold_until_flush, TRUE);
+    schedule_seek (self, self->sched.start + self->origin, TRUE);
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  }
   /* After a seek, frames already judged can come again. */
   if (GST_CLOCK_TIME_IS_VALID (self->last_time) && t <= self->last_time)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
@@ -792,7 +799,8 @@ reset (GstImmSnapshot * self)
   self->done = FALSE;
   self->live = FALSE;
   self->can_seek = FALSE;
-  self->live_base = GST_CLOCK_TIME_NONE;
+  self->origin = GST_CLOCK_TIME_NONE;
+  self->key_seek_wanted = FALSE;
   self->last_time = GST_CLOCK_TIME_NONE;
   self->seek_last = GST_CLOCK_TIME_NONE;
   self->first_is_key = FALSE;
@@ -938,8 +946,8 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           GST_TYPE_IMM_SNAPSHOT_MODE, DEFAULT_MODE, flags));
   g_object_class_install_property (gobject_class, PROP_START_TIME,
       g_param_spec_double ("start-time", "Start time",
-          "First capture time in seconds (stream time; on live sources, "
-          "time since the first frame)", 0.0, max_seconds,
+          "First capture time in seconds, counted from the first frame "
+          "(stream time; running time on live sources)", 0.0, max_seconds,
           DEFAULT_START_TIME, flags));
   g_object_class_install_property (gobject_class, PROP_DURATION,
       g_param_spec_double ("duration", "Duration",
