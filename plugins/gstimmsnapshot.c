@@ -148,6 +148,7 @@ struct _GstImmSnapshot
   GstClockTime seek_last;       /* the target of the last seek */
   gboolean first_is_key;        /* keyframes watched from this frame on */
   gint hold_until_flush;        /* atomic: a restarting seek is on its way */
+  gint own_seqnum;              /* atomic: seqnum of our last seek */
 
   /* keyframe times seen entering the decoder, under key_lock */
   GMutex key_lock;
@@ -391,6 +392,8 @@ do_seek (GstElement * element, gpointer user_data)
     flags |= GST_SEEK_FLAG_TRICKMODE | GST_SEEK_FLAG_TRICKMODE_KEY_UNITS;
   seek = gst_event_new_seek (1.0, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET,
       job->target, GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE);
+  /* The flushes it causes carry this number: they stay here. */
+  g_atomic_int_set (&self->own_seqnum, (gint) gst_event_get_seqnum (seek));
   GST_DEBUG_OBJECT (self, "seeking to %" GST_TIME_FORMAT "%s",
       GST_TIME_ARGS (job->target), job->key_units ? " (key units)" : "");
   if (!gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self), seek)) {
@@ -761,8 +764,21 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       warn_if_nothing (self);
       self->done = TRUE;
       break;
+    case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:
-      /* our seek (or anyone's) has landed */
+      if (gst_event_get_seqnum (event) ==
+          (guint32) g_atomic_int_get (&self->own_seqnum)) {
+        /* Our own seek: what went downstream stays valid (frames queued,
+         * an encoder collecting an animation), so the flush ends here and
+         * downstream only sees the new segment. */
+        if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+          g_atomic_int_set (&self->hold_until_flush, FALSE);
+        gst_event_unref (event);
+        return TRUE;
+      }
+      if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+        break;
+      /* someone else's seek has landed */
       g_atomic_int_set (&self->hold_until_flush, FALSE);
       if (self->done) {
         /* A seek sent before we finished landed after: the flush took our
@@ -805,6 +821,7 @@ reset (GstImmSnapshot * self)
   self->seek_last = GST_CLOCK_TIME_NONE;
   self->first_is_key = FALSE;
   self->hold_until_flush = FALSE;
+  self->own_seqnum = (gint) GST_SEQNUM_INVALID;
   self->index = 0;
   self->samples = 0;
   self->prev_hash = 0;

@@ -145,14 +145,20 @@ make_fixture (void)
 }
 
 static void
-snapshot (const gchar * props, Run * r)
+snapshot_then (const gchar * props, const gchar * downstream, Run * r)
 {
   gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
-      "videoconvert ! immsnapshot %s ! fakesink name=out", fixture,
-      props);
+      "videoconvert ! immsnapshot %s ! %s fakesink name=out", fixture,
+      props, downstream);
 
   run_pipeline (desc, r);
   g_free (desc);
+}
+
+static void
+snapshot (const gchar * props, Run * r)
+{
+  snapshot_then (props, "", r);
 }
 
 typedef struct
@@ -190,6 +196,26 @@ GST_START_TEST (test_modes)
   fail_unless (r.error == NULL, "%s: %s", props, r.error);
   fail_unless (g_strcmp0 (r.frames->str, c->frames) == 0,
       "%s: frames '%s', expected '%s'", props, r.frames->str, c->frames);
+  run_clear (&r);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* A queue after the element holds frames while it seeks: its own seek's
+ * flush must not reach them. */
+GST_START_TEST (test_modes_queued)
+{
+  const Case *c = &cases[__i__];
+  gchar *props = g_strdup_printf ("%s seek=1", c->props);
+  Run r;
+
+  snapshot_then (props, "queue max-size-buffers=0 max-size-bytes=0 "
+      "max-size-time=0 !", &r);
+  fail_unless (r.error == NULL, "%s: %s", props, r.error);
+  fail_unless (g_strcmp0 (r.frames->str, c->frames) == 0,
+      "%s ! queue: frames '%s', expected '%s'", props, r.frames->str,
+      c->frames);
   run_clear (&r);
   g_free (props);
 }
@@ -365,6 +391,7 @@ immsnapshot_suite (void)
   tcase_add_unchecked_fixture (tc, choose_fixture, teardown_fixture);
   tcase_add_checked_fixture (tc, setup, NULL);
   tcase_add_loop_test (tc, test_modes, 0, 2 * G_N_ELEMENTS (cases));
+  tcase_add_loop_test (tc, test_modes_queued, 0, G_N_ELEMENTS (cases));
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_start_beyond_end);
   tcase_add_test (tc, test_average_needs_number);
