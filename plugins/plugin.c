@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 
+#include "gstimmanimenc.h"
 #include "gstimmscale.h"
 
 static gboolean
@@ -15,6 +16,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (immscale, plugin);
+  ret |= GST_ELEMENT_REGISTER (immanimenc, plugin);
 
   return ret;
 }
