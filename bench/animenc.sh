@@ -38,8 +38,8 @@ run () {
   name=$1; out=$2; shift 2
   t0=$(now); "$@" > "$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
   t1=$(now)
-  q=$("$PYTHON" "$animq" "$ref" 15 "$out")
-  echo "$name $(echo "$t1 - $t0" | bc) $q" >> "$results"
+  meas=$("$PYTHON" "$animq" "$ref" 15 "$out")
+  echo "$name $(echo "$t1 - $t0" | bc) $meas" >> "$results"
 }
 
 gst () {
