@@ -517,10 +517,11 @@ begin (GstImmAnimEnc * self)
   self->scratch_idx = g_malloc ((gsize) self->width * self->height);
   self->hist = imm_palette_histogram_new ();
   {
-    /* Colour moves below this count as unchanged: q 100 exact, q 68 about
-     * 4 levels a channel, q 30 about 9. */
-    gdouble d = (100.0 - quality) / 8.0;
-    self->tolerance = (guint) (11.0 * d * d);
+    /* How much worse than a fresh palette colour the shown colour may be
+     * and still be kept: q 100 exact, the default 68 about 1 level a
+     * channel (the bench's knee), q 30 about 4, q 0 about 7. */
+    gdouble d = (100.0 - quality) / 32.0;
+    self->tolerance = (guint) (17.0 * d * d * d);
   }
   if (self->palette == GST_IMM_ANIM_PALETTE_GLOBAL)
     self->hold = CLAMP (HOLD_BYTES / MAX (frame_bytes, 1), 1, HOLD_FRAMES_MAX);
