@@ -29,9 +29,10 @@
  * areas stay identical from frame to frame, unlike the error diffusion
  * modes, which cost bytes on every frame. Each frame stores only the
  * rectangle that changed, unchanged pixels transparent; below
- * #GstImmAnimEnc:quality 100 a pixel whose colour moved less than a
- * quality-dependent tolerance also counts as unchanged. Frames that change
- * nothing extend the previous frame's delay.
+ * #GstImmAnimEnc:quality 100 a pixel also counts as unchanged when the
+ * colour already shown is at most a quality-dependent tolerance worse than
+ * its new palette colour. Frames that change nothing extend the previous
+ * frame's delay.
  *
  * #GstImmAnimEnc:loop counts plays: 0 forever, 1 once (GIF: no NETSCAPE2.0
  * block), N: N plays (GIF stores N - 1 repeats).
@@ -1104,7 +1105,7 @@ gst_imm_anim_enc_class_init (GstImmAnimEncClass * klass)
   g_object_class_install_property (gobject_class, PROP_QUALITY,
       g_param_spec_uint ("quality", "Quality",
           "WebP: libwebp quality; GIF: 100 stores every colour change, lower "
-          "values ignore small changes between frames", 0, 100,
+          "values keep a shown pixel that is nearly as good", 0, 100,
           DEFAULT_QUALITY, rw));
   g_object_class_install_property (gobject_class, PROP_LOSSLESS,
       g_param_spec_boolean ("lossless", "Lossless",
@@ -1134,8 +1135,7 @@ gst_imm_anim_enc_class_init (GstImmAnimEncClass * klass)
           DEFAULT_KMAX, rw));
   g_object_class_install_property (gobject_class, PROP_ALLOW_MIXED,
       g_param_spec_boolean ("allow-mixed", "Allow mixed",
-          "WebP: choose lossy or lossless per frame", DEFAULT_ALLOW_MIXED,
-          rw));
+          "WebP: choose lossy or lossless per frame", DEFAULT_ALLOW_MIXED, rw));
   g_object_class_install_property (gobject_class, PROP_MINIMIZE_SIZE,
       g_param_spec_boolean ("minimize-size", "Minimize size",
           "WebP: slower search for the smallest output",

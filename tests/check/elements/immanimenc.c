@@ -37,8 +37,7 @@ run_start (const gchar * props, gint w, gint h)
 }
 
 static void
-push_frames (Run * r, gint w, gint h, guint n, GstClockTime step,
-    FillFunc fill)
+push_frames (Run * r, gint w, gint h, guint n, GstClockTime step, FillFunc fill)
 {
   guint i;
 
@@ -450,8 +449,7 @@ GST_START_TEST (test_gradient_psnr)
   decoded_free (d);
   gst_buffer_unref (out);
 
-  out = encode ("format=webp quality=90", 160, 120, 3, FRAME_15,
-      fill_gradient);
+  out = encode ("format=webp quality=90", 160, 120, 3, FRAME_15, fill_gradient);
   d = decode_webp (out);
   psnr = psnr_gradient (d, 160, 120);
   fail_unless (psnr > 32.0, "webp psnr %f", psnr);
