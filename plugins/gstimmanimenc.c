@@ -149,6 +149,7 @@ struct _GstImmAnimEnc
   GstVideoConverter *convert;
   GstVideoInfo rgba_info;
   GstImmAnimFormat active_format;
+  GstImmAnimPalette active_palette;
   gint width, height;
   gint rate_n, rate_d;
   gboolean started;
@@ -505,6 +506,7 @@ begin (GstImmAnimEnc * self)
   GST_OBJECT_LOCK (self);
   loop = self->loop;
   quality = self->quality;
+  self->active_palette = self->palette;
   GST_OBJECT_UNLOCK (self);
 
   if (self->active_format == GST_IMM_ANIM_FORMAT_WEBP) {
@@ -524,7 +526,7 @@ begin (GstImmAnimEnc * self)
     gdouble d = (100.0 - quality) / 32.0;
     self->tolerance = (guint) (17.0 * d * d * d);
   }
-  if (self->palette == GST_IMM_ANIM_PALETTE_GLOBAL)
+  if (self->active_palette == GST_IMM_ANIM_PALETTE_GLOBAL)
     self->hold = CLAMP (HOLD_BYTES / MAX (frame_bytes, 1), 1, HOLD_FRAMES_MAX);
   else
     self->hold = 1;
@@ -632,8 +634,8 @@ gif_add (GstImmAnimEnc * self, RawFrame * f, guint64 end, gboolean last)
   GST_OBJECT_LOCK (self);
   colors = self->colors;
   dither = self->dither;
-  scope = self->palette;
   GST_OBJECT_UNLOCK (self);
+  scope = self->active_palette;
 
   if (scope == GST_IMM_ANIM_PALETTE_PER_FRAME || !self->map)
     gif_build_palette (self, colors, scope == GST_IMM_ANIM_PALETTE_PER_FRAME ?
@@ -718,7 +720,7 @@ gif_fix_palette (GstImmAnimEnc * self)
   guint colors;
   guint64 px = (guint64) self->width * self->height * self->raw.length;
 
-  if (self->map || self->palette != GST_IMM_ANIM_PALETTE_GLOBAL)
+  if (self->map || self->active_palette != GST_IMM_ANIM_PALETTE_GLOBAL)
     return TRUE;
   /* A few million samples are plenty for 256 colours. */
   step = 1;
