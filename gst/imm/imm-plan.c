@@ -266,6 +266,12 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     addf (argv, "location=%s", in->locations[index]);
     add (argv, "index=1");
   }
+  /* A sink waiting for its first buffer blocks the pipeline's preroll
+   * while the other sinks have theirs and hold the tee; outputs that only
+   * write at the end (dhash with a Number, animations) never give one
+   * early. */
+  if (shared)
+    add (argv, "async=false");
   return TRUE;
 }
 

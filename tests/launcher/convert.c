@@ -1138,6 +1138,35 @@ GST_START_TEST (test_joined_sources)
 
 GST_END_TEST;
 
+/* Two dhash outputs share one decode (a tee); each counts its own frames. */
+GST_START_TEST (test_shared_decode)
+{
+  Run *r = run_new ();
+  JsonObject *e;
+
+  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"dhash\","
+          "\"Threshold\":15,\"URI\":\"oss://test-bucket/e/{index}.jpg\"},"
+          "{\"Format\":\"png\",\"Mode\":\"dhash\",\"Number\":3,"
+          "\"Width\":80,\"Height\":60,"
+          "\"URI\":\"oss://test-bucket/r/{index}.{autoext}\"}"), "--verbose",
+      NULL);
+  assert_status (r, 0);
+  /* one pipeline: the tee */
+  fail_unless (strstr (r->err, " tee name=t ") != NULL, "%s", r->err);
+  fail_unless (strstr (strstr (r->err, "running ") + 1, "running ") == NULL,
+      "%s", r->err);
+  assert_files (r, "test-bucket/e/1.jpg test-bucket/e/2.jpg "
+      "test-bucket/e/3.jpg test-bucket/e/4.jpg test-bucket/e/5.jpg "
+      "test-bucket/r/1.png test-bucket/r/2.png test-bucket/r/3.png");
+  e = result_entry (r, 0, "Snapshots", 0);
+  fail_unless_equals_int (json_object_get_int_member (e, "FrameCount"), 5);
+  e = result_entry (r, 0, "Snapshots", 1);
+  fail_unless_equals_int (json_object_get_int_member (e, "FrameCount"), 3);
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -1318,6 +1347,7 @@ launcher_suite (void)
   tcase_add_test (seeds, test_seed_audio_cover);
   tcase_add_test (seeds, test_print_pipeline_segment);
   tcase_add_test (seeds, test_joined_sources);
+  tcase_add_test (seeds, test_shared_decode);
 
   animenc = gst_registry_lookup_feature (gst_registry_get (), "immanimenc");
   if (animenc == NULL)

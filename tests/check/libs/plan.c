@@ -108,11 +108,11 @@ static const PlanCase other_cases[] = {
               "location=/o/1-%d index=1",
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=dhash threshold=0 seek=false ! videoconvert ! webpenc ! "
-              "multifilesink location=/o/0-%d index=1 t. ! queue ! "
+              "multifilesink location=/o/0-%d index=1 async=false t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
               "videoconvert ! immscale width=1 height=120 scale-type=stretch "
               "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
-              "filesink location=/o/2-%d"}},
+              "filesink location=/o/2-%d async=false"}},
   {"keyframes and outputs that end early run alone",
         HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
         "\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},"
