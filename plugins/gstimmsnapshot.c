@@ -60,8 +60,10 @@
  * With #GstImmSnapshot:seek (default) and a seekable, non-live source, the
  * element seeks instead of decoding frames it does not need. The seeks are
  * sent upstream from a helper thread (gst_element_call_async()), never from
- * the streaming thread; frames that arrive while a seek is under way are
- * dropped and the flush it causes does not lose taken frames.
+ * the streaming thread, once the frame just taken has been pushed. Frames
+ * that arrive while a seek is under way are dropped, and the flush the seek
+ * causes upstream is not passed downstream, so taken frames still queued or
+ * prerolling downstream are kept; downstream sees a new segment.
  *
  * - interval, average, dhash, all: when the next time to take is more than
  *   2 s ahead of the current frame, an accurate flushing seek jumps to 1 ms
@@ -201,9 +203,14 @@ struct _GstImmSnapshot
   GstVideoInfo info;
   gboolean have_info;
 
+  /* the seek transform_ip asks for, sent once the frame is pushed */
+  GstClockTime wanted_seek;
+  gboolean wanted_key_units;
+
   /* seek state, protected by the object lock: frames are dropped while a
-   * seek is under way so that its flush cannot swallow a taken frame */
+   * seek is under way, and the flush it causes is not passed downstream */
   gboolean seek_pending;
+  gboolean in_own_flush;
 
   /* keyframe detection: PTS of the sync frames that entered the decoder,
    * sorted, protected by key_lock (the probe runs in the decoder's thread) */
@@ -796,7 +803,8 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     }
     if (self->cur_mode == IMM_SNAPSHOT_KEYFRAME && self->can_seek) {
-      schedule_seek (self, self->schedule.start, TRUE);
+      self->wanted_seek = self->schedule.start;
+      self->wanted_key_units = TRUE;
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     }
   }
@@ -850,7 +858,7 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   next = imm_snapshot_schedule_next_target (&self->schedule);
   if (self->can_seek && self->cur_mode != IMM_SNAPSHOT_KEYFRAME
       && next > position && next - position > SEEK_MIN_GAP)
-    schedule_seek (self, next - SEEK_MARGIN, FALSE);
+    self->wanted_seek = next - SEEK_MARGIN;
   return ret;
 }
 
@@ -863,6 +871,22 @@ gst_imm_snapshot_generate_output (GstBaseTransform * trans,
 
   ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)->
       generate_output (trans, outbuf);
+  if (GST_CLOCK_TIME_IS_VALID (self->wanted_seek) && !self->finish_pending) {
+    GstClockTime target = self->wanted_seek;
+
+    self->wanted_seek = GST_CLOCK_TIME_NONE;
+    /* the frame taken goes downstream before the seek starts */
+    if (*outbuf) {
+      if (ret == GST_FLOW_OK)
+        ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), *outbuf);
+      else
+        gst_buffer_unref (*outbuf);
+      *outbuf = NULL;
+    }
+    if (ret == GST_FLOW_OK || ret == GST_BASE_TRANSFORM_FLOW_DROPPED)
+      schedule_seek (self, target, self->wanted_key_units);
+    return ret;
+  }
   if (!self->finish_pending)
     return ret;
 
@@ -905,13 +929,36 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       }
       self->eos_sent = TRUE;
       break;
-    case GST_EVENT_FLUSH_STOP:
+    case GST_EVENT_FLUSH_START:{
+      gboolean own;
+
+      /* our own seek: downstream keeps what it has (frames taken and still
+       * queued or prerolling must not be lost) */
       GST_OBJECT_LOCK (self);
+      own = self->in_own_flush = self->seek_pending;
+      GST_OBJECT_UNLOCK (self);
+      if (own) {
+        gst_event_unref (event);
+        return TRUE;
+      }
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP:{
+      gboolean own;
+
+      GST_OBJECT_LOCK (self);
+      own = self->in_own_flush;
+      self->in_own_flush = FALSE;
       self->seek_pending = FALSE;
       GST_OBJECT_UNLOCK (self);
       self->first_after_flush = TRUE;
+      if (own) {
+        gst_event_unref (event);
+        return TRUE;
+      }
       self->eos_sent = FALSE;
       break;
+    }
     default:
       break;
   }
@@ -941,7 +988,10 @@ gst_imm_snapshot_start (GstBaseTransform * trans)
   self->cur_threshold = self->threshold;
   self->cur_post_messages = self->post_messages;
   self->seek_pending = FALSE;
+  self->in_own_flush = FALSE;
   GST_OBJECT_UNLOCK (self);
+  self->wanted_seek = GST_CLOCK_TIME_NONE;
+  self->wanted_key_units = FALSE;
 
   if (self->cur_mode == IMM_SNAPSHOT_AVERAGE && self->cur_number == 0) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
