@@ -701,26 +701,28 @@ frame_dhash (GstImmSnapshot * self, GstBuffer * buf, guint64 * hash)
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
     return FALSE;
   finfo = frame.info.finfo;
-  if (GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0) == 8
-      && !GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)) {
+  if (!GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)) {
     gint w = GST_VIDEO_FRAME_WIDTH (&frame);
     gint h = GST_VIDEO_FRAME_HEIGHT (&frame);
+    gint depth = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
+    gint pstride = GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, 0);
 
     if (GST_VIDEO_FORMAT_INFO_IS_RGB (finfo)) {
-      const guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
-
-      if (GST_VIDEO_FORMAT_INFO_N_PLANES (finfo) == 1)
-        ok = imm_dhash_thumbnail_rgb (data,
-            GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
-            GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, 0),
+      if (depth == 8 && GST_VIDEO_FORMAT_INFO_N_PLANES (finfo) == 1)
+        ok = imm_dhash_thumbnail_rgb (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+            GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), pstride,
             GST_VIDEO_FRAME_COMP_OFFSET (&frame, 0),
             GST_VIDEO_FRAME_COMP_OFFSET (&frame, 1),
             GST_VIDEO_FRAME_COMP_OFFSET (&frame, 2), w, h, thumb);
-    } else if (GST_VIDEO_FORMAT_INFO_IS_YUV (finfo)
-        || GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo)) {
+    } else if (depth == 8 && pstride >= 1) {
       ok = imm_dhash_thumbnail_luma (GST_VIDEO_FRAME_COMP_DATA (&frame, 0),
-          GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0),
-          GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, 0), w, h, thumb);
+          GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0), pstride, w, h, thumb);
+    } else if (depth > 8 && pstride >= 2) {
+      /* 10- to 16-bit luma in 16-bit words (I420_10LE, P010, GRAY16...) */
+      ok = imm_dhash_thumbnail_luma16 (GST_VIDEO_FRAME_COMP_DATA (&frame, 0),
+          GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0), pstride,
+          GST_VIDEO_FORMAT_INFO_IS_LE (finfo),
+          GST_VIDEO_FORMAT_INFO_SHIFT (finfo, 0), depth, w, h, thumb);
     }
   }
   gst_video_frame_unmap (&frame);
@@ -741,8 +743,9 @@ take_dhash_sample (GstImmSnapshot * self, GstBuffer * buf,
 
   if (!frame_dhash (self, buf, &hash)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("mode=dhash needs 8-bit YUV, grey or packed RGB video of at least "
-            "9x8 pixels, not %s %dx%d; put videoconvert before immsnapshot.",
+        ("mode=dhash cannot read the luma of %s video at %dx%d (it needs "
+            "YUV, grey or 8-bit packed RGB of at least 9x8 pixels); put "
+            "videoconvert before immsnapshot.",
             GST_VIDEO_INFO_NAME (&self->info),
             GST_VIDEO_INFO_WIDTH (&self->info),
             GST_VIDEO_INFO_HEIGHT (&self->info)), (NULL));
