@@ -137,6 +137,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
  * exactly to the target would pass off the frame before it as the target's. */
 #define SEEK_MARGIN GST_MSECOND
 
+/* How long the streaming thread waits for its seek to start flushing before
+ * it decodes on (the frames it would decode meanwhile are wasted). */
+#define SEEK_WAIT (200 * G_TIME_SPAN_MILLISECOND)
+
 /* Largest time property, in seconds: keeps the nanoseconds in range. */
 #define MAX_SECONDS 1.0e9
 
@@ -211,6 +215,7 @@ struct _GstImmSnapshot
    * seek is under way, and the flush it causes is not passed downstream */
   gboolean seek_pending;
   gboolean in_own_flush;
+  GCond seek_cond;
 
   /* keyframe detection: PTS of the sync frames that entered the decoder,
    * sorted, protected by key_lock (the probe runs in the decoder's thread) */
@@ -499,6 +504,7 @@ do_seek (GstElement * element, gpointer user_data)
     GST_OBJECT_LOCK (self);
     self->seek_pending = FALSE;
     self->can_seek = FALSE;
+    g_cond_broadcast (&self->seek_cond);
     GST_OBJECT_UNLOCK (self);
   }
 }
@@ -517,12 +523,21 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
   gst_element_call_async (GST_ELEMENT (self), do_seek, req, g_free);
 }
 
+/* Returns whether a seek is under way; if so, first waits a little for it
+ * to start flushing, so that upstream does not decode frames for nothing.
+ * Safe: a flushing seek sends FLUSH_START before it waits for the streaming
+ * thread, and the wait is bounded anyway. */
 static gboolean
 seek_pending (GstImmSnapshot * self)
 {
   gboolean pending;
+  gint64 end = g_get_monotonic_time () + SEEK_WAIT;
 
   GST_OBJECT_LOCK (self);
+  while (self->seek_pending && !self->in_own_flush)
+    if (!g_cond_wait_until (&self->seek_cond, GST_OBJECT_GET_LOCK (self),
+            end))
+      break;
   pending = self->seek_pending;
   GST_OBJECT_UNLOCK (self);
   return pending;
@@ -939,6 +954,7 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
        * queued or prerolling must not be lost) */
       GST_OBJECT_LOCK (self);
       own = self->in_own_flush = self->seek_pending;
+      g_cond_broadcast (&self->seek_cond);
       GST_OBJECT_UNLOCK (self);
       if (own) {
         gst_event_unref (event);
@@ -953,6 +969,7 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       own = self->in_own_flush;
       self->in_own_flush = FALSE;
       self->seek_pending = FALSE;
+      g_cond_broadcast (&self->seek_cond);
       GST_OBJECT_UNLOCK (self);
       self->first_after_flush = TRUE;
       if (own) {
@@ -1121,6 +1138,7 @@ gst_imm_snapshot_finalize (GObject * object)
   g_array_unref (self->probe_ids);
   g_array_unref (self->key_pts);
   g_mutex_clear (&self->key_lock);
+  g_cond_clear (&self->seek_cond);
   G_OBJECT_CLASS (gst_imm_snapshot_parent_class)->finalize (object);
 }
 
@@ -1207,6 +1225,7 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->seek = DEFAULT_SEEK;
   g_mutex_init (&self->key_lock);
+  g_cond_init (&self->seek_cond);
   self->key_pts = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->probe_pads = g_ptr_array_new_with_free_func (gst_object_unref);
   self->probe_ids = g_array_new (FALSE, FALSE, sizeof (gulong));
