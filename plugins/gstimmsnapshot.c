@@ -60,8 +60,10 @@
  * With #GstImmSnapshot:seek (default) and a seekable, non-live source, the
  * element seeks instead of decoding frames it does not need. The seeks are
  * sent upstream from a helper thread (gst_element_call_async()), never from
- * the streaming thread; frames that arrive while a seek is under way are
- * dropped and the flush it causes does not lose taken frames.
+ * the streaming thread, once the frame just taken has been pushed. Frames
+ * that arrive while a seek is under way are dropped, and the flush the seek
+ * causes upstream is not passed downstream, so taken frames still queued or
+ * prerolling downstream are kept; downstream sees a new segment.
  *
  * - interval, average, dhash, all: when the next time to take is more than
  *   2 s ahead of the current frame, an accurate flushing seek jumps to 1 ms
@@ -135,6 +137,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
  * exactly to the target would pass off the frame before it as the target's. */
 #define SEEK_MARGIN GST_MSECOND
 
+/* How long the streaming thread waits for its seek to start flushing before
+ * it decodes on (the frames it would decode meanwhile are wasted). */
+#define SEEK_WAIT (200 * G_TIME_SPAN_MILLISECOND)
+
 /* Largest time property, in seconds: keeps the nanoseconds in range. */
 #define MAX_SECONDS 1.0e9
 
@@ -201,9 +207,15 @@ struct _GstImmSnapshot
   GstVideoInfo info;
   gboolean have_info;
 
+  /* the seek transform_ip asks for, sent once the frame is pushed */
+  GstClockTime wanted_seek;
+  gboolean wanted_key_units;
+
   /* seek state, protected by the object lock: frames are dropped while a
-   * seek is under way so that its flush cannot swallow a taken frame */
+   * seek is under way, and the flush it causes is not passed downstream */
   gboolean seek_pending;
+  gboolean in_own_flush;
+  GCond seek_cond;
 
   /* keyframe detection: PTS of the sync frames that entered the decoder,
    * sorted, protected by key_lock (the probe runs in the decoder's thread) */
@@ -492,6 +504,7 @@ do_seek (GstElement * element, gpointer user_data)
     GST_OBJECT_LOCK (self);
     self->seek_pending = FALSE;
     self->can_seek = FALSE;
+    g_cond_broadcast (&self->seek_cond);
     GST_OBJECT_UNLOCK (self);
   }
 }
@@ -510,12 +523,21 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
   gst_element_call_async (GST_ELEMENT (self), do_seek, req, g_free);
 }
 
+/* Returns whether a seek is under way; if so, first waits a little for it
+ * to start flushing, so that upstream does not decode frames for nothing.
+ * Safe: a flushing seek sends FLUSH_START before it waits for the streaming
+ * thread, and the wait is bounded anyway. */
 static gboolean
 seek_pending (GstImmSnapshot * self)
 {
   gboolean pending;
+  gint64 end = g_get_monotonic_time () + SEEK_WAIT;
 
   GST_OBJECT_LOCK (self);
+  while (self->seek_pending && !self->in_own_flush)
+    if (!g_cond_wait_until (&self->seek_cond, GST_OBJECT_GET_LOCK (self),
+            end))
+      break;
   pending = self->seek_pending;
   GST_OBJECT_UNLOCK (self);
   return pending;
@@ -694,26 +716,28 @@ frame_dhash (GstImmSnapshot * self, GstBuffer * buf, guint64 * hash)
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
     return FALSE;
   finfo = frame.info.finfo;
-  if (GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0) == 8
-      && !GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)) {
+  if (!GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)) {
     gint w = GST_VIDEO_FRAME_WIDTH (&frame);
     gint h = GST_VIDEO_FRAME_HEIGHT (&frame);
+    gint depth = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
+    gint pstride = GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, 0);
 
     if (GST_VIDEO_FORMAT_INFO_IS_RGB (finfo)) {
-      const guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
-
-      if (GST_VIDEO_FORMAT_INFO_N_PLANES (finfo) == 1)
-        ok = imm_dhash_thumbnail_rgb (data,
-            GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
-            GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, 0),
+      if (depth == 8 && GST_VIDEO_FORMAT_INFO_N_PLANES (finfo) == 1)
+        ok = imm_dhash_thumbnail_rgb (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0),
+            GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), pstride,
             GST_VIDEO_FRAME_COMP_OFFSET (&frame, 0),
             GST_VIDEO_FRAME_COMP_OFFSET (&frame, 1),
             GST_VIDEO_FRAME_COMP_OFFSET (&frame, 2), w, h, thumb);
-    } else if (GST_VIDEO_FORMAT_INFO_IS_YUV (finfo)
-        || GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo)) {
+    } else if (depth == 8 && pstride >= 1) {
       ok = imm_dhash_thumbnail_luma (GST_VIDEO_FRAME_COMP_DATA (&frame, 0),
-          GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0),
-          GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, 0), w, h, thumb);
+          GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0), pstride, w, h, thumb);
+    } else if (depth > 8 && pstride >= 2) {
+      /* 10- to 16-bit luma in 16-bit words (I420_10LE, P010, GRAY16...) */
+      ok = imm_dhash_thumbnail_luma16 (GST_VIDEO_FRAME_COMP_DATA (&frame, 0),
+          GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0), pstride,
+          GST_VIDEO_FORMAT_INFO_IS_LE (finfo),
+          GST_VIDEO_FORMAT_INFO_SHIFT (finfo, 0), depth, w, h, thumb);
     }
   }
   gst_video_frame_unmap (&frame);
@@ -734,8 +758,9 @@ take_dhash_sample (GstImmSnapshot * self, GstBuffer * buf,
 
   if (!frame_dhash (self, buf, &hash)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("mode=dhash needs 8-bit YUV, grey or packed RGB video of at least "
-            "9x8 pixels, not %s %dx%d; put videoconvert before immsnapshot.",
+        ("mode=dhash cannot read the luma of %s video at %dx%d (it needs "
+            "YUV, grey or 8-bit packed RGB of at least 9x8 pixels); put "
+            "videoconvert before immsnapshot.",
             GST_VIDEO_INFO_NAME (&self->info),
             GST_VIDEO_INFO_WIDTH (&self->info),
             GST_VIDEO_INFO_HEIGHT (&self->info)), (NULL));
@@ -796,7 +821,8 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     }
     if (self->cur_mode == IMM_SNAPSHOT_KEYFRAME && self->can_seek) {
-      schedule_seek (self, self->schedule.start, TRUE);
+      self->wanted_seek = self->schedule.start;
+      self->wanted_key_units = TRUE;
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     }
   }
@@ -850,7 +876,7 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   next = imm_snapshot_schedule_next_target (&self->schedule);
   if (self->can_seek && self->cur_mode != IMM_SNAPSHOT_KEYFRAME
       && next > position && next - position > SEEK_MIN_GAP)
-    schedule_seek (self, next - SEEK_MARGIN, FALSE);
+    self->wanted_seek = next - SEEK_MARGIN;
   return ret;
 }
 
@@ -863,6 +889,22 @@ gst_imm_snapshot_generate_output (GstBaseTransform * trans,
 
   ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)->
       generate_output (trans, outbuf);
+  if (GST_CLOCK_TIME_IS_VALID (self->wanted_seek) && !self->finish_pending) {
+    GstClockTime target = self->wanted_seek;
+
+    self->wanted_seek = GST_CLOCK_TIME_NONE;
+    /* the frame taken goes downstream before the seek starts */
+    if (*outbuf) {
+      if (ret == GST_FLOW_OK)
+        ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), *outbuf);
+      else
+        gst_buffer_unref (*outbuf);
+      *outbuf = NULL;
+    }
+    if (ret == GST_FLOW_OK || ret == GST_BASE_TRANSFORM_FLOW_DROPPED)
+      schedule_seek (self, target, self->wanted_key_units);
+    return ret;
+  }
   if (!self->finish_pending)
     return ret;
 
@@ -905,13 +947,38 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       }
       self->eos_sent = TRUE;
       break;
-    case GST_EVENT_FLUSH_STOP:
+    case GST_EVENT_FLUSH_START:{
+      gboolean own;
+
+      /* our own seek: downstream keeps what it has (frames taken and still
+       * queued or prerolling must not be lost) */
       GST_OBJECT_LOCK (self);
+      own = self->in_own_flush = self->seek_pending;
+      g_cond_broadcast (&self->seek_cond);
+      GST_OBJECT_UNLOCK (self);
+      if (own) {
+        gst_event_unref (event);
+        return TRUE;
+      }
+      break;
+    }
+    case GST_EVENT_FLUSH_STOP:{
+      gboolean own;
+
+      GST_OBJECT_LOCK (self);
+      own = self->in_own_flush;
+      self->in_own_flush = FALSE;
       self->seek_pending = FALSE;
+      g_cond_broadcast (&self->seek_cond);
       GST_OBJECT_UNLOCK (self);
       self->first_after_flush = TRUE;
+      if (own) {
+        gst_event_unref (event);
+        return TRUE;
+      }
       self->eos_sent = FALSE;
       break;
+    }
     default:
       break;
   }
@@ -941,7 +1008,10 @@ gst_imm_snapshot_start (GstBaseTransform * trans)
   self->cur_threshold = self->threshold;
   self->cur_post_messages = self->post_messages;
   self->seek_pending = FALSE;
+  self->in_own_flush = FALSE;
   GST_OBJECT_UNLOCK (self);
+  self->wanted_seek = GST_CLOCK_TIME_NONE;
+  self->wanted_key_units = FALSE;
 
   if (self->cur_mode == IMM_SNAPSHOT_AVERAGE && self->cur_number == 0) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1068,6 +1138,7 @@ gst_imm_snapshot_finalize (GObject * object)
   g_array_unref (self->probe_ids);
   g_array_unref (self->key_pts);
   g_mutex_clear (&self->key_lock);
+  g_cond_clear (&self->seek_cond);
   G_OBJECT_CLASS (gst_imm_snapshot_parent_class)->finalize (object);
 }
 
@@ -1154,6 +1225,7 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->seek = DEFAULT_SEEK;
   g_mutex_init (&self->key_lock);
+  g_cond_init (&self->seek_cond);
   self->key_pts = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->probe_pads = g_ptr_array_new_with_free_func (gst_object_unref);
   self->probe_ids = g_array_new (FALSE, FALSE, sizeof (gulong));

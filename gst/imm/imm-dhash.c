@@ -11,28 +11,45 @@ cell_edge (gint i, gint size, gint n)
   return (gint) (((gint64) i * size) / n);
 }
 
-/* Averages one cell, reading at most IMM_DHASH_ROWS_PER_CELL evenly spread
- * rows of it. @sample returns the luma of the pixel at a byte offset. */
-typedef guint (*SampleFunc) (const guint8 * p, const gint offsets[3]);
+/* How to read one pixel's 8-bit luma. */
+typedef struct
+{
+  gint offsets[3];              /* RGB: byte offsets of R, G and B */
+  gboolean little_endian;       /* 16-bit: byte order */
+  gint shift;                   /* 16-bit: bits below the value */
+  gint drop;                    /* 16-bit: low bits of the value dropped */
+} SampleParams;
+
+typedef guint (*SampleFunc) (const guint8 * p, const SampleParams * sp);
 
 static guint
-sample_luma (const guint8 * p, const gint offsets[3])
+sample_luma (const guint8 * p, const SampleParams * sp)
 {
-  (void) offsets;
+  (void) sp;
   return p[0];
 }
 
 static guint
-sample_rgb (const guint8 * p, const gint offsets[3])
+sample_luma16 (const guint8 * p, const SampleParams * sp)
 {
-  /* BT.601 luma weights in 1/256ths, rounded; they sum to 256. */
-  return (77 * p[offsets[0]] + 150 * p[offsets[1]] + 29 * p[offsets[2]] +
-      128) >> 8;
+  guint v = sp->little_endian ? p[0] | (p[1] << 8) : (p[0] << 8) | p[1];
+
+  return ((v >> sp->shift) >> sp->drop) & 0xff;
 }
 
+static guint
+sample_rgb (const guint8 * p, const SampleParams * sp)
+{
+  /* BT.601 luma weights in 1/256ths, rounded; they sum to 256. */
+  return (77 * p[sp->offsets[0]] + 150 * p[sp->offsets[1]] +
+      29 * p[sp->offsets[2]] + 128) >> 8;
+}
+
+/* Averages each cell, reading at most IMM_DHASH_ROWS_PER_CELL evenly spread
+ * rows of it. */
 static gboolean
 thumbnail (const guint8 * data, gint stride, gint pixel_stride, gint width,
-    gint height, SampleFunc sample, const gint offsets[3],
+    gint height, SampleFunc sample, const SampleParams * offsets,
     guint8 thumb[IMM_DHASH_THUMB_SIZE])
 {
   gint r, c;
@@ -90,10 +107,33 @@ gboolean
 imm_dhash_thumbnail_luma (const guint8 * data, gint stride, gint pixel_stride,
     gint width, gint height, guint8 thumb[IMM_DHASH_THUMB_SIZE])
 {
-  static const gint none[3] = { 0, 0, 0 };
+  static const SampleParams none = { {0, 0, 0}, FALSE, 0, 0 };
 
   return thumbnail (data, stride, pixel_stride, width, height, sample_luma,
-      none, thumb);
+      &none, thumb);
+}
+
+/**
+ * imm_dhash_thumbnail_luma16:
+ * @little_endian: byte order of the 16-bit samples
+ * @shift: bits below the value in the 16-bit word (P010: 6)
+ * @depth: bits of the value, 9 to 16
+ *
+ * Like imm_dhash_thumbnail_luma() for luma stored in 16-bit words (10-,
+ * 12- and 16-bit video); the thumbnail keeps the 8 high bits.
+ */
+gboolean
+imm_dhash_thumbnail_luma16 (const guint8 * data, gint stride,
+    gint pixel_stride, gboolean little_endian, gint shift, gint depth,
+    gint width, gint height, guint8 thumb[IMM_DHASH_THUMB_SIZE])
+{
+  SampleParams sp = { {0, 0, 0}, little_endian, shift, depth - 8 };
+
+  if (depth < 9 || depth > 16 || shift < 0 || shift + depth > 16
+      || pixel_stride < 2)
+    return FALSE;
+  return thumbnail (data, stride, pixel_stride, width, height, sample_luma16,
+      &sp, thumb);
 }
 
 /**
@@ -106,10 +146,10 @@ imm_dhash_thumbnail_rgb (const guint8 * data, gint stride, gint pixel_stride,
     gint r_offset, gint g_offset, gint b_offset, gint width, gint height,
     guint8 thumb[IMM_DHASH_THUMB_SIZE])
 {
-  const gint offsets[3] = { r_offset, g_offset, b_offset };
+  const SampleParams sp = { {r_offset, g_offset, b_offset}, FALSE, 0, 0 };
 
   return thumbnail (data, stride, pixel_stride, width, height, sample_rgb,
-      offsets, thumb);
+      &sp, thumb);
 }
 
 /**

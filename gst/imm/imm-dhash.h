@@ -20,6 +20,10 @@ gboolean imm_dhash_thumbnail_luma (const guint8 * data, gint stride,
     gint pixel_stride, gint width, gint height,
     guint8 thumb[IMM_DHASH_THUMB_SIZE]);
 
+gboolean imm_dhash_thumbnail_luma16 (const guint8 * data, gint stride,
+    gint pixel_stride, gboolean little_endian, gint shift, gint depth,
+    gint width, gint height, guint8 thumb[IMM_DHASH_THUMB_SIZE]);
+
 gboolean imm_dhash_thumbnail_rgb (const guint8 * data, gint stride,
     gint pixel_stride, gint r_offset, gint g_offset, gint b_offset,
     gint width, gint height, guint8 thumb[IMM_DHASH_THUMB_SIZE]);

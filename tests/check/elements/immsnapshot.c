@@ -40,6 +40,28 @@ frame_with_hash (guint64 hash, guint i)
   return buf;
 }
 
+/* The same picture as frame_with_hash() in GRAY16_LE (rows of 180 bytes). */
+static GstBuffer *
+frame16_with_hash (guint64 hash, guint i)
+{
+  GstBuffer *src = frame_with_hash (hash, i);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, W * 2 * H, NULL);
+  GstMapInfo in, out;
+  gint x, y;
+
+  fail_unless (gst_buffer_map (src, &in, GST_MAP_READ));
+  fail_unless (gst_buffer_map (buf, &out, GST_MAP_WRITE));
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++)
+      GST_WRITE_UINT16_LE (out.data + y * W * 2 + x * 2,
+          in.data[y * STRIDE + x] << 8 | 0x55);
+  gst_buffer_unmap (src, &in);
+  gst_buffer_unmap (buf, &out);
+  gst_buffer_copy_into (buf, src, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  gst_buffer_unref (src);
+  return buf;
+}
+
 static GstHarness *
 setup (const gchar * props, gboolean live, GstBus ** bus)
 {
@@ -326,6 +348,25 @@ GST_START_TEST (test_dhash_interval)
 
 GST_END_TEST;
 
+GST_START_TEST (test_dhash_16bit_luma)
+{
+  GstBus *bus;
+  GstHarness *h = setup ("mode=dhash threshold=10", FALSE, &bus);
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY16_LE,width=90,"
+      "height=80,framerate=25/1");
+  make_cut_hashes ();
+  for (i = 0; i < 8 * FPS; i++)
+    fail_unless_equals_int (gst_harness_push (h,
+            frame16_with_hash (cut_hashes[i / FPS], i)), GST_FLOW_OK);
+  check_string (messages (bus), "1:0:64,2:1000:20,3:3000:30,4:4000:20,"
+      "5:7000:12");
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 static gchar *
 error_text (GstBus * bus, GstMessageType type)
 {
@@ -470,6 +511,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_dhash_top_n);
   tcase_add_test (tc, test_dhash_top_n_range_end);
   tcase_add_test (tc, test_dhash_interval);
+  tcase_add_test (tc, test_dhash_16bit_luma);
   tcase_add_test (tc, test_average_needs_number);
   tcase_add_test (tc, test_average_live_fails);
   tcase_add_test (tc, test_average_unknown_duration_fails);

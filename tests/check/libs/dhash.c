@@ -138,6 +138,45 @@ GST_START_TEST (test_large_uniform_subsampled)
 
 GST_END_TEST;
 
+GST_START_TEST (test_luma16)
+{
+  guint16 le[90 * 80], p010[90 * 80];
+  guint8 *be = g_malloc (90 * 80 * 2);
+  guint8 a[IMM_DHASH_THUMB_SIZE], b[IMM_DHASH_THUMB_SIZE];
+  gint x, y;
+
+  for (y = 0; y < 80; y++)
+    for (x = 0; x < 90; x++) {
+      guint v8 = x < 45 ? 200 : 50;
+      guint16 v16 = v8 << 8 | 0x7f;
+
+      /* 16-bit little-endian (GRAY16_LE on this test's host order) */
+      le[y * 90 + x] = GUINT16_TO_LE (v16);
+      be[(y * 90 + x) * 2] = v16 >> 8;
+      be[(y * 90 + x) * 2 + 1] = v16 & 0xff;
+      /* 10 bits in the high bits of the word, like P010 */
+      p010[y * 90 + x] = GUINT16_TO_LE ((v8 << 2 | 3) << 6);
+    }
+  fail_unless (imm_dhash_thumbnail_luma16 ((guint8 *) le, 180, 2, TRUE, 0,
+          16, 90, 80, a));
+  fail_unless (imm_dhash_thumbnail_luma16 (be, 180, 2, FALSE, 0, 16, 90, 80,
+          b));
+  fail_unless (memcmp (a, b, sizeof (a)) == 0);
+  fail_unless_equals_int (a[3], 200);
+  fail_unless_equals_int (a[4], 125);
+  fail_unless (imm_dhash_thumbnail_luma16 ((guint8 *) p010, 180, 2, TRUE, 6,
+          10, 90, 80, b));
+  fail_unless (memcmp (a, b, sizeof (a)) == 0);
+  fail_unless_equals_uint64 (imm_dhash_from_thumbnail (b),
+      G_GUINT64_CONSTANT (0x1818181818181818));
+  /* 8-bit depth is not a 16-bit layout */
+  fail_if (imm_dhash_thumbnail_luma16 ((guint8 *) le, 180, 2, TRUE, 0, 8, 90,
+          80, b));
+  g_free (be);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_too_small)
 {
   guint8 img[8 * 8] = { 0 };
@@ -174,6 +213,7 @@ dhash_suite (void)
   tcase_add_test (tc, test_pixel_stride_and_padding);
   tcase_add_test (tc, test_rgb_luma);
   tcase_add_test (tc, test_large_uniform_subsampled);
+  tcase_add_test (tc, test_luma16);
   tcase_add_test (tc, test_too_small);
   tcase_add_test (tc, test_distance);
   return s;
