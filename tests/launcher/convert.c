@@ -154,7 +154,7 @@ make_movie (const gchar * path)
 
 /* Containers of the seed documents' list that GStreamer can also write,
  * 3 s each with audio. (VOB needs MPEG-2 at 25 fps, RM has no muxer, and
- * asfmux writes WMV whose frames immsnapshot never sees.) */
+ * asfdemux 1.22 gives no video buffers from what asfmux writes.) */
 static const struct
 {
   const gchar *name;
