@@ -540,8 +540,7 @@ seek_pending (GstImmSnapshot * self)
 
   GST_OBJECT_LOCK (self);
   while (self->seek_pending && !self->in_own_flush)
-    if (!g_cond_wait_until (&self->seek_cond, GST_OBJECT_GET_LOCK (self),
-            end))
+    if (!g_cond_wait_until (&self->seek_cond, GST_OBJECT_GET_LOCK (self), end))
       break;
   pending = self->seek_pending;
   GST_OBJECT_UNLOCK (self);
@@ -601,7 +600,7 @@ configure (GstImmSnapshot * self, gboolean * nothing_to_take)
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("mode=average needs the end of the stream, which a live source does "
             "not have; use mode=interval instead."),
-            ("upstream reports is-live"));
+        ("upstream reports is-live"));
     return FALSE;
   }
 
@@ -628,8 +627,7 @@ configure (GstImmSnapshot * self, gboolean * nothing_to_take)
     watch_decoders (self, sinkpad, 0);
   GST_INFO_OBJECT (self, "mode %s, live %d, seekable %d, duration %"
       GST_TIME_FORMAT ", %u decoder(s) watched", mode_nick (self->cur_mode),
-      self->live, self->can_seek, GST_TIME_ARGS (total),
-      self->probe_pads->len);
+      self->live, self->can_seek, GST_TIME_ARGS (total), self->probe_pads->len);
   return TRUE;
 }
 
@@ -753,8 +751,7 @@ frame_dhash (GstImmSnapshot * self, GstBuffer * buf, guint64 * hash)
 
 /* Returns DROPPED or OK (pass this frame), or an error. */
 static GstFlowReturn
-take_dhash_sample (GstImmSnapshot * self, GstBuffer * buf,
-    guint * distance_out)
+take_dhash_sample (GstImmSnapshot * self, GstBuffer * buf, guint * distance_out)
 {
   guint64 hash;
   guint distance;
@@ -911,14 +908,14 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 }
 
 static GstFlowReturn
-gst_imm_snapshot_generate_output (GstBaseTransform * trans,
-    GstBuffer ** outbuf)
+gst_imm_snapshot_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
   GstFlowReturn ret;
 
-  ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)->
-      generate_output (trans, outbuf);
+  ret =
+      GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)->generate_output
+      (trans, outbuf);
   if (GST_CLOCK_TIME_IS_VALID (self->wanted_seek) && !self->finish_pending) {
     GstClockTime target = self->wanted_seek;
 
@@ -1227,11 +1224,9 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Snapshot frame selector", "Filter/Video",
       "Passes the frames a snapshot request asks for: by interval, evenly "
-      "spread, keyframes or dHash scene changes",
-      "imm-gst developers");
+      "spread, keyframes or dHash scene changes", "imm-gst developers");
 
-  trans_class->transform_ip = GST_DEBUG_FUNCPTR
-      (gst_imm_snapshot_transform_ip);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_imm_snapshot_transform_ip);
   trans_class->transform_ip_on_passthrough = TRUE;
   trans_class->generate_output =
       GST_DEBUG_FUNCPTR (gst_imm_snapshot_generate_output);

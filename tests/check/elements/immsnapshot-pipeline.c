@@ -90,8 +90,7 @@ make_fixture (void)
   fail_unless (p != NULL);
   src = gst_bin_get_by_name (GST_BIN (p), "src");
   pad = gst_element_get_static_pad (src, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, change_pattern, src,
-      NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, change_pattern, src, NULL);
   m = run_to_end (p, 60);
   fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
   gst_message_unref (m);
@@ -137,8 +136,7 @@ count_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 static void
-count_on (GstElement * p, const gchar * name, const gchar * pad_name,
-    guint * n)
+count_on (GstElement * p, const gchar * name, const gchar * pad_name, guint * n)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (p), name);
   GstPad *pad;
