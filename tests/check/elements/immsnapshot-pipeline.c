@@ -290,6 +290,30 @@ GST_START_TEST (test_interval)
 
 GST_END_TEST;
 
+GST_START_TEST (test_all_after_seek)
+{
+  /* one seek to the start of the range, then every frame */
+  check_both ("mode=all start-time=12 number=3", "12000,12040,12080", NULL,
+      NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_queue_downstream_keeps_frames)
+{
+  /* the flushes of the element's own seeks stay upstream: frames waiting
+   * in a queue downstream are not lost */
+  Result r = run (NULL, "mode=interval interval=3 duration=13 ! "
+      "queue max-size-buffers=0 max-size-time=0 max-size-bytes=0", 30);
+
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.times->str, "0,3000,6000,9000,12000");
+  fail_unless_equals_int (r.frames_out, 5);
+  result_clear (&r);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_average)
 {
   guint seek, filter;
@@ -463,6 +487,8 @@ immsnapshot_pipeline_suite (void)
   tcase_add_checked_fixture (tc, make_fixture, NULL);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_interval);
+  tcase_add_test (tc, test_all_after_seek);
+  tcase_add_test (tc, test_queue_downstream_keeps_frames);
   tcase_add_test (tc, test_average);
   tcase_add_test (tc, test_keyframe);
   tcase_add_test (tc, test_keyframe_uridecodebin);
