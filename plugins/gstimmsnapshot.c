@@ -28,10 +28,12 @@
  *   the decoder (the first element with non-raw input) and watches the
  *   encoded buffers entering it with a pad probe: a decoded frame is a
  *   keyframe when an encoded buffer without the delta-unit flag had its
- *   PTS. The first frame after the start or a flush also counts (decoding
- *   always starts at a sync point, and it may have passed the decoder
- *   before the probe was in place). Without a decoder upstream (raw
- *   sources) the buffers' own delta-unit flag is used.
+ *   PTS. The probe is put in place when the first frame arrives, after the
+ *   decoder has started, so the very first frame counts as a keyframe
+ *   (decoding starts at a sync point); an application that seeks before
+ *   the first frame should use #GstImmSnapshot:start-time instead. Without
+ *   a decoder upstream (raw sources) the buffers' own delta-unit flag is
+ *   used.
  * - `dhash`: a sample every interval (default 1 s) picked like `interval`;
  *   each sample gets a 64-bit dHash (9x8 luma thumbnail box-averaged straight
  *   from the frame, horizontal gradient) and its change is the Hamming
@@ -66,11 +68,13 @@
  * prerolling downstream are kept; downstream sees a new segment.
  *
  * - interval, average, dhash, all: when the next time to take is more than
- *   2 s ahead of the current frame, an accurate flushing seek jumps to 1 ms
- *   before it (the demuxer restarts at the keyframe before it and the
- *   decoder drops what precedes it; the margin keeps the frame straddling
- *   the seek position, which the decoder re-stamps with that position, from
- *   passing for the target's frame). Denser targets are filtered.
+ *   2 s ahead of the current frame, a flushing key-unit seek (snapping
+ *   before) jumps to the keyframe before it, and the frames from there up
+ *   to the target are decoded and dropped. Not an accurate seek: the
+ *   decoder would clip the frame straddling the target and stamp it with
+ *   the target's time; a frame that looks clipped that way (starting at
+ *   the segment start, shorter than a frame) is never taken. Denser
+ *   targets are filtered.
  * - keyframe: one flushing seek with %GST_SEEK_FLAG_TRICKMODE_KEY_UNITS to
  *   start-time, so the decoder only decodes sync frames (like ffmpeg's
  *   `-skip_frame nokey`).
@@ -131,11 +135,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
 /* Targets closer than this are reached by decoding on: a seek restarts at
  * the keyframe before the target, which costs about as much. */
 #define SEEK_MIN_GAP (2 * GST_SECOND)
-
-/* Seeks land this much before the target: the decoder clips the frame that
- * straddles the seek position and stamps it with that position, so seeking
- * exactly to the target would pass off the frame before it as the target's. */
-#define SEEK_MARGIN GST_MSECOND
 
 /* How long the streaming thread waits for its seek to start flushing before
  * it decodes on (the frames it would decode meanwhile are wasted). */
@@ -203,12 +202,15 @@ struct _GstImmSnapshot
   gboolean eos_sent;
   gboolean saw_frame;
   GstClockTime last_position;
-  gboolean first_after_flush;
+  gboolean first_frame;
   GstVideoInfo info;
   gboolean have_info;
 
-  /* the seek transform_ip asks for, sent once the frame is pushed */
+  /* the seek transform_ip asks for, sent once the frame is pushed, and the
+   * last target sought (a key-unit seek lands before its target: the frames
+   * up to it must not ask for the same seek again) */
   GstClockTime wanted_seek;
+  GstClockTime last_seek_target;
   gboolean wanted_key_units;
 
   /* seek state, protected by the object lock: frames are dropped while a
@@ -470,7 +472,7 @@ is_keyframe (GstImmSnapshot * self, GstBuffer * buf)
   }
   g_array_remove_range (self->key_pts, 0, drop);
   g_mutex_unlock (&self->key_lock);
-  return key || self->first_after_flush;
+  return key || self->first_frame;
 }
 
 /* ---- seeking ----------------------------------------------------------- */
@@ -493,7 +495,10 @@ do_seek (GstElement * element, gpointer user_data)
     flags |= GST_SEEK_FLAG_TRICKMODE | GST_SEEK_FLAG_TRICKMODE_KEY_UNITS |
         GST_SEEK_FLAG_TRICKMODE_NO_AUDIO;
   else
-    flags |= GST_SEEK_FLAG_ACCURATE;
+    /* snapping to the keyframe before the target starts the segment on a
+     * real frame: with an accurate seek the decoder would clip the frame
+     * straddling the target and stamp it with the target's time */
+    flags |= GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_BEFORE;
   seek = gst_event_new_seek (1.0, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET,
       req->target, GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE);
   GST_DEBUG_OBJECT (self, "seeking to %" GST_TIME_FORMAT "%s",
@@ -535,8 +540,7 @@ seek_pending (GstImmSnapshot * self)
 
   GST_OBJECT_LOCK (self);
   while (self->seek_pending && !self->in_own_flush)
-    if (!g_cond_wait_until (&self->seek_cond, GST_OBJECT_GET_LOCK (self),
-            end))
+    if (!g_cond_wait_until (&self->seek_cond, GST_OBJECT_GET_LOCK (self), end))
       break;
   pending = self->seek_pending;
   GST_OBJECT_UNLOCK (self);
@@ -596,7 +600,7 @@ configure (GstImmSnapshot * self, gboolean * nothing_to_take)
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("mode=average needs the end of the stream, which a live source does "
             "not have; use mode=interval instead."),
-            ("upstream reports is-live"));
+        ("upstream reports is-live"));
     return FALSE;
   }
 
@@ -623,8 +627,7 @@ configure (GstImmSnapshot * self, gboolean * nothing_to_take)
     watch_decoders (self, sinkpad, 0);
   GST_INFO_OBJECT (self, "mode %s, live %d, seekable %d, duration %"
       GST_TIME_FORMAT ", %u decoder(s) watched", mode_nick (self->cur_mode),
-      self->live, self->can_seek, GST_TIME_ARGS (total),
-      self->probe_pads->len);
+      self->live, self->can_seek, GST_TIME_ARGS (total), self->probe_pads->len);
   return TRUE;
 }
 
@@ -748,8 +751,7 @@ frame_dhash (GstImmSnapshot * self, GstBuffer * buf, guint64 * hash)
 
 /* Returns DROPPED or OK (pass this frame), or an error. */
 static GstFlowReturn
-take_dhash_sample (GstImmSnapshot * self, GstBuffer * buf,
-    guint * distance_out)
+take_dhash_sample (GstImmSnapshot * self, GstBuffer * buf, guint * distance_out)
 {
   guint64 hash;
   guint distance;
@@ -796,6 +798,24 @@ take_dhash_sample (GstImmSnapshot * self, GstBuffer * buf,
 
 /* ---- GstBaseTransform -------------------------------------------------- */
 
+/* A decoder clips a frame that straddles the segment start to it: the frame
+ * shown before that time would pass for the one at it. */
+static gboolean
+looks_clipped (GstImmSnapshot * self, GstBuffer * buf)
+{
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+  GstClockTime dur = GST_BUFFER_DURATION (buf);
+  gint fps_n = GST_VIDEO_INFO_FPS_N (&self->info);
+  gint fps_d = GST_VIDEO_INFO_FPS_D (&self->info);
+  GstClockTime nominal;
+
+  if (GST_BUFFER_PTS (buf) != seg->start || seg->start == 0
+      || !GST_CLOCK_TIME_IS_VALID (dur) || fps_n <= 0 || fps_d <= 0)
+    return FALSE;
+  nominal = gst_util_uint64_scale_int (GST_SECOND, fps_d, fps_n);
+  return dur + GST_MSECOND < nominal;
+}
+
 static GstFlowReturn
 gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -834,6 +854,9 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
+  if (looks_clipped (self, buf))
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+
   position = self->live ?
       gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pts) :
       gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, pts);
@@ -845,7 +868,7 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   verdict = imm_snapshot_schedule_offer (&self->schedule, position,
       self->cur_mode == IMM_SNAPSHOT_KEYFRAME ? is_keyframe (self, buf) :
       FALSE);
-  self->first_after_flush = FALSE;
+  self->first_frame = FALSE;
 
   switch (verdict) {
     case IMM_SNAPSHOT_DONE:
@@ -875,20 +898,24 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
   next = imm_snapshot_schedule_next_target (&self->schedule);
   if (self->can_seek && self->cur_mode != IMM_SNAPSHOT_KEYFRAME
-      && next > position && next - position > SEEK_MIN_GAP)
-    self->wanted_seek = next - SEEK_MARGIN;
+      && next > position && next - position > SEEK_MIN_GAP
+      && (!GST_CLOCK_TIME_IS_VALID (self->last_seek_target)
+          || next > self->last_seek_target)) {
+    self->wanted_seek = next;
+    self->last_seek_target = next;
+  }
   return ret;
 }
 
 static GstFlowReturn
-gst_imm_snapshot_generate_output (GstBaseTransform * trans,
-    GstBuffer ** outbuf)
+gst_imm_snapshot_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
   GstFlowReturn ret;
 
-  ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)->
-      generate_output (trans, outbuf);
+  ret =
+      GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)->generate_output
+      (trans, outbuf);
   if (GST_CLOCK_TIME_IS_VALID (self->wanted_seek) && !self->finish_pending) {
     GstClockTime target = self->wanted_seek;
 
@@ -971,7 +998,6 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       self->seek_pending = FALSE;
       g_cond_broadcast (&self->seek_cond);
       GST_OBJECT_UNLOCK (self);
-      self->first_after_flush = TRUE;
       if (own) {
         gst_event_unref (event);
         return TRUE;
@@ -1011,6 +1037,7 @@ gst_imm_snapshot_start (GstBaseTransform * trans)
   self->in_own_flush = FALSE;
   GST_OBJECT_UNLOCK (self);
   self->wanted_seek = GST_CLOCK_TIME_NONE;
+  self->last_seek_target = GST_CLOCK_TIME_NONE;
   self->wanted_key_units = FALSE;
 
   if (self->cur_mode == IMM_SNAPSHOT_AVERAGE && self->cur_number == 0) {
@@ -1030,7 +1057,7 @@ gst_imm_snapshot_start (GstBaseTransform * trans)
   self->eos_sent = FALSE;
   self->saw_frame = FALSE;
   self->last_position = GST_CLOCK_TIME_NONE;
-  self->first_after_flush = TRUE;
+  self->first_frame = TRUE;
   self->have_info = FALSE;
   if (self->cur_mode == IMM_SNAPSHOT_DHASH && self->cur_number > 0)
     self->topn = imm_topn_new (self->cur_number, held_frame_free);
@@ -1197,11 +1224,9 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Snapshot frame selector", "Filter/Video",
       "Passes the frames a snapshot request asks for: by interval, evenly "
-      "spread, keyframes or dHash scene changes",
-      "imm-gst developers");
+      "spread, keyframes or dHash scene changes", "imm-gst developers");
 
-  trans_class->transform_ip = GST_DEBUG_FUNCPTR
-      (gst_imm_snapshot_transform_ip);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_imm_snapshot_transform_ip);
   trans_class->transform_ip_on_passthrough = TRUE;
   trans_class->generate_output =
       GST_DEBUG_FUNCPTR (gst_imm_snapshot_generate_output);

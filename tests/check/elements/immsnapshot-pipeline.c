@@ -90,8 +90,7 @@ make_fixture (void)
   fail_unless (p != NULL);
   src = gst_bin_get_by_name (GST_BIN (p), "src");
   pad = gst_element_get_static_pad (src, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, change_pattern, src,
-      NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, change_pattern, src, NULL);
   m = run_to_end (p, 60);
   fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
   gst_message_unref (m);
@@ -137,8 +136,7 @@ count_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 static void
-count_on (GstElement * p, const gchar * name, const gchar * pad_name,
-    guint * n)
+count_on (GstElement * p, const gchar * name, const gchar * pad_name, guint * n)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (p), name);
   GstPad *pad;
@@ -288,6 +286,30 @@ GST_START_TEST (test_interval)
   check_both ("mode=interval start-time=5", "5000", NULL, NULL);
   check_both ("mode=interval interval=0.5 start-time=18.9",
       "18920,19400,19920", NULL, NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_all_after_seek)
+{
+  /* one seek to the start of the range, then every frame */
+  check_both ("mode=all start-time=12 number=3", "12000,12040,12080", NULL,
+      NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_queue_downstream_keeps_frames)
+{
+  /* the flushes of the element's own seeks stay upstream: frames waiting
+   * in a queue downstream are not lost */
+  Result r = run (NULL, "mode=interval interval=3 duration=13 ! "
+      "queue max-size-buffers=0 max-size-time=0 max-size-bytes=0", 30);
+
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.times->str, "0,3000,6000,9000,12000");
+  fail_unless_equals_int (r.frames_out, 5);
+  result_clear (&r);
 }
 
 GST_END_TEST;
@@ -465,6 +487,8 @@ immsnapshot_pipeline_suite (void)
   tcase_add_checked_fixture (tc, make_fixture, NULL);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_interval);
+  tcase_add_test (tc, test_all_after_seek);
+  tcase_add_test (tc, test_queue_downstream_keeps_frames);
   tcase_add_test (tc, test_average);
   tcase_add_test (tc, test_keyframe);
   tcase_add_test (tc, test_keyframe_uridecodebin);

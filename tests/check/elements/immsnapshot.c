@@ -281,8 +281,7 @@ GST_START_TEST (test_dhash_all_candidates)
   GstFlowReturn ret;
 
   make_cut_hashes ();
-  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret),
-      8 * FPS);
+  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret), 8 * FPS);
   check_string (pulled_ms (h), "0,1000,3000,4000,7000");
   check_string (messages (bus), "1:0:64,2:1000:20,3:3000:30,4:4000:20,"
       "5:7000:12");
@@ -298,8 +297,7 @@ GST_START_TEST (test_dhash_top_n)
   GstFlowReturn ret;
 
   make_cut_hashes ();
-  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret),
-      8 * FPS);
+  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret), 8 * FPS);
   /* held until the end */
   check_string (pulled_ms (h), "");
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -322,8 +320,7 @@ GST_START_TEST (test_dhash_top_n_range_end)
 
   make_cut_hashes ();
   /* the range ends at 5 s: the held frames go out then, with EOS */
-  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret),
-      4 * FPS);
+  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret), 4 * FPS);
   fail_unless_equals_int (ret, GST_FLOW_EOS);
   check_string (pulled_ms (h), "0,3000");
   fail_unless (got_eos (h));
@@ -340,8 +337,7 @@ GST_START_TEST (test_dhash_interval)
 
   make_cut_hashes ();
   /* samples at 0, 2, 4, 6 s: hashes s0, s2, s4, s6 -> distances 20, 50, 5 */
-  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret),
-      8 * FPS);
+  fail_unless_equals_int (push_frames (h, 8 * FPS, cut_hashes, &ret), 8 * FPS);
   check_string (messages (bus), "1:0:64,2:2000:20,3:4000:50");
   teardown (h, bus);
 }

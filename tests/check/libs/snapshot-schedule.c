@@ -60,8 +60,7 @@ GST_START_TEST (test_interval)
    * in it */
   imm_snapshot_schedule_init (&s, IMM_SNAPSHOT_INTERVAL, GST_SECOND,
       2 * GST_SECOND, GST_SECOND / 2, 0);
-  check (&s, 100 * MS, 10 * GST_SECOND, NULL,
-      "1000,1500,2000,2500,|done@2600");
+  check (&s, 100 * MS, 10 * GST_SECOND, NULL, "1000,1500,2000,2500,|done@2600");
 }
 
 GST_END_TEST;
@@ -85,8 +84,7 @@ GST_START_TEST (test_interval_sparse_frames)
    * covers are skipped */
   imm_snapshot_schedule_init (&s, IMM_SNAPSHOT_INTERVAL, 0, 0, 300 * MS, 0);
   check (&s, GST_SECOND, 3 * GST_SECOND, NULL, "0,1000,2000,3000,");
-  fail_unless_equals_uint64 (imm_snapshot_schedule_next_target (&s),
-      3300 * MS);
+  fail_unless_equals_uint64 (imm_snapshot_schedule_next_target (&s), 3300 * MS);
 }
 
 GST_END_TEST;
