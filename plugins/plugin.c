@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 
+#include "gstimmanimenc.h"
 #include "gstimmscale.h"
 #include "gstimmsnapshot.h"
 
@@ -17,6 +18,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (immscale, plugin);
   ret |= GST_ELEMENT_REGISTER (immsnapshot, plugin);
+  ret |= GST_ELEMENT_REGISTER (immanimenc, plugin);
 
   return ret;
 }

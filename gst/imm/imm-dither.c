@@ -1,0 +1,119 @@
+/* imm-gst: mapping RGBA pictures to palette indices, with dithering.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "imm-dither.h"
+
+#include <string.h>
+
+static const guint8 bayer8[8][8] = {
+  {0, 32, 8, 40, 2, 34, 10, 42},
+  {48, 16, 56, 24, 50, 18, 58, 26},
+  {12, 44, 4, 36, 14, 46, 6, 38},
+  {60, 28, 52, 20, 62, 30, 54, 22},
+  {3, 35, 11, 43, 1, 33, 9, 41},
+  {51, 19, 59, 27, 49, 17, 57, 25},
+  {15, 47, 7, 39, 13, 45, 5, 37},
+  {63, 31, 55, 23, 61, 29, 53, 21},
+};
+
+static inline guint8
+clamp8 (gint v)
+{
+  return v < 0 ? 0 : (v > 255 ? 255 : v);
+}
+
+static void
+dither_ordered (ImmPaletteMap * map, guint strength, const guint8 * rgba,
+    guint width, guint height, gsize stride, guint8 * out)
+{
+  guint x, y;
+  gint offs[8][8];
+
+  for (y = 0; y < 8; y++)
+    for (x = 0; x < 8; x++)
+      offs[y][x] = ((2 * (gint) bayer8[y][x] - 63) * (gint) strength) / 128;
+
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    guint8 *o = out + (gsize) y * width;
+
+    for (x = 0; x < width; x++, p += 4) {
+      gint d = offs[y & 7][x & 7];
+
+      o[x] = imm_palette_map_lookup (map, clamp8 (p[0] + d), clamp8 (p[1] + d),
+          clamp8 (p[2] + d));
+    }
+  }
+}
+
+/* Error diffusion with the error kept in 1/16 units over two rows. */
+static void
+dither_diffuse (ImmPaletteMap * map, gboolean sierra, const guint8 * rgba,
+    guint width, guint height, gsize stride, guint8 * out)
+{
+  const ImmRgb *pal = imm_palette_map_colors (map, NULL);
+  gint *cur = g_new0 (gint, 3 * (width + 2));
+  gint *next = g_new0 (gint, 3 * (width + 2));
+  guint x, y, k;
+
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    guint8 *o = out + (gsize) y * width;
+    gint *tmp;
+
+    memset (next, 0, sizeof (gint) * 3 * (width + 2));
+    for (x = 0; x < width; x++, p += 4) {
+      gint *e = cur + 3 * (x + 1);
+      gint v[3];
+      guint8 idx;
+      const guint8 *c;
+
+      for (k = 0; k < 3; k++)
+        v[k] = clamp8 (p[k] + (e[k] + (e[k] >= 0 ? 8 : -8)) / 16);
+      idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
+      o[x] = idx;
+      c = &pal[idx].r;
+      for (k = 0; k < 3; k++) {
+        gint err = v[k] - c[k];
+
+        if (sierra) {
+          /* Sierra Lite: 2 right, 1 below-left, 1 below (of 4). */
+          e[3 + k] += err * 8;
+          next[3 * x + k] += err * 4;
+          next[3 * (x + 1) + k] += err * 4;
+        } else {
+          e[3 + k] += err * 7;
+          next[3 * x + k] += err * 3;
+          next[3 * (x + 1) + k] += err * 5;
+          next[3 * (x + 2) + k] += err * 1;
+        }
+      }
+    }
+    tmp = cur;
+    cur = next;
+    next = tmp;
+  }
+  g_free (cur);
+  g_free (next);
+}
+
+void
+imm_dither_rgba (ImmPaletteMap * map, ImmDitherMethod method,
+    guint strength, const guint8 * rgba, guint width, guint height,
+    gsize stride, guint8 * out)
+{
+  switch (method) {
+    case IMM_DITHER_NONE:
+      dither_ordered (map, 0, rgba, width, height, stride, out);
+      break;
+    case IMM_DITHER_BAYER:
+      dither_ordered (map, MIN (strength, 64), rgba, width, height, stride,
+          out);
+      break;
+    case IMM_DITHER_FLOYD_STEINBERG:
+    case IMM_DITHER_SIERRA_LITE:
+      dither_diffuse (map, method == IMM_DITHER_SIERRA_LITE, rgba, width,
+          height, stride, out);
+      break;
+  }
+}

@@ -1,0 +1,52 @@
+/* imm-gst: colour palettes for GIF (histogram, median cut, k-means, mapping).
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __IMM_PALETTE_H__
+#define __IMM_PALETTE_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint8 r, g, b;
+} ImmRgb;
+
+/* Colour histogram over 5-bit-per-channel bins, each bin keeping the exact
+ * sum of its colours so palette entries are true averages. */
+typedef struct _ImmPaletteHistogram ImmPaletteHistogram;
+
+ImmPaletteHistogram *imm_palette_histogram_new (void);
+void imm_palette_histogram_free (ImmPaletteHistogram * hist);
+void imm_palette_histogram_clear (ImmPaletteHistogram * hist);
+/* Counts the RGBA pixels (alpha ignored) of one picture; @step > 1 samples
+ * every step-th pixel of every step-th row. */
+void imm_palette_histogram_add_rgba (ImmPaletteHistogram * hist,
+    const guint8 * rgba, guint width, guint height, gsize stride, guint step);
+guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
+
+/* Median cut on the histogram, refined by @kmeans_iterations rounds of
+ * k-means in a luma-weighted RGB space. Writes at most @max_colors entries
+ * to @out and returns how many (fewer when the picture has fewer colours;
+ * 0 for an empty histogram). */
+guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
+    guint kmeans_iterations, ImmRgb * out);
+
+/* Nearest-colour lookup with a lazily filled 6-bit-per-channel cache. */
+typedef struct _ImmPaletteMap ImmPaletteMap;
+
+ImmPaletteMap *imm_palette_map_new (const ImmRgb * colors, guint n_colors);
+void imm_palette_map_free (ImmPaletteMap * map);
+guint8 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g,
+    guint8 b);
+const ImmRgb *imm_palette_map_colors (const ImmPaletteMap * map,
+    guint * n_colors);
+
+/* Perceptual distance between two colours (weighted squared RGB). */
+guint imm_rgb_distance (guint r1, guint g1, guint b1, guint r2, guint g2,
+    guint b2);
+
+G_END_DECLS
+
+#endif /* __IMM_PALETTE_H__ */

@@ -1,0 +1,185 @@
+/* Unit tests of the GIF palette, dithering and inter-frame code.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+
+#include <string.h>
+
+#include "imm/imm-anim.h"
+#include "imm/imm-dither.h"
+#include "imm/imm-palette.h"
+
+static guint8 *
+picture (guint w, guint h, const guint8 * colors, guint n_colors)
+{
+  guint8 *rgba = g_malloc ((gsize) w * h * 4);
+  guint p;
+
+  /* uneven populations: colour i covers (i + 1) parts */
+  for (p = 0; p < w * h; p++) {
+    guint part = p * (n_colors * (n_colors + 1) / 2) / (w * h), i = 0, acc = 1;
+
+    while (part >= acc && i + 1 < n_colors) {
+      i++;
+      acc += i + 1;
+    }
+    memcpy (rgba + 4 * p, colors + 3 * i, 3);
+    rgba[4 * p + 3] = 255;
+  }
+  return rgba;
+}
+
+GST_START_TEST (test_palette_exact_few_colors)
+{
+  static const guint8 colors[5 * 3] = { 255, 0, 0, 0, 255, 0, 0, 0, 255,
+    255, 255, 255, 10, 20, 30
+  };
+  guint8 *rgba = picture (40, 30, colors, 5);
+  ImmPaletteHistogram *hist = imm_palette_histogram_new ();
+  ImmRgb pal[256];
+  ImmPaletteMap *map;
+  guint8 idx[40 * 30];
+  guint n, i, p;
+
+  imm_palette_histogram_add_rgba (hist, rgba, 40, 30, 160, 1);
+  fail_unless_equals_int (imm_palette_histogram_total (hist), 1200);
+  n = imm_palette_build (hist, 256, 3, pal);
+  fail_unless_equals_int (n, 5);
+  map = imm_palette_map_new (pal, n);
+  imm_dither_rgba (map, IMM_DITHER_BAYER, 20, rgba, 40, 30, 160, idx);
+  for (p = 0; p < 40 * 30; p++) {
+    const ImmRgb *c = &pal[idx[p]];
+    fail_unless (c->r == rgba[4 * p] && c->g == rgba[4 * p + 1] &&
+        c->b == rgba[4 * p + 2], "pixel %u", p);
+  }
+  /* fewer colours than the picture has: all entries used */
+  n = imm_palette_build (hist, 2, 3, pal);
+  fail_unless_equals_int (n, 2);
+  for (i = 0; i < 2; i++)
+    fail_if (pal[i].r == 0 && pal[i].g == 0 && pal[i].b == 0);
+  imm_palette_map_free (map);
+  imm_palette_histogram_free (hist);
+  g_free (rgba);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_palette_empty)
+{
+  ImmPaletteHistogram *hist = imm_palette_histogram_new ();
+  ImmRgb pal[4];
+
+  fail_unless_equals_int (imm_palette_build (hist, 4, 2, pal), 0);
+  imm_palette_histogram_free (hist);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dither_ordered_is_stable)
+{
+  guint8 a[64 * 4 * 8], b[64 * 4 * 8];
+  guint8 ia[64 * 8], ib[64 * 8];
+  ImmRgb pal[2] = { {0, 0, 0}, {255, 255, 255} };
+  ImmPaletteMap *map = imm_palette_map_new (pal, 2);
+  guint p, ones = 0;
+
+  for (p = 0; p < 64 * 8; p++) {
+    a[4 * p] = a[4 * p + 1] = a[4 * p + 2] = 128;
+    a[4 * p + 3] = 255;
+  }
+  memcpy (b, a, sizeof (a));
+  /* change the right half only */
+  for (p = 0; p < 64 * 8; p++)
+    if (p % 64 >= 32)
+      b[4 * p] = b[4 * p + 1] = b[4 * p + 2] = 200;
+  imm_dither_rgba (map, IMM_DITHER_BAYER, 64, a, 64, 8, 256, ia);
+  imm_dither_rgba (map, IMM_DITHER_BAYER, 64, b, 64, 8, 256, ib);
+  for (p = 0; p < 64 * 8; p++) {
+    if (p % 64 < 32)
+      fail_unless_equals_int (ia[p], ib[p]);
+    ones += ia[p];
+  }
+  /* mid grey at full strength: about half the pixels white */
+  fail_unless (ones > 64 * 8 * 4 / 10 && ones < 64 * 8 * 6 / 10, "%u", ones);
+  /* error diffusion also averages to grey */
+  imm_dither_rgba (map, IMM_DITHER_FLOYD_STEINBERG, 0, a, 64, 8, 256, ia);
+  for (ones = 0, p = 0; p < 64 * 8; p++)
+    ones += ia[p];
+  fail_unless (ones > 64 * 8 * 4 / 10 && ones < 64 * 8 * 6 / 10, "%u", ones);
+  imm_dither_rgba (map, IMM_DITHER_NONE, 0, a, 64, 8, 256, ia);
+  for (ones = 0, p = 0; p < 64 * 8; p++)
+    ones += ia[p];
+  fail_unless (ones == 0 || ones == 64 * 8);
+  imm_palette_map_free (map);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_gif_delay_carry)
+{
+  guint64 written = 0, step = 1000000000ull / 15;
+  gint64 expect[6] = { 7, 6, 7, 7, 6, 7 };
+  guint i;
+
+  for (i = 0; i < 6; i++) {
+    gint64 d = imm_anim_gif_delay_cs ((i + 1) * step, written);
+    fail_unless_equals_int64 (d, expect[i]);
+    written += d;
+  }
+  /* 100 fps: 1 cs frames, below the minimum */
+  fail_unless_equals_int64 (imm_anim_gif_delay_cs (10000000, 0), 1);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_optimize_rect)
+{
+  ImmRgb pal[2] = { {0, 0, 0}, {255, 255, 255} };
+  guint8 rgba[10 * 6 * 4], idx[60], canvas[60 * 3], out[60];
+  ImmAnimRect r;
+  guint p;
+
+  memset (rgba, 0, sizeof (rgba));
+  memset (idx, 0, sizeof (idx));
+  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
+          canvas, TRUE, 0, 2, out, &r), 60);
+  fail_unless (r.x == 0 && r.y == 0 && r.width == 10 && r.height == 6);
+  /* same picture: nothing changed */
+  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
+          canvas, FALSE, 0, 2, out, &r), 0);
+  /* two white pixels at (3,1) and (5,4) */
+  idx[13] = idx[45] = 1;
+  rgba[4 * 13] = rgba[4 * 45] = 255;
+  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
+          canvas, FALSE, 0, 2, out, &r), 2);
+  fail_unless (r.x == 3 && r.y == 1 && r.width == 3 && r.height == 4);
+  fail_unless_equals_int (out[0], 1);
+  fail_unless_equals_int (out[1], 2);
+  fail_unless_equals_int (out[3 * 4 - 1], 1);
+  for (p = 1; p < 11; p++)
+    fail_unless_equals_int (out[p], 2);
+  /* a small colour move within tolerance is no change */
+  idx[0] = 1;
+  rgba[0] = 3;
+  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
+          canvas, FALSE, 100, 2, out, &r), 0);
+}
+
+GST_END_TEST;
+
+static Suite *
+palette_suite (void)
+{
+  Suite *s = suite_create ("palette");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_palette_exact_few_colors);
+  tcase_add_test (tc, test_palette_empty);
+  tcase_add_test (tc, test_dither_ordered_is_stable);
+  tcase_add_test (tc, test_gif_delay_carry);
+  tcase_add_test (tc, test_optimize_rect);
+  return s;
+}
+
+GST_CHECK_MAIN (palette);
