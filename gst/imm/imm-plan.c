@@ -266,8 +266,11 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
    * while the other sinks have theirs and hold the tee; outputs that only
    * write at the end (dhash with a Number, animations) never give one
    * early. */
-  if (shared)
+  if (shared) {
     add (argv, "async=false");
+    /* Without preroll a syncing sink would wait for the clock at EOS. */
+    add (argv, "sync=false");
+  }
   return TRUE;
 }
 

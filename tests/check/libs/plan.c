@@ -95,8 +95,7 @@ static const PlanCase seed_cases[] = {
       {DEC "immsnapshot name=imm0 mode=interval start-time=5 duration=25 "
               "interval=1 seek=false ! videoconvert ! immscale width=0.5 "
               "height=0.5 scale-type=fit ! videoconvert ! immanimenc "
-              "format=webp "
-              "frame-rate=15/1 ! filesink location=/o/0-%d"}},
+              "format=webp " "frame-rate=15/1 ! filesink location=/o/0-%d"}},
 };
 
 /* Other shapes: shared decodes, joined sources, sizes, rates. */
@@ -113,11 +112,11 @@ static const PlanCase other_cases[] = {
               "location=/o/1-%d index=1",
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=dhash threshold=0 seek=false ! videoconvert ! webpenc ! "
-              "multifilesink location=/o/0-%d index=1 async=false t. ! queue ! "
+              "multifilesink location=/o/0-%d index=1 async=false sync=false t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
               "videoconvert ! immscale width=1 height=120 scale-type=stretch "
               "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
-              "filesink location=/o/2-%d async=false"}},
+              "filesink location=/o/2-%d async=false sync=false"}},
   {"keyframes and outputs that end early run alone",
         HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
         "\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},"
