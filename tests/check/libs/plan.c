@@ -112,7 +112,8 @@ static const PlanCase other_cases[] = {
               "location=/o/1-%d index=1",
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=dhash threshold=0 seek=false ! videoconvert ! webpenc ! "
-              "multifilesink location=/o/0-%d index=1 async=false sync=false t. ! queue ! "
+              "multifilesink location=/o/0-%d index=1 async=false sync=false "
+              "t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
               "videoconvert ! immscale width=1 height=120 scale-type=stretch "
               "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
