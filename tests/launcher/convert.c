@@ -1011,19 +1011,19 @@ GST_START_TEST (test_print_pipeline_segment)
 
 GST_END_TEST;
 
-GST_START_TEST (test_print_pipeline_shared)
+GST_START_TEST (test_print_pipeline_several)
 {
-  /* event keyframes and a GIF share one decode; a thumbnail in a new
-   * directory seeks on its own */
+  /* keyframes, a thumbnail in a new directory and a GIF: three pipelines.
+   * (A shared decode, pasted into gst-launch-1.0, sometimes stalls in
+   * preroll; imm-convert itself starts it straight in PLAYING.) */
   check_print_pipeline (HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":["
-      "{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Threshold\":15,"
+      "{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"Number\":3,"
       "\"URI\":\"oss://test-bucket/k/{index}.jpg\"},{\"Format\":\"jpg\","
       "\"StartTime\":7,\"URI\":\"oss://test-bucket/t/{barename}.jpg\"}],"
-      "\"Animations\":[{\"Format\":\"gif\",\"Interval\":2,"
+      "\"Animations\":[{\"Format\":\"gif\",\"Interval\":2,\"Number\":10,"
       "\"Width\":64,\"URI\":\"oss://test-bucket/k/a.gif\"}]}}]}",
       "test-bucket/k/1.jpg test-bucket/k/2.jpg test-bucket/k/3.jpg "
-      "test-bucket/k/4.jpg test-bucket/k/5.jpg test-bucket/k/a.gif "
-      "test-bucket/t/Winemaking.jpg");
+      "test-bucket/k/a.gif test-bucket/t/Winemaking.jpg");
 }
 
 GST_END_TEST;
@@ -1322,7 +1322,6 @@ launcher_suite (void)
   TCase *seeds = tcase_create ("seeds");
   TCase *anim = tcase_create ("animations");
   TCase *bad = tcase_create ("invalid");
-  GstPluginFeature *animenc;
 
   tcase_add_unchecked_fixture (bad, setup_fixture_dir, NULL);
   tcase_add_unchecked_fixture (seeds, setup_fixture_dir, NULL);
@@ -1349,15 +1348,11 @@ launcher_suite (void)
   tcase_add_test (seeds, test_shared_decode);
   tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));
 
-  animenc = gst_registry_lookup_feature (gst_registry_get (), "immanimenc");
-  if (animenc == NULL)
-    return s;
-  gst_object_unref (animenc);
   suite_add_tcase (s, anim);
   tcase_set_timeout (anim, 120);
   tcase_add_test (anim, test_seed_animation_whole);
   tcase_add_test (anim, test_seed_animation_range);
-  tcase_add_test (anim, test_print_pipeline_shared);
+  tcase_add_test (anim, test_print_pipeline_several);
   return s;
 }
 
