@@ -52,9 +52,13 @@ imm_anim_optimize_frame (const guint8 * rgba, gsize stride,
 
     for (x = 0; x < width; x++, p += 4, c += 3) {
       const ImmRgb *q = &palette[idx[x]];
-      gboolean same = (q->r == c[0] && q->g == c[1] && q->b == c[2]) ||
-          (tolerance > 0 && imm_rgb_distance (p[0], p[1], p[2], c[0], c[1],
-              c[2]) <= tolerance);
+      gboolean same = q->r == c[0] && q->g == c[1] && q->b == c[2];
+
+      /* Keeping the shown colour is fine when it is within the tolerance
+       * of what the new palette colour would give. */
+      if (!same && tolerance > 0)
+        same = imm_rgb_distance (p[0], p[1], p[2], c[0], c[1], c[2]) <=
+            imm_rgb_distance (p[0], p[1], p[2], q->r, q->g, q->b) + tolerance;
 
       m[x] = !same;
       if (!same) {

@@ -27,8 +27,9 @@ typedef struct
 
 /* Inter-frame optimisation. @canvas holds the RGB (3 bytes a pixel) that
  * the viewer shows before this frame and is updated. A pixel counts as
- * unchanged when its mapped colour equals the canvas, or when its source
- * colour is within @tolerance (imm_rgb_distance) of the canvas. Writes the
+ * unchanged when its mapped colour equals the canvas, or when the canvas
+ * colour is at most @tolerance (imm_rgb_distance) further from its source
+ * colour than the mapped colour is. Writes the
  * bounding rectangle of the changed pixels to @rect and its indices (rect
  * width bytes a row) to @out, unchanged pixels inside set to @transparent
  * (pass a value > 255 to disable transparency). Returns the number of

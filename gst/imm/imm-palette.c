@@ -7,7 +7,7 @@
 
 #define HIST_BITS 5
 #define HIST_SIZE (1 << (3 * HIST_BITS))
-#define MAP_BITS 6
+#define MAP_BITS 7
 #define MAP_SIZE (1 << (3 * MAP_BITS))
 #define MAP_EMPTY 0xffff
 
@@ -22,7 +22,7 @@ struct _ImmPaletteMap
 {
   ImmRgb colors[256];
   guint n_colors;
-  guint16 cache[MAP_SIZE];
+  guint16 *cache;
 };
 
 /* Weights close to the eye's sensitivity (green > red > blue); cheap enough
@@ -273,13 +273,15 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
   map = g_new (ImmPaletteMap, 1);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
-  memset (map->cache, 0xff, sizeof (map->cache));
+  map->cache = g_malloc (MAP_SIZE * sizeof (guint16));
+  memset (map->cache, 0xff, MAP_SIZE * sizeof (guint16));
   return map;
 }
 
 void
 imm_palette_map_free (ImmPaletteMap * map)
 {
+  g_free (map->cache);
   g_free (map);
 }
 
@@ -294,13 +296,13 @@ imm_palette_map_colors (const ImmPaletteMap * map, guint * n_colors)
 guint8
 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
 {
-  guint key = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
+  guint key = ((r >> 1) << 14) | ((g >> 1) << 7) | (b >> 1);
   guint16 v = map->cache[key];
 
   if (G_UNLIKELY (v == MAP_EMPTY)) {
     /* Measure from the centre of the cache cell so the answer is the same
      * for every colour that shares it. */
-    guint cr = (r & 0xfc) | 2, cg = (g & 0xfc) | 2, cb = (b & 0xfc) | 2;
+    guint cr = r | 1, cg = g | 1, cb = b | 1;
     guint i, bd = G_MAXUINT;
 
     v = 0;

@@ -33,7 +33,7 @@ guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out);
 
-/* Nearest-colour lookup with a lazily filled 6-bit-per-channel cache. */
+/* Nearest-colour lookup with a lazily filled 7-bit-per-channel cache. */
 typedef struct _ImmPaletteMap ImmPaletteMap;
 
 ImmPaletteMap *imm_palette_map_new (const ImmRgb * colors, guint n_colors);

@@ -37,8 +37,7 @@ run_start (const gchar * props, gint w, gint h)
 }
 
 static void
-push_frames (Run * r, gint w, gint h, guint n, GstClockTime step,
-    FillFunc fill)
+push_frames (Run * r, gint w, gint h, guint n, GstClockTime step, FillFunc fill)
 {
   guint i;
 
@@ -450,8 +449,7 @@ GST_START_TEST (test_gradient_psnr)
   decoded_free (d);
   gst_buffer_unref (out);
 
-  out = encode ("format=webp quality=90", 160, 120, 3, FRAME_15,
-      fill_gradient);
+  out = encode ("format=webp quality=90", 160, 120, 3, FRAME_15, fill_gradient);
   d = decode_webp (out);
   psnr = psnr_gradient (d, 160, 120);
   fail_unless (psnr > 32.0, "webp psnr %f", psnr);
@@ -582,6 +580,57 @@ GST_START_TEST (test_i420_input)
 
 GST_END_TEST;
 
+static const gchar *gif_variants[] = {
+  "format=gif palette=per-frame",
+  "format=gif dither=bayer",
+  "format=gif dither=floyd-steinberg",
+  "format=gif dither=sierra-lite palette=per-frame",
+  "format=gif quality=100 colors=2",
+  "format=webp lossless=true kmin=1 kmax=2 allow-mixed=true "
+      "minimize-size=true threads=1 background-color=0xff000000",
+};
+
+/* Flat-colour content stays exact whatever the palette and dither mode. */
+GST_START_TEST (test_variants_square)
+{
+  const gchar *props = gif_variants[__i__];
+  GstBuffer *out = encode (props, 61, 47, 5, FRAME_15, fill_square);
+  Decoded *d = g_str_has_prefix (props, "format=gif") ? decode_gif (out) :
+      decode_webp (out);
+
+  check_square (d, 5, 61, 47, 0);
+  decoded_free (d);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_format_from_downstream)
+{
+  GstHarness *h = gst_harness_new_parse ("immanimenc format=gif ! "
+      "capsfilter caps=image/webp");
+  GstBuffer *buf, *out;
+  GstMapInfo map;
+
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=RGBA,width=8,height=8,framerate=15/1");
+  buf = gst_buffer_new_allocate (NULL, 8 * 8 * 4, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  fill_flat (map.data, 8, 8, 0);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = 0;
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  out = gst_harness_pull (h);
+  gst_buffer_map (out, &map, GST_MAP_READ);
+  fail_unless (map.size > 12 && memcmp (map.data + 8, "WEBP", 4) == 0);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -599,6 +648,9 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_no_frames_error);
   tcase_add_test (tc, test_size_change_error);
   tcase_add_test (tc, test_i420_input);
+  tcase_add_loop_test (tc, test_variants_square, 0,
+      G_N_ELEMENTS (gif_variants));
+  tcase_add_test (tc, test_format_from_downstream);
   return s;
 }
 

@@ -79,7 +79,8 @@ GST_START_TEST (test_dither_ordered_is_stable)
 {
   guint8 a[64 * 4 * 8], b[64 * 4 * 8];
   guint8 ia[64 * 8], ib[64 * 8];
-  ImmRgb pal[2] = { {0, 0, 0}, {255, 255, 255} };
+  ImmRgb pal[2] = { {0, 0, 0}, {255, 255, 255}
+  };
   ImmPaletteMap *map = imm_palette_map_new (pal, 2);
   guint p, ones = 0;
 
@@ -134,7 +135,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_optimize_rect)
 {
-  ImmRgb pal[2] = { {0, 0, 0}, {255, 255, 255} };
+  ImmRgb pal[2] = { {0, 0, 0}, {255, 255, 255}
+  };
   guint8 rgba[10 * 6 * 4], idx[60], canvas[60 * 3], out[60];
   ImmAnimRect r;
   guint p;
