@@ -155,17 +155,13 @@ output_range (const ImmRequest * req, const ImmOutput * out,
 
 /* Whether immsnapshot may seek for this output. Its seeks flush the whole
  * pipeline: in a shared decode they would disturb the other branches, and
- * after a joined source they would leave it. Seeking between the frames
- * of one output can also flush a taken frame still on its way to the sink
- * (the seek runs in another thread), so only outputs whose seeks all come
- * before the first frame seek: one frame, or keyframe mode (one seek to
- * the start). */
+ * after joined sources they would leave the source playing. Animations do
+ * not seek either: a flush between two frames would reach the encoder
+ * that is collecting them. */
 static gboolean
 may_seek (const ImmRequest * req, const ImmOutput * out, gboolean shared)
 {
-  if (shared || req->sources->len > 1 || out->animation)
-    return FALSE;
-  return !out->multi || out->mode == IMM_CAPTURE_KEYFRAME;
+  return !shared && req->sources->len == 1 && !out->animation;
 }
 
 static void
@@ -265,6 +261,15 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     add (argv, "multifilesink");
     addf (argv, "location=%s", in->locations[index]);
     add (argv, "index=1");
+  }
+  /* A sink waiting for its first buffer blocks the pipeline's preroll
+   * while the other sinks have theirs and hold the tee; outputs that only
+   * write at the end (dhash with a Number, animations) never give one
+   * early. */
+  if (shared) {
+    add (argv, "async=false");
+    /* Without preroll a syncing sink would wait for the clock at EOS. */
+    add (argv, "sync=false");
   }
   return TRUE;
 }

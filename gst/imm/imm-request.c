@@ -444,6 +444,22 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
     }
   }
 
+  /* gst-plugins-bad's webpenc takes nothing smaller (its caps). */
+  if (!animation && out->format == IMM_OUTPUT_WEBP) {
+    const gchar *side = NULL;
+
+    if (out->width >= 1 && out->width < 16)
+      side = "Width";
+    else if (out->height >= 1 && out->height < 16)
+      side = "Height";
+    if (side != NULL) {
+      p = member_path (path, side);
+      ok = fail (error, p, "WebP snapshots need at least 16 pixels a side");
+      g_free (p);
+      return ok;
+    }
+  }
+
   p = member_path (path, "URI");
   if (!imm_template_check (out->uri, tags, &uses_index, &terr)) {
     ok = fail (error, p, "%s", terr->message);

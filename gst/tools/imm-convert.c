@@ -29,6 +29,8 @@
 #define EXIT_USAGE 2
 
 #define PROBE_TIMEOUT (30 * GST_SECOND)
+/* No new position and no message for this long: the pipeline is stuck. */
+#define STALL_TIMEOUT_US (120 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -641,13 +643,37 @@ commit_outputs (Task * t)
 
 /* ---- running ---- */
 
+/* Where decoding has got to: asked upstream of the first immsnapshot (the
+ * demuxer answers), since sinks of outputs that only write at the end know
+ * nothing yet. */
+static gint64
+decode_position (GstElement * pipeline, const ImmPlanPipeline * pp)
+{
+  gint64 pos = -1;
+  gchar *name = imm_plan_snapshot_name (g_array_index (pp->outputs, guint,
+          0));
+  GstElement *snap = gst_bin_get_by_name (GST_BIN (pipeline), name);
+
+  g_free (name);
+  if (snap != NULL) {
+    GstPad *pad = gst_element_get_static_pad (snap, "sink");
+
+    if (!gst_pad_peer_query_position (pad, GST_FORMAT_TIME, &pos))
+      pos = -1;
+    gst_object_unref (pad);
+    gst_object_unref (snap);
+  }
+  if (pos < 0 && !gst_element_query_position (pipeline, GST_FORMAT_TIME, &pos))
+    pos = -1;
+  return pos;
+}
+
 /* One line, redrawn: percent of the source range, frames, elapsed time.
  * @final ends the line (at 100 % when @ok). */
 static void
-show_progress (Task * t, GstElement * pipeline, gint64 elapsed_us,
-    gboolean final, gboolean ok)
+show_progress (Task * t, gint64 pos, gint64 elapsed_us, gboolean final,
+    gboolean ok)
 {
-  gint64 pos = -1;
   gdouble frac = 0;
   gint i, width = 30;
   GString *bar;
@@ -656,8 +682,7 @@ show_progress (Task * t, GstElement * pipeline, gint64 elapsed_us,
     return;
   if (final && ok) {
     frac = 1;
-  } else if (t->range > 0 && gst_element_query_position (pipeline,
-          GST_FORMAT_TIME, &pos) && pos >= 0) {
+  } else if (t->range > 0 && pos >= 0) {
     frac = MIN (1.0, (gdouble) pos / t->range);
   }
   bar = g_string_new ("\r[");
@@ -767,7 +792,8 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
   GstElement *pipeline;
   GstBus *bus;
   gboolean running = TRUE, ok = TRUE, start_failed;
-  gint64 started = g_get_monotonic_time ();
+  gint64 started = g_get_monotonic_time (), last_change = started;
+  gint64 last_pos = -1;
   GString *missing = g_string_new (NULL);
 
   if (t->verbosity >= 2) {
@@ -807,8 +833,20 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
       break;
     }
     if (msg == NULL) {
-      show_progress (t, pipeline, g_get_monotonic_time () - started, FALSE,
-          TRUE);
+      gint64 now = g_get_monotonic_time ();
+      gint64 pos = decode_position (pipeline, pp);
+
+      show_progress (t, pos, now - started, FALSE, TRUE);
+      /* A deadlocked or starved pipeline never ends by itself. */
+      if (pos != last_pos) {
+        last_pos = pos;
+        last_change = now;
+      }
+      if (now - last_change > STALL_TIMEOUT_US) {
+        ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL, "the pipeline made no "
+            "progress for %d s", (gint) (STALL_TIMEOUT_US / G_USEC_PER_SEC));
+        break;
+      }
       continue;
     }
     switch (GST_MESSAGE_TYPE (msg)) {
@@ -856,7 +894,7 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
     }
     gst_message_unref (msg);
   }
-  show_progress (t, pipeline, g_get_monotonic_time () - started, TRUE, ok);
+  show_progress (t, -1, g_get_monotonic_time () - started, TRUE, ok);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipeline);

@@ -32,7 +32,7 @@ static const PlanCase seed_cases[] = {
             "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
             "snapshot-{index}.{autoext}\",\"Width\":512,\"Height\":512}"),
         NULL,
-      {DEC "immsnapshot name=imm0 mode=interval interval=10 seek=false ! "
+      {DEC "immsnapshot name=imm0 mode=interval interval=10 ! "
               "videoconvert "
               "! immscale width=512 height=512 scale-type=crop ! videoconvert "
               "! jpegenc quality=90 ! multifilesink location=/o/0-%d "
@@ -42,21 +42,25 @@ static const PlanCase seed_cases[] = {
             "video-demo/snapshot-{index}.{autoext}\",\"Width\":0.5,"
             "\"Height\":0.5}"), NULL,
       {DEC "immsnapshot name=imm0 mode=interval start-time=11 interval=4 "
-              "number=5 seek=false ! videoconvert ! immscale width=0.5 "
+              "number=5 ! videoconvert ! immscale width=0.5 "
               "height=0.5 "
               "scale-type=crop ! videoconvert ! pngenc ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"event keyframes", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
-      {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 seek=false ! " "videoconvert ! jpegenc quality=90 ! multifilesink " "location=/o/0-%d index=1"}},
-  {"representative", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+      {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 ! "
+              "videoconvert ! jpegenc quality=90 ! multifilesink "
+              "location=/o/0-%d index=1"}},
+  {"representative",
+        SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Number\":5,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=dhash interval=1 number=5 "
-              "threshold=0 seek=false ! videoconvert ! jpegenc quality=90 ! "
+              "threshold=0 ! videoconvert ! jpegenc quality=90 ! "
               "multifilesink location=/o/0-%d index=1"}},
-  {"idr", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
+  {"idr",
+        SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
             "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
         NULL,
       {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! jpegenc "
@@ -64,7 +68,7 @@ static const PlanCase seed_cases[] = {
   {"average", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
             "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
             "{autoext}\"}"), NULL,
-      {DEC "immsnapshot name=imm0 mode=average number=10 seek=false ! "
+      {DEC "immsnapshot name=imm0 mode=average number=10 ! "
               "videoconvert ! "
               "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"audio cover", HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
@@ -89,9 +93,9 @@ static const PlanCase seed_cases[] = {
         "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
         "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
       {DEC "immsnapshot name=imm0 mode=interval start-time=5 duration=25 "
-              "interval=1 seek=false ! videoconvert ! immscale width=0.5 height=0.5 "
-              "scale-type=fit ! videoconvert ! immanimenc format=webp "
-              "frame-rate=15/1 ! filesink location=/o/0-%d"}},
+              "interval=1 seek=false ! videoconvert ! immscale width=0.5 "
+              "height=0.5 scale-type=fit ! videoconvert ! immanimenc "
+              "format=webp " "frame-rate=15/1 ! filesink location=/o/0-%d"}},
 };
 
 /* Other shapes: shared decodes, joined sources, sizes, rates. */
@@ -108,11 +112,12 @@ static const PlanCase other_cases[] = {
               "location=/o/1-%d index=1",
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=dhash threshold=0 seek=false ! videoconvert ! webpenc ! "
-              "multifilesink location=/o/0-%d index=1 t. ! queue ! "
+              "multifilesink location=/o/0-%d index=1 async=false sync=false "
+              "t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
               "videoconvert ! immscale width=1 height=120 scale-type=stretch "
               "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
-              "filesink location=/o/2-%d"}},
+              "filesink location=/o/2-%d async=false sync=false"}},
   {"keyframes and outputs that end early run alone",
         HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
         "\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},"
@@ -125,7 +130,7 @@ static const PlanCase other_cases[] = {
               "videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
               "filesink location=/o/2-%d",
           DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 "
-              "seek=false ! videoconvert ! jpegenc quality=90 ! "
+              "! videoconvert ! jpegenc quality=90 ! "
               "multifilesink location=/o/1-%d index=1"}},
   {"joined sources", HEAD "\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\","
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"

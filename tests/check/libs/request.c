@@ -144,6 +144,9 @@ static const InvalidCase invalid_cases[] = {
         "Height, ScaleType)"},
   {SNAP ("\"jpg\""),
       "Targets[0].Image.Snapshots[0]: expected an object, got a string"},
+  {SNAP ("{\"Format\":\"webp\",\"URI\":\"s.webp\",\"Height\":8}"),
+      "Targets[0].Image.Snapshots[0].Height: WebP snapshots need at least "
+        "16 pixels a side"},
   /* animations */
   {ANIM ("{\"Format\":\"png\",\"URI\":\"a.png\"}"),
       "Targets[0].Image.Animations[0].Format: unknown format 'png' "
