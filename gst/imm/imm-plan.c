@@ -153,15 +153,15 @@ output_range (const ImmRequest * req, const ImmOutput * out,
   return TRUE;
 }
 
-/* Whether immsnapshot may seek for this output. Its seeks flush the whole
- * pipeline: in a shared decode they would disturb the other branches, and
- * after joined sources they would leave the source playing. Animations do
- * not seek either: a flush between two frames would reach the encoder
- * that is collecting them. */
+/* Whether immsnapshot may seek for this output. Its seeks flush everything
+ * upstream of it: in a shared decode they would disturb the other
+ * branches, and after joined sources they would leave the source playing.
+ * Downstream is safe, animations included: immsnapshot keeps its own
+ * seeks' flushes from reaching the encoder collecting the frames. */
 static gboolean
 may_seek (const ImmRequest * req, const ImmOutput * out, gboolean shared)
 {
-  return !shared && req->sources->len == 1 && !out->animation;
+  return !shared && req->sources->len == 1;
 }
 
 static void

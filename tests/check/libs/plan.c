@@ -81,7 +81,7 @@ static const PlanCase seed_cases[] = {
         "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
         "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
         "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
-      {DEC "immsnapshot name=imm0 mode=interval interval=1 seek=false ! "
+      {DEC "immsnapshot name=imm0 mode=interval interval=1 ! "
               "videoconvert "
               "! immscale width=0.5 height=0.5 scale-type=fit ! videoconvert "
               "! immanimenc format=webp frame-rate=15/1 ! filesink "
@@ -93,7 +93,7 @@ static const PlanCase seed_cases[] = {
         "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/"
         "animation.{autoext}\",\"Width\":0.5}]}}]}", NULL,
       {DEC "immsnapshot name=imm0 mode=interval start-time=5 duration=25 "
-              "interval=1 seek=false ! videoconvert ! immscale width=0.5 "
+              "interval=1 ! videoconvert ! immscale width=0.5 "
               "height=0.5 scale-type=fit ! videoconvert ! immanimenc "
               "format=webp " "frame-rate=15/1 ! filesink location=/o/0-%d"}},
 };
@@ -126,7 +126,7 @@ static const PlanCase other_cases[] = {
         "\"URI\":\"a\",\"Number\":20}]}}]}", NULL,
         {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! "
               "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1",
-              DEC "immsnapshot name=imm2 mode=all number=20 seek=false ! "
+              DEC "immsnapshot name=imm2 mode=all number=20 ! "
               "videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
               "filesink location=/o/2-%d",
           DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 "
@@ -150,7 +150,7 @@ static const PlanCase other_cases[] = {
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
         "\"FrameRate\":12.5,\"ScaleType\":\"fill\"}]}}]}", NULL,
-      {DEC "immsnapshot name=imm0 mode=all seek=false ! videoconvert ! "
+      {DEC "immsnapshot name=imm0 mode=all ! videoconvert ! "
               "immscale width=0.3 height=1 scale-type=fill ! videoconvert ! "
               "immanimenc format=gif frame-rate=25/2 ! filesink "
               "location=/o/0-%d"}},
