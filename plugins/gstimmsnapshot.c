@@ -711,10 +711,11 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   verdict = imm_schedule_offer (&self->sched, t, key);
   if (verdict == IMM_VERDICT_DONE)
     return finish (self);
-  if (verdict == IMM_VERDICT_SKIP) {
-    maybe_seek_ahead (self, t);
+  /* As soon as the next target is known: a seek flushes upstream only,
+   * so this frame still goes all the way down. */
+  maybe_seek_ahead (self, t);
+  if (verdict == IMM_VERDICT_SKIP)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  }
 
   if (self->run_mode == IMM_SNAPSHOT_DHASH) {
     hash = frame_hash (self, buf);
@@ -723,10 +724,8 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->prev_hash = hash;
     self->samples++;
     /* the first sample always counts */
-    if (distance >= 0 && (guint) distance <= self->run_threshold) {
-      maybe_seek_ahead (self, t);
+    if (distance >= 0 && (guint) distance <= self->run_threshold)
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
-    }
     if (self->topn != NULL) {
       Held *held = g_new (Held, 1);
 
@@ -736,13 +735,10 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       held->hash = hash;
       imm_topn_offer (self->topn, self->samples,
           distance < 0 ? G_MAXINT64 : distance, held);
-      maybe_seek_ahead (self, t);
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     }
   }
 
-  /* No seek now: its flush would throw this frame out of a sink that is
-   * still prerolling. The next frame in, it has gone all the way down. */
   post_taken (self, buf, distance, hash);
   return GST_FLOW_OK;
 }
