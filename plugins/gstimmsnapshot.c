@@ -43,9 +43,31 @@
  * are the same as without seeking. Each target gets one seek at most: when
  * its keyframe lies behind the stream's position the seek lands there and
  * the element decodes on. Keyframe mode asks upstream for a key-unit
- * trick mode so that only keyframes are decoded. The seeks are sent from a
- * separate thread (gst_element_call_async()), never from the streaming
- * thread. Where upstream cannot seek, the element filters.
+ * trick mode so that only keyframes are decoded. A seek goes out as soon
+ * as the frame before it has been judged: the element's own seek's flushes
+ * stop at its sink pad, so frames already taken stay downstream. The seeks
+ * are sent from a separate thread (gst_element_call_async()), never from
+ * the streaming thread. Where upstream cannot seek, the element filters.
+ *
+ * Skipping decoding: in interval, average and dhash modes, with seek and
+ * #GstImmSnapshot:skip-decode TRUE (the defaults), the element sends
+ * upstream a QoS event each time its next target changes and after every
+ * new segment (decoders forget QoS at a flush or a new segment): type
+ * throttle, diff 0, timestamp the running time of the next target less 8
+ * frame durations (1 s when the frame rate is unknown). Decoders then do
+ * not decode the frames before it that no other frame refers to
+ * (avdec_h264: non-reference B-frames) and drop the late frames they do
+ * decode; filters that handle QoS (videoconvert) do not convert them.
+ * Reference frames are all decoded, so a target comes out exactly as
+ * without QoS; the margin is there because a decoder decides on a frame
+ * by the timestamp of the frame before it in decoding order, which with
+ * B-frames can be a few frames earlier. It works with and without seeking
+ * (a source that cannot seek profits too), and upstream elements that
+ * ignore QoS change nothing. The frames dropped show up as QoS messages
+ * from the decoder and videoconvert, as late frames do, and as "Dropping
+ * frame due to QoS" in the decoder's debug log; immsnapshot itself posts
+ * no message about them. seek=false turns this off too: a decode shared
+ * through a tee must not skip frames another branch needs.
  *
  * Each frame taken posts an element message named `immsnapshot`:
  *
@@ -93,10 +115,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
 #define DEFAULT_THRESHOLD 0
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_SEEK TRUE
+#define DEFAULT_SKIP_DECODE TRUE
 
 /* Seek when the next target is further ahead than this; nearer targets
  * are reached faster by decoding on (a seek restarts at a keyframe). */
 #define SEEK_MIN_GAP (2 * GST_SECOND)
+/* QoS asks upstream to skip frames earlier than the next target minus this
+ * many frame durations (1 s when the frame rate is unknown). A decoder
+ * judges whether to decode a frame by the timestamp of the frame before it
+ * in decoding order, which with B-frames can lie a few frames earlier. */
+#define QOS_MARGIN_FRAMES 8
+#define QOS_MARGIN_DEFAULT GST_SECOND
 /* Keyframe times remembered from the encoded stream. */
 #define MAX_KEY_TIMES 256
 
@@ -111,6 +140,7 @@ enum
   PROP_THRESHOLD,
   PROP_POST_MESSAGES,
   PROP_SEEK,
+  PROP_SKIP_DECODE,
 };
 
 struct _GstImmSnapshot
@@ -126,6 +156,7 @@ struct _GstImmSnapshot
   guint threshold;
   gboolean post_messages;
   gboolean seek;
+  gboolean skip_decode;
 
   /* streaming thread */
   GstVideoInfo info;
@@ -133,6 +164,8 @@ struct _GstImmSnapshot
   gboolean live;
   gboolean done;
   gboolean can_seek;
+  gboolean run_qos;
+  guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
   gboolean key_seek_wanted;
   GstClockTime last_time;
@@ -446,6 +479,65 @@ maybe_seek_ahead (GstImmSnapshot * self, GstClockTime now)
   schedule_seek (self, next + self->origin, FALSE);
 }
 
+/* --- skipping decoding: QoS ---------------------------------------------- */
+
+/* The running time of @t on the capture timeline, in the current segment. */
+static GstClockTime
+timeline_to_running_time (GstImmSnapshot * self, guint64 t)
+{
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+  guint64 pos;
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->origin)
+      || seg->format != GST_FORMAT_TIME)
+    return GST_CLOCK_TIME_NONE;
+  if (self->live)
+    return t + self->origin;
+  pos = gst_segment_position_from_stream_time (seg, GST_FORMAT_TIME,
+      t + self->origin);
+  return gst_segment_to_running_time (seg, GST_FORMAT_TIME, pos);
+}
+
+static GstClockTime
+qos_margin (GstImmSnapshot * self)
+{
+  gint n = GST_VIDEO_INFO_FPS_N (&self->info);
+  gint d = GST_VIDEO_INFO_FPS_D (&self->info);
+
+  if (n <= 0 || d <= 0)
+    return QOS_MARGIN_DEFAULT;
+  return gst_util_uint64_scale (QOS_MARGIN_FRAMES * GST_SECOND, d, n);
+}
+
+/* Tells upstream that no frame before the next target is wanted, with a
+ * QoS event whose earliest time lies a margin before the target's running
+ * time: decoders then skip decoding the frames nothing refers to
+ * (avdec_h264: non-reference B-frames) and drop the late ones they decode,
+ * and filters with QoS (videoconvert) do not convert them. Upstream
+ * elements that ignore QoS change nothing: the frames are filtered here as
+ * before. */
+static void
+skip_to_next_target (GstImmSnapshot * self)
+{
+  guint64 next;
+  GstClockTime rt, margin;
+
+  if (!self->run_qos)
+    return;
+  next = imm_schedule_next_target (&self->sched);
+  if (next == IMM_TIME_NONE || next == self->qos_target)
+    return;
+  rt = timeline_to_running_time (self, next);
+  margin = qos_margin (self);
+  if (!GST_CLOCK_TIME_IS_VALID (rt) || rt <= margin)
+    return;
+  self->qos_target = next;
+  GST_DEBUG_OBJECT (self, "QoS: nothing wanted before running time %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (rt - margin));
+  gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
+      gst_event_new_qos (GST_QOS_TYPE_THROTTLE, 1.0, 0, rt - margin));
+}
+
 /* --- capture ------------------------------------------------------------- */
 
 static void
@@ -521,7 +613,7 @@ configure (GstImmSnapshot * self)
   GstClockTime start, end = IMM_TIME_NONE, interval;
   gdouble duration;
   guint number;
-  gboolean seek;
+  gboolean seek, skip_decode;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -532,6 +624,7 @@ configure (GstImmSnapshot * self)
   self->run_threshold = self->threshold;
   self->run_post = self->post_messages;
   seek = self->seek;
+  skip_decode = self->skip_decode;
   GST_OBJECT_UNLOCK (self);
 
   q = gst_query_new_latency ();
@@ -582,6 +675,10 @@ configure (GstImmSnapshot * self)
     watch_keyframes (self);
 
   self->can_seek = seek && !self->live && upstream_can_seek (self);
+  self->run_qos = seek && skip_decode
+      && (self->run_mode == IMM_SNAPSHOT_INTERVAL
+      || self->run_mode == IMM_SNAPSHOT_AVERAGE
+      || self->run_mode == IMM_SNAPSHOT_DHASH);
   GST_DEBUG_OBJECT (self, "mode %s live %d seekable %d",
       imm_snapshot_mode_to_string (self->run_mode), self->live, self->can_seek);
   /* Key-unit trick mode only saves work where there is a decoder to skip
@@ -711,9 +808,11 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   verdict = imm_schedule_offer (&self->sched, t, key);
   if (verdict == IMM_VERDICT_DONE)
     return finish (self);
-  /* As soon as the next target is known: a seek flushes upstream only,
-   * so this frame still goes all the way down. */
+  /* Now that the next target is known, and before the frames up to it
+   * come in: a seek flushes upstream only, so this frame still goes all
+   * the way down. */
   maybe_seek_ahead (self, t);
+  skip_to_next_target (self);
   if (verdict == IMM_VERDICT_SKIP)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
 
@@ -786,6 +885,13 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
         return ret;
       }
       break;
+    case GST_EVENT_SEGMENT:
+      /* Decoders forget QoS with each new segment: ask again. */
+      ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)
+          ->sink_event (trans, event);
+      self->qos_target = IMM_TIME_NONE;
+      skip_to_next_target (self);
+      return ret;
     default:
       break;
   }
@@ -811,6 +917,8 @@ reset (GstImmSnapshot * self)
   self->done = FALSE;
   self->live = FALSE;
   self->can_seek = FALSE;
+  self->run_qos = FALSE;
+  self->qos_target = IMM_TIME_NONE;
   self->origin = GST_CLOCK_TIME_NONE;
   self->key_seek_wanted = FALSE;
   self->last_time = GST_CLOCK_TIME_NONE;
@@ -881,6 +989,9 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
     case PROP_SEEK:
       self->seek = g_value_get_boolean (value);
       break;
+    case PROP_SKIP_DECODE:
+      self->skip_decode = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -919,6 +1030,9 @@ gst_imm_snapshot_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SEEK:
       g_value_set_boolean (value, self->seek);
+      break;
+    case PROP_SKIP_DECODE:
+      g_value_set_boolean (value, self->skip_decode);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -989,6 +1103,10 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
       g_param_spec_boolean ("seek", "Seek",
           "Seek upstream past frames that are not needed (seekable, "
           "non-live sources only)", DEFAULT_SEEK, flags));
+  g_object_class_install_property (gobject_class, PROP_SKIP_DECODE,
+      g_param_spec_boolean ("skip-decode", "Skip decode",
+          "With seek, also send QoS upstream so that decoders skip frames "
+          "before the next capture", DEFAULT_SKIP_DECODE, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
@@ -1019,6 +1137,7 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->threshold = DEFAULT_THRESHOLD;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->seek = DEFAULT_SEEK;
+  self->skip_decode = DEFAULT_SKIP_DECODE;
   g_mutex_init (&self->key_lock);
   self->key_times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);

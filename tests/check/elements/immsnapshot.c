@@ -1,15 +1,20 @@
-/* Pipeline tests of immsnapshot on a fixture made here: 20 s of 160x120 at
+/* Pipeline tests of immsnapshot on fixtures made here: 20 s of 160x120 at
  * 10 fps, H.264 with a keyframe every 2 s (scene-cut keyframes off), and
- * hard cuts between still patterns at 5, 10 and 15 s.
+ * hard cuts between still patterns at 5, 10 and 15 s; and 8 s of a moving
+ * ball at 25 fps with B-frames (x264's default 3 between references, the
+ * middle one a reference too), a keyframe every 2 s.
+ * Harness tests check the QoS events the element sends upstream.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
 
 #define S GST_SECOND
 
 static gchar *fixture_dir;
 static gchar *fixture;
+static gchar *bframes;
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
  * (or NULL) and collects pts of frames reaching the appsink "out" and the
@@ -21,6 +26,7 @@ typedef struct
   GString *messages;            /* "index:pts_ms[:distance]" */
   gchar *error;
   gchar *warning;
+  guint qos;                    /* QoS messages: frames dropped upstream */
 } Run;
 
 /* Frames are counted as the sink renders them: what a file sink would
@@ -58,6 +64,7 @@ run_pipeline (const gchar * desc, Run * r)
   r->frames = g_string_new (NULL);
   r->messages = g_string_new (NULL);
   r->error = r->warning = NULL;
+  r->qos = 0;
   sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
   if (sink != NULL) {
     g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
@@ -90,6 +97,9 @@ run_pipeline (const gchar * desc, Run * r)
         g_error_free (e);
         break;
       }
+      case GST_MESSAGE_QOS:
+        r->qos++;
+        break;
       case GST_MESSAGE_ELEMENT:{
         const GstStructure *s = gst_message_get_structure (msg);
         guint index;
@@ -144,15 +154,42 @@ make_fixture (void)
   g_free (desc);
 }
 
+/* Always 3 B-frames (x264 would choose fewer for some scenes), so that a
+ * target falls on every position of the group of four. In decoding order
+ * a group is P8 B6(ref) B5 B7: B7 comes after B5, two frames earlier. */
 static void
-snapshot_then (const gchar * props, const gchar * downstream, Run * r)
+make_bframes_fixture (void)
+{
+  Run r;
+  gchar *desc;
+
+  desc = g_strdup_printf ("videotestsrc num-buffers=200 pattern=ball ! "
+      "video/x-raw,format=I420,width=160,height=120,framerate=25/1 ! "
+      "x264enc speed-preset=veryfast bframes=3 b-adapt=false b-pyramid=true "
+      "key-int-max=50 option-string=scenecut=0 ! h264parse ! mp4mux ! "
+      "filesink location=%s", bframes);
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "fixture: %s", r.error);
+  run_clear (&r);
+  g_free (desc);
+}
+
+static void
+snapshot_of (const gchar * file, const gchar * props,
+    const gchar * downstream, Run * r)
 {
   gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
-      "videoconvert ! immsnapshot %s ! %s fakesink name=out", fixture,
+      "videoconvert ! immsnapshot %s ! %s fakesink name=out", file,
       props, downstream);
 
   run_pipeline (desc, r);
   g_free (desc);
+}
+
+static void
+snapshot_then (const gchar * props, const gchar * downstream, Run * r)
+{
+  snapshot_of (fixture, props, downstream, r);
 }
 
 static void
@@ -355,6 +392,193 @@ GST_START_TEST (test_raw_keyframes)
 
 GST_END_TEST;
 
+/* With B-frames: the decoder skips the frames before each target that
+ * nothing refers to, and still decodes the target, wherever it sits in
+ * its group. Buffer times are 80 ms after the capture timeline (the
+ * B-frame delay of the MP4's edit list). */
+static const Case bframe_cases[] = {
+  /* targets 11 frames apart: every position in the group, no seeks */
+  {"mode=interval start-time=0.12 interval=0.44",
+      "200 640 1080 1520 1960 2400 2840 3280 3720 4160 4600 5040 5480 5920 "
+        "6360 6800 7240 7680 "},
+  /* 2.2 s apart: a seek to the keyframe before each */
+  {"mode=interval start-time=0.12 interval=2.2", "200 2400 4600 6800 "},
+  {"mode=average number=5", "80 1680 3280 4880 6480 "},
+};
+
+/* Each case three ways: QoS and seeking, seeking only, filtering only. */
+GST_START_TEST (test_bframes)
+{
+  const Case *c = &bframe_cases[__i__ / 3];
+  static const gchar *const ways[] = { "", "skip-decode=false", "seek=false" };
+  const gchar *way = ways[__i__ % 3];
+  gchar *props = g_strdup_printf ("%s %s", c->props, way);
+  Run r;
+
+  snapshot_of (bframes, props, "", &r);
+  fail_unless (r.error == NULL, "%s: %s", props, r.error);
+  fail_unless (r.warning == NULL, "%s: %s", props, r.warning);
+  fail_unless (g_strcmp0 (r.frames->str, c->frames) == 0,
+      "%s: frames '%s', expected '%s'", props, r.frames->str, c->frames);
+  /* the decoder reports the decoded frames it dropped on request */
+  if (__i__ % 3 == 0)
+    fail_unless (r.qos > 0, "%s: no frame skipped", props);
+  else
+    fail_unless_equals_int (r.qos, 0);
+  run_clear (&r);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* Pulls the upstream events the element sent and returns the earliest time
+ * of the last QoS event among them (GST_CLOCK_TIME_NONE: none); @count gets
+ * the number of QoS events. */
+static GstClockTime
+pull_qos (GstHarness * h, guint * count)
+{
+  GstClockTime last = GST_CLOCK_TIME_NONE;
+  GstEvent *ev;
+
+  *count = 0;
+  while ((ev = gst_harness_try_pull_upstream_event (h)) != NULL) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_QOS) {
+      GstQOSType type;
+      gdouble proportion;
+      GstClockTimeDiff diff;
+      GstClockTime ts;
+
+      gst_event_parse_qos (ev, &type, &proportion, &diff, &ts);
+      fail_unless_equals_int (type, GST_QOS_TYPE_THROTTLE);
+      fail_unless_equals_int64 (diff, 0);
+      last = ts;
+      (*count)++;
+    }
+    gst_event_unref (ev);
+  }
+  return last;
+}
+
+static GstFlowReturn
+push_frame (GstHarness * h, GstClockTime pts)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16, NULL);
+
+  gst_buffer_memset (buf, 0, 0x80, 16 * 16);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = GST_SECOND / 25;
+  return gst_harness_push (h, buf);
+}
+
+static void
+push_segment (GstHarness * h, GstClockTime start, GstClockTime base)
+{
+  GstSegment seg;
+
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.start = seg.time = seg.position = start;
+  seg.base = base;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+}
+
+#define GRAY_CAPS(rate) \
+  "video/x-raw,format=GRAY8,width=16,height=16,framerate=" rate
+
+/* Not live, a stream that starts at 2 s: the earliest time is the next
+ * target's running time less 8 frames (320 ms at 25 fps), sent once per
+ * target, and again on a new segment. */
+GST_START_TEST (test_qos_running_time)
+{
+  GstHarness *h = gst_harness_new ("immsnapshot");
+  GstClockTime t;
+  guint n, i;
+
+  g_object_set (h->element, "interval", 1.0, NULL);
+  gst_harness_set_live (h, FALSE);
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("25/1"));
+  push_segment (h, 2 * S, 0);
+  pull_qos (h, &n);
+
+  /* the first frame is target 0; the next is stream time 3 s, running
+   * time 1 s */
+  fail_unless_equals_int (push_frame (h, 2 * S), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  t = pull_qos (h, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless_equals_uint64 (t, 1 * S - 320 * GST_MSECOND);
+
+  /* frames before the target ask nothing more */
+  for (i = 1; i < 25; i++)
+    push_frame (h, 2 * S + i * S / 25);
+  pull_qos (h, &n);
+  fail_unless_equals_int (n, 0);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  fail_unless_equals_int (push_frame (h, 3 * S), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  t = pull_qos (h, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless_equals_uint64 (t, 2 * S - 320 * GST_MSECOND);
+
+  /* a seek lands at 3.5 s: target 4 s is now at running time 0.5 s */
+  push_segment (h, 3500 * GST_MSECOND, 0);
+  t = pull_qos (h, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless_equals_uint64 (t, 500 * GST_MSECOND - 320 * GST_MSECOND);
+  /* the frame at the target is let through all the same */
+  fail_unless_equals_int (push_frame (h, 4 * S), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Live: the capture timeline is the running time since the first frame;
+ * without a frame rate the margin is 1 s. */
+GST_START_TEST (test_qos_live)
+{
+  GstHarness *h = gst_harness_new ("immsnapshot");
+  GstClockTime t;
+  guint n;
+
+  g_object_set (h->element, "interval", 3.0, NULL);
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("0/1"));
+  fail_unless_equals_int (push_frame (h, 5 * S), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  t = pull_qos (h, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless_equals_uint64 (t, 8 * S - 1 * S);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* seek=false (a decode shared through a tee: other branches need every
+ * frame) and skip-decode=false send no QoS; nor do keyframe and all modes. */
+GST_START_TEST (test_qos_off)
+{
+  static const gchar *const props[] = {
+    "interval=1 seek=false", "interval=1 skip-decode=false",
+    "mode=keyframe", "mode=all",
+  };
+  GstHarness *h;
+  gchar *desc = g_strdup_printf ("immsnapshot %s", props[__i__]);
+  guint n, i;
+
+  h = gst_harness_new_parse (desc);
+  gst_harness_set_live (h, FALSE);
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("25/1"));
+  for (i = 0; i < 50; i++)
+    push_frame (h, i * S / 25);
+  pull_qos (h, &n);
+  fail_unless_equals_int (n, 0);
+  gst_harness_teardown (h);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* The path is chosen in the parent process, the file made by the first
  * test (a child): a pipeline run in the parent would leave thread pools
  * behind that forked children cannot use. */
@@ -363,6 +587,7 @@ choose_fixture (void)
 {
   fixture_dir = g_dir_make_tmp ("immsnapshot-XXXXXX", NULL);
   fixture = g_build_filename (fixture_dir, "cuts.mp4", NULL);
+  bframes = g_build_filename (fixture_dir, "bframes.mp4", NULL);
 }
 
 static void
@@ -370,6 +595,8 @@ setup (void)
 {
   if (!g_file_test (fixture, G_FILE_TEST_EXISTS))
     make_fixture ();
+  if (!g_file_test (bframes, G_FILE_TEST_EXISTS))
+    make_bframes_fixture ();
 }
 
 static void
@@ -377,6 +604,7 @@ teardown_fixture (void)
 {
   if (fixture != NULL) {
     g_unlink (fixture);
+    g_unlink (bframes);
     g_rmdir (fixture_dir);
   }
 }
@@ -399,6 +627,10 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_live_average_refused);
   tcase_add_test (tc, test_live_dhash_topn_at_eos);
   tcase_add_test (tc, test_raw_keyframes);
+  tcase_add_loop_test (tc, test_bframes, 0, 3 * G_N_ELEMENTS (bframe_cases));
+  tcase_add_test (tc, test_qos_running_time);
+  tcase_add_test (tc, test_qos_live);
+  tcase_add_loop_test (tc, test_qos_off, 0, 4);
   return s;
 }
 
