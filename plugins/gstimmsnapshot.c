@@ -42,7 +42,12 @@
  * seconds ahead, instead of decoding everything between; the frames taken
  * are the same as without seeking. Each target gets one seek at most: when
  * its keyframe lies behind the stream's position the seek lands there and
- * the element decodes on. Keyframe mode asks upstream for a key-unit
+ * the element decodes on. To avoid such seeks, which only decode that
+ * keyframe's frames again, the element watches the keyframes entering the
+ * decoder: once it knows how far apart they can be (from two in a row, or
+ * from a seek that landed back on the keyframe being decoded from), it
+ * seeks only to targets further from the last keyframe than that, and
+ * decodes on to the others. Keyframe mode asks upstream for a key-unit
  * trick mode so that only keyframes are decoded. A seek goes out as soon
  * as the frame before it has been judged: the element's own seek's flushes
  * stop at its sink pad, so frames already taken stay downstream. The seeks
@@ -118,7 +123,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
 #define DEFAULT_SKIP_DECODE TRUE
 
 /* Seek when the next target is further ahead than this; nearer targets
- * are reached faster by decoding on (a seek restarts at a keyframe). */
+ * are reached faster by decoding on (a seek restarts at a keyframe). Once
+ * keyframe distances are known, also only when the target is further from
+ * the last keyframe decoded than the longest of them (see seek_pays()). */
 #define SEEK_MIN_GAP (2 * GST_SECOND)
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
@@ -142,6 +149,14 @@ enum
   PROP_SEEK,
   PROP_SKIP_DECODE,
 };
+
+/* Where our last seek stands, as the keyframes entering the decoder tell. */
+typedef enum
+{
+  LANDING_NONE,
+  LANDING_SENT,                 /* flush not seen yet */
+  LANDING_FLUSHED,              /* the next keyframe is where it landed */
+} SeekLanding;
 
 struct _GstImmSnapshot
 {
@@ -188,7 +203,12 @@ struct _GstImmSnapshot
   GstPad *key_pad;
   gulong key_probe;
   gboolean key_from_encoded;
-  GArray *key_times;
+  GArray *key_times;            /* keyframe mode: not yet matched */
+  GstClockTime key_latest;      /* pts of the last keyframe since a flush */
+  GstClockTime key_gap;         /* longest keyframe distance known */
+  SeekLanding landing;
+  GstClockTime landing_target;  /* pts our seek goes to */
+  GstClockTime landing_from;    /* key_latest when it was sent */
 };
 
 /* A frame held by top-N, with what its message needs. */
@@ -248,22 +268,58 @@ seconds_to_time (gdouble s)
 
 /* --- keyframes from the encoded stream ----------------------------------- */
 
+/* called with key_lock */
+static void
+note_keyframe (GstImmSnapshot * self, GstClockTime pts)
+{
+  if (self->landing == LANDING_FLUSHED) {
+    /* Our seek landed back on the keyframe we were decoding from: no
+     * keyframe lies between it and the target. */
+    if (GST_CLOCK_TIME_IS_VALID (self->landing_from)
+        && pts <= self->landing_from && self->landing_target > pts)
+      self->key_gap = MAX (GST_CLOCK_TIME_IS_VALID (self->key_gap) ?
+          self->key_gap : 0, self->landing_target - pts + 1);
+    self->landing = LANDING_NONE;
+  } else if (GST_CLOCK_TIME_IS_VALID (self->key_latest)
+      && pts > self->key_latest) {
+    self->key_gap = MAX (GST_CLOCK_TIME_IS_VALID (self->key_gap) ?
+        self->key_gap : 0, pts - self->key_latest);
+  }
+  self->key_latest = pts;
+
+  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME) {
+    if (self->key_times->len >= MAX_KEY_TIMES)
+      g_array_remove_index (self->key_times, 0);
+    g_array_append_val (self->key_times, pts);
+  }
+}
+
 static GstPadProbeReturn
 key_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstImmSnapshot *self = user_data;
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstClockTime pts = GST_BUFFER_PTS (buf);
 
-  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
-      || !GST_CLOCK_TIME_IS_VALID (pts))
-    return GST_PAD_PROBE_OK;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_FLUSH) {
+    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+        GST_EVENT_FLUSH_STOP) {
+      /* keyframes before and after a flush are not neighbours */
+      g_mutex_lock (&self->key_lock);
+      self->key_latest = GST_CLOCK_TIME_NONE;
+      if (self->landing == LANDING_SENT)
+        self->landing = LANDING_FLUSHED;
+      g_mutex_unlock (&self->key_lock);
+    }
+  } else {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    GstClockTime pts = GST_BUFFER_PTS (buf);
 
-  g_mutex_lock (&self->key_lock);
-  if (self->key_times->len >= MAX_KEY_TIMES)
-    g_array_remove_index (self->key_times, 0);
-  g_array_append_val (self->key_times, pts);
-  g_mutex_unlock (&self->key_lock);
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
+        && GST_CLOCK_TIME_IS_VALID (pts)) {
+      g_mutex_lock (&self->key_lock);
+      note_keyframe (self, pts);
+      g_mutex_unlock (&self->key_lock);
+    }
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -355,8 +411,8 @@ watch_keyframes (GstImmSnapshot * self)
   self->key_from_encoded = TRUE;
   g_mutex_unlock (&self->key_lock);
   self->first_is_key = TRUE;
-  self->key_probe = gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER,
-      key_probe, self, NULL);
+  self->key_probe = gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_FLUSH, key_probe, self, NULL);
 }
 
 static void
@@ -370,6 +426,9 @@ unwatch_keyframes (GstImmSnapshot * self)
   }
   self->key_from_encoded = FALSE;
   g_array_set_size (self->key_times, 0);
+  self->key_latest = GST_CLOCK_TIME_NONE;
+  self->key_gap = GST_CLOCK_TIME_NONE;
+  self->landing = LANDING_NONE;
   g_mutex_unlock (&self->key_lock);
 }
 
@@ -432,6 +491,9 @@ do_seek (GstElement * element, gpointer user_data)
   if (!gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self), seek)) {
     GST_DEBUG_OBJECT (self, "seek refused, filtering instead");
     g_atomic_int_set (&self->hold_until_flush, FALSE);
+    g_mutex_lock (&self->key_lock);
+    self->landing = LANDING_NONE;
+    g_mutex_unlock (&self->key_lock);
   }
 }
 
@@ -458,6 +520,39 @@ upstream_can_seek (GstImmSnapshot * self)
   return seekable;
 }
 
+/* Whether a seek to the stream time @target is likely to land on a
+ * keyframe after the one being decoded from: it does when the target is
+ * further from that keyframe than the longest keyframe distance seen (a
+ * seek that lands back on it says the distance is longer). When it does
+ * not, decoding on (with QoS, only the reference frames) is cheaper than
+ * decoding from that keyframe again. Notes the seek when it pays. */
+static gboolean
+seek_pays (GstImmSnapshot * self, GstClockTime target)
+{
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+  guint64 pts = gst_segment_position_from_stream_time (seg, GST_FORMAT_TIME,
+      target);
+  gboolean pays = TRUE;
+
+  g_mutex_lock (&self->key_lock);
+  if (GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (self->key_latest)
+      && GST_CLOCK_TIME_IS_VALID (self->key_gap)
+      && pts < self->key_latest + self->key_gap)
+    pays = FALSE;
+  if (pays && self->key_pad != NULL) {
+    self->landing = LANDING_SENT;
+    self->landing_target = pts;
+    self->landing_from = self->key_latest;
+  }
+  GST_DEBUG_OBJECT (self, "target %" GST_TIME_FORMAT ", last keyframe %"
+      GST_TIME_FORMAT ", longest keyframe distance %" GST_TIME_FORMAT
+      ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (self->key_latest),
+      GST_TIME_ARGS (self->key_gap), pays ? "seek" : "decode on");
+  g_mutex_unlock (&self->key_lock);
+  return pays;
+}
+
 /* Jump ahead when the next target is far; @now is the current time on the
  * capture timeline. */
 static void
@@ -476,7 +571,8 @@ maybe_seek_ahead (GstImmSnapshot * self, GstClockTime now)
   if (GST_CLOCK_TIME_IS_VALID (self->seek_last) && next <= self->seek_last)
     return;
   self->seek_last = next;
-  schedule_seek (self, next + self->origin, FALSE);
+  if (seek_pays (self, next + self->origin))
+    schedule_seek (self, next + self->origin, FALSE);
 }
 
 /* --- skipping decoding: QoS ---------------------------------------------- */
@@ -671,10 +767,11 @@ configure (GstImmSnapshot * self)
   if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0)
     self->topn = imm_topn_new (number, held_free);
 
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME)
-    watch_keyframes (self);
-
   self->can_seek = seek && !self->live && upstream_can_seek (self);
+  /* Keyframe mode takes them; the seeking modes learn their distances. */
+  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME || (self->can_seek
+          && self->run_mode != IMM_SNAPSHOT_ALL))
+    watch_keyframes (self);
   self->run_qos = seek && skip_decode
       && (self->run_mode == IMM_SNAPSHOT_INTERVAL
       || self->run_mode == IMM_SNAPSHOT_AVERAGE
@@ -1140,6 +1237,7 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->skip_decode = DEFAULT_SKIP_DECODE;
   g_mutex_init (&self->key_lock);
   self->key_times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  self->key_latest = self->key_gap = GST_CLOCK_TIME_NONE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   reset (self);
 }

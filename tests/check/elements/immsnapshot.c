@@ -2,7 +2,8 @@
  * 10 fps, H.264 with a keyframe every 2 s (scene-cut keyframes off), and
  * hard cuts between still patterns at 5, 10 and 15 s; and 8 s of a moving
  * ball at 25 fps with B-frames (x264's default 3 between references, the
- * middle one a reference too), a keyframe every 2 s.
+ * middle one a reference too), a keyframe every 2 s; and 24 s of it at
+ * 10 fps with a keyframe every 8 s.
  * Harness tests check the QoS events the element sends upstream.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,6 +16,7 @@
 static gchar *fixture_dir;
 static gchar *fixture;
 static gchar *bframes;
+static gchar *longgop;
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
  * (or NULL) and collects pts of frames reaching the appsink "out" and the
@@ -27,6 +29,7 @@ typedef struct
   gchar *error;
   gchar *warning;
   guint qos;                    /* QoS messages: frames dropped upstream */
+  guint segments;               /* at the sink: 1 + the element's seeks */
 } Run;
 
 /* Frames are counted as the sink renders them: what a file sink would
@@ -38,6 +41,17 @@ on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, Run * r)
   g_string_append_printf (r->frames, "%" G_GUINT64_FORMAT " ",
       GST_BUFFER_PTS (buf) / GST_MSECOND);
   g_mutex_unlock (&r->lock);
+}
+
+static GstPadProbeReturn
+on_sink_event (GstPad * pad, GstPadProbeInfo * info, Run * r)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_SEGMENT) {
+    g_mutex_lock (&r->lock);
+    r->segments++;
+    g_mutex_unlock (&r->lock);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 static void
@@ -64,11 +78,16 @@ run_pipeline (const gchar * desc, Run * r)
   r->frames = g_string_new (NULL);
   r->messages = g_string_new (NULL);
   r->error = r->warning = NULL;
-  r->qos = 0;
+  r->qos = r->segments = 0;
   sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
   if (sink != NULL) {
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
     g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
     g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), r);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        (GstPadProbeCallback) on_sink_event, r, NULL);
+    gst_object_unref (pad);
   }
   bus = gst_element_get_bus (pipe);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
@@ -168,6 +187,23 @@ make_bframes_fixture (void)
       "x264enc speed-preset=veryfast bframes=3 b-adapt=false b-pyramid=true "
       "key-int-max=50 option-string=scenecut=0 ! h264parse ! mp4mux ! "
       "filesink location=%s", bframes);
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "fixture: %s", r.error);
+  run_clear (&r);
+  g_free (desc);
+}
+
+static void
+make_longgop_fixture (void)
+{
+  Run r;
+  gchar *desc;
+
+  desc = g_strdup_printf ("videotestsrc num-buffers=240 pattern=ball ! "
+      "video/x-raw,format=I420,width=160,height=120,framerate=10/1 ! "
+      "x264enc key-int-max=80 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! mp4mux ! filesink location=%s",
+      longgop);
   run_pipeline (desc, &r);
   fail_unless (r.error == NULL, "fixture: %s", r.error);
   run_clear (&r);
@@ -431,6 +467,32 @@ GST_START_TEST (test_bframes)
 
 GST_END_TEST;
 
+/* Targets 2.5 s apart, keyframes 8 s apart: a seek to the keyframe before
+ * a target is no use when that is the keyframe being decoded from. The
+ * element learns it from seeks that land back there (the first three) and
+ * then seeks only to targets more than 7.5 s after the last keyframe (10
+ * and 17.5 s) and to 25 s, past the end, which ends the stream: no more
+ * than 6 seeks, where each of the 10 targets used to get one. */
+GST_START_TEST (test_seek_long_gop)
+{
+  const gchar *expected = "0 2500 5000 7500 10000 12500 15000 17500 "
+      "20000 22500 ";
+  Run r;
+
+  snapshot_of (longgop, "interval=2.5", "", &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.frames->str, expected);
+  fail_unless (r.segments >= 2 && r.segments <= 7, "%u seeks", r.segments - 1);
+  run_clear (&r);
+
+  snapshot_of (longgop, "interval=2.5 seek=false", "", &r);
+  fail_unless_equals_string (r.frames->str, expected);
+  fail_unless_equals_int (r.segments, 1);
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
 /* Pulls the upstream events the element sent and returns the earliest time
  * of the last QoS event among them (GST_CLOCK_TIME_NONE: none); @count gets
  * the number of QoS events. */
@@ -588,6 +650,7 @@ choose_fixture (void)
   fixture_dir = g_dir_make_tmp ("immsnapshot-XXXXXX", NULL);
   fixture = g_build_filename (fixture_dir, "cuts.mp4", NULL);
   bframes = g_build_filename (fixture_dir, "bframes.mp4", NULL);
+  longgop = g_build_filename (fixture_dir, "longgop.mp4", NULL);
 }
 
 static void
@@ -597,6 +660,8 @@ setup (void)
     make_fixture ();
   if (!g_file_test (bframes, G_FILE_TEST_EXISTS))
     make_bframes_fixture ();
+  if (!g_file_test (longgop, G_FILE_TEST_EXISTS))
+    make_longgop_fixture ();
 }
 
 static void
@@ -605,6 +670,7 @@ teardown_fixture (void)
   if (fixture != NULL) {
     g_unlink (fixture);
     g_unlink (bframes);
+    g_unlink (longgop);
     g_rmdir (fixture_dir);
   }
 }
@@ -628,6 +694,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_live_dhash_topn_at_eos);
   tcase_add_test (tc, test_raw_keyframes);
   tcase_add_loop_test (tc, test_bframes, 0, 3 * G_N_ELEMENTS (bframe_cases));
+  tcase_add_test (tc, test_seek_long_gop);
   tcase_add_test (tc, test_qos_running_time);
   tcase_add_test (tc, test_qos_live);
   tcase_add_loop_test (tc, test_qos_off, 0, 4);
