@@ -1,12 +1,13 @@
 #!/bin/bash
-# immsnapshot vs ffmpeg on the same file, in one run. Prints wall times and
-# ratios (time of the other / time of ours: > 1 = ours faster).
+# immsnapshot vs ffmpeg on the same file, in one run. Prints wall times, CPU
+# times (user + sys, which other work on a shared machine disturbs less)
+# and ratios (time of the other / time of ours: > 1 = ours faster).
 #
-# usage: bench/snapshot.sh VIDEO
+# usage: flock /tmp/imm-bench.lock bench/snapshot.sh VIDEO
 #   VIDEO  e.g. the 9-minute 720p H.264 file of
 #          ../shared/bench/make-long-h264.sh (keyframe about every 6 s)
-# Needs: a build in ./build, ffmpeg. Each command runs once (they take
-# seconds to minutes); JPEG output goes to a temporary folder.
+# Needs: a build in ./build, ffmpeg, /usr/bin/time. Each command runs once
+# (they take seconds to minutes); JPEG output goes to a temporary folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 f=$(readlink -f "${1:?usage: bench/snapshot.sh VIDEO}")
@@ -14,16 +15,19 @@ export GST_PLUGIN_PATH=$PWD/build/plugins
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")
+load=$(cut -d' ' -f1 /proc/loadavg)
 
-declare -A T N
-timed() {   # timed KEY DIR cmd...: wall time, and JPEGs written into DIR
-  local key=$1 dir=$tmp/$1 s e
+declare -A T C N
+timed() {   # timed KEY cmd...: wall and CPU time, JPEGs written
+  local key=$1 dir=$tmp/$1 t
   shift
   mkdir -p "$dir"
-  s=$(date +%s.%N)
-  (cd "$dir" && "$@" >/dev/null 2>&1)
-  e=$(date +%s.%N)
-  T[$key]=$(printf '%.2f' "$(echo "$e - $s" | bc -l)")
+  # through bash, so that cmd can be one of the functions below
+  (cd "$dir" && /usr/bin/time -o "$tmp/$key.time" -f '%e %U %S' \
+    bash -c '"$@"' timed "$@" >/dev/null 2>&1)
+  read -r -a t < "$tmp/$key.time"
+  T[$key]=$(printf '%.2f' "${t[0]}")
+  C[$key]=$(printf '%.2f' "$(echo "${t[1]} + ${t[2]}" | bc -l)")
   N[$key]=$(find "$dir" -name '*.jpg' | wc -l)
 }
 imm() {
@@ -38,6 +42,9 @@ seek_loop() {   # one ffmpeg process per frame, as a per-frame API call would
   done
 }
 
+export f dur
+export -f imm seek_loop
+
 timed decode gst-launch-1.0 -q filesrc location="$f" ! decodebin ! fakesink
 timed imm_interval imm mode=interval interval=10
 timed ff_fps ffmpeg -v error -i "$f" -vf fps=1/10 -q:v 2 %d.jpg
@@ -48,11 +55,14 @@ timed imm_avg imm mode=average number=10
 timed imm_dhash imm mode=dhash interval=1 threshold=15
 
 r() { echo "scale=2; ${T[$2]} / ${T[$1]}" | bc -l; }
-echo "$(basename "$f"): ${dur%.*} s, $(nproc) cores"
+rc() { echo "scale=2; ${C[$2]} / ${C[$1]}" | bc -l; }
+share() { echo "scale=3; ${T[$1]} / ${T[decode]}" | bc -l; }
+sharec() { echo "scale=3; ${C[$1]} / ${C[decode]}" | bc -l; }
+echo "$(basename "$f"): ${dur%.*} s, $(nproc) cores, load before: $load"
 echo
-printf '| %-52s | %7s | %6s |\n' "command" "time s" "frames"
-printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "---------" "--------"
-row() { printf '| %-52s | %7s | %6s |\n' "$1" "${T[$2]}" "${N[$2]}"; }
+printf '| %-52s | %7s | %6s | %6s |\n' "command" "time s" "CPU s" "frames"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "---------" "--------" "--------"
+row() { printf '| %-52s | %7s | %6s | %6s |\n' "$1" "${T[$2]}" "${C[$2]}" "${N[$2]}"; }
 row "full decode: decodebin ! fakesink" decode
 row "immsnapshot mode=interval interval=10" imm_interval
 row "ffmpeg -vf fps=1/10" ff_fps
@@ -62,10 +72,11 @@ row "ffmpeg -skip_frame nokey -fps_mode vfr" ff_key
 row "immsnapshot mode=average number=10" imm_avg
 row "immsnapshot mode=dhash interval=1 threshold=15" imm_dhash
 echo
-printf '| %-48s | %6s | %-12s |\n' "comparison" "ratio" "goal"
-printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" "--------" "--------------"
-printf '| %-48s | %6s | %-12s |\n' "interval vs ffmpeg fps filter" "$(r imm_interval ff_fps)" ">= 4"
-printf '| %-48s | %6s | %-12s |\n' "interval vs ffmpeg per-frame seeks" "$(r imm_interval ff_seek)" "> 1"
-printf '| %-48s | %6s | %-12s |\n' "keyframe vs ffmpeg -skip_frame nokey" "$(r imm_key ff_key)" ">= 1"
-printf '| %-48s | %6s | %-12s |\n' "average: share of a full decode (time / decode)" "$(echo "scale=3; ${T[imm_avg]} / ${T[decode]}" | bc -l)" "< 0.10"
-printf '| %-48s | %6s | %-12s |\n' "dhash: time / full decode" "$(echo "scale=3; ${T[imm_dhash]} / ${T[decode]}" | bc -l)" "<= 1.1"
+printf '| %-48s | %6s | %6s | %-12s |\n' "comparison" "time" "CPU" "goal (time)"
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" "--------" "--------" "--------------"
+cmp() { printf '| %-48s | %6s | %6s | %-12s |\n' "$@"; }
+cmp "interval vs ffmpeg fps filter" "$(r imm_interval ff_fps)" "$(rc imm_interval ff_fps)" ">= 4"
+cmp "interval vs ffmpeg per-frame seeks" "$(r imm_interval ff_seek)" "$(rc imm_interval ff_seek)" "> 1"
+cmp "keyframe vs ffmpeg -skip_frame nokey" "$(r imm_key ff_key)" "$(rc imm_key ff_key)" ">= 1"
+cmp "average: share of a full decode (time / decode)" "$(share imm_avg)" "$(sharec imm_avg)" "< 0.10"
+cmp "dhash: time / full decode" "$(share imm_dhash)" "$(sharec imm_dhash)" "<= 1.1"
