@@ -1199,11 +1199,13 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   g_object_class_install_property (gobject_class, PROP_SEEK,
       g_param_spec_boolean ("seek", "Seek",
           "Seek upstream past frames that are not needed (seekable, "
-          "non-live sources only)", DEFAULT_SEEK, flags));
+          "non-live sources only); FALSE also turns skip-decode off",
+          DEFAULT_SEEK, flags));
   g_object_class_install_property (gobject_class, PROP_SKIP_DECODE,
       g_param_spec_boolean ("skip-decode", "Skip decode",
-          "With seek, also send QoS upstream so that decoders skip frames "
-          "before the next capture", DEFAULT_SKIP_DECODE, flags));
+          "Send QoS upstream so that decoders skip the frames before the "
+          "next capture that no other frame needs (with seek only)",
+          DEFAULT_SKIP_DECODE, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
