@@ -44,7 +44,9 @@
  *
  * The consumed frames are kept by the base class without their pictures and
  * released at the end without QoS messages; the file goes out as the output
- * of the first frame, with its timestamp and the whole duration.
+ * of the first frame, with its timestamp and the whole duration. Until then
+ * a GAP event at the first frame's timestamp lets downstream sinks preroll,
+ * so the element can sit in one branch of a `tee` or in a live pipeline.
  *
  * ## Example launch lines
  * |[
@@ -784,6 +786,37 @@ drain (GstImmAnimEnc * self, gboolean eos)
   return TRUE;
 }
 
+/* Nothing leaves the encoder before EOS, so downstream sinks would never
+ * preroll: a pipeline whose other branches (after a tee) wait for preroll,
+ * or a live pipeline going to PLAYING, would stall forever. A GAP event at
+ * the first frame lets them preroll. The sticky events queued with that
+ * frame (segment, tags) must precede it; the base class pushes the same
+ * events again with the file, which changes nothing downstream.
+ * Called with the stream lock held. */
+static void
+announce_gap (GstImmAnimEnc * self, GstVideoCodecFrame * frame)
+{
+  GstPad *srcpad = GST_VIDEO_ENCODER_SRC_PAD (self);
+  GstEvent *segment;
+  GList *l;
+
+  for (l = g_list_last (frame->events); l; l = l->prev) {
+    GstEvent *event = l->data;
+
+    if (GST_EVENT_IS_STICKY (event))
+      gst_pad_push_event (srcpad, gst_event_ref (event));
+  }
+  /* a GAP needs caps and a segment before it */
+  segment = gst_pad_get_sticky_event (srcpad, GST_EVENT_SEGMENT, 0);
+  if (segment == NULL || !gst_pad_has_current_caps (srcpad)) {
+    g_clear_pointer (&segment, gst_event_unref);
+    return;
+  }
+  gst_event_unref (segment);
+  gst_pad_push_event (srcpad, gst_event_new_gap (GST_CLOCK_TIME_IS_VALID
+          (frame->pts) ? frame->pts : 0, 0));
+}
+
 static GstFlowReturn
 gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
     GstVideoCodecFrame * frame)
@@ -801,6 +834,7 @@ gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
     self->started = TRUE;
     self->first_pts = pts;
     self->out_pts = pts;
+    announce_gap (self, frame);
   }
 
   if (!gst_video_frame_map (&vframe, &self->input_state->info,
