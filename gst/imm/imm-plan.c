@@ -453,6 +453,17 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
     }
     g_array_append_val (p->outputs, index);
   }
+  /* With async=false sinks only, the preroll ends in the decoder's thread,
+   * racing with gst-launch-1.0 switching to PLAYING: GstBin 1.22 can then
+   * miss that it is PLAYING and never post EOS (9 pasted runs in 15 hung
+   * here). A sink that takes every frame and prerolls as usual ends the
+   * preroll in its own thread instead (30 runs in 30 ended). */
+  add (argv, "t.");
+  add (argv, "!");
+  add (argv, "queue");
+  add (argv, "!");
+  add (argv, "fakesink");
+  add (argv, "sync=false");
   add_concat_inputs (argv, req, in);
   finish_argv (p, argv);
   g_ptr_array_add (plan->pipelines, p);

@@ -598,14 +598,71 @@ check_succeeded (Run * r, gint frames)
 
 /* ---- the seed examples ---- */
 
+#define ANIM_TARGET "\"Targets\":[{\"Image\":{\"Animations\":[{" \
+  "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1," \
+  "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/" \
+  "animation.{autoext}\",\"Width\":0.5}]}}]}"
+#define SNAPSHOTS_URI "\"URI\":\"oss://test-bucket/video-demo/" \
+  "snapshot-{index}.{autoext}\""
+#define SNAPSHOT_FILES(ext) D "snapshot-1." ext " " D "snapshot-2." ext " " \
+  D "snapshot-3." ext " " D "snapshot-4." ext
+#define FIVE_JPEGS SNAPSHOT_FILES ("jpg") " " D "snapshot-5.jpg"
+
+/* The ten examples of the two seed documents, on the fixture, with the
+ * files each one writes (sorted). */
+enum
+{
+  SEED_THUMBNAIL, SEED_AI_TRAINING, SEED_SEGMENT, SEED_EVENT_KEYFRAMES,
+  SEED_REPRESENTATIVE, SEED_IDR, SEED_AVERAGE, SEED_AUDIO_COVER,
+  SEED_ANIMATION_WHOLE, SEED_ANIMATION_RANGE
+};
+
+static const struct
+{
+  const gchar *request;
+  const gchar *files;
+} seed_examples[] = {
+  [SEED_THUMBNAIL] = {SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,"
+            "\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"),
+      D "cover.jpg"},
+  [SEED_AI_TRAINING] = {SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
+            "\"ScaleType\":\"crop\"," SNAPSHOTS_URI ",\"Width\":512,"
+            "\"Height\":512}"), SNAPSHOT_FILES ("jpg")},
+  [SEED_SEGMENT] = {SNAPS ("{\"Format\":\"png\",\"StartTime\":11,"
+            "\"Interval\":4,\"Number\":5,\"ScaleType\":\"crop\","
+            SNAPSHOTS_URI ",\"Width\":0.5,\"Height\":0.5}"),
+      SNAPSHOT_FILES ("png") " " D "snapshot-5.png"},
+  [SEED_EVENT_KEYFRAMES] = {SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+            "\"Mode\":\"dhash\",\"Threshold\":15," SNAPSHOTS_URI "}"),
+      FIVE_JPEGS},
+  [SEED_REPRESENTATIVE] = {SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+            "\"Mode\":\"dhash\",\"Number\":5," SNAPSHOTS_URI "}"),
+      FIVE_JPEGS},
+  [SEED_IDR] = {SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\","
+            SNAPSHOTS_URI "}"), FIVE_JPEGS " " D "snapshot-6.jpg "
+        D "snapshot-7.jpg " D "snapshot-8.jpg"},
+  [SEED_AVERAGE] = {SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\","
+            "\"Number\":10," SNAPSHOTS_URI "}"), D "snapshot-1.jpg "
+        D "snapshot-10.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
+        D "snapshot-4.jpg " D "snapshot-5.jpg " D "snapshot-6.jpg "
+        D "snapshot-7.jpg " D "snapshot-8.jpg " D "snapshot-9.jpg"},
+  [SEED_AUDIO_COVER] = {HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/"
+        "video-demo/test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{"
+        "\"Format\":\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/"
+        "video-demo/cover.jpg\"}]}}]}", D "cover.jpg"},
+  [SEED_ANIMATION_WHOLE] = {HEAD SRC ANIM_TARGET, D "animation.webp"},
+  [SEED_ANIMATION_RANGE] = {HEAD "\"Sources\":[{\"Duration\":25,"
+        "\"StartTime\":5,\"URI\":\"oss://test-bucket/video-demo/"
+        "Winemaking.mov\"}]," ANIM_TARGET, D "animation.webp"},
+};
+
 GST_START_TEST (test_seed_thumbnail)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"Number\":1,"
-          "\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_THUMBNAIL].request, NULL, NULL);
   check_succeeded (r, 1);
-  assert_files (r, D "cover.jpg");
+  assert_files (r, seed_examples[SEED_THUMBNAIL].files);
   check_image (r, "cover.jpg", JPEG_MAGIC, 320, 240, 5);
   run_free (r);
 }
@@ -616,13 +673,9 @@ GST_START_TEST (test_seed_ai_training)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
-          "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
-          "snapshot-{index}.{autoext}\",\"Width\":512,\"Height\":512}"),
-      NULL, NULL);
+  run_tool (r, seed_examples[SEED_AI_TRAINING].request, NULL, NULL);
   check_succeeded (r, 4);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg");
+  assert_files (r, seed_examples[SEED_AI_TRAINING].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 512, 512, -1);
   check_image (r, "snapshot-4.jpg", JPEG_MAGIC, 512, 512, -1);
   run_free (r);
@@ -635,13 +688,9 @@ GST_START_TEST (test_seed_segment)
   Run *r = run_new ();
   gint i;
 
-  run_tool (r, SNAPS ("{\"Format\":\"png\",\"StartTime\":11,\"Interval\":4,"
-          "\"Number\":5,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
-          "video-demo/snapshot-{index}.{autoext}\",\"Width\":0.5,"
-          "\"Height\":0.5}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_SEGMENT].request, NULL, NULL);
   check_succeeded (r, 5);
-  assert_files (r, D "snapshot-1.png " D "snapshot-2.png " D "snapshot-3.png "
-      D "snapshot-4.png " D "snapshot-5.png");
+  assert_files (r, seed_examples[SEED_SEGMENT].files);
   for (i = 0; i < 5; i++) {
     gchar *name = g_strdup_printf ("snapshot-%d.png", i + 1);
 
@@ -657,13 +706,10 @@ GST_START_TEST (test_seed_event_keyframes)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,\"Mode\":\"dhash\","
-          "\"Threshold\":15,\"URI\":\"oss://test-bucket/video-demo/"
-          "snapshot-{index}.{autoext}\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_EVENT_KEYFRAMES].request, NULL, NULL);
   /* The opening frame and the four cuts. */
   check_succeeded (r, 5);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg " D "snapshot-5.jpg");
+  assert_files (r, seed_examples[SEED_EVENT_KEYFRAMES].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
   check_image (r, "snapshot-2.jpg", JPEG_MAGIC, 320, 240, 10);
   check_image (r, "snapshot-3.jpg", JPEG_MAGIC, 320, 240, 20);
@@ -678,12 +724,9 @@ GST_START_TEST (test_seed_representative)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,\"Mode\":\"dhash\","
-          "\"Number\":5,\"URI\":\"oss://test-bucket/video-demo/"
-          "snapshot-{index}.{autoext}\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_REPRESENTATIVE].request, NULL, NULL);
   check_succeeded (r, 5);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg " D "snapshot-5.jpg");
+  assert_files (r, seed_examples[SEED_REPRESENTATIVE].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
   check_image (r, "snapshot-3.jpg", JPEG_MAGIC, 320, 240, 20);
   check_image (r, "snapshot-5.jpg", JPEG_MAGIC, 320, 240, 35);
@@ -697,14 +740,10 @@ GST_START_TEST (test_seed_idr)
   Run *r = run_new ();
   gint i;
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
-          "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
-      NULL, NULL);
+  run_tool (r, seed_examples[SEED_IDR].request, NULL, NULL);
   /* One IDR frame every 5 s. */
   check_succeeded (r, 8);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg " D "snapshot-5.jpg " D "snapshot-6.jpg "
-      D "snapshot-7.jpg " D "snapshot-8.jpg");
+  assert_files (r, seed_examples[SEED_IDR].files);
   for (i = 0; i < 8; i++) {
     gchar *name = g_strdup_printf ("snapshot-%d.jpg", i + 1);
 
@@ -720,14 +759,9 @@ GST_START_TEST (test_seed_average)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
-          "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
-          "{autoext}\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_AVERAGE].request, NULL, NULL);
   check_succeeded (r, 10);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-10.jpg " D "snapshot-2.jpg "
-      D "snapshot-3.jpg " D "snapshot-4.jpg " D "snapshot-5.jpg "
-      D "snapshot-6.jpg " D "snapshot-7.jpg " D "snapshot-8.jpg "
-      D "snapshot-9.jpg");
+  assert_files (r, seed_examples[SEED_AVERAGE].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
   check_image (r, "snapshot-2.jpg", JPEG_MAGIC, 320, 240, 4);
   check_image (r, "snapshot-10.jpg", JPEG_MAGIC, 320, 240, 36);
@@ -742,12 +776,9 @@ GST_START_TEST (test_seed_audio_cover)
   Image img;
   gchar *path;
 
-  run_tool (r, HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
-      "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
-      "\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/"
-      "cover.jpg\"}]}}]}", NULL, NULL);
+  run_tool (r, seed_examples[SEED_AUDIO_COVER].request, NULL, NULL);
   check_succeeded (r, 1);
-  assert_files (r, D "cover.jpg");
+  assert_files (r, seed_examples[SEED_AUDIO_COVER].files);
   check_image (r, "cover.jpg", JPEG_MAGIC, 200, 100, -1);
   path = g_build_filename (r->demo, "cover.jpg", NULL);
   decode_image (path, &img);
@@ -797,18 +828,13 @@ check_webp (Run * r, const gchar * name, gint frames, gint width, gint height)
   g_free (path);
 }
 
-#define ANIM_TARGET "\"Targets\":[{\"Image\":{\"Animations\":[{" \
-  "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1," \
-  "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/" \
-  "animation.{autoext}\",\"Width\":0.5}]}}]}"
-
 GST_START_TEST (test_seed_animation_whole)
 {
   Run *r = run_new ();
 
-  run_tool (r, HEAD SRC ANIM_TARGET, NULL, NULL);
+  run_tool (r, seed_examples[SEED_ANIMATION_WHOLE].request, NULL, NULL);
   check_succeeded (r, 40);
-  assert_files (r, D "animation.webp");
+  assert_files (r, seed_examples[SEED_ANIMATION_WHOLE].files);
   check_webp (r, "animation.webp", 40, 160, 120);
   run_free (r);
 }
@@ -819,11 +845,9 @@ GST_START_TEST (test_seed_animation_range)
 {
   Run *r = run_new ();
 
-  run_tool (r, HEAD "\"Sources\":[{\"Duration\":25,\"StartTime\":5,"
-      "\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
-      ANIM_TARGET, NULL, NULL);
+  run_tool (r, seed_examples[SEED_ANIMATION_RANGE].request, NULL, NULL);
   check_succeeded (r, 25);
-  assert_files (r, D "animation.webp");
+  assert_files (r, seed_examples[SEED_ANIMATION_RANGE].files);
   check_webp (r, "animation.webp", 25, 160, 120);
   run_free (r);
 }
@@ -944,7 +968,7 @@ run_printed_in_process (const gchar * text)
   for (l = lines; *l; l++) {
     gchar **args = NULL;
 
-    if (**l == '\0')
+    if (**l == '\0' || **l == '#')
       continue;
     fail_unless (g_shell_parse_argv (*l, NULL, &args, NULL), "%s", *l);
     if (strcmp (args[0], "mkdir") == 0) {
@@ -968,17 +992,31 @@ static void
 check_print_pipeline (const gchar * json, const gchar * files)
 {
   Run *printed = run_new (), *ran = run_new ();
-  gchar *argv[] = { (gchar *) "sh", (gchar *) "-c", NULL, NULL };
-  gchar **names, **n;
+  /* a pasted line that hangs fails the test instead of stalling it */
+  gchar *argv[] = { (gchar *) "timeout", (gchar *) "60", (gchar *) "sh",
+    (gchar *) "-c", NULL, NULL
+  };
+  gchar **names, **n, *cover = NULL;
   gint status;
 
   run_tool (printed, json, "--print-pipeline", NULL);
   assert_status (printed, 0);
-  fail_unless (g_str_has_prefix (printed->out, "gst-launch-1.0 ")
-      || g_str_has_prefix (printed->out, "mkdir -p "), "%s", printed->out);
-  assert_files (printed, "");
+  /* An audio cover is extracted when printing; the comment names it. */
+  if (g_str_has_prefix (printed->out, "# cover picture of ")) {
+    const gchar *from = strstr (printed->out, " extracted to ");
+    const gchar *to = from ? strstr (from, " (remove it afterwards)") : NULL;
+
+    fail_unless (to != NULL, "%s", printed->out);
+    from += strlen (" extracted to ");
+    cover = g_strndup (from, to - from);
+    fail_unless (g_file_test (cover, G_FILE_TEST_IS_REGULAR), "%s", cover);
+  } else {
+    fail_unless (g_str_has_prefix (printed->out, "gst-launch-1.0 ")
+        || g_str_has_prefix (printed->out, "mkdir -p "), "%s", printed->out);
+    assert_files (printed, "");
+  }
   if (g_getenv ("IMM_TEST_SANITIZED") == NULL) {
-    argv[2] = printed->out;
+    argv[4] = printed->out;
     fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
             G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
             NULL, NULL, NULL, &status, NULL));
@@ -986,6 +1024,13 @@ check_print_pipeline (const gchar * json, const gchar * files)
         "the printed pipeline failed: %s", printed->out);
   } else {
     run_printed_in_process (printed->out);
+  }
+  if (cover) {
+    gchar *dir = g_path_get_dirname (cover);
+
+    fail_unless (g_unlink (cover) == 0 && g_rmdir (dir) == 0, "%s", dir);
+    g_free (dir);
+    g_free (cover);
   }
   assert_files (printed, files);
 
@@ -1012,23 +1057,37 @@ check_print_pipeline (const gchar * json, const gchar * files)
   run_free (ran);
 }
 
-GST_START_TEST (test_print_pipeline_segment)
+/* Every seed example's printed pipelines, pasted into a shell, write the
+ * same files as imm-convert does. */
+GST_START_TEST (test_print_pipeline_seed)
 {
-  check_print_pipeline (SNAPS ("{\"Format\":\"png\",\"StartTime\":11,"
-          "\"Interval\":4,\"Number\":5,\"ScaleType\":\"crop\","
-          "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
-          "{autoext}\",\"Width\":0.5,\"Height\":0.5}"),
-      D "snapshot-1.png " D "snapshot-2.png " D "snapshot-3.png "
-      D "snapshot-4.png " D "snapshot-5.png");
+  check_print_pipeline (seed_examples[__i__].request,
+      seed_examples[__i__].files);
 }
 
 GST_END_TEST;
 
+/* A shared decode (dhash snapshots, a GIF and a WebP) pasted into
+ * gst-launch-1.0 ends, every time. */
+GST_START_TEST (test_print_pipeline_shared)
+{
+  check_print_pipeline (SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+          "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://"
+          "test-bucket/s/d-{index}.jpg\"}],\"Animations\":[{\"Format\":"
+          "\"gif\",\"Interval\":1,\"Width\":0.5,\"Height\":0.5,\"URI\":"
+          "\"oss://test-bucket/s/a.gif\"},{\"Format\":\"webp\","
+          "\"Interval\":1,\"FrameRate\":15,\"URI\":\"oss://test-bucket/"
+          "s/a.webp\"}"), "test-bucket/s/a.gif test-bucket/s/a.webp "
+      "test-bucket/s/d-1.jpg test-bucket/s/d-2.jpg test-bucket/s/d-3.jpg "
+      "test-bucket/s/d-4.jpg test-bucket/s/d-5.jpg");
+}
+
+GST_END_TEST;
+
+
 GST_START_TEST (test_print_pipeline_several)
 {
-  /* keyframes, a thumbnail in a new directory and a GIF: three pipelines.
-   * (A shared decode, pasted into gst-launch-1.0, sometimes stalls in
-   * preroll; imm-convert itself starts it straight in PLAYING.) */
+  /* keyframes, a thumbnail in a new directory and a GIF: three pipelines */
   check_print_pipeline (HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"Number\":3,"
       "\"URI\":\"oss://test-bucket/k/{index}.jpg\"},{\"Format\":\"jpg\","
@@ -1355,7 +1414,9 @@ launcher_suite (void)
   tcase_add_test (seeds, test_seed_idr);
   tcase_add_test (seeds, test_seed_average);
   tcase_add_test (seeds, test_seed_audio_cover);
-  tcase_add_test (seeds, test_print_pipeline_segment);
+  tcase_add_loop_test (seeds, test_print_pipeline_seed, 0,
+      G_N_ELEMENTS (seed_examples));
+  tcase_add_loop_test (seeds, test_print_pipeline_shared, 0, 5);
   tcase_add_test (seeds, test_joined_sources);
   tcase_add_test (seeds, test_shared_decode);
   tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));

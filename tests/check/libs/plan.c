@@ -117,7 +117,8 @@ static const PlanCase other_cases[] = {
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
               "videoconvert ! immscale width=1 height=120 scale-type=stretch "
               "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
-              "filesink location=/o/2-%d async=false sync=false"}},
+              "filesink location=/o/2-%d async=false sync=false "
+              "t. ! queue ! fakesink sync=false"}},
   {"keyframes and outputs that end early run alone",
         HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
         "\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},"
