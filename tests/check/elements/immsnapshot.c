@@ -44,8 +44,10 @@ run_clear (Run * r)
   g_mutex_clear (&r->lock);
 }
 
+/* @prepare, if set, is called on the pipeline before it starts. */
 static void
-run_pipeline (const gchar * desc, Run * r)
+run_pipeline_prepared (const gchar * desc, Run * r,
+    void (*prepare) (GstElement * pipe))
 {
   GError *err = NULL;
   GstElement *pipe = gst_parse_launch (desc, &err);
@@ -63,6 +65,8 @@ run_pipeline (const gchar * desc, Run * r)
     g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
     g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), r);
   }
+  if (prepare != NULL)
+    prepare (pipe);
   bus = gst_element_get_bus (pipe);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
 
@@ -120,6 +124,12 @@ run_pipeline (const gchar * desc, Run * r)
   if (sink != NULL)
     gst_object_unref (sink);
   gst_object_unref (pipe);
+}
+
+static void
+run_pipeline (const gchar * desc, Run * r)
+{
+  run_pipeline_prepared (desc, r, NULL);
 }
 
 static void
@@ -249,6 +259,48 @@ GST_START_TEST (test_messages)
   }
   g_strfreev (parts);
   run_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Holds the element's seek back so that the stream reaches EOS first. */
+static GstPadProbeReturn
+delay_seek (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_SEEK)
+    g_usleep (500 * G_TIME_SPAN_MILLISECOND);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_seek_delay (GstElement * pipe)
+{
+  GstElement *slow = gst_bin_get_by_name (GST_BIN (pipe), "slow");
+  GstPad *pad = gst_element_get_static_pad (slow, "src");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, delay_seek,
+      NULL, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (slow);
+}
+
+/* A short stream can end before the element's own seek (here the
+ * keyframe mode's trick-mode seek at the start) is sent: that EOS is not
+ * the end, the seek restarts the stream. */
+GST_START_TEST (test_eos_before_own_seek)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
+      "identity name=slow ! videoconvert ! immsnapshot mode=keyframe ! "
+      "fakesink name=out", fixture);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, add_seek_delay);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless (r.warning == NULL, "%s", r.warning);
+  fail_unless_equals_string (r.frames->str,
+      "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 ");
+  run_clear (&r);
+  g_free (desc);
 }
 
 GST_END_TEST;
@@ -394,6 +446,7 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_modes_queued, 0, G_N_ELEMENTS (cases));
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_start_beyond_end);
+  tcase_add_test (tc, test_eos_before_own_seek);
   tcase_add_test (tc, test_average_needs_number);
   tcase_add_test (tc, test_live_interval);
   tcase_add_test (tc, test_live_average_refused);
