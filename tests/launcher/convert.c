@@ -1250,6 +1250,10 @@ typedef struct
 #define OUT "\"URI\":\"oss://test-bucket/out/s-{index}.jpg\""
 #define TGT(x) "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
 #define SRCU(u) "{\"Sources\":[{\"URI\":\"" u "\"}],"
+#define ANIMS(x) "\"Targets\":[{\"Image\":{\"Animations\":[" x "]}}]}"
+#define A_SRC "{\"URI\":\"oss://test-bucket/video-demo/clip.mp4\"}"
+#define TWELVE_SOURCES A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC "," \
+  A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC
 
 static const BadRun bad_runs[] = {
   {"{not json", 1, "InvalidArgument", "(request): not valid JSON"},
@@ -1307,6 +1311,117 @@ static const BadRun bad_runs[] = {
         "\"Duration\":4}]," TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\","
             "\"StartTime\":6}"), 1, "InvalidArgument",
       "Targets[0].Image.Snapshots[0].StartTime: 6 s is past the end"},
+  /* wrong types */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":\"5\"," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: expected an integer, got a "
+        "string"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Width\":\"100\"," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Width: expected a number, got a string"},
+  {"{" SRC TGT ("\"jpg\""), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0]: expected an object, got a string"},
+  {"{" SRC "\"Targets\":[{\"Image\":{\"Snapshots\":{\"Format\":\"jpg\"}}}]}",
+        1, "InvalidArgument",
+      "Targets[0].Image.Snapshots: expected an array, got an object"},
+  {"{\"Sources\":[\"oss://test-bucket/video-demo/Winemaking.mov\"],"
+        TGT ("{\"Format\":\"jpg\"," OUT "}"), 1, "InvalidArgument",
+      "Sources[0]: expected an object, got a string"},
+  /* unknown values */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"ScaleType\":\"squash\"," OUT "}"),
+        1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].ScaleType: unknown scale type 'squash' "
+        "(expected one of: stretch, crop, fill, fit)"},
+  {"{" SRC ANIMS ("{\"Format\":\"apng\",\"URI\":\"a.png\"}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Animations[0].Format: unknown format 'apng' "
+        "(expected one of: gif, webp)"},
+  /* numbers out of range */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":1.5," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: expected an integer, got 1.5"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":-1," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: must be >= 0, got -1"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Interval\":0," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Interval: must be > 0, got 0"},
+  {"{" SRC ANIMS ("{\"Format\":\"gif\",\"Interval\":-2,\"URI\":"
+            "\"a.gif\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].Interval: must be > 0, got -2"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"dhash\","
+            "\"Threshold\":101," OUT "}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Threshold: must be <= 100, got 101"},
+  {"{" SRC ANIMS ("{\"Format\":\"webp\",\"FrameRate\":0,\"URI\":"
+            "\"a.webp\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].FrameRate: must be > 0, got 0"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"StartTime\":-1," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].StartTime: must be >= 0, got -1"},
+  {"{" SRC TGT ("{\"Format\":\"png\",\"Width\":16385," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Width: must be <= 16384, got 16385"},
+  {"{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\","
+        "\"Duration\":-3}]," TGT ("{\"Format\":\"jpg\"," OUT "}"), 1,
+      "InvalidArgument", "Sources[0].Duration: must be >= 0, got -3"},
+  /* typos and fields that do not belong */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Widht\":100," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Widht: unknown field (fields here: "
+        "Format, URI, Mode, StartTime, Interval, Number, Threshold, Width, "
+        "Height, ScaleType)"},
+  {"{\"Source\":[{\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
+        TGT ("{\"Format\":\"jpg\"," OUT "}"), 1, "InvalidArgument",
+      "Source: unknown field (fields here: ProjectName, Notification, "
+        "UserData, Sources, Targets, Tags, AlignmentIndex)"},
+  {"{" SRC ANIMS ("{\"Format\":\"gif\",\"Mode\":\"dhash\",\"URI\":"
+            "\"a.gif\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].Mode: unknown field (fields here: "
+        "Format, URI, StartTime, Number, Interval, FrameRate, Width, Height, "
+        "ScaleType)"},
+  {"{" SRC "\"Targets\":[{\"Container\":\"mp4\",\"Image\":{"
+        "\"Snapshots\":[{\"Format\":\"jpg\"," OUT "}]}}]}", 1,
+        "InvalidArgument",
+      "Targets[0].Container: must not be set for image jobs (give the "
+        "output in Image.Snapshots[].URI or Image.Animations[].URI)"},
+  /* missing or empty */
+  {"{" TGT ("{\"Format\":\"jpg\"," OUT "}"), 1, "InvalidArgument",
+      "Sources: required field is missing"},
+  {"{\"Sources\":[]," TGT ("{\"Format\":\"jpg\"," OUT "}"), 1,
+      "InvalidArgument", "Sources: needs at least one source"},
+  {"{\"Sources\":[" TWELVE_SOURCES "]," TGT ("{\"Format\":\"jpg\"," OUT "}"),
+        1, "InvalidArgument",
+      "Sources: at most 11 sources can be joined, got 12"},
+  {"{" SRC TGT ("{" OUT "}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Format: required field is missing"},
+  {"{" SRC ANIMS ("{\"Format\":\"gif\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].URI: required field is missing"},
+  {"{" SRC "\"Targets\":[{\"Image\":{}}]}", 1, "InvalidArgument",
+      "Targets[0].Image: no Snapshots or Animations to make"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"average\"," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: average mode needs Number "
+        "greater than 0"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":3," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Interval: required when Number is "
+        "greater than 1 in interval mode (without it one frame is taken at "
+        "StartTime)"},
+  /* {index} missing where several frames come out */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Number\":5,"
+            "\"URI\":\"d.jpg\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].URI: this target can write more than "
+        "one frame, so the URI needs '{index}'"},
+  /* a relative path escape */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"a/../../x.jpg\"}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].URI: 'a/../../x.jpg' is outside the "
+        "storage root"},
+  /* the second of two sources is missing */
+  {"{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/clip.mp4\"},"
+        "{\"URI\":\"oss://test-bucket/video-demo/gone.mp4\"}]," TGT
+        ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\"}"), 1, "ResourceNotFound",
+      "Sources[1].URI: 'oss://test-bucket/video-demo/gone.mp4' not found"},
 };
 
 GST_START_TEST (test_bad_run)
