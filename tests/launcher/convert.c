@@ -9,6 +9,8 @@
  *   patterns at 10, 20, 30 and 35 s, and a 32x32 block in the top-left
  *   corner whose luma encodes the second (8 + 6 * s), so every image can be
  *   dated (read at (8, 8): inside the block at full and at half size).
+ * - clip.* (and hls/clip.m3u8): 3 s in each container of the seed
+ *   documents' list (see containers[]).
  * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame;
  *   nocover.mp3 without one; notmedia.mov (text) and empty.mov.
  */
@@ -61,7 +63,7 @@ paint_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstVideoInfo vinfo;
   GstVideoFrame frame;
   gint second = (gint) (GST_BUFFER_PTS (buf) / GST_SECOND), y;
-  GstClockTime next = GST_BUFFER_PTS (buf) + GST_SECOND / FPS;
+  GstClockTime next = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
 
   GST_PAD_PROBE_INFO_DATA (info) = buf;
   fail_unless (gst_video_info_from_caps (&vinfo, caps));
@@ -117,29 +119,89 @@ parse (const gchar * desc)
   return p;
 }
 
-/* @video_enc ! @mux (named m) with @audio_enc ! m. when set. */
+/* gst-libav's encoders start their timestamps at 1000 hours (room for
+ * negative DTS, with a segment to match), and its muxers (avmux_*) ignore
+ * segments: an ASF index for 1000 hours is 21 MB. Buffers and segment go
+ * to running time before the muxer. */
+static GstPadProbeReturn
+running_time_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstSegment *seg = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    GstSegment zero;
+
+    if (GST_EVENT_TYPE (ev) != GST_EVENT_SEGMENT)
+      return GST_PAD_PROBE_OK;
+    gst_event_copy_segment (ev, seg);
+    gst_segment_init (&zero, GST_FORMAT_TIME);
+    gst_event_unref (ev);
+    GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_segment (&zero);
+  } else {
+    GstBuffer *buf =
+        gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+
+    GST_BUFFER_PTS (buf) = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
+        GST_BUFFER_PTS (buf));
+    if (GST_BUFFER_DTS_IS_VALID (buf))
+      GST_BUFFER_DTS (buf) = gst_segment_to_running_time (seg,
+          GST_FORMAT_TIME, GST_BUFFER_DTS (buf));
+    GST_PAD_PROBE_INFO_DATA (info) = buf;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 static void
-make_clip (const gchar * path, gint seconds, const gchar * video_enc,
-    const gchar * audio_enc, const gchar * mux)
+add_running_time_probes (GstElement * mux)
+{
+  GstIterator *it = gst_element_iterate_sink_pads (mux);
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstSegment *seg = gst_segment_new ();
+
+    gst_segment_init (seg, GST_FORMAT_TIME);
+    gst_pad_add_probe (g_value_get_object (&v), GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, running_time_probe, seg,
+        (GDestroyNotify) gst_segment_free);
+    g_value_reset (&v);
+  }
+  gst_iterator_free (it);
+}
+
+/* @video_enc ! @mux (named m) ! @sink with @audio_enc ! m. when set;
+ * @sink NULL: a filesink writing @path. */
+static void
+make_clip (const gchar * path, gint seconds, gint fps, const gchar * video_enc,
+    const gchar * audio_enc, const gchar * mux, const gchar * sink)
 {
   gchar *audio = audio_enc ? g_strdup_printf ("audiotestsrc num-buffers=%d "
       "samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=1 ! "
       "audioconvert ! audioresample ! %s ! m.", seconds * 44100 / 1024,
       audio_enc) : g_strdup ("");
+  gchar *file_sink = g_strdup_printf ("filesink location=\"%s\"", path);
   gchar *desc =
       g_strdup_printf ("videotestsrc name=v num-buffers=%d "
       "pattern=smpte ! video/x-raw,format=I420,width=320,height=240,"
-      "framerate=%d/1 ! %s ! %s name=m ! filesink location=\"%s\" %s",
-      seconds * FPS, FPS, video_enc, mux, path, audio);
+      "framerate=%d/1 ! %s ! %s name=m ! %s %s",
+      seconds * fps, fps, video_enc, mux, sink ? sink : file_sink, audio);
   GstElement *p = parse (desc);
   GstElement *v = gst_bin_get_by_name (GST_BIN (p), "v");
   GstPad *pad = gst_element_get_static_pad (v, "src");
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, paint_probe, v, NULL);
+  if (g_str_has_prefix (mux, "avmux_")) {
+    GstElement *m = gst_bin_get_by_name (GST_BIN (p), "m");
+
+    add_running_time_probes (m);
+    gst_object_unref (m);
+  }
   gst_object_unref (pad);
   gst_object_unref (v);
   run_to_eos (p);
   g_free (desc);
+  g_free (file_sink);
   g_free (audio);
 }
 
@@ -149,25 +211,73 @@ make_clip (const gchar * path, gint seconds, const gchar * video_enc,
 static void
 make_movie (const gchar * path)
 {
-  make_clip (path, SECONDS, X264, "avenc_aac ! aacparse", "qtmux");
+  make_clip (path, SECONDS, FPS, X264, "avenc_aac ! aacparse", "qtmux", NULL);
 }
 
-/* Containers of the seed documents' list that GStreamer can also write,
- * 3 s each with audio. (VOB needs MPEG-2 at 25 fps, RM has no muxer, and
- * asfdemux 1.22 gives no video buffers from what asfmux writes.) */
+/* GStreamer 1.22 cannot write RealMedia video: avmux_rm leaves the
+ * stream's time base at libavformat's default 1/90000, which the RM
+ * muxer refuses ("Frame rate 90000 is too high"), and no property sets
+ * it. So ffmpeg makes this one, with the same dated corner block. */
+static void
+make_rm (const gchar * path, gint seconds)
+{
+  gchar *video = g_strdup_printf ("testsrc=s=320x240:r=%d:d=%d,"
+      "format=yuv420p,geq=lum='if(lt(X,%d)*lt(Y,%d),8+6*floor(T),lum(X,Y))':"
+      "cb='if(lt(X,%d)*lt(Y,%d),128,cb(X,Y))':"
+      "cr='if(lt(X,%d)*lt(Y,%d),128,cr(X,Y))'", FPS, seconds, BLOCK, BLOCK,
+      BLOCK / 2, BLOCK / 2, BLOCK / 2, BLOCK / 2);
+  gchar *audio = g_strdup_printf ("sine=r=44100:d=%d", seconds);
+  const gchar *argv[] = { "timeout", "60", "ffmpeg", "-nostdin", "-v",
+    "error", "-y", "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", audio,
+    "-c:v", "rv20", "-b:v", "500k", "-c:a", "ac3", path, NULL
+  };
+  gchar *err = NULL;
+  gint status = -1;
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH
+          | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, NULL),
+      "cannot run ffmpeg (apt-get install ffmpeg; .ci/packages.txt has it)");
+  fail_unless (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+      "ffmpeg could not make %s: %s", path, err);
+  g_free (err);
+  g_free (audio);
+  g_free (video);
+}
+
+#define HLS_DIR "hls"
+
+/* Every container of the seed documents' list, 3 s each with audio. The
+ * names' first component is linked into each test's storage root.
+ * - WMV: gst-plugins-ugly's asfmux writes files its own asfdemux (1.22)
+ *   gives no video buffers from; gst-libav's ASF muxer is used instead.
+ * - VOB: gst-libav's MPEG-2 encoder refuses every frame rate in 1.22
+ *   (it is handed a 1/1000000000 time base); mpeg2enc (mjpegtools)
+ *   encodes, at 25 fps, a rate MPEG-2 has.
+ * - M3U8: hlssink2 with audio hangs at EOS about one run in six here;
+ *   mpegtsmux ! hlssink writes the same playlist and segments.
+ * - RM: made by ffmpeg (make_rm). */
 static const struct
 {
   const gchar *name;
   const gchar *video_enc;
   const gchar *audio_enc;
-  const gchar *mux;
+  const gchar *mux;             /* NULL: made by make_rm() */
+  gboolean hls;                 /* hlssink, segments of 1 s */
+  gint fps;
 } containers[] = {
-  {"clip.mp4", X264, "avenc_aac ! aacparse", "mp4mux"},
-  {"clip.mkv", X264, "opusenc", "matroskamux"},
-  {"clip.ts", X264, "avenc_aac ! aacparse", "mpegtsmux"},
-  {"clip.avi", X264, "avenc_mp2", "avimux"},
-  {"clip.flv", X264, "avenc_aac ! aacparse", "flvmux"},
-  {"clip.webm", "vp8enc deadline=1", "opusenc", "webmmux"},
+  {"clip.mp4", X264, "avenc_aac ! aacparse", "mp4mux", FALSE, FPS},
+  {"clip.mkv", X264, "opusenc", "matroskamux", FALSE, FPS},
+  {"clip.ts", X264, "avenc_aac ! aacparse", "mpegtsmux", FALSE, FPS},
+  {"clip.avi", X264, "avenc_mp2", "avimux", FALSE, FPS},
+  {"clip.flv", X264, "avenc_aac ! aacparse", "flvmux", FALSE, FPS},
+  {"clip.webm", "vp8enc deadline=1", "opusenc", "webmmux", FALSE, FPS},
+  {"clip.wmv", "avenc_wmv2", "avenc_wmav2", "avmux_asf", FALSE, FPS},
+  {"clip.vob", "mpeg2enc format=3 ! mpegvideoparse",
+      "avenc_mp2 ! mpegaudioparse", "mpegpsmux", FALSE, 25},
+  {"clip.rm", NULL, NULL, NULL, FALSE, FPS},
+  {HLS_DIR "/clip.m3u8", "x264enc key-int-max=10 speed-preset=ultrafast "
+        "option-string=scenecut=0 ! h264parse", "avenc_aac ! aacparse",
+      "mpegtsmux", TRUE, FPS},
 };
 
 static GstBuffer *
@@ -262,9 +372,22 @@ make_fixtures (void)
   make_movie (f);
   g_free (f);
   for (i = 0; i < G_N_ELEMENTS (containers); i++) {
+    gchar *dir, *sink = NULL;
+
     f = fixture (containers[i].name);
-    make_clip (f, 3, containers[i].video_enc, containers[i].audio_enc,
-        containers[i].mux);
+    dir = g_path_get_dirname (f);
+    fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+    if (containers[i].hls)
+      sink = g_strdup_printf ("hlssink target-duration=1 max-files=0 "
+          "playlist-length=0 playlist-location=\"%s\" "
+          "location=\"%s/clip-%%05d.ts\"", f, dir);
+    if (containers[i].mux == NULL)
+      make_rm (f, 3);
+    else
+      make_clip (f, 3, containers[i].fps, containers[i].video_enc,
+          containers[i].audio_enc, containers[i].mux, sink);
+    g_free (sink);
+    g_free (dir);
     g_free (f);
   }
   f = fixture ("test.mp3");
@@ -324,10 +447,10 @@ static Run *
 run_new (void)
 {
   static const gchar *const names[] = { "Winemaking.mov", "test.mp3",
-    "nocover.mp3", "notmedia.mov", "empty.mov", "clip.mp4", "clip.mkv",
-    "clip.ts", "clip.avi", "clip.flv", "clip.webm"
+    "nocover.mp3", "notmedia.mov", "empty.mov"
   };
   Run *r = g_new0 (Run, 1);
+  GPtrArray *links = g_ptr_array_new_with_free_func (g_free);
   gchar *base;
   guint i;
 
@@ -340,14 +463,24 @@ run_new (void)
   r->demo = g_build_filename (r->root, "test-bucket", "video-demo", NULL);
   r->request = g_build_filename (base, "request.json", NULL);
   fail_unless (g_mkdir_with_parents (r->demo, 0755) == 0);
-  for (i = 0; i < G_N_ELEMENTS (names); i++) {
-    gchar *from = fixture (names[i]);
-    gchar *to = g_build_filename (r->demo, names[i], NULL);
+  for (i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (links, g_strdup (names[i]));
+  /* the containers' files, or their directory */
+  for (i = 0; i < G_N_ELEMENTS (containers); i++) {
+    const gchar *slash = strchr (containers[i].name, '/');
+
+    g_ptr_array_add (links, slash ? g_strndup (containers[i].name,
+            slash - containers[i].name) : g_strdup (containers[i].name));
+  }
+  for (i = 0; i < links->len; i++) {
+    gchar *from = fixture (g_ptr_array_index (links, i));
+    gchar *to = g_build_filename (r->demo, g_ptr_array_index (links, i), NULL);
 
     fail_unless (symlink (from, to) == 0);
     g_free (from);
     g_free (to);
   }
+  g_ptr_array_unref (links);
   g_free (base);
   return r;
 }
@@ -1151,8 +1284,9 @@ GST_START_TEST (test_missing_decoder)
 
 GST_END_TEST;
 
-/* Every container decodes, audio and all: the frame at 1 s, and a dhash
- * pass over the whole clip (a still pattern: only the first sample). */
+/* Every container of the seed documents' list decodes, audio and all (the
+ * HLS playlist through a file:// URI): the frame at 1 s, and a dhash pass
+ * over the whole clip (a still pattern: only the first sample). */
 GST_START_TEST (test_containers)
 {
   Run *r = run_new ();
