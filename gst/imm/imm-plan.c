@@ -285,6 +285,10 @@ add_sources (GPtrArray * argv, const ImmRequest * req, const ImmPlanInput * in)
     add (argv, SOURCE_CAPS);
     add (argv, "expose-all-streams=false");
     add (argv, "!");
+    /* immsnapshot takes 8-bit formats only; 10-bit video (HEVC Main 10,
+     * H.264 High 10) would not link. A passthrough for everything else. */
+    add (argv, "videoconvert");
+    add (argv, "!");
     return;
   }
 
@@ -317,6 +321,13 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
     add (argv, SOURCE_CAPS);
     add (argv, "expose-all-streams=false");
     add (argv, "!");
+    /* Formats and sizes may differ between sources: convert each to one
+     * format (before the trim: immsnapshot takes no 10-bit video) so the
+     * joined stream only changes size. */
+    add (argv, "videoconvert");
+    add (argv, "!");
+    add (argv, "video/x-raw,format=I420");
+    add (argv, "!");
     if (src->start_time > 0 || src->duration > 0) {
       add (argv, "immsnapshot");
       add (argv, "mode=all");
@@ -331,12 +342,6 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
       add (argv, "seek=false");
       add (argv, "!");
     }
-    /* Formats and sizes may differ between sources: convert each to one
-     * format so the joined stream only changes size. */
-    add (argv, "videoconvert");
-    add (argv, "!");
-    add (argv, "video/x-raw,format=I420");
-    add (argv, "!");
     add (argv, "cat.");
   }
 }

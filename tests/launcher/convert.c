@@ -280,6 +280,18 @@ static const struct
       "mpegtsmux", TRUE, FPS},
 };
 
+/* Video immsnapshot does not take (10 bits, 4:4:4 at 10 bits), as phones
+ * and HEVC Main 10 give it. */
+static const struct
+{
+  const gchar *name;
+  const gchar *format;
+  const gchar *mux;
+} deep_clips[] = {
+  {"deep420.mkv", "I420_10LE", "matroskamux"},
+  {"deep444.mp4", "Y444_10LE", "mp4mux"},
+};
+
 static GstBuffer *
 make_jpeg (void)
 {
@@ -390,6 +402,15 @@ make_fixtures (void)
     g_free (dir);
     g_free (f);
   }
+  for (i = 0; i < G_N_ELEMENTS (deep_clips); i++) {
+    gchar *enc = g_strdup_printf ("videoconvert ! video/x-raw,format=%s ! "
+        X264, deep_clips[i].format);
+
+    f = fixture (deep_clips[i].name);
+    make_clip (f, 3, FPS, enc, NULL, deep_clips[i].mux, FALSE);
+    g_free (enc);
+    g_free (f);
+  }
   f = fixture ("test.mp3");
   make_mp3 (f, TRUE);
   g_free (f);
@@ -465,6 +486,8 @@ run_new (void)
   fail_unless (g_mkdir_with_parents (r->demo, 0755) == 0);
   for (i = 0; i < G_N_ELEMENTS (names); i++)
     g_ptr_array_add (links, g_strdup (names[i]));
+  for (i = 0; i < G_N_ELEMENTS (deep_clips); i++)
+    g_ptr_array_add (links, g_strdup (deep_clips[i].name));
   /* the containers' files, or their directory */
   for (i = 0; i < G_N_ELEMENTS (containers); i++) {
     const gchar *slash = strchr (containers[i].name, '/');
@@ -1315,6 +1338,35 @@ GST_START_TEST (test_containers)
 
 GST_END_TEST;
 
+/* Deep video decodes to formats immsnapshot does not take; the plans
+ * convert it first, for a snapshot alone and for a shared decode (dhash
+ * and a GIF). */
+GST_START_TEST (test_deep_video)
+{
+  Run *r = run_new ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://"
+      "test-bucket/video-demo/%s\"}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"jpg\",\"StartTime\":1,\"URI\":"
+      "\"oss://test-bucket/video-demo/a.jpg\"},"
+      "{\"Format\":\"png\",\"Mode\":\"dhash\",\"Threshold\":10,"
+      "\"URI\":\"oss://test-bucket/video-demo/b-{index}.png\"}],"
+      "\"Animations\":[{\"Format\":\"gif\",\"Interval\":1,\"URI\":"
+      "\"oss://test-bucket/video-demo/c.gif\"}]}}]}", deep_clips[__i__].name);
+
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, D "a.jpg " D "b-1.png " D "c.gif");
+  check_image (r, "a.jpg", JPEG_MAGIC, 320, 240, 1);
+  /* (the block of second 0 is below video range: no date in RGB) */
+  check_image (r, "b-1.png", PNG_MAGIC, 320, 240, -1);
+  fail_unless_equals_int (json_object_get_int_member (result_entry (r, 0,
+              "Animations", 0), "FrameCount"), 3);
+  g_free (json);
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* Sources are joined in order: the first 2 s of clip.mp4 (its Duration),
  * then the movie; the times are on the joined timeline. */
 GST_START_TEST (test_joined_sources)
@@ -1669,6 +1721,7 @@ launcher_suite (void)
   tcase_add_test (seeds, test_joined_sources);
   tcase_add_test (seeds, test_shared_decode);
   tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));
+  tcase_add_loop_test (seeds, test_deep_video, 0, G_N_ELEMENTS (deep_clips));
 
   suite_add_tcase (s, anim);
   tcase_set_timeout (anim, 120);

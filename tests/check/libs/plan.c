@@ -11,7 +11,7 @@
   "\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
 #define SNAPS(x) HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
 #define DEC "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) " \
-  "expose-all-streams=false ! "
+  "expose-all-streams=false ! videoconvert ! "
 
 typedef struct
 {
@@ -145,9 +145,9 @@ static const PlanCase other_cases[] = {
               "expose-all-streams=false ! videoconvert ! "
               "video/x-raw,format=I420 ! cat. "
               "uridecodebin uri=file:///r/w.mov caps=video/x-raw(ANY) "
-              "expose-all-streams=false ! immsnapshot mode=all start-time=1 "
-              "duration=2.25 post-messages=false seek=false ! videoconvert ! "
-              "video/x-raw,format=I420 ! cat."}},
+              "expose-all-streams=false ! videoconvert ! "
+              "video/x-raw,format=I420 ! immsnapshot mode=all start-time=1 "
+              "duration=2.25 post-messages=false seek=false ! cat."}},
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
         "\"FrameRate\":12.5,\"ScaleType\":\"fill\"}]}}]}", NULL,
