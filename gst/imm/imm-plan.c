@@ -159,9 +159,9 @@ output_range (const ImmRequest * req, const ImmOutput * out,
  * Downstream is safe, animations included: immsnapshot keeps its own
  * seeks' flushes from reaching the encoder collecting the frames. */
 static gboolean
-may_seek (const ImmRequest * req, const ImmOutput * out, gboolean shared)
+may_seek (const ImmRequest * req, ImmPlanFlags flags, gboolean shared)
 {
-  return !shared && req->sources->len == 1;
+  return !shared && req->sources->len == 1 && !(flags & IMM_PLAN_NO_SEEK);
 }
 
 static void
@@ -203,7 +203,8 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
 /* The chain of one output, from raw video to its sink. */
 static gboolean
 add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
-    const ImmPlanInput * in, gboolean cover, gboolean shared, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, gboolean cover,
+    gboolean shared, GError ** error)
 {
   const ImmOutput *out = g_ptr_array_index (req->outputs, index);
   gdouble start = 0, duration = 0;
@@ -236,7 +237,7 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
       addf (argv, "number=%u", out->number);
     if (!out->animation && out->mode == IMM_CAPTURE_DHASH)
       addf (argv, "threshold=%u", out->threshold);
-    if (!may_seek (req, out, shared))
+    if (!may_seek (req, flags, shared))
       add (argv, "seek=false");
     add (argv, "!");
   }
@@ -405,7 +406,7 @@ can_share (const ImmRequest * req, const ImmOutput * out)
 
 static gboolean
 build_single (ImmPlan * plan, const ImmRequest * req, guint index,
-    const ImmPlanInput * in, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, GError ** error)
 {
   ImmPlanPipeline *p = pipeline_new ();
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
@@ -420,7 +421,7 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
   } else {
     add_sources (argv, req, in);
   }
-  if (!add_output_chain (argv, req, index, in, cover, FALSE, error)) {
+  if (!add_output_chain (argv, req, index, in, flags, cover, FALSE, error)) {
     g_ptr_array_unref (argv);
     pipeline_free (p);
     return FALSE;
@@ -435,7 +436,7 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
 
 static gboolean
 build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
-    const ImmPlanInput * in, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, GError ** error)
 {
   ImmPlanPipeline *p = pipeline_new ();
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
@@ -451,7 +452,7 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
     add (argv, "!");
     add (argv, "queue");
     add (argv, "!");
-    if (!add_output_chain (argv, req, index, in, FALSE, TRUE, error)) {
+    if (!add_output_chain (argv, req, index, in, flags, FALSE, TRUE, error)) {
       g_ptr_array_unref (argv);
       pipeline_free (p);
       return FALSE;
@@ -488,6 +489,24 @@ ImmPlan *
 imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
     GError ** error)
 {
+  return imm_plan_build_full (req, in, IMM_PLAN_DEFAULT, error);
+}
+
+/**
+ * imm_plan_build_full:
+ * @req: a validated request
+ * @in: where sources and outputs live
+ * @flags: #ImmPlanFlags
+ *
+ * imm_plan_build() with @flags; the pipelines and the outputs each one
+ * writes are the same whatever the flags.
+ *
+ * Returns: (transfer full) (nullable): the plan, or %NULL with @error.
+ */
+ImmPlan *
+imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
+    ImmPlanFlags flags, GError ** error)
+{
   ImmPlan *plan = g_new0 (ImmPlan, 1);
   GArray *dense = g_array_new (FALSE, FALSE, sizeof (guint));
   gboolean ok = TRUE;
@@ -502,15 +521,16 @@ imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
           "%s: the source has no video stream to animate", out->path);
       ok = FALSE;
     } else if (in->cover_location != NULL || !can_share (req, out)) {
-      ok = build_single (plan, req, i, in, error);
+      ok = build_single (plan, req, i, in, flags, error);
     } else {
       g_array_append_val (dense, i);
     }
   }
   if (ok && dense->len == 1)
-    ok = build_single (plan, req, g_array_index (dense, guint, 0), in, error);
+    ok = build_single (plan, req, g_array_index (dense, guint, 0), in,
+        flags, error);
   else if (ok && dense->len > 1)
-    ok = build_shared (plan, req, dense, in, error);
+    ok = build_shared (plan, req, dense, in, flags, error);
   g_array_unref (dense);
   if (!ok) {
     imm_plan_free (plan);

@@ -27,6 +27,17 @@ typedef struct
 } ImmPlanInput;
 
 /**
+ * ImmPlanFlags:
+ * @IMM_PLAN_NO_SEEK: no output may seek (for an HTTP server that refused
+ *   a Range request: souphttpsrc fails the seek instead of reading on)
+ */
+typedef enum
+{
+  IMM_PLAN_DEFAULT = 0,
+  IMM_PLAN_NO_SEEK = 1 << 0,
+} ImmPlanFlags;
+
+/**
  * ImmPlanPipeline:
  * @argv: the gst-launch-1.0 arguments, %NULL-terminated; run them with
  *   gst_parse_launchv() to get exactly what the printed line does
@@ -47,6 +58,9 @@ typedef struct
 
 ImmPlan *imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
     GError ** error);
+
+ImmPlan *imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
+    ImmPlanFlags flags, GError ** error);
 
 void imm_plan_free (ImmPlan * plan);
 

@@ -375,17 +375,24 @@ probe_sources (Task * t)
           "Sources[%u].URI: cannot decode '%s': missing GStreamer plugin: "
           "%s", i, src->uri, missing);
     } else if (r != GST_DISCOVERER_OK && r != GST_DISCOVERER_MISSING_PLUGINS) {
-      gint code = IMM_REQUEST_ERROR_INVALID_FILE;
+      /* Remote sources fail to open with a resource error (404, refused
+       * connection, ...); local ones were checked to exist already. */
+      if (err && err->domain == GST_RESOURCE_ERROR
+          && err->code == GST_RESOURCE_ERROR_NOT_FOUND) {
+        ok = task_fail (t, IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND,
+            "Sources[%u].URI: '%s' not found (%s)", i, src->uri, err->message);
+      } else if (err && err->domain == GST_RESOURCE_ERROR) {
+        ok = task_fail (t, IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND,
+            "Sources[%u].URI: cannot open '%s': %s", i, src->uri, err->message);
+      } else {
+        gint code = IMM_REQUEST_ERROR_INVALID_FILE;
 
-      /* Remote sources fail to open with any resource error (refused,
-       * 404, ...); local ones were checked to exist already. */
-      if (err && err->domain == GST_RESOURCE_ERROR)
-        code = IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
-      else if (err && err->domain == GST_STREAM_ERROR
-          && err->code == GST_STREAM_ERROR_DECODE)
-        code = IMM_REQUEST_ERROR_DECODE_ERROR;
-      ok = task_fail (t, code, "Sources[%u].URI: cannot read '%s' as media: "
-          "%s", i, src->uri, err ? err->message : "timed out");
+        if (err && err->domain == GST_STREAM_ERROR
+            && err->code == GST_STREAM_ERROR_DECODE)
+          code = IMM_REQUEST_ERROR_DECODE_ERROR;
+        ok = task_fail (t, code, "Sources[%u].URI: cannot read '%s' as "
+            "media: %s", i, src->uri, err ? err->message : "timed out");
+      }
     } else if ((video = gst_discoverer_info_get_video_streams (info))) {
       GstClockTime d = gst_discoverer_info_get_duration (info);
 
@@ -785,8 +792,11 @@ answer_joined_duration (Task * t, GstElement * pipeline,
   }
 }
 
+/* Runs one planned pipeline to its end. With @seek_refused, a seek the
+ * server refused (souphttpsrc: "Server does not support seeking") does not
+ * fail the task but sets *@seek_refused, for a rerun without seeks. */
 static gboolean
-run_pipeline (Task * t, const ImmPlanPipeline * pp)
+run_pipeline (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
 {
   GError *err = NULL;
   GstElement *pipeline;
@@ -858,16 +868,24 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
         gint code;
 
         gst_message_parse_error (msg, &err, &debug);
+        note (t, "error from %s: %s (%s)", GST_OBJECT_NAME (msg->src),
+            err->message, debug ? debug : "");
+        running = FALSE;
+        ok = FALSE;
+        if (seek_refused && err->domain == GST_RESOURCE_ERROR
+            && err->code == GST_RESOURCE_ERROR_SEEK) {
+          *seek_refused = TRUE;
+          g_clear_error (&err);
+          g_free (debug);
+          break;
+        }
         code = error_code (err);
         if (missing->len)
           code = IMM_REQUEST_ERROR_INVALID_FILE;
-        note (t, "error from %s: %s (%s)", GST_OBJECT_NAME (msg->src),
-            err->message, debug ? debug : "");
-        ok = task_fail (t, code, "%s%s%s", err->message,
+        task_fail (t, code, "%s%s%s", err->message,
             missing->len ? "; missing GStreamer plugin: " : "", missing->str);
         g_clear_error (&err);
         g_free (debug);
-        running = FALSE;
         break;
       }
       case GST_MESSAGE_ELEMENT:{
@@ -900,6 +918,30 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
   gst_object_unref (pipeline);
   g_string_free (missing, TRUE);
   return ok;
+}
+
+/* Forgets what the outputs of @pp wrote and counted, for a rerun. */
+static void
+discard_outputs (Task * t, const ImmPlanPipeline * pp)
+{
+  guint i;
+
+  for (i = 0; i < pp->outputs->len; i++) {
+    guint o = g_array_index (pp->outputs, guint, i);
+    const ImmOutput *out = g_ptr_array_index (t->req->outputs, o);
+    gint k;
+
+    t->frames_seen -= MIN (t->frames_seen, t->results[o].frames);
+    t->results[o].frames = 0;
+    for (k = out->animation ? -1 : 1;; k++) {
+      gchar *f = temp_file (t, o, k);
+      gboolean gone = g_unlink (f) != 0;
+
+      g_free (f);
+      if (gone || k < 0)
+        break;
+    }
+  }
 }
 
 /* Counts the files a snapshot output wrote and checks the results. */
@@ -982,7 +1024,7 @@ run_task (Task * t, const gchar * data)
   GError *err = NULL;
   ImmPlanInput in;
   ImmPlan *plan;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, no_seek = FALSE;
   guint i, n_out;
 
   t->req = imm_request_parse (data, -1, &err);
@@ -1057,8 +1099,27 @@ run_task (Task * t, const gchar * data)
     return TRUE;
   }
 
-  for (i = 0; i < plan->pipelines->len && ok; i++)
-    ok = run_pipeline (t, g_ptr_array_index (plan->pipelines, i));
+  i = 0;
+  while (ok && i < plan->pipelines->len) {
+    const ImmPlanPipeline *pp = g_ptr_array_index (plan->pipelines, i);
+    gboolean seek_refused = FALSE;
+
+    ok = run_pipeline (t, pp, no_seek ? NULL : &seek_refused);
+    if (!ok && seek_refused) {
+      /* An HTTP server without Range requests: the same plan without
+       * seeks (it groups the outputs the same way), from this pipeline. */
+      note (t, "the server refused a seek; running again without seeking");
+      discard_outputs (t, pp);
+      imm_plan_free (plan);
+      no_seek = TRUE;
+      plan = imm_plan_build_full (t->req, &in, IMM_PLAN_NO_SEEK, &err);
+      if (plan == NULL)
+        return task_fail_error (t, err);
+      ok = TRUE;
+      continue;
+    }
+    i++;
+  }
   imm_plan_free (plan);
   return ok && collect_outputs (t) && commit_outputs (t);
 }

@@ -285,6 +285,40 @@ GST_START_TEST (test_range_past_source)
 
 GST_END_TEST;
 
+/* Without seeks the same pipelines write the same outputs; only
+ * immsnapshot's seek property changes. */
+GST_START_TEST (test_no_seek)
+{
+  static const gchar *const uris[] = { "file:///r/v.mov", NULL };
+  static const gchar *const locations[] = { "/o/0-%d", "/o/1-%d", NULL };
+  ImmPlanInput in = { uris, locations, NULL };
+  GError *err = NULL;
+  ImmRequest *req = imm_request_parse (SNAPS ("{\"Format\":\"jpg\","
+          "\"StartTime\":5,\"URI\":\"c.jpg\"},{\"Format\":\"jpg\","
+          "\"Mode\":\"keyframe\",\"URI\":\"k{index}.jpg\"}"), -1, &err);
+  ImmPlan *plan;
+  gchar *s;
+
+  g_assert_no_error (err);
+  plan = imm_plan_build_full (req, &in, IMM_PLAN_NO_SEEK, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_int (plan->pipelines->len, 2);
+  s = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 0));
+  fail_unless_equals_string (s, DEC "immsnapshot name=imm0 mode=interval "
+      "start-time=5 number=1 seek=false ! videoconvert ! jpegenc quality=90 "
+      "! multifilesink location=/o/0-%d index=1");
+  g_free (s);
+  s = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 1));
+  fail_unless_equals_string (s, DEC "immsnapshot name=imm1 mode=keyframe "
+      "seek=false ! videoconvert ! jpegenc quality=90 ! multifilesink "
+      "location=/o/1-%d index=1");
+  g_free (s);
+  imm_plan_free (plan);
+  imm_request_free (req);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_cover_animation)
 {
   static const gchar *const uris[] = { "file:///r/a.mp3", NULL };
@@ -320,6 +354,7 @@ plan_suite (void)
   tcase_add_test (tc, test_sides);
   tcase_add_test (tc, test_frame_rates);
   tcase_add_test (tc, test_range_past_source);
+  tcase_add_test (tc, test_no_seek);
   tcase_add_test (tc, test_cover_animation);
   return s;
 }
