@@ -57,6 +57,9 @@ typedef struct
 
   /* progress */
   gboolean progress;
+  gboolean progress_shown;      /* a progress line is on the terminal */
+  gint64 started_us;            /* monotonic time the first pipeline ran */
+  guint pipeline, n_pipelines;  /* the one running, of how many */
   guint frames_seen;
   GstClockTime range;
 
@@ -136,6 +139,11 @@ note (Task * t, const gchar * fmt, ...)
 
   if (t->verbosity < 2)
     return;
+  if (t->progress_shown) {
+    /* not in the middle of the progress line */
+    fputc ('\n', stderr);
+    t->progress_shown = FALSE;
+  }
   va_start (args, fmt);
   fprintf (stderr, "imm-convert: ");
   vfprintf (stderr, fmt, args);
@@ -675,29 +683,34 @@ decode_position (GstElement * pipeline, const ImmPlanPipeline * pp)
   return pos;
 }
 
-/* One line, redrawn: percent of the source range, frames, elapsed time.
- * @final ends the line (at 100 % when @ok). */
+/* One line for the whole task, redrawn: percent of the source range
+ * (each pipeline goes over it once, so the pipelines done count whole),
+ * frames taken, elapsed time. @final ends the line (at 100 % when @ok). */
 static void
-show_progress (Task * t, gint64 pos, gint64 elapsed_us, gboolean final,
-    gboolean ok)
+show_progress (Task * t, gint64 pos, gboolean final, gboolean ok)
 {
-  gdouble frac = 0;
+  gdouble frac = 0, done;
   gint i, width = 30;
   GString *bar;
 
-  if (!t->progress)
+  if (!t->progress || t->n_pipelines == 0)
     return;
   if (final && ok) {
     frac = 1;
-  } else if (t->range > 0 && pos >= 0) {
-    frac = MIN (1.0, (gdouble) pos / t->range);
+  } else {
+    done = t->pipeline;
+    if (t->range > 0 && pos >= 0)
+      done += MIN (1.0, (gdouble) pos / t->range);
+    frac = MIN (1.0, done / t->n_pipelines);
   }
   bar = g_string_new ("\r[");
   for (i = 0; i < width; i++)
     g_string_append_c (bar, i < frac * width ? '#' : '.');
   g_string_append_printf (bar, "] %3d%%  %u frames  %.1f s ",
-      (gint) (frac * 100), t->frames_seen, elapsed_us / 1e6);
+      (gint) (frac * 100), t->frames_seen,
+      (g_get_monotonic_time () - t->started_us) / 1e6);
   fputs (bar->str, stderr);
+  t->progress_shown = !final;
   if (final)
     fputc ('\n', stderr);
   fflush (stderr);
@@ -802,7 +815,7 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
   GstElement *pipeline;
   GstBus *bus;
   gboolean running = TRUE, ok = TRUE, start_failed;
-  gint64 started = g_get_monotonic_time (), last_change = started;
+  gint64 last_change = g_get_monotonic_time ();
   gint64 last_pos = -1;
   GString *missing = g_string_new (NULL);
 
@@ -846,7 +859,7 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
       gint64 now = g_get_monotonic_time ();
       gint64 pos = decode_position (pipeline, pp);
 
-      show_progress (t, pos, now - started, FALSE, TRUE);
+      show_progress (t, pos, FALSE, TRUE);
       /* A deadlocked or starved pipeline never ends by itself. */
       if (pos != last_pos) {
         last_pos = pos;
@@ -912,7 +925,6 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
     }
     gst_message_unref (msg);
   }
-  show_progress (t, -1, g_get_monotonic_time () - started, TRUE, ok);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
@@ -1099,11 +1111,14 @@ run_task (Task * t, const gchar * data)
     return TRUE;
   }
 
+  t->n_pipelines = plan->pipelines->len;
+  t->started_us = g_get_monotonic_time ();
   i = 0;
   while (ok && i < plan->pipelines->len) {
     const ImmPlanPipeline *pp = g_ptr_array_index (plan->pipelines, i);
     gboolean seek_refused = FALSE;
 
+    t->pipeline = i;
     ok = run_pipeline (t, pp, no_seek ? NULL : &seek_refused);
     if (!ok && seek_refused) {
       /* An HTTP server without Range requests: the same plan without
@@ -1120,6 +1135,7 @@ run_task (Task * t, const gchar * data)
     }
     i++;
   }
+  show_progress (t, -1, TRUE, ok);
   imm_plan_free (plan);
   return ok && collect_outputs (t) && commit_outputs (t);
 }

@@ -14,7 +14,10 @@
  * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame;
  *   nocover.mp3 without one; notmedia.mov (text) and empty.mov.
  */
+/* posix_openpt() and ptsname() */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -461,6 +464,7 @@ typedef struct
   gchar *demo;                  /* root/test-bucket/video-demo */
   gchar *request;               /* the request file, outside the root */
   gchar **envp;                 /* environment of the tool, NULL: ours */
+  gboolean loud;                /* without --quiet */
   gint status;
   gchar *out;
   gchar *err;
@@ -545,7 +549,8 @@ run_tool (Run * r, const gchar * json, const gchar * opt1, const gchar * opt2)
   argv[n++] = tool;
   argv[n++] = "--storage-root";
   argv[n++] = r->root;
-  argv[n++] = "--quiet";
+  if (!r->loud)
+    argv[n++] = "--quiet";
   if (opt1)
     argv[n++] = opt1;
   if (opt2)
@@ -1593,6 +1598,101 @@ GST_START_TEST (test_http_not_found)
 
 GST_END_TEST;
 
+/* ---- progress ---- */
+
+/* Runs the tool (without --quiet) with stderr on a pseudo-terminal; the
+ * terminal's output goes to r->err, stdout to r->out. */
+static void
+run_tool_on_tty (Run * r, const gchar * json)
+{
+  const gchar *tool = g_getenv ("IMM_CONVERT");
+  const gchar *argv[] = { tool, "--storage-root", r->root, r->request, NULL };
+  gint master = posix_openpt (O_RDWR | O_NOCTTY), slave, out_fd, status;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  GString *tty = g_string_new (NULL), *out = g_string_new (NULL);
+  gboolean tty_open = TRUE, out_open = TRUE;
+  GError *err = NULL;
+  GPid pid;
+
+  fail_unless (g_file_set_contents (r->request, json, -1, NULL));
+  fail_unless (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0);
+  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  fail_unless (slave >= 0);
+  fail_unless (g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
+          G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, -1, slave, NULL, NULL, 0,
+          &pid, NULL, &out_fd, NULL, &err), "%s", err ? err->message : "");
+  close (slave);
+  while (tty_open || out_open) {
+    struct pollfd pfd[2] = { {master, POLLIN, 0}, {out_fd, POLLIN, 0} };
+    gint64 left = deadline - g_get_monotonic_time ();
+    gchar buf[4096];
+    gssize n;
+
+    fail_unless (left > 0, "imm-convert on a terminal timed out");
+    if (poll (pfd, 2, (gint) (left / 1000)) <= 0)
+      continue;
+    if (tty_open && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      /* EIO once the tool has closed the terminal */
+      n = read (master, buf, sizeof (buf));
+      if (n > 0)
+        g_string_append_len (tty, buf, n);
+      else if (n == 0 || errno != EINTR)
+        tty_open = FALSE;
+    }
+    if (out_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      n = read (out_fd, buf, sizeof (buf));
+      if (n > 0)
+        g_string_append_len (out, buf, n);
+      else if (n == 0 || errno != EINTR)
+        out_open = FALSE;
+    }
+    /* a closed descriptor reports POLLNVAL: poll only open ones */
+    if (!tty_open)
+      pfd[0].fd = -1;
+  }
+  close (master);
+  close (out_fd);
+  fail_unless (waitpid (pid, &status, 0) == pid);
+  r->status = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  g_free (r->out);
+  g_free (r->err);
+  r->out = g_string_free (out, FALSE);
+  r->err = g_string_free (tty, FALSE);
+}
+
+/* On a terminal: one progress line, redrawn, ending at 100 % with a
+ * newline. On a pipe: nothing on stderr. */
+GST_START_TEST (test_progress)
+{
+  Run *r = run_new ();
+  const gchar *json = seed_examples[SEED_EVENT_KEYFRAMES].request;
+  const gchar *last;
+
+  run_tool_on_tty (r, json);
+  assert_status (r, 0);
+  fail_unless (strstr (r->out, "\"Status\":\"Succeeded\"") != NULL, "%s",
+      r->out);
+  /* the terminal turns "\n" into "\r\n" */
+  fail_unless (g_str_has_prefix (r->err, "\r["), "%s", r->err);
+  fail_unless (g_str_has_suffix (r->err, "\r\n"), "%s", r->err);
+  fail_unless (strstr (r->err, "\n") == r->err + strlen (r->err) - 1,
+      "more than one line: %s", r->err);
+  last = g_strrstr (r->err, "\r[");
+  fail_unless (g_regex_match_simple ("^\r\\[#{30}\\] 100%  5 frames  "
+          "[0-9]+\\.[0-9] s \r\n$", last, 0, 0), "last line: '%s'", last);
+
+  run_free (r);
+
+  r = run_new ();
+  r->loud = TRUE;
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  fail_unless_equals_string (r->err, "");
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -1892,6 +1992,7 @@ launcher_suite (void)
   tcase_add_test (seeds, test_joined_sources);
   tcase_add_test (seeds, test_shared_decode);
   tcase_add_loop_test (seeds, test_http_source, 0, 2);
+  tcase_add_test (seeds, test_progress);
   tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));
   tcase_add_loop_test (seeds, test_deep_video, 0, G_N_ELEMENTS (deep_clips));
 
