@@ -317,21 +317,31 @@ missing_plugins (GstDiscovererInfo * info, gboolean * fatal)
   return g_string_free (s, FALSE);
 }
 
+static gboolean
+tags_cover (const GstTagList * tags, GstSample ** cover)
+{
+  return tags != NULL && (gst_tag_list_get_sample (tags, GST_TAG_IMAGE, cover)
+      || gst_tag_list_get_sample (tags, GST_TAG_PREVIEW_IMAGE, cover));
+}
+
+/* The embedded picture: a stream tag (ID3 APIC, FLAC picture) or a
+ * container tag (qtdemux posts MP4 covr as a global tag). */
 static GstSample *
 find_cover (GstDiscovererInfo * info)
 {
+  GstDiscovererStreamInfo *top = gst_discoverer_info_get_stream_info (info);
   GList *streams = gst_discoverer_info_get_stream_list (info), *l;
   GstSample *cover = NULL;
 
-  for (l = streams; l && cover == NULL; l = l->next) {
-    const GstTagList *tags = gst_discoverer_stream_info_get_tags (l->data);
-
-    if (tags == NULL)
-      continue;
-    if (!gst_tag_list_get_sample (tags, GST_TAG_IMAGE, &cover))
-      gst_tag_list_get_sample (tags, GST_TAG_PREVIEW_IMAGE, &cover);
-  }
+  for (l = streams; l && cover == NULL; l = l->next)
+    tags_cover (gst_discoverer_stream_info_get_tags (l->data), &cover);
+  /* the stream list holds the leaves only, not the container */
+  if (cover == NULL && top != NULL && GST_IS_DISCOVERER_CONTAINER_INFO (top))
+    tags_cover (gst_discoverer_container_info_get_tags
+        (GST_DISCOVERER_CONTAINER_INFO (top)), &cover);
   gst_discoverer_stream_info_list_free (streams);
+  if (top != NULL)
+    gst_discoverer_stream_info_unref (top);
   return cover;
 }
 

@@ -11,8 +11,9 @@
  *   dated (read at (8, 8): inside the block at full and at half size).
  * - clip.* (and hls/clip.m3u8): 3 s in each container of the seed
  *   documents' list (see containers[]).
- * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame;
- *   nocover.mp3 without one; notmedia.mov (text) and empty.mov.
+ * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame, cover.flac
+ *   and cover.m4a with covers of their own (see covers[]); nocover.mp3
+ *   without one; notmedia.mov (text) and empty.mov.
  */
 /* posix_openpt() and ptsname() */
 #define _GNU_SOURCE
@@ -299,46 +300,51 @@ static const struct
   {"deep444.mp4", "Y444_10LE", "mp4mux"},
 };
 
-static GstBuffer *
-make_jpeg (void)
+/* One picture made by @desc (ending in an encoder), as a sample for an
+ * image tag. */
+static GstSample *
+make_picture (const gchar * desc)
 {
-  GstElement *p = parse ("videotestsrc num-buffers=1 pattern=red ! "
-      "video/x-raw,width=200,height=100 ! jpegenc ! appsink name=s");
+  gchar *full = g_strdup_printf ("%s ! appsink name=s", desc);
+  GstElement *p = parse (full);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (p), "s");
-  GstSample *sample;
-  GstBuffer *buf;
+  GstSample *sample, *picture;
+  GstCaps *caps;
 
   fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
-  g_signal_emit_by_name (sink, "pull-sample", &sample);
-  fail_unless (sample != NULL);
-  buf = gst_buffer_ref (gst_sample_get_buffer (sample));
+  g_signal_emit_by_name (sink, "try-pull-sample", 20 * GST_SECOND, &sample);
+  fail_unless (sample != NULL, "%s", desc);
+  /* the tag writers want the bare media type */
+  caps = gst_caps_new_empty_simple (gst_structure_get_name
+      (gst_caps_get_structure (gst_sample_get_caps (sample), 0)));
+  picture = gst_sample_new (gst_sample_get_buffer (sample), caps, NULL, NULL);
+  gst_caps_unref (caps);
   gst_sample_unref (sample);
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (p);
-  return buf;
+  g_free (full);
+  return picture;
 }
 
+/* 1 s of audio through @chain, whose element "mux" takes the tags: a
+ * title and, when set, @cover as the image. */
 static void
-make_mp3 (const gchar * path, gboolean cover)
+make_audio (const gchar * path, const gchar * chain, const gchar * cover)
 {
   gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=40 ! "
-      "audio/x-raw,rate=44100,channels=1 ! lamemp3enc ! id3v2mux name=mux ! "
-      "filesink location=\"%s\"", path);
+      "audio/x-raw,rate=44100,channels=1 ! %s ! filesink location=\"%s\"",
+      chain, path);
   GstElement *p = parse (desc);
   GstElement *mux = gst_bin_get_by_name (GST_BIN (p), "mux");
   GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, "imm test", NULL);
 
   if (cover) {
-    GstBuffer *jpeg = make_jpeg ();
-    GstCaps *caps = gst_caps_new_empty_simple ("image/jpeg");
-    GstSample *sample = gst_sample_new (jpeg, caps, NULL, NULL);
+    GstSample *sample = make_picture (cover);
 
     gst_tag_list_add (tags, GST_TAG_MERGE_APPEND, GST_TAG_IMAGE, sample, NULL);
     gst_sample_unref (sample);
-    gst_caps_unref (caps);
-    gst_buffer_unref (jpeg);
   }
   gst_tag_setter_merge_tags (GST_TAG_SETTER (mux), tags, GST_TAG_MERGE_REPLACE);
   gst_tag_list_unref (tags);
@@ -346,6 +352,30 @@ make_mp3 (const gchar * path, gboolean cover)
   run_to_eos (p);
   g_free (desc);
 }
+
+#define MP3_CHAIN "lamemp3enc ! id3v2mux name=mux"
+#define RED_COVER "videotestsrc num-buffers=1 pattern=red ! " \
+  "video/x-raw,width=200,height=100 ! jpegenc"
+
+/* Audio with an embedded cover in each of the three ways the API names:
+ * ID3v2 APIC (test.mp3, above), a FLAC METADATA_BLOCK_PICTURE, an MP4
+ * covr atom; each a picture of its own colour, size and format. */
+static const struct
+{
+  const gchar *name;
+  const gchar *chain;
+  const gchar *cover;
+  gint width, height;
+  guint8 r, g, b;
+} covers[] = {
+  {"test.mp3", MP3_CHAIN, RED_COVER, 200, 100, 255, 0, 0},
+  {"cover.flac", "flacenc name=mux", "videotestsrc num-buffers=1 "
+        "pattern=green ! video/x-raw,width=120,height=80 ! videoconvert ! "
+        "pngenc", 120, 80, 0, 255, 0},
+  {"cover.m4a", "avenc_aac ! aacparse ! mp4mux name=mux", "videotestsrc "
+        "num-buffers=1 pattern=blue ! video/x-raw,width=90,height=160 ! "
+        "jpegenc", 90, 160, 0, 0, 255},
+};
 
 static gchar *
 fixture (const gchar * name)
@@ -418,11 +448,13 @@ make_fixtures (void)
     g_free (enc);
     g_free (f);
   }
-  f = fixture ("test.mp3");
-  make_mp3 (f, TRUE);
-  g_free (f);
+  for (i = 0; i < G_N_ELEMENTS (covers); i++) {
+    f = fixture (covers[i].name);
+    make_audio (f, covers[i].chain, covers[i].cover);
+    g_free (f);
+  }
   f = fixture ("nocover.mp3");
-  make_mp3 (f, FALSE);
+  make_audio (f, MP3_CHAIN, NULL);
   g_free (f);
   f = fixture ("notmedia.mov");
   fail_unless (g_file_set_contents (f, "this is not a video\n", -1, NULL));
@@ -475,8 +507,8 @@ typedef struct
 static Run *
 run_new (void)
 {
-  static const gchar *const names[] = { "Winemaking.mov", "test.mp3",
-    "nocover.mp3", "notmedia.mov", "empty.mov"
+  static const gchar *const names[] = { "Winemaking.mov", "nocover.mp3",
+    "notmedia.mov", "empty.mov"
   };
   Run *r = g_new0 (Run, 1);
   GPtrArray *links = g_ptr_array_new_with_free_func (g_free);
@@ -496,6 +528,8 @@ run_new (void)
     g_ptr_array_add (links, g_strdup (names[i]));
   for (i = 0; i < G_N_ELEMENTS (deep_clips); i++)
     g_ptr_array_add (links, g_strdup (deep_clips[i].name));
+  for (i = 0; i < G_N_ELEMENTS (covers); i++)
+    g_ptr_array_add (links, g_strdup (covers[i].name));
   /* the containers' files, or their directory */
   for (i = 0; i < G_N_ELEMENTS (containers); i++) {
     const gchar *slash = strchr (containers[i].name, '/');
@@ -1084,6 +1118,55 @@ GST_START_TEST (test_notify)
   g_object_unref (p2);
   g_free (file);
   g_free (dir);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* Each kind of embedded cover is found, then resized and encoded per
+ * entry: at its own size as PNG, cropped to 64x64 as JPEG. */
+GST_START_TEST (test_audio_covers)
+{
+  Run *r = run_new ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://"
+      "test-bucket/video-demo/%s\"}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"png\",\"URI\":\"oss://test-bucket/"
+      "video-demo/{barename}.png\"},{\"Format\":\"jpg\",\"Width\":64,"
+      "\"Height\":64,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
+      "video-demo/{barename}-64.{autoext}\"}]}}]}", covers[__i__].name);
+  gchar *bare = g_strndup (covers[__i__].name,
+      strrchr (covers[__i__].name, '.') - covers[__i__].name);
+  gchar *png = g_strdup_printf ("%s.png", bare);
+  gchar *jpg = g_strdup_printf ("%s-64.jpg", bare);
+  gchar *files = g_strdup_printf (D "%s " D "%s", jpg, png);
+  const gchar *names[] = { png, jpg };
+  guint i;
+
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, files);
+  fail_unless_equals_int (json_object_get_int_member (result_entry (r, 0,
+              "Snapshots", 1), "FrameCount"), 1);
+  check_image (r, png, PNG_MAGIC, covers[__i__].width,
+      covers[__i__].height, -1);
+  check_image (r, jpg, JPEG_MAGIC, 64, 64, -1);
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *path = g_build_filename (r->demo, names[i], NULL);
+    Image img;
+
+    decode_image (path, &img);
+    /* the picture's own colour (JPEG: within its error) */
+    fail_unless (ABS (img.r - covers[__i__].r) < 60
+        && ABS (img.g - covers[__i__].g) < 60
+        && ABS (img.b - covers[__i__].b) < 60, "%s: %d,%d,%d", names[i],
+        img.r, img.g, img.b);
+    g_free (path);
+  }
+  g_free (files);
+  g_free (jpg);
+  g_free (png);
+  g_free (bare);
+  g_free (json);
   run_free (r);
 }
 
@@ -1973,6 +2056,7 @@ launcher_suite (void)
   tcase_add_test (bad, test_usage);
   tcase_add_test (bad, test_notify);
   tcase_add_test (bad, test_cover_sizes);
+  tcase_add_loop_test (bad, test_audio_covers, 0, G_N_ELEMENTS (covers));
   tcase_add_test (bad, test_missing_decoder);
   tcase_add_test (bad, test_http_not_found);
 
