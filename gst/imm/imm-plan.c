@@ -157,7 +157,8 @@ output_range (const ImmRequest * req, const ImmOutput * out,
  * upstream of it: in a shared decode they would disturb the other
  * branches, and after joined sources they would leave the source playing.
  * Downstream is safe, animations included: immsnapshot keeps its own
- * seeks' flushes from reaching the encoder collecting the frames. */
+ * seeks' flushes from reaching the encoder collecting the frames. And
+ * never with IMM_PLAN_NO_SEEK (a server that refused a Range request). */
 static gboolean
 may_seek (const ImmRequest * req, ImmPlanFlags flags, gboolean shared)
 {

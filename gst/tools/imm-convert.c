@@ -951,17 +951,17 @@ discard_outputs (Task * t, const ImmPlanPipeline * pp)
   for (i = 0; i < pp->outputs->len; i++) {
     guint o = g_array_index (pp->outputs, guint, i);
     const ImmOutput *out = g_ptr_array_index (t->req->outputs, o);
+    gboolean more = TRUE;
     gint k;
 
     t->frames_seen -= MIN (t->frames_seen, t->results[o].frames);
     t->results[o].frames = 0;
-    for (k = out->animation ? -1 : 1;; k++) {
+    /* an animation's one file, or a snapshot's files 1, 2, ... */
+    for (k = out->animation ? -1 : 1; more; k++) {
       gchar *f = temp_file (t, o, k);
-      gboolean gone = g_unlink (f) != 0;
 
+      more = g_unlink (f) == 0 && !out->animation;
       g_free (f);
-      if (gone || k < 0)
-        break;
     }
   }
 }
@@ -1138,8 +1138,10 @@ run_task (Task * t, const gchar * data)
       imm_plan_free (plan);
       no_seek = TRUE;
       plan = imm_plan_build_full (t->req, &in, IMM_PLAN_NO_SEEK, &err);
-      if (plan == NULL)
-        return task_fail_error (t, err);
+      if (plan == NULL) {
+        ok = task_fail_error (t, err);
+        break;
+      }
       ok = TRUE;
       continue;
     }
