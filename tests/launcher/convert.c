@@ -256,8 +256,9 @@ make_rm (const gchar * path, gint seconds)
 
 /* Every container of the seed documents' list, 3 s each with audio. The
  * names' first component is linked into each test's storage root.
- * - WMV: gst-plugins-ugly's asfmux writes files its own asfdemux (1.22)
- *   gives no video buffers from; gst-libav's ASF muxer is used instead.
+ * - WMV: from a file asfmux (gst-plugins-bad) writes with an audio
+ *   stream, asfdemux (-ugly) 1.22 gives no video buffers; gst-libav's ASF
+ *   muxer is used instead.
  * - VOB: gst-libav's MPEG-2 encoder refuses every frame rate in 1.22
  *   (it is handed a 1/1000000000 time base); mpeg2enc (mjpegtools)
  *   encodes, at 25 fps, a rate MPEG-2 has.
@@ -288,8 +289,8 @@ static const struct
       "mpegtsmux", TRUE, FPS},
 };
 
-/* Video immsnapshot does not take (10 bits, 4:4:4 at 10 bits), as phones
- * and HEVC Main 10 give it. */
+/* Video in formats immsnapshot does not take: 10-bit 4:2:0 (H.264 High
+ * 10, like HEVC Main 10 from phones) and 10-bit 4:4:4. */
 static const struct
 {
   const gchar *name;
@@ -1706,11 +1707,15 @@ run_tool_on_tty (Run * r, const gchar * json)
           &pid, NULL, &out_fd, NULL, &err), "%s", err ? err->message : "");
   close (slave);
   while (tty_open || out_open) {
-    struct pollfd pfd[2] = { {master, POLLIN, 0}, {out_fd, POLLIN, 0} };
     gint64 left = deadline - g_get_monotonic_time ();
+    struct pollfd pfd[2];
     gchar buf[4096];
     gssize n;
 
+    /* a closed end is left out (poll ignores a negative fd) */
+    pfd[0].fd = tty_open ? master : -1;
+    pfd[1].fd = out_open ? out_fd : -1;
+    pfd[0].events = pfd[1].events = POLLIN;
     fail_unless (left > 0, "imm-convert on a terminal timed out");
     if (poll (pfd, 2, (gint) (left / 1000)) <= 0)
       continue;
@@ -1729,9 +1734,6 @@ run_tool_on_tty (Run * r, const gchar * json)
       else if (n == 0 || errno != EINTR)
         out_open = FALSE;
     }
-    /* a closed descriptor reports POLLNVAL: poll only open ones */
-    if (!tty_open)
-      pfd[0].fd = -1;
   }
   close (master);
   close (out_fd);
