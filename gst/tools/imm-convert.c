@@ -1147,9 +1147,17 @@ run_task (Task * t, const gchar * data)
     }
     i++;
   }
-  show_progress (t, -1, TRUE, ok);
   imm_plan_free (plan);
-  return ok && collect_outputs (t) && commit_outputs (t);
+  ok = ok && collect_outputs (t);
+  if (ok) {
+    /* the final line counts what was written (covers have no immsnapshot
+     * to count them as they go) */
+    t->frames_seen = 0;
+    for (i = 0; i < n_out; i++)
+      t->frames_seen += t->results[i].frames;
+  }
+  show_progress (t, -1, TRUE, ok);
+  return ok && commit_outputs (t);
 }
 
 static void
