@@ -27,6 +27,12 @@
  * output has square pixels. The colour format is kept: put `videoconvert`
  * in front for format changes.
  *
+ * Flat areas keep their exact level. GstVideoScaler rounds its taps to 6
+ * bits for 8-bit video and for some sizes (a 3x resize with cubic, 2x with
+ * lanczos) they do not add up to one, which would lighten or darken the
+ * whole picture by up to 4 levels; immscale then widens the kernel by a
+ * tap or so, the smallest change that keeps a flat line flat.
+ *
  * All properties can change while PLAYING; the output caps renegotiate on
  * the next frame.
  *
@@ -263,6 +269,110 @@ gst_imm_scale_fixate_caps (GstBaseTransform * trans,
   return gst_caps_fixate (result);
 }
 
+/* Level of the flat test line: high enough that a tap sum one 64th off
+ * shows (200 * 65 / 64 rounds to 203), low enough not to clip. */
+#define FLAT_LEVEL 200
+
+/* Number of pixels that a GstVideoScaler built like the converter builds
+ * its own (method, options, no fixed tap count) moves off a flat line of
+ * @in_size pixels scaled to @out_size. */
+static gint
+scaler_flat_errors (GstVideoResamplerMethod method, gint in_size,
+    gint out_size, GstStructure * opts)
+{
+  GstVideoScaler *scaler;
+  guint8 *line;
+  gint i, errors = 0;
+
+  if (in_size == out_size || in_size < 1 || out_size < 1)
+    return 0;
+  scaler = gst_video_scaler_new (method, GST_VIDEO_SCALER_FLAG_NONE, 0,
+      in_size, out_size, opts);
+  if (scaler == NULL)
+    return 0;
+  line = g_malloc (in_size + out_size);
+  memset (line, FLAT_LEVEL, in_size);
+  gst_video_scaler_horizontal (scaler, GST_VIDEO_FORMAT_GRAY8, line,
+      line + in_size, 0, out_size);
+  for (i = 0; i < out_size; i++)
+    errors += line[in_size + i] != FLAT_LEVEL;
+  g_free (line);
+  gst_video_scaler_free (scaler);
+  return errors;
+}
+
+/* The same over every plane and direction of a converter from the source
+ * rectangle of @geo to its destination rectangle, in @info's format. Like
+ * the converter, plane 0 uses @method and the other planes of a multi-plane
+ * format the chroma method (linear; nearest when @method is nearest). */
+static gint
+converter_flat_errors (const GstVideoInfo * info, const ImmGeometry * geo,
+    GstVideoResamplerMethod method, GstStructure * opts)
+{
+  const GstVideoFormatInfo *finfo = info->finfo;
+  GstVideoResamplerMethod chroma_method =
+      method == GST_VIDEO_RESAMPLER_METHOD_NEAREST ? method :
+      GST_VIDEO_RESAMPLER_METHOD_LINEAR;
+  guint plane, n_planes = GST_VIDEO_INFO_N_PLANES (info);
+  gint errors = 0;
+
+  for (plane = 0; plane < n_planes; plane++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    GstVideoResamplerMethod m = plane == 0 ? method : chroma_method;
+
+    gst_video_format_info_component (finfo, plane, comp);
+    errors += scaler_flat_errors (m,
+        GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], geo->src_width),
+        GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], geo->dest_width),
+        opts);
+    errors += scaler_flat_errors (m,
+        GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], geo->src_height),
+        GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0],
+            geo->dest_height), opts);
+  }
+  return errors;
+}
+
+/* GstVideoScaler rounds its taps to 6 bits for 8-bit video and, when the
+ * kernel sits symmetrically on the source pixels (a 3x downscale with
+ * cubic, 2x with lanczos), often cannot make them add up to exactly one:
+ * a flat 200 then comes out as 203 across the whole picture
+ * (gst-plugins-base video-scaler.c, resampler_convert_coeff, "can't find
+ * exact taps"). The tap count follows the resampler's sharpness, so widen
+ * the kernel a little at a time (a tap more here and there) and keep the
+ * first sharpness that keeps flat areas flat, or the one that comes
+ * closest. Sets GST_VIDEO_RESAMPLER_OPT_SHARPNESS in @opts. */
+static void
+set_flat_sharpness (GstImmScale * self, const GstVideoInfo * info,
+    const ImmGeometry * geo, GstVideoResamplerMethod method,
+    GstStructure * opts)
+{
+  gdouble sharpness, best = 1.0;
+  gint step, errors, fewest = G_MAXINT;
+
+  /* 16-bit video gets 12-bit taps, which add up. */
+  if (GST_VIDEO_FORMAT_INFO_DEPTH (info->finfo, 0) > 8)
+    return;
+
+  for (step = 0; step <= 20 && fewest > 0; step++) {
+    sharpness = 1.0 - step * 0.01;
+    gst_structure_set (opts, GST_VIDEO_RESAMPLER_OPT_SHARPNESS, G_TYPE_DOUBLE,
+        sharpness, NULL);
+    errors = converter_flat_errors (info, geo, method, opts);
+    if (errors < fewest) {
+      fewest = errors;
+      best = sharpness;
+    }
+  }
+  gst_structure_set (opts, GST_VIDEO_RESAMPLER_OPT_SHARPNESS, G_TYPE_DOUBLE,
+      best, NULL);
+  if (fewest > 0)
+    GST_WARNING_OBJECT (self, "%d pixels of flat lines move at sharpness %g",
+        fewest, best);
+  else
+    GST_DEBUG_OBJECT (self, "resampler sharpness %g", best);
+}
+
 static gboolean
 gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
     GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
@@ -316,6 +426,7 @@ gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
       GST_TYPE_VIDEO_RESAMPLER_METHOD, method,
       GST_VIDEO_CONVERTER_OPT_THREADS, G_TYPE_UINT,
       threads ? threads : g_get_num_processors (), NULL);
+  set_flat_sharpness (self, in_info, &geo, method, opts);
 
   self->convert = gst_video_converter_new (in_info, out_info, opts);
   if (self->convert == NULL) {
