@@ -27,6 +27,10 @@
  * output has square pixels. The colour format is kept: put `videoconvert`
  * in front for format changes.
  *
+ * #GstImmScale:method picks the GstVideoResampler filter; for `cubic`,
+ * #GstImmScale:cubic-b and #GstImmScale:cubic-c give its shape.
+ * #GstImmScale:threads splits each frame between threads.
+ *
  * Flat areas keep their exact level. GstVideoScaler rounds its taps to 6
  * bits for 8-bit video and for some sizes (a 3x resize with cubic, 2x with
  * lanczos) they do not add up to one, which would lighten or darken the
@@ -65,6 +69,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_scale_debug);
 #define DEFAULT_BORDER_COLOR 0xff000000
 #define DEFAULT_METHOD GST_VIDEO_RESAMPLER_METHOD_CUBIC
 #define DEFAULT_THREADS 0
+/* GstVideoResampler's own cubic: Mitchell-Netravali */
+#define DEFAULT_CUBIC_B (1.0 / 3.0)
+#define DEFAULT_CUBIC_C (1.0 / 3.0)
 
 enum
 {
@@ -75,6 +82,8 @@ enum
   PROP_BORDER_COLOR,
   PROP_METHOD,
   PROP_THREADS,
+  PROP_CUBIC_B,
+  PROP_CUBIC_C,
 };
 
 struct _GstImmScale
@@ -88,6 +97,8 @@ struct _GstImmScale
   guint border_color;
   GstVideoResamplerMethod method;
   guint threads;
+  gdouble cubic_b;
+  gdouble cubic_c;
 
   /* streaming thread only */
   GstVideoConverter *convert;
@@ -381,6 +392,7 @@ gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
   ImmGeometry geo;
   GstStructure *opts;
   guint border, threads;
+  gdouble cubic_b, cubic_c;
   GstVideoResamplerMethod method;
 
   g_clear_pointer (&self->convert, gst_video_converter_free);
@@ -409,6 +421,8 @@ gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
   border = self->border_color;
   method = self->method;
   threads = self->threads;
+  cubic_b = self->cubic_b;
+  cubic_c = self->cubic_c;
   GST_OBJECT_UNLOCK (self);
 
   opts = gst_structure_new ("GstVideoConverter",
@@ -424,6 +438,8 @@ gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
       GST_VIDEO_CONVERTER_OPT_BORDER_ARGB, G_TYPE_UINT, border,
       GST_VIDEO_CONVERTER_OPT_RESAMPLER_METHOD,
       GST_TYPE_VIDEO_RESAMPLER_METHOD, method,
+      GST_VIDEO_RESAMPLER_OPT_CUBIC_B, G_TYPE_DOUBLE, cubic_b,
+      GST_VIDEO_RESAMPLER_OPT_CUBIC_C, G_TYPE_DOUBLE, cubic_c,
       GST_VIDEO_CONVERTER_OPT_THREADS, G_TYPE_UINT,
       threads ? threads : g_get_num_processors (), NULL);
   set_flat_sharpness (self, in_info, &geo, method, opts);
@@ -489,6 +505,12 @@ gst_imm_scale_set_property (GObject * object, guint prop_id,
     case PROP_THREADS:
       self->threads = g_value_get_uint (value);
       break;
+    case PROP_CUBIC_B:
+      self->cubic_b = g_value_get_double (value);
+      break;
+    case PROP_CUBIC_C:
+      self->cubic_c = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       GST_OBJECT_UNLOCK (self);
@@ -525,6 +547,12 @@ gst_imm_scale_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_THREADS:
       g_value_set_uint (value, self->threads);
+      break;
+    case PROP_CUBIC_B:
+      g_value_set_double (value, self->cubic_b);
+      break;
+    case PROP_CUBIC_C:
+      g_value_set_double (value, self->cubic_c);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -575,12 +603,23 @@ gst_imm_scale_class_init (GstImmScaleClass * klass)
           "Colour of the fill borders, as 0xAARRGGBB",
           0, G_MAXUINT32, DEFAULT_BORDER_COLOR, flags));
   g_object_class_install_property (gobject_class, PROP_METHOD,
-      g_param_spec_enum ("method", "Method", "Resampling method",
+      g_param_spec_enum ("method", "Method",
+          "Resampling filter (the cubic's shape: cubic-b, cubic-c)",
           GST_TYPE_VIDEO_RESAMPLER_METHOD, DEFAULT_METHOD, flags));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Threads the converter uses (0 = one per processor)",
           0, 64, DEFAULT_THREADS, flags));
+  g_object_class_install_property (gobject_class, PROP_CUBIC_B,
+      g_param_spec_double ("cubic-b", "Cubic B",
+          "B of the method=cubic filter (Mitchell-Netravali): 1/3 with "
+          "cubic-c 1/3 is Mitchell, 0 with 0.5 Catmull-Rom, 0 with 0.6 "
+          "ffmpeg's bicubic; more B blurs, more C sharpens and rings",
+          0.0, 1.0, DEFAULT_CUBIC_B, flags));
+  g_object_class_install_property (gobject_class, PROP_CUBIC_C,
+      g_param_spec_double ("cubic-c", "Cubic C",
+          "C of the method=cubic filter (Mitchell-Netravali), see cubic-b",
+          0.0, 1.0, DEFAULT_CUBIC_C, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst resize", "Filter/Converter/Video/Scaler",
@@ -609,4 +648,6 @@ gst_imm_scale_init (GstImmScale * self)
   self->border_color = DEFAULT_BORDER_COLOR;
   self->method = DEFAULT_METHOD;
   self->threads = DEFAULT_THREADS;
+  self->cubic_b = DEFAULT_CUBIC_B;
+  self->cubic_c = DEFAULT_CUBIC_C;
 }

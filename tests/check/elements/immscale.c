@@ -481,6 +481,81 @@ GST_START_TEST (test_flat_stays_flat)
 
 GST_END_TEST;
 
+GST_START_TEST (test_cubic_properties)
+{
+  GstElement *scale = gst_element_factory_make ("immscale", NULL);
+  const gchar *names[] = { "cubic-b", "cubic-c" };
+  gint i;
+
+  for (i = 0; i < 2; i++) {
+    GParamSpec *pspec =
+        g_object_class_find_property (G_OBJECT_GET_CLASS (scale), names[i]);
+    GParamSpecDouble *d;
+
+    fail_unless (pspec != NULL, "%s", names[i]);
+    fail_unless (G_IS_PARAM_SPEC_DOUBLE (pspec));
+    fail_unless (pspec->flags & GST_PARAM_MUTABLE_PLAYING);
+    fail_unless (strlen (g_param_spec_get_blurb (pspec)) > 20);
+    d = G_PARAM_SPEC_DOUBLE (pspec);
+    fail_unless (d->minimum == 0.0 && d->maximum == 1.0);
+    fail_unless (fabs (d->default_value - 1.0 / 3.0) < 1e-9, "%s: %g",
+        names[i], d->default_value);
+  }
+  gst_object_unref (scale);
+}
+
+GST_END_TEST;
+
+/* Lowest and highest luma of a 3x cubic downscale of a sharp step from 16
+ * to 235 (GRAY8 48x12 to 16x4). */
+static void
+cubic_step_range (gdouble b, gdouble c, gint * lo, gint * hi)
+{
+  gchar *launch = g_strdup_printf ("immscale width=16 height=4 "
+      "cubic-b=%g cubic-c=%g", b, c);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 48 * 12, NULL);
+  GstMapInfo map;
+  gint x, y;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (y = 0; y < 12; y++)
+    for (x = 0; x < 48; x++)
+      map.data[y * 48 + x] = x < 24 ? 16 : 235;
+  gst_buffer_unmap (buf, &map);
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=48,"
+      "height=12,framerate=25/1");
+  buf = gst_harness_push_and_pull (h, buf);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  *lo = 255;
+  *hi = 0;
+  /* GRAY8 rows are 4-byte aligned: 16 bytes, no padding */
+  fail_unless_equals_int (map.size, 16 * 4);
+  for (x = 0; x < 16 * 4; x++) {
+    *lo = MIN (*lo, map.data[x]);
+    *hi = MAX (*hi, map.data[x]);
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+GST_START_TEST (test_cubic_shape)
+{
+  gint lo, hi;
+
+  /* the B-spline (B 1, C 0) has no negative lobe: no overshoot */
+  cubic_step_range (1.0, 0.0, &lo, &hi);
+  fail_unless (lo >= 16 && hi <= 235, "%d..%d", lo, hi);
+  /* a sharp cubic (B 0, C 0.6) rings on both sides of the step */
+  cubic_step_range (0.0, 0.6, &lo, &hi);
+  fail_unless (lo < 16 && hi > 235, "%d..%d", lo, hi);
+}
+
+GST_END_TEST;
+
 /* Every format, live and not, through a real pipeline. */
 static const gchar *formats[] = {
   "I420", "NV12", "YV12", "Y444", "YUY2", "AYUV", "RGB", "BGR", "RGBA",
@@ -560,6 +635,8 @@ immscale_suite (void)
   tcase_add_test (tc, test_bad_sizes_refused);
   tcase_add_test (tc, test_non_square_pixels);
   tcase_add_loop_test (tc, test_flat_stays_flat, 0, G_N_ELEMENTS (flat_cases));
+  tcase_add_test (tc, test_cubic_properties);
+  tcase_add_test (tc, test_cubic_shape);
   tcase_add_loop_test (tc, test_formats, 0, G_N_ELEMENTS (formats));
   tcase_add_test (tc, test_live);
   return s;
