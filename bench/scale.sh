@@ -3,10 +3,11 @@
 # 1920x1080 I420 frames, in one run. Prints frames per second, CPU time per
 # frame and ratios.
 #
-# usage: bench/scale.sh [SOURCE_VIDEO] [FRAMES]
+# usage: [RUNS=N] bench/scale.sh [SOURCE_VIDEO] [FRAMES]
 #   SOURCE_VIDEO  any video ffmpeg decodes (default: a videotestsrc clip);
 #                 it is scaled to 1920x1080 once into a raw file in /tmp.
 #   FRAMES        frames to process (default 250)
+#   RUNS          runs of each command, the best counts (default 3)
 # Needs: a build in ./build (meson setup build && ninja -C build), ffmpeg.
 #
 # How it measures, so that every contestant gets the same deal:
@@ -14,8 +15,8 @@
 #   through filesrc ! rawvideoparse (timestamps and a time segment, as any
 #   demuxer gives; it copies each frame once), ffmpeg through its rawvideo
 #   demuxer. The "read only" row of each tool shows what reading costs it.
-# - Each command runs 3 times on all frames and 3 times on the first frame
-#   alone; the best of each counts. "fps" is the steady rate
+# - Each command runs RUNS times on all frames and RUNS times on the first
+#   frame alone; the best of each counts. "fps" is the steady rate
 #   (FRAMES - 1) / (t_all - t_one), so start-up (ffmpeg spends about 50 ms
 #   more than gst-launch) counts for nobody. "CPU ms" is user + sys time per
 #   frame, the same way: it does not depend on what else the machine runs,
@@ -35,6 +36,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${1:-}
 frames=${2:-250}
+runs=${RUNS:-3}
 export GST_PLUGIN_PATH=$PWD/build/plugins
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -61,10 +63,10 @@ run_once() {
   echo "$out" | awk '{ printf "%s %.3f\n", $1, $2 + $3 }'
 }
 
-# best of 3 of all frames and of one frame: "t_all t_one cpu_all cpu_one"
+# best of $runs of all frames and of one frame: "t_all t_one cpu_all cpu_one"
 measure() {
   local bw=999 bc=999 ow=999 oc=999 w c
-  for _ in 1 2 3; do
+  for _ in $(seq "$runs"); do
     read -r w c < <(run_once "$raw" "$@")
     bw=$(echo "if ($w < $bw) $w else $bw" | bc -l)
     bc=$(echo "if ($c < $bc) $c else $bc" | bc -l)
@@ -162,7 +164,7 @@ declare -A L=(
   [ff_crop_t1]="crop: ffmpeg -threads 1 -filter_threads 1"
 )
 
-echo "$n frames 1920x1080 I420 -> 640x640, $(nproc) cores, best of 3;" \
+echo "$n frames 1920x1080 I420 -> 640x640, $(nproc) cores, best of $runs;" \
   "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo
 printf '| %-55s | %7s | %7s | %7s | %6s | %9s |\n' "command" "all s" \
@@ -185,7 +187,7 @@ cmp() {
     "$(resize_ratio "$2" "$3")"
 }
 cmp "fill vs videoscale ! videobox (defaults)" imm_fill stock_fill
-cmp "fill vs the same, BT.709 kept (same work)" imm_fill stock_fill_709
+cmp "fill vs the same, BT.709 kept" imm_fill stock_fill_709
 cmp "fill vs the same, closest filter ($stock_cubic)" imm_fill stock_fill_cr
 cmp "fill vs videoconvertscale add-borders" imm_fill stock_fill1
 cmp "fill vs ffmpeg (defaults)" imm_fill ff_fill
