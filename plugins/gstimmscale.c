@@ -32,7 +32,14 @@
  * The default B = 0, C = 0.6 is the bicubic of ffmpeg's scale filter;
  * B = C = 1/3 is GstVideoResampler's own (Mitchell, videoscale
  * method=mitchell), softer and with less ringing.
- * #GstImmScale:threads splits each frame between threads.
+ * #GstImmScale:threads splits each frame between threads (0, the default:
+ * one per processor; it only helps when a core is free).
+ *
+ * The cost grows with the filter's taps: for each output pixel and tap
+ * GstVideoScaler first copies the source pixel in a C loop, then does the
+ * multiply-adds in SIMD. At 3x, `method=linear` (6 taps) takes about 40 %
+ * less time than the default cubic (13 taps), at about the quality of
+ * ffmpeg's bilinear; README.md has the measurements.
  *
  * Flat areas keep their exact level. GstVideoScaler rounds its taps to 6
  * bits for 8-bit video and for some sizes (a 3x resize with cubic, 2x with
