@@ -16,7 +16,7 @@
 #   demuxer gives; it copies each frame once), ffmpeg through its rawvideo
 #   demuxer. The "read only" row of each tool shows what reading costs it.
 # - Each command runs RUNS times on all frames and RUNS times on the first
-#   frame alone; the best of each counts. "fps" is the steady rate
+#   frame alone, in rounds over all commands; the best of each counts. "fps" is the steady rate
 #   (FRAMES - 1) / (t_all - t_one), so start-up (ffmpeg spends about 50 ms
 #   more than gst-launch) counts for nobody. "CPU ms" is user + sys time per
 #   frame, the same way: it does not depend on what else the machine runs,
@@ -63,19 +63,7 @@ run_once() {
   echo "$out" | awk '{ printf "%s %.3f\n", $1, $2 + $3 }'
 }
 
-# best of $runs of all frames and of one frame: "t_all t_one cpu_all cpu_one"
-measure() {
-  local bw=999 bc=999 ow=999 oc=999 w c
-  for _ in $(seq "$runs"); do
-    read -r w c < <(run_once "$raw" "$@")
-    bw=$(echo "if ($w < $bw) $w else $bw" | bc -l)
-    bc=$(echo "if ($c < $bc) $c else $bc" | bc -l)
-    read -r w c < <(run_once "$tmp/one.yuv" "$@")
-    ow=$(echo "if ($w < $ow) $w else $ow" | bc -l)
-    oc=$(echo "if ($c < $oc) $c else $oc" | bc -l)
-  done
-  echo "$bw $ow $bc $oc"
-}
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 
 gst() {
   local file=${*: -1}
@@ -99,14 +87,13 @@ sq="video/x-raw,width=640,height=640"
 # videoscale's method closest to immscale's default filter
 stock_cubic=catrom
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A T
+declare -A C T
 names=()
 bench() {
   local name=$1
   shift
   names+=("$name")
-  T[$name]=$(measure "$@")
+  C[$name]="$*"
 }
 bench read gst identity
 bench ff_read ff1 null
@@ -129,6 +116,25 @@ bench stock_crop gst $crop ! videoscale ! $sq
 bench stock_crop_cr gst $crop ! videoscale method=$stock_cubic ! $sq
 bench ff_crop ff "crop=1080:1080,scale=640:640"
 bench ff_crop_t1 ff1 "crop=1080:1080,scale=640:640"
+
+# Round after round over all commands, so that a burst of other work on
+# the shared machine slows one run of many commands rather than every run
+# of one. T: best "t_all t_one cpu_all cpu_one" of each command.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for k in "${names[@]}"; do T[$k]="999 999 999 999"; done
+for _ in $(seq "$runs"); do
+  for k in "${names[@]}"; do
+    read -ra cmd <<<"${C[$k]}"
+    read -r bw ow bc oc <<<"${T[$k]}"
+    read -r w c < <(run_once "$raw" "${cmd[@]}")
+    bw=$(min "$w" "$bw")
+    bc=$(min "$c" "$bc")
+    read -r w c < <(run_once "$tmp/one.yuv" "${cmd[@]}")
+    ow=$(min "$w" "$ow")
+    oc=$(min "$c" "$oc")
+    T[$k]="$bw $ow $bc $oc"
+  done
+done
 
 field() { echo "${T[$1]}" | cut -d' ' -f"$2"; }
 calc() { printf "%.${1}f" "$(echo "$2" | bc -l)"; }
