@@ -798,8 +798,11 @@ drain (GstImmAnimEnc * self, gboolean eos)
       ok = gif_add (self, f, end, next == NULL);
     else {
       ok = webp_add (self, f);
+      /* The end of the animation; the last frame shown lasts at least
+       * 1 ms, however close its end is. */
       if (ok && !next)
-        self->last_ms = (gint64) ((end + GST_MSECOND / 2) / GST_MSECOND);
+        self->last_ms = MAX ((gint64) ((end + GST_MSECOND / 2) / GST_MSECOND),
+            self->last_ms + 1);
     }
     raw_frame_free (f);
     if (!ok)
