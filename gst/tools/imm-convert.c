@@ -50,6 +50,7 @@ typedef struct
   gchar *tmp_dir;
   gboolean keep_tmp_dir;
   gchar *cover_file;
+  GstDiscovererVideoInfo *first_video;  /* of the first source */
   gchar **locations;            /* sink location per output */
   ImmOutputResult *results;
   GPtrArray *created_dirs;      /* to remove again on failure */
@@ -388,6 +389,10 @@ probe_sources (Task * t)
           "%s", i, src->uri, err ? err->message : "timed out");
     } else if ((video = gst_discoverer_info_get_video_streams (info))) {
       GstClockTime d = gst_discoverer_info_get_duration (info);
+
+      /* Animations keep the size they get on this picture (the plan). */
+      if (i == 0)
+        t->first_video = g_object_ref (video->data);
 
       if (GST_CLOCK_TIME_IS_VALID (d)) {
         /* On the joined timeline a source lasts up to the end of its
@@ -1012,9 +1017,16 @@ run_task (Task * t, const gchar * data)
     for (i = 0; i < n_out; i++)
       t->locations[i] = temp_file (t, i, -1);
   }
+  memset (&in, 0, sizeof (in));
   in.source_uris = (const gchar * const *) t->source_uris;
   in.locations = (const gchar * const *) t->locations;
   in.cover_location = t->cover_file;
+  if (t->first_video != NULL) {
+    in.first_width = gst_discoverer_video_info_get_width (t->first_video);
+    in.first_height = gst_discoverer_video_info_get_height (t->first_video);
+    in.first_par_n = gst_discoverer_video_info_get_par_num (t->first_video);
+    in.first_par_d = gst_discoverer_video_info_get_par_denom (t->first_video);
+  }
   plan = imm_plan_build (t->req, &in, &err);
   if (plan == NULL)
     return task_fail_error (t, err);
@@ -1109,6 +1121,7 @@ task_clear (Task * t, gboolean ok)
   g_ptr_array_unref (t->renamed);
   g_free (t->tmp_dir);
   g_free (t->cover_file);
+  g_clear_object (&t->first_video);
   g_free (t->storage_root);
   g_free (t->task_id);
   g_free (t->message);
