@@ -807,6 +807,175 @@ GST_START_TEST (test_format_string_in_path)
 
 GST_END_TEST;
 
+/* --- read-only and full file systems ------------------------------------- */
+
+typedef enum
+{
+  RO_ROOT,                      /* the storage root is mounted read-only */
+  RO_BUCKET,                    /* root writable, the bucket read-only */
+  OWN_BUCKET,                   /* the bucket is a file system of its own */
+  FULL_ROOT_SNAPSHOTS,          /* a small tmpfs as storage root */
+  FULL_ROOT_ANIMATION,
+  FULL_BUCKET,                  /* full when the files are moved into it */
+} StorageCase;
+
+#define SNAPSHOTS_TO(src) "{\"Sources\": [{\"URI\": \"" src "\"}], " \
+    "\"Targets\": [{\"Image\": {\"Snapshots\": [{\"Format\": \"jpg\", " \
+    "\"Interval\": 1, \"URI\": \"oss://b/out/s-{index}.jpg\"}]}}]}"
+#define ANIMATION_TO(src) "{\"Sources\": [{\"URI\": \"" src "\"}], " \
+    "\"Targets\": [{\"Image\": {\"Animations\": [{\"Format\": \"gif\", " \
+    "\"URI\": \"oss://b/out/a.gif\"}]}}]}"
+
+static const struct
+{
+  const gchar *name;
+  StorageCase what;
+  const gchar *request;         /* SRC_PATH: the clip outside the root */
+  const gchar *message;         /* expected in Message ({root}: the root) */
+  const gchar *reason;          /* expected in Message too */
+} storage[] = {
+  {"read-only storage root", RO_ROOT, SNAPSHOTS_TO ("oss://b/clip.mp4"),
+      "cannot create a temporary directory in {root}", "Read-only file system"},
+  {"read-only bucket", RO_BUCKET, SNAPSHOTS_TO ("oss://b/clip.mp4"),
+      "cannot write {root}/b/out/s-1.jpg", "Read-only file system"},
+  {"bucket on its own file system", OWN_BUCKET,
+      SNAPSHOTS_TO ("oss://b/clip.mp4"), NULL, NULL},
+  {"full disk, snapshots", FULL_ROOT_SNAPSHOTS, SNAPSHOTS_TO ("SRC_PATH"),
+        "Targets[0].Image.Snapshots[0].URI: cannot write 'oss://b/out/s-",
+      "No space left"},
+  {"full disk, animation", FULL_ROOT_ANIMATION, ANIMATION_TO ("SRC_PATH"),
+        "Targets[0].Image.Animations[0].URI: cannot write 'oss://b/out/a.gif'",
+      "No space left"},
+  {"full bucket", FULL_BUCKET, SNAPSHOTS_TO ("SRC_PATH"),
+      "cannot write {root}/b/out/s-", "No space left on device"},
+};
+
+/* Mounts made from here on belong to this test process alone and vanish
+ * with it, whatever way it ends. */
+static gboolean
+private_mounts (void)
+{
+  if (geteuid () != 0) {
+    g_print ("not root: the read-only and full file system cases need "
+        "mounts and are not run\n");
+    return FALSE;
+  }
+  if (unshare (CLONE_NEWNS) != 0) {
+    g_print ("no mount namespace (%s): the read-only and full file system "
+        "cases are not run\n", g_strerror (errno));
+    return FALSE;
+  }
+  fail_unless (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
+      "%s", g_strerror (errno));
+  return TRUE;
+}
+
+static void
+mount_tmpfs (const gchar * dir, const gchar * size, gboolean read_only)
+{
+  gchar *opts = g_strdup_printf ("size=%s,mode=0755", size);
+
+  fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+  fail_unless (mount ("tmpfs", dir, "tmpfs", read_only ? MS_REMOUNT |
+          MS_RDONLY : 0, opts) == 0, "mount %s: %s", dir, g_strerror (errno));
+  g_free (opts);
+}
+
+GST_START_TEST (test_storage)
+{
+  StorageCase what = storage[__i__].what;
+  gchar *base = g_build_filename (root, "st", NULL);
+  gchar *sroot = g_build_filename (base, "root", NULL);
+  gchar *bucket = g_build_filename (sroot, "b", NULL);
+  gchar *mounted = what == RO_ROOT || what == FULL_ROOT_SNAPSHOTS
+      || what == FULL_ROOT_ANIMATION ? sroot : bucket;
+  gchar *src, *req, *before, *after, *inside, *inside_after;
+  gchar **parts;
+  Outcome o;
+
+  if (!private_mounts ())
+    goto out;
+  fail_unless (g_mkdir_with_parents (sroot, 0755) == 0);
+  mount_tmpfs (mounted, what == FULL_BUCKET || what == FULL_ROOT_SNAPSHOTS ?
+      "64k" : what == FULL_ROOT_ANIMATION ? "32k" : "8m", FALSE);
+  if (what == RO_ROOT || what == RO_BUCKET || what == OWN_BUCKET) {
+    src = g_build_filename (bucket, "clip.mp4", NULL);
+    g_mkdir_with_parents (bucket, 0755);
+    fail_unless (g_file_set_contents (src, (gchar *) clip_data, clip_len,
+            NULL));
+    g_free (src);
+  }
+  if (what == RO_BUCKET) {
+    /* the folder is there: the files are what cannot be written */
+    gchar *out = g_build_filename (bucket, "out", NULL);
+
+    fail_unless (g_mkdir (out, 0755) == 0);
+    g_free (out);
+  }
+  if (what == RO_ROOT || what == RO_BUCKET)
+    mount_tmpfs (mounted, "8m", TRUE);
+
+  parts = g_strsplit (storage[__i__].request, "SRC_PATH", -1);
+  req = g_strjoinv (clip, parts);
+  g_strfreev (parts);
+  /* nothing new outside the storage root either */
+  before = tree (root);
+  inside = tree (sroot);
+  run (req, sroot, &o);
+  after = tree (root);
+  inside_after = tree (sroot);
+
+  if (storage[__i__].message == NULL) {
+    gint k, w, h, frames;
+
+    fail_unless_equals_int (o.status, 0);
+    fail_unless_equals_string (member (&o, "Status"), "Succeeded");
+    for (k = 1; k <= 20; k++) {
+      gchar *name = g_strdup_printf ("s-%d.jpg", k);
+      gchar *p = g_build_filename (bucket, "out", name, NULL);
+
+      decode_output (p, &w, &h, &frames);
+      g_free (p);
+      g_free (name);
+    }
+    /* no partial copy is left next to them */
+    fail_if (strstr (inside_after, ".imm-convert") != NULL, "%s", inside_after);
+  } else {
+    gchar **tmpl = g_strsplit (storage[__i__].message, "{root}", -1);
+    gchar *expect = g_strjoinv (sroot, tmpl);
+
+    g_strfreev (tmpl);
+    fail_unless_equals_int (o.status, 1);
+    fail_unless_equals_string (member (&o, "Status"), "Failed");
+    fail_unless (strstr (member (&o, "Message"), expect) != NULL,
+        "%s: Message '%s' does not say '%s'", storage[__i__].name,
+        member (&o, "Message"), expect);
+    fail_unless (strstr (member (&o, "Message"), storage[__i__].reason)
+        != NULL, "%s: Message '%s' does not say '%s'", storage[__i__].name,
+        member (&o, "Message"), storage[__i__].reason);
+    /* nothing partial left, inside the root or out */
+    fail_unless_equals_string (inside_after, inside);
+    fail_unless_equals_string (after, before);
+    g_free (expect);
+  }
+  g_print ("%s: %s %s\n", storage[__i__].name, member (&o, "Status"),
+      member (&o, "Message"));
+  outcome_clear (&o);
+  fail_unless (umount2 (mounted, MNT_DETACH) == 0, "%s", g_strerror (errno));
+  g_free (before);
+  g_free (after);
+  g_free (inside);
+  g_free (inside_after);
+  g_free (req);
+out:
+  remove_tree (base);
+  g_free (bucket);
+  g_free (sroot);
+  g_free (base);
+}
+
+GST_END_TEST;
+
 /* --- kills and parallel runs --------------------------------------------- */
 
 typedef struct
@@ -971,6 +1140,7 @@ reliability_suite (void)
   tcase_add_test (tc, test_missing_keyframe);
   tcase_add_loop_test (tc, test_resolution_change, 0, G_N_ELEMENTS (resized));
   tcase_add_loop_test (tc, test_hostile_requests, 0, G_N_ELEMENTS (hostile));
+  tcase_add_loop_test (tc, test_storage, 0, G_N_ELEMENTS (storage));
   tcase_add_test (tc, test_format_string_in_path);
   tcase_add_test (tc, test_sigterm);
   tcase_add_test (tc, test_sigint);
