@@ -1126,6 +1126,58 @@ GST_START_TEST (test_parallel_runs)
 
 GST_END_TEST;
 
+/* Runs of different requests writing the same paths: every file is
+ * whole and entirely one run's (its size says which). */
+GST_START_TEST (test_same_output_path)
+{
+  const gint widths[] = { 160, 200, 240, 280 };
+  Child c[G_N_ELEMENTS (widths)];
+  Outcome o;
+  gint i, k, w, h, frames;
+
+  for (i = 0; i < (gint) G_N_ELEMENTS (widths); i++) {
+    gchar *req = g_strdup_printf (SRC "\"Targets\": [{\"Image\": {"
+        "\"Snapshots\": [{\"Format\": \"jpg\", \"Interval\": 2, \"Width\": "
+        "%d, \"URI\": \"oss://b/same2/s-{index}.jpg\"}], \"Animations\": [{"
+        "\"Format\": \"webp\", \"Interval\": 0.5, \"Width\": %d, \"URI\": "
+        "\"oss://b/same2/a.webp\"}]}}]}", widths[i], widths[i]);
+    gchar *name = g_strdup_printf ("same%d.json", i);
+
+    start (req, name, &c[i]);
+    g_free (name);
+    g_free (req);
+  }
+  for (i = 0; i < (gint) G_N_ELEMENTS (widths); i++) {
+    finish (&c[i], &o);
+    fail_unless_equals_int (o.status, 0);
+    fail_unless_equals_string (member (&o, "Status"), "Succeeded");
+    outcome_clear (&o);
+  }
+  for (k = 0; k <= 10; k++) {
+    gchar *name = k ? g_strdup_printf ("s-%d.jpg", k) : g_strdup ("a.webp");
+    gchar *p = g_build_filename (root, "b", "same2", name, NULL);
+    gboolean known = FALSE;
+
+    decode_output (p, &w, &h, &frames);
+    for (i = 0; i < (gint) G_N_ELEMENTS (widths); i++)
+      known |= w == widths[i] && h == 240;
+    fail_unless (known, "%s: %dx%d is no run's size", p, w, h);
+    g_free (p);
+    g_free (name);
+  }
+  {
+    gchar *dir = g_build_filename (root, "b", "same2", NULL);
+    gchar *t = tree (dir);
+
+    fail_if (strstr (t, ".imm-convert") != NULL, "%s", t);
+    g_free (t);
+    remove_tree (dir);
+    g_free (dir);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 reliability_suite (void)
 {
@@ -1145,6 +1197,7 @@ reliability_suite (void)
   tcase_add_test (tc, test_sigterm);
   tcase_add_test (tc, test_sigint);
   tcase_add_test (tc, test_parallel_runs);
+  tcase_add_test (tc, test_same_output_path);
   return s;
 }
 
