@@ -790,13 +790,17 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
   gboolean ret;
 
+  /* Once our EOS is out, the source pad refuses every event, and a refused
+   * sticky event (a trick-mode decoder sends new tags at each keyframe)
+   * would come back upstream as a flow error. */
+  if (self->done && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
+      && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      if (self->done) {
-        /* EOS went downstream already */
-        gst_event_unref (event);
-        return TRUE;
-      }
       if (eos_overtaken_by_seek (self)) {
         gst_event_unref (event);
         return TRUE;

@@ -182,6 +182,76 @@ add_scale (GPtrArray * argv, const ImmOutput * out)
   add (argv, "!");
 }
 
+/**
+ * imm_plan_animation_size:
+ * @out: an animation output
+ * @in: the plan input, with the first source's picture size
+ * @width: (out): the animation's width in pixels
+ * @height: (out): its height
+ * @mode: (out): the resize mode that keeps it
+ *
+ * immanimenc writes one canvas size and refuses a picture size change in
+ * the middle of an animation, but a stream may change resolution and
+ * joined sources may differ. So an animation keeps the size the request
+ * gives on the first source's picture, in pixels: absent sides and
+ * fractions are worked out on it (both sides absent: its display size).
+ * A later picture of another size is scaled to that size; `fit` (whose
+ * size depends on the picture's shape) and an absent size become `fill`
+ * there, keeping the picture's aspect ratio with borders. The first
+ * picture comes out as it would without a fixed size (with square pixels;
+ * an anamorphic one without a requested size gets its display size).
+ *
+ * Returns: %FALSE when the first picture's size is not known.
+ */
+gboolean
+imm_plan_animation_size (const ImmOutput * out, const ImmPlanInput * in,
+    gint * width, gint * height, ImmResizeMode * mode)
+{
+  ImmGeometry g;
+
+  if (in->first_width <= 0 || in->first_height <= 0)
+    return FALSE;
+  if (out->width == 0 && out->height == 0) {
+    imm_geometry_display_size (in->first_width, in->first_height,
+        in->first_par_n, in->first_par_d, width, height);
+    *mode = IMM_RESIZE_FILL;
+    return TRUE;
+  }
+  if (!imm_geometry_compute (in->first_width, in->first_height,
+          in->first_par_n, in->first_par_d, imm_plan_side (out->width,
+              out->height), imm_plan_side (out->height, out->width),
+          out->scale_type, &g))
+    return FALSE;
+  *width = g.out_width;
+  *height = g.out_height;
+  *mode = out->scale_type == IMM_RESIZE_FIT ? IMM_RESIZE_FILL : out->scale_type;
+  return TRUE;
+}
+
+/* An animation's scaling to the size it keeps (see
+ * imm_plan_animation_size()); without a known first picture, as for a
+ * snapshot. */
+static void
+add_animation_scale (GPtrArray * argv, const ImmOutput * out,
+    const ImmPlanInput * in)
+{
+  ImmResizeMode mode;
+  gint w, h;
+
+  if (!imm_plan_animation_size (out, in, &w, &h, &mode)) {
+    add_scale (argv, out);
+    return;
+  }
+  add (argv, "videoconvert");
+  add (argv, "!");
+  add (argv, "immscale");
+  /* pixels: a width of exactly 1 must not read as the fraction 1.0 */
+  add_double (argv, "width", imm_plan_side (w, h));
+  add_double (argv, "height", imm_plan_side (h, w));
+  addf (argv, "scale-type=%s", imm_resize_mode_to_string (mode));
+  add (argv, "!");
+}
+
 static void
 add_encoder (GPtrArray * argv, ImmOutputFormat format)
 {
@@ -244,7 +314,10 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   }
   g_free (name);
 
-  add_scale (argv, out);
+  if (out->animation)
+    add_animation_scale (argv, out, in);
+  else
+    add_scale (argv, out);
   add (argv, "videoconvert");
   add (argv, "!");
   if (out->animation) {

@@ -18,12 +18,19 @@ G_BEGIN_DECLS
  *   path for animations
  * @cover_location: (nullable): set when the (single) source has no video:
  *   the extracted cover picture file snapshot outputs are made from
+ * @first_width: width of the first source's picture (as probed), 0 when
+ *   unknown; animations keep the size worked out on it
+ * @first_height: its height
+ * @first_par_n: its pixel aspect ratio numerator (0 means 1:1)
+ * @first_par_d: its pixel aspect ratio denominator
  */
 typedef struct
 {
   const gchar *const *source_uris;
   const gchar *const *locations;
   const gchar *cover_location;
+  gint first_width, first_height;
+  gint first_par_n, first_par_d;
 } ImmPlanInput;
 
 /**
@@ -73,6 +80,10 @@ gchar *imm_plan_snapshot_name (guint output_index);
 void imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den);
 
 gdouble imm_plan_side (gdouble requested, gdouble other);
+
+gboolean imm_plan_animation_size (const ImmOutput * out,
+    const ImmPlanInput * in, gint * width, gint * height,
+    ImmResizeMode * mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmPlan, imm_plan_free);
 

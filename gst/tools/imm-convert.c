@@ -11,6 +11,7 @@
  * so no reader ever sees half a file and a failed task leaves nothing new.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,7 @@ typedef struct
   gchar *tmp_dir;
   gboolean keep_tmp_dir;
   gchar *cover_file;
+  GstDiscovererVideoInfo *first_video;  /* of the first source */
   gchar **locations;            /* sink location per output */
   ImmOutputResult *results;
   GPtrArray *created_dirs;      /* to remove again on failure */
@@ -414,6 +416,10 @@ probe_sources (Task * t)
     } else if ((video = gst_discoverer_info_get_video_streams (info))) {
       GstClockTime d = gst_discoverer_info_get_duration (info);
 
+      /* Animations keep the size they get on this picture (the plan). */
+      if (i == 0)
+        t->first_video = g_object_ref (video->data);
+
       if (GST_CLOCK_TIME_IS_VALID (d)) {
         /* On the joined timeline a source lasts up to the end of its
          * range (a StartTime leaves its gap, see the plan). */
@@ -603,6 +609,85 @@ make_parents (Task * t, const gchar * path)
   return ok;
 }
 
+/* Copies @from to @to through a hidden file next to @to, renamed at the
+ * end: for outputs on another file system than the storage root (a bucket
+ * mounted on its own), where rename() cannot move them. Readers see the
+ * whole file or none; a failure removes the partial copy. */
+static gboolean
+copy_into_place (Task * t, const gchar * from, const gchar * to)
+{
+  gchar *dir = g_path_get_dirname (to);
+  gchar *part = g_build_filename (dir, ".imm-convert-XXXXXX", NULL);
+  gchar buf[65536];
+  GStatBuf st;
+  gint in = -1, fd = -1, saved = 0;
+  gboolean created = FALSE;
+  gssize n = 0;
+
+  in = g_open (from, O_RDONLY, 0);
+  if (in < 0 || fstat (in, &st) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  fd = g_mkstemp_full (part, O_WRONLY, st.st_mode & 0777);
+  if (fd < 0) {
+    saved = errno;
+    goto fail;
+  }
+  created = TRUE;
+  /* mkstemp made it 0600: give it the mode the sink gave its file */
+  if (fchmod (fd, st.st_mode & 0777) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  while ((n = read (in, buf, sizeof (buf))) > 0) {
+    gssize done = 0;
+
+    while (done < n) {
+      gssize w = write (fd, buf + done, n - done);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0) {
+        saved = errno;
+        goto fail;
+      }
+      done += w;
+    }
+  }
+  if (n < 0 || fsync (fd) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  if (close (fd) != 0) {
+    fd = -1;
+    saved = errno;
+    goto fail;
+  }
+  fd = -1;
+  if (g_rename (part, to) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  close (in);
+  g_unlink (from);
+  g_free (part);
+  g_free (dir);
+  return TRUE;
+
+fail:
+  if (fd >= 0)
+    close (fd);
+  if (in >= 0)
+    close (in);
+  if (created)
+    g_unlink (part);
+  g_free (part);
+  g_free (dir);
+  return task_fail (t, IMM_REQUEST_ERROR_INTERNAL, "cannot write %s: %s", to,
+      g_strerror (saved));
+}
+
 /* Moves every finished file into place. The whole list is checked before
  * the first rename. */
 static gboolean
@@ -651,7 +736,8 @@ commit_outputs (Task * t)
   for (i = 0; i < to->len && ok; i++) {
     const gchar *dst = g_ptr_array_index (to, i);
 
-    if (g_rename (g_ptr_array_index (from, i), dst) != 0) {
+    if (g_rename (g_ptr_array_index (from, i), dst) != 0 && (errno != EXDEV
+            || !copy_into_place (t, g_ptr_array_index (from, i), dst))) {
       ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
           "cannot move the output into place as %s: %s", dst,
           g_strerror (errno));
@@ -815,6 +901,49 @@ answer_joined_duration (Task * t, GstElement * pipeline,
   }
 }
 
+/* A sink that could not write (a full disk, a read-only folder): the
+ * failure names the output file as the request has it, not the temporary
+ * file the sink was writing. Returns %FALSE once it failed the task,
+ * %TRUE when @msg did not come from one of the outputs' sinks. */
+static gboolean
+fail_writing (Task * t, GstMessage * msg, GError * err)
+{
+  GstObject *src = GST_MESSAGE_SRC (msg);
+  GObjectClass *klass;
+  GParamSpec *pspec;
+  gchar *location = NULL, *uri, *field;
+  gint i, index = 1;
+  const ImmOutput *out;
+
+  if (!GST_IS_ELEMENT (src) || !GST_OBJECT_FLAG_IS_SET (src,
+          GST_ELEMENT_FLAG_SINK))
+    return TRUE;
+  klass = G_OBJECT_GET_CLASS (src);
+  pspec = g_object_class_find_property (klass, "location");
+  if (pspec == NULL || pspec->value_type != G_TYPE_STRING)
+    return TRUE;
+  g_object_get (src, "location", &location, NULL);
+  for (i = 0; t->locations[i] != NULL; i++)
+    if (g_strcmp0 (location, t->locations[i]) == 0)
+      break;
+  g_free (location);
+  if (t->locations[i] == NULL)
+    return TRUE;
+  out = g_ptr_array_index (t->req->outputs, i);
+  /* multifilesink counts a file once it is written: the one failing */
+  pspec = g_object_class_find_property (klass, "index");
+  if (!out->animation && pspec != NULL && pspec->value_type == G_TYPE_INT)
+    g_object_get (src, "index", &index, NULL);
+  field = g_strconcat (out->path, ".URI", NULL);
+  uri = expand (t, out, index, IMM_TEMPLATE_PLAIN);
+  if (uri != NULL)
+    task_fail (t, error_code (err), "%s: cannot write '%s': %s", field, uri,
+        err->message);
+  g_free (uri);
+  g_free (field);
+  return FALSE;
+}
+
 /* Runs one planned pipeline to its end. With @seek_refused, a seek the
  * server refused (souphttpsrc: "Server does not support seeking") does not
  * fail the task but sets *@seek_refused, for a rerun without seeks. */
@@ -905,8 +1034,10 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
         code = error_code (err);
         if (missing->len)
           code = IMM_REQUEST_ERROR_INVALID_FILE;
-        task_fail (t, code, "%s%s%s", err->message,
-            missing->len ? "; missing GStreamer plugin: " : "", missing->str);
+        /* a sink that could not write names the output file */
+        if (err->domain != GST_RESOURCE_ERROR || fail_writing (t, msg, err))
+          task_fail (t, code, "%s%s%s", err->message,
+              missing->len ? "; missing GStreamer plugin: " : "", missing->str);
         g_clear_error (&err);
         g_free (debug);
         break;
@@ -1076,9 +1207,16 @@ run_task (Task * t, const gchar * data)
     for (i = 0; i < n_out; i++)
       t->locations[i] = temp_file (t, i, -1);
   }
+  memset (&in, 0, sizeof (in));
   in.source_uris = (const gchar * const *) t->source_uris;
   in.locations = (const gchar * const *) t->locations;
   in.cover_location = t->cover_file;
+  if (t->first_video != NULL) {
+    in.first_width = gst_discoverer_video_info_get_width (t->first_video);
+    in.first_height = gst_discoverer_video_info_get_height (t->first_video);
+    in.first_par_n = gst_discoverer_video_info_get_par_num (t->first_video);
+    in.first_par_d = gst_discoverer_video_info_get_par_denom (t->first_video);
+  }
   plan = imm_plan_build (t->req, &in, &err);
   if (plan == NULL)
     return task_fail_error (t, err);
@@ -1206,6 +1344,7 @@ task_clear (Task * t, gboolean ok)
   g_ptr_array_unref (t->renamed);
   g_free (t->tmp_dir);
   g_free (t->cover_file);
+  g_clear_object (&t->first_video);
   g_free (t->storage_root);
   g_free (t->task_id);
   g_free (t->message);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
 
 #define S GST_SECOND
@@ -305,6 +306,46 @@ GST_START_TEST (test_eos_before_own_seek)
 
 GST_END_TEST;
 
+/* After its EOS the element takes in what still comes (a trick-mode
+ * decoder sends new tags at every keyframe) instead of failing the stream
+ * upstream. */
+GST_START_TEST (test_events_after_own_eos)
+{
+  GstHarness *h = gst_harness_new_parse ("immsnapshot number=1");
+  GstFlowReturn ret = GST_FLOW_OK;
+  gboolean eos = FALSE;
+  GstEvent *ev;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=8,"
+      "height=8,framerate=10/1");
+  for (i = 0; i < 3 && ret == GST_FLOW_OK; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 64, NULL);
+
+    gst_buffer_memset (buf, 0, 0x80, 64);
+    GST_BUFFER_PTS (buf) = i * 100 * GST_MSECOND;
+    GST_BUFFER_DURATION (buf) = 100 * GST_MSECOND;
+    ret = gst_harness_push (h, buf);
+  }
+  fail_unless_equals_int (ret, GST_FLOW_EOS);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_tag (gst_tag_list_new (GST_TAG_VIDEO_CODEC, "H.264",
+                  NULL))));
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_allocate (NULL,
+              64, NULL)), GST_FLOW_EOS);
+  /* downstream saw one EOS and nothing after it */
+  while (!eos && (ev = gst_harness_try_pull_event (h)) != NULL) {
+    eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  fail_unless (eos, "no EOS downstream");
+  fail_unless (gst_harness_try_pull_event (h) == NULL);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_start_beyond_end)
 {
   Run r;
@@ -447,6 +488,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_start_beyond_end);
   tcase_add_test (tc, test_eos_before_own_seek);
+  tcase_add_test (tc, test_events_after_own_eos);
   tcase_add_test (tc, test_average_needs_number);
   tcase_add_test (tc, test_live_interval);
   tcase_add_test (tc, test_live_average_refused);
