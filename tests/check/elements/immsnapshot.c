@@ -388,7 +388,6 @@ GST_START_TEST (test_live_interval)
     fail_unless_equals_int (sscanf (r.messages->str, "%u:%u %u:%u %u:%u",
             &i1, &p1, &i2, &p2, &i3, &p3), 6);
     fail_unless (i1 == 1 && i2 == 2 && i3 == 3);
-    fail_unless (p1 < 100, "first frame at %u ms", p1);
     fail_unless (ABS ((gint) (p2 - p1) - 1000) <= 1);
     fail_unless (ABS ((gint) (p3 - p1) - 2000) <= 1);
     fail_if (strstr (r.messages->str, "4:") != NULL);
