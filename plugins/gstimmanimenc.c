@@ -13,7 +13,10 @@
  * Timing: with #GstImmAnimEnc:frame-rate set, frame n starts at n / rate
  * whatever its timestamp (a time-lapse plays at that rate); with 0/1 the
  * frames keep the spacing of their timestamps, and the last frame lasts its
- * duration, else the previous spacing, else 100 ms.
+ * duration, else the previous spacing, else 100 ms. A frame then shows at
+ * most 655.35 s (the longest GIF delay; libwebp refuses frames of hours):
+ * a longer gap between timestamps (a broken stream, a pause of days) is
+ * cut to that in both formats, and the frames after it keep their spacing.
  *
  * GIF: delays are centiseconds; the rounding error is carried so the total
  * stays within 5 ms of the input (1/15 s frames become 7, 6, 7, 7, 6, ...
@@ -44,7 +47,9 @@
  *
  * The consumed frames are kept by the base class without their pictures and
  * released at the end without QoS messages; the file goes out as the output
- * of the first frame, with its timestamp and the whole duration.
+ * of the first frame, with its timestamp and the whole duration. Until then
+ * a GAP event at the first frame's timestamp lets downstream sinks preroll,
+ * so the element can sit in one branch of a `tee` or in a live pipeline.
  *
  * ## Example launch lines
  * |[
@@ -96,6 +101,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_anim_enc_debug);
 #define HOLD_BYTES (48 * 1024 * 1024)
 #define HOLD_FRAMES_MAX 120
 #define BAYER_STRENGTH 6
+/* The longest a frame is shown when its time comes from the timestamps:
+ * GIF's largest delay (65535 cs). libwebp 1.2 fails on a frame of 2^24 ms
+ * (4.7 h) or more. */
+#define MAX_FRAME_NS (G_GUINT64_CONSTANT (65535) * 10 * GST_MSECOND)
 
 enum
 {
@@ -159,6 +168,7 @@ struct _GstImmAnimEnc
   GQueue raw;                   /* RawFrame, in order */
   guint hold;                   /* frames to hold before the palette is fixed */
   guint64 last_delta;
+  guint64 cut_ns;               /* timestamp gaps cut to MAX_FRAME_NS */
   guint n_out;
 
   /* GIF */
@@ -295,6 +305,7 @@ gst_imm_anim_enc_reset (GstImmAnimEnc * self)
   self->first_pts = GST_CLOCK_TIME_NONE;
   self->out_pts = GST_CLOCK_TIME_NONE;
   self->last_delta = 0;
+  self->cut_ns = 0;
   self->committed_cs = 0;
   self->have_pending = FALSE;
   self->any_written = FALSE;
@@ -677,6 +688,17 @@ gif_add (GstImmAnimEnc * self, RawFrame * f, guint64 end, gboolean last)
   return TRUE;
 }
 
+/* WebP timestamps are ints of milliseconds: 24.8 days. */
+static gboolean
+webp_too_long (GstImmAnimEnc * self)
+{
+  GST_ELEMENT_ERROR (self, STREAM, ENCODE,
+      ("The animation would play for more than 24 days, longer than WebP "
+          "timestamps can count; lower the number of frames or raise the "
+          "frame rate."), (NULL));
+  return FALSE;
+}
+
 static gboolean
 webp_add (GstImmAnimEnc * self, RawFrame * f)
 {
@@ -688,6 +710,8 @@ webp_add (GstImmAnimEnc * self, RawFrame * f)
    * millisecond as the one before never shows. */
   if (ms <= self->last_ms)
     return TRUE;
+  if (ms > G_MAXINT)
+    return webp_too_long (self);
   if (!WebPPictureInit (&pic))
     goto fail;
   pic.use_argb = 1;
@@ -774,14 +798,48 @@ drain (GstImmAnimEnc * self, gboolean eos)
       ok = gif_add (self, f, end, next == NULL);
     else {
       ok = webp_add (self, f);
+      /* The end of the animation; the last frame shown lasts at least
+       * 1 ms, however close its end is. */
       if (ok && !next)
-        self->last_ms = (gint64) ((end + GST_MSECOND / 2) / GST_MSECOND);
+        self->last_ms = MAX ((gint64) ((end + GST_MSECOND / 2) / GST_MSECOND),
+            self->last_ms + 1);
     }
     raw_frame_free (f);
     if (!ok)
       return FALSE;
   }
   return TRUE;
+}
+
+/* Nothing leaves the encoder before EOS, so downstream sinks would never
+ * preroll: a pipeline whose other branches (after a tee) wait for preroll,
+ * or a live pipeline going to PLAYING, would stall forever. A GAP event at
+ * the first frame lets them preroll. The sticky events queued with that
+ * frame (segment, tags) must precede it; the base class pushes the same
+ * events again with the file, which changes nothing downstream.
+ * Called with the stream lock held. */
+static void
+announce_gap (GstImmAnimEnc * self, GstVideoCodecFrame * frame)
+{
+  GstPad *srcpad = GST_VIDEO_ENCODER_SRC_PAD (self);
+  GstEvent *segment;
+  GList *l;
+
+  for (l = g_list_last (frame->events); l; l = l->prev) {
+    GstEvent *event = l->data;
+
+    if (GST_EVENT_IS_STICKY (event))
+      gst_pad_push_event (srcpad, gst_event_ref (event));
+  }
+  /* a GAP needs caps and a segment before it */
+  segment = gst_pad_get_sticky_event (srcpad, GST_EVENT_SEGMENT, 0);
+  if (segment == NULL || !gst_pad_has_current_caps (srcpad)) {
+    g_clear_pointer (&segment, gst_event_unref);
+    return;
+  }
+  gst_event_unref (segment);
+  gst_pad_push_event (srcpad, gst_event_new_gap (GST_CLOCK_TIME_IS_VALID
+          (frame->pts) ? frame->pts : 0, 0));
 }
 
 static GstFlowReturn
@@ -801,6 +859,7 @@ gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
     self->started = TRUE;
     self->first_pts = pts;
     self->out_pts = pts;
+    announce_gap (self, frame);
   }
 
   if (!gst_video_frame_map (&vframe, &self->input_state->info,
@@ -839,7 +898,8 @@ gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
         self->rate_n);
   else if (GST_CLOCK_TIME_IS_VALID (pts) &&
       GST_CLOCK_TIME_IS_VALID (self->first_pts) && pts >= self->first_pts)
-    f->start = pts - self->first_pts;
+    f->start = pts - self->first_pts > self->cut_ns ?
+        pts - self->first_pts - self->cut_ns : 0;
   else if (self->raw.tail) {
     /* No usable timestamp: repeat the last spacing (100 ms at first). */
     RawFrame *prev = self->raw.tail->data;
@@ -847,12 +907,19 @@ gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
         100 * GST_MSECOND);
   }
   if (self->raw.tail) {
+    /* drain() always keeps the frame before this one */
     RawFrame *prev = self->raw.tail->data;
+
+    if (self->rate_n == 0 && f->start > prev->start
+        && f->start - prev->start > MAX_FRAME_NS) {
+      self->cut_ns += f->start - prev->start - MAX_FRAME_NS;
+      f->start = prev->start + MAX_FRAME_NS;
+    }
     if (f->start > prev->start)
       self->last_delta = f->start - prev->start;
   }
   if (GST_CLOCK_TIME_IS_VALID (frame->duration))
-    f->duration = frame->duration;
+    f->duration = MIN (frame->duration, MAX_FRAME_NS);
   g_queue_push_tail (&self->raw, f);
   self->n_in++;
 
@@ -905,6 +972,10 @@ gst_imm_anim_enc_finish (GstVideoEncoder * enc)
     WebPData data;
 
     what = "WebP";
+    if (self->last_ms > G_MAXINT) {
+      webp_too_long (self);
+      return GST_FLOW_ERROR;
+    }
     total_ns = (guint64) self->last_ms * GST_MSECOND;
     WebPDataInit (&data);
     if (!WebPAnimEncoderAdd (self->webp, NULL, (int) self->last_ms, NULL)

@@ -198,6 +198,12 @@ struct _GstImmSnapshot
   gint hold_until_flush;        /* atomic: a restarting seek is on its way */
   gint own_seqnum;              /* atomic: seqnum of our last seek */
 
+  /* a seek between scheduling and its flush, under seek_lock */
+  GMutex seek_lock;
+  GCond seek_cond;
+  gboolean seek_running;        /* scheduled, gst_pad_push_event not back */
+  gboolean seek_flushing;       /* its FLUSH_START went by */
+
   /* keyframe times seen entering the decoder, under key_lock */
   GMutex key_lock;
   GstPad *key_pad;
@@ -495,6 +501,10 @@ do_seek (GstElement * element, gpointer user_data)
     self->landing = LANDING_NONE;
     g_mutex_unlock (&self->key_lock);
   }
+  g_mutex_lock (&self->seek_lock);
+  self->seek_running = FALSE;
+  g_cond_broadcast (&self->seek_cond);
+  g_mutex_unlock (&self->seek_lock);
 }
 
 /* called from the streaming thread */
@@ -505,6 +515,10 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
 
   job->target = target;
   job->key_units = key_units;
+  g_mutex_lock (&self->seek_lock);
+  self->seek_running = TRUE;
+  self->seek_flushing = FALSE;
+  g_mutex_unlock (&self->seek_lock);
   gst_element_call_async (GST_ELEMENT (self), do_seek, job, g_free);
 }
 
@@ -939,16 +953,47 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
+/* An EOS while a restarting seek is on its way (a short stream can end
+ * before the seek thread gets to run) is not the end: wait for the seek
+ * to flush it away, or to be refused. Bounded, so that a seek that never
+ * comes cannot hang the stream. Returns TRUE when the seek flushed. */
+static gboolean
+eos_overtaken_by_seek (GstImmSnapshot * self)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gboolean flushed;
+
+  if (!g_atomic_int_get (&self->hold_until_flush))
+    return FALSE;
+  g_mutex_lock (&self->seek_lock);
+  while (self->seek_running && !self->seek_flushing)
+    if (!g_cond_wait_until (&self->seek_cond, &self->seek_lock, deadline))
+      break;
+  flushed = self->seek_flushing;
+  g_mutex_unlock (&self->seek_lock);
+  GST_DEBUG_OBJECT (self, "EOS before our seek: %s", flushed ?
+      "flushed by it" : "the seek did not come");
+  return flushed;
+}
+
 static gboolean
 gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
   gboolean ret;
 
+  /* Once our EOS is out, the source pad refuses every event, and a refused
+   * sticky event (a trick-mode decoder sends new tags at each keyframe)
+   * would come back upstream as a flow error. */
+  if (self->done && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
+      && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      if (self->done) {
-        /* EOS went downstream already */
+      if (eos_overtaken_by_seek (self)) {
         gst_event_unref (event);
         return TRUE;
       }
@@ -963,8 +1008,14 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
         /* Our own seek: what went downstream stays valid (frames queued,
          * an encoder collecting an animation), so the flush ends here and
          * downstream only sees the new segment. */
-        if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+        if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
           g_atomic_int_set (&self->hold_until_flush, FALSE);
+        } else {
+          g_mutex_lock (&self->seek_lock);
+          self->seek_flushing = TRUE;
+          g_cond_broadcast (&self->seek_cond);
+          g_mutex_unlock (&self->seek_lock);
+        }
         gst_event_unref (event);
         return TRUE;
       }
@@ -1146,6 +1197,8 @@ gst_imm_snapshot_finalize (GObject * object)
   reset (self);
   g_array_free (self->key_times, TRUE);
   g_mutex_clear (&self->key_lock);
+  g_mutex_clear (&self->seek_lock);
+  g_cond_clear (&self->seek_cond);
   G_OBJECT_CLASS (gst_imm_snapshot_parent_class)->finalize (object);
 }
 
@@ -1238,6 +1291,8 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->seek = DEFAULT_SEEK;
   self->skip_decode = DEFAULT_SKIP_DECODE;
   g_mutex_init (&self->key_lock);
+  g_mutex_init (&self->seek_lock);
+  g_cond_init (&self->seek_cond);
   self->key_times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   self->key_latest = self->key_gap = GST_CLOCK_TIME_NONE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);

@@ -157,11 +157,12 @@ output_range (const ImmRequest * req, const ImmOutput * out,
  * upstream of it: in a shared decode they would disturb the other
  * branches, and after joined sources they would leave the source playing.
  * Downstream is safe, animations included: immsnapshot keeps its own
- * seeks' flushes from reaching the encoder collecting the frames. */
+ * seeks' flushes from reaching the encoder collecting the frames. And
+ * never with IMM_PLAN_NO_SEEK (a server that refused a Range request). */
 static gboolean
-may_seek (const ImmRequest * req, const ImmOutput * out, gboolean shared)
+may_seek (const ImmRequest * req, ImmPlanFlags flags, gboolean shared)
 {
-  return !shared && req->sources->len == 1;
+  return !shared && req->sources->len == 1 && !(flags & IMM_PLAN_NO_SEEK);
 }
 
 static void
@@ -178,6 +179,76 @@ add_scale (GPtrArray * argv, const ImmOutput * out)
   add_double (argv, "width", w);
   add_double (argv, "height", h);
   addf (argv, "scale-type=%s", imm_resize_mode_to_string (out->scale_type));
+  add (argv, "!");
+}
+
+/**
+ * imm_plan_animation_size:
+ * @out: an animation output
+ * @in: the plan input, with the first source's picture size
+ * @width: (out): the animation's width in pixels
+ * @height: (out): its height
+ * @mode: (out): the resize mode that keeps it
+ *
+ * immanimenc writes one canvas size and refuses a picture size change in
+ * the middle of an animation, but a stream may change resolution and
+ * joined sources may differ. So an animation keeps the size the request
+ * gives on the first source's picture, in pixels: absent sides and
+ * fractions are worked out on it (both sides absent: its display size).
+ * A later picture of another size is scaled to that size; `fit` (whose
+ * size depends on the picture's shape) and an absent size become `fill`
+ * there, keeping the picture's aspect ratio with borders. The first
+ * picture comes out as it would without a fixed size (with square pixels;
+ * an anamorphic one without a requested size gets its display size).
+ *
+ * Returns: %FALSE when the first picture's size is not known.
+ */
+gboolean
+imm_plan_animation_size (const ImmOutput * out, const ImmPlanInput * in,
+    gint * width, gint * height, ImmResizeMode * mode)
+{
+  ImmGeometry g;
+
+  if (in->first_width <= 0 || in->first_height <= 0)
+    return FALSE;
+  if (out->width == 0 && out->height == 0) {
+    imm_geometry_display_size (in->first_width, in->first_height,
+        in->first_par_n, in->first_par_d, width, height);
+    *mode = IMM_RESIZE_FILL;
+    return TRUE;
+  }
+  if (!imm_geometry_compute (in->first_width, in->first_height,
+          in->first_par_n, in->first_par_d, imm_plan_side (out->width,
+              out->height), imm_plan_side (out->height, out->width),
+          out->scale_type, &g))
+    return FALSE;
+  *width = g.out_width;
+  *height = g.out_height;
+  *mode = out->scale_type == IMM_RESIZE_FIT ? IMM_RESIZE_FILL : out->scale_type;
+  return TRUE;
+}
+
+/* An animation's scaling to the size it keeps (see
+ * imm_plan_animation_size()); without a known first picture, as for a
+ * snapshot. */
+static void
+add_animation_scale (GPtrArray * argv, const ImmOutput * out,
+    const ImmPlanInput * in)
+{
+  ImmResizeMode mode;
+  gint w, h;
+
+  if (!imm_plan_animation_size (out, in, &w, &h, &mode)) {
+    add_scale (argv, out);
+    return;
+  }
+  add (argv, "videoconvert");
+  add (argv, "!");
+  add (argv, "immscale");
+  /* pixels: a width of exactly 1 must not read as the fraction 1.0 */
+  add_double (argv, "width", imm_plan_side (w, h));
+  add_double (argv, "height", imm_plan_side (h, w));
+  addf (argv, "scale-type=%s", imm_resize_mode_to_string (mode));
   add (argv, "!");
 }
 
@@ -203,7 +274,8 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
 /* The chain of one output, from raw video to its sink. */
 static gboolean
 add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
-    const ImmPlanInput * in, gboolean cover, gboolean shared, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, gboolean cover,
+    gboolean shared, GError ** error)
 {
   const ImmOutput *out = g_ptr_array_index (req->outputs, index);
   gdouble start = 0, duration = 0;
@@ -236,13 +308,16 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
       addf (argv, "number=%u", out->number);
     if (!out->animation && out->mode == IMM_CAPTURE_DHASH)
       addf (argv, "threshold=%u", out->threshold);
-    if (!may_seek (req, out, shared))
+    if (!may_seek (req, flags, shared))
       add (argv, "seek=false");
     add (argv, "!");
   }
   g_free (name);
 
-  add_scale (argv, out);
+  if (out->animation)
+    add_animation_scale (argv, out, in);
+  else
+    add_scale (argv, out);
   add (argv, "videoconvert");
   add (argv, "!");
   if (out->animation) {
@@ -285,6 +360,10 @@ add_sources (GPtrArray * argv, const ImmRequest * req, const ImmPlanInput * in)
     add (argv, SOURCE_CAPS);
     add (argv, "expose-all-streams=false");
     add (argv, "!");
+    /* immsnapshot takes 8-bit formats only; 10-bit video (HEVC Main 10,
+     * H.264 High 10) would not link. A passthrough for everything else. */
+    add (argv, "videoconvert");
+    add (argv, "!");
     return;
   }
 
@@ -317,6 +396,13 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
     add (argv, SOURCE_CAPS);
     add (argv, "expose-all-streams=false");
     add (argv, "!");
+    /* Formats and sizes may differ between sources: convert each to one
+     * format (before the trim: immsnapshot takes no 10-bit video) so the
+     * joined stream only changes size. */
+    add (argv, "videoconvert");
+    add (argv, "!");
+    add (argv, "video/x-raw,format=I420");
+    add (argv, "!");
     if (src->start_time > 0 || src->duration > 0) {
       add (argv, "immsnapshot");
       add (argv, "mode=all");
@@ -331,12 +417,6 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
       add (argv, "seek=false");
       add (argv, "!");
     }
-    /* Formats and sizes may differ between sources: convert each to one
-     * format so the joined stream only changes size. */
-    add (argv, "videoconvert");
-    add (argv, "!");
-    add (argv, "video/x-raw,format=I420");
-    add (argv, "!");
     add (argv, "cat.");
   }
 }
@@ -400,7 +480,7 @@ can_share (const ImmRequest * req, const ImmOutput * out)
 
 static gboolean
 build_single (ImmPlan * plan, const ImmRequest * req, guint index,
-    const ImmPlanInput * in, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, GError ** error)
 {
   ImmPlanPipeline *p = pipeline_new ();
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
@@ -415,7 +495,7 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
   } else {
     add_sources (argv, req, in);
   }
-  if (!add_output_chain (argv, req, index, in, cover, FALSE, error)) {
+  if (!add_output_chain (argv, req, index, in, flags, cover, FALSE, error)) {
     g_ptr_array_unref (argv);
     pipeline_free (p);
     return FALSE;
@@ -430,7 +510,7 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
 
 static gboolean
 build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
-    const ImmPlanInput * in, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, GError ** error)
 {
   ImmPlanPipeline *p = pipeline_new ();
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
@@ -446,13 +526,24 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
     add (argv, "!");
     add (argv, "queue");
     add (argv, "!");
-    if (!add_output_chain (argv, req, index, in, FALSE, TRUE, error)) {
+    if (!add_output_chain (argv, req, index, in, flags, FALSE, TRUE, error)) {
       g_ptr_array_unref (argv);
       pipeline_free (p);
       return FALSE;
     }
     g_array_append_val (p->outputs, index);
   }
+  /* With async=false sinks only, the preroll ends in the decoder's thread,
+   * racing with gst-launch-1.0 switching to PLAYING: GstBin 1.22 can then
+   * miss that it is PLAYING and never post EOS (9 pasted runs in 15 hung
+   * here). A sink that takes every frame and prerolls as usual ends the
+   * preroll in its own thread instead (30 runs in 30 ended). */
+  add (argv, "t.");
+  add (argv, "!");
+  add (argv, "queue");
+  add (argv, "!");
+  add (argv, "fakesink");
+  add (argv, "sync=false");
   add_concat_inputs (argv, req, in);
   finish_argv (p, argv);
   g_ptr_array_add (plan->pipelines, p);
@@ -472,6 +563,24 @@ ImmPlan *
 imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
     GError ** error)
 {
+  return imm_plan_build_full (req, in, IMM_PLAN_DEFAULT, error);
+}
+
+/**
+ * imm_plan_build_full:
+ * @req: a validated request
+ * @in: where sources and outputs live
+ * @flags: #ImmPlanFlags
+ *
+ * imm_plan_build() with @flags; the pipelines and the outputs each one
+ * writes are the same whatever the flags.
+ *
+ * Returns: (transfer full) (nullable): the plan, or %NULL with @error.
+ */
+ImmPlan *
+imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
+    ImmPlanFlags flags, GError ** error)
+{
   ImmPlan *plan = g_new0 (ImmPlan, 1);
   GArray *dense = g_array_new (FALSE, FALSE, sizeof (guint));
   gboolean ok = TRUE;
@@ -486,15 +595,16 @@ imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
           "%s: the source has no video stream to animate", out->path);
       ok = FALSE;
     } else if (in->cover_location != NULL || !can_share (req, out)) {
-      ok = build_single (plan, req, i, in, error);
+      ok = build_single (plan, req, i, in, flags, error);
     } else {
       g_array_append_val (dense, i);
     }
   }
   if (ok && dense->len == 1)
-    ok = build_single (plan, req, g_array_index (dense, guint, 0), in, error);
+    ok = build_single (plan, req, g_array_index (dense, guint, 0), in,
+        flags, error);
   else if (ok && dense->len > 1)
-    ok = build_shared (plan, req, dense, in, error);
+    ok = build_shared (plan, req, dense, in, flags, error);
   g_array_unref (dense);
   if (!ok) {
     imm_plan_free (plan);

@@ -18,13 +18,31 @@ G_BEGIN_DECLS
  *   path for animations
  * @cover_location: (nullable): set when the (single) source has no video:
  *   the extracted cover picture file snapshot outputs are made from
+ * @first_width: width of the first source's picture (as probed), 0 when
+ *   unknown; animations keep the size worked out on it
+ * @first_height: its height
+ * @first_par_n: its pixel aspect ratio numerator (0 means 1:1)
+ * @first_par_d: its pixel aspect ratio denominator
  */
 typedef struct
 {
   const gchar *const *source_uris;
   const gchar *const *locations;
   const gchar *cover_location;
+  gint first_width, first_height;
+  gint first_par_n, first_par_d;
 } ImmPlanInput;
+
+/**
+ * ImmPlanFlags:
+ * @IMM_PLAN_NO_SEEK: no output may seek (for an HTTP server that refused
+ *   a Range request: souphttpsrc fails the seek instead of reading on)
+ */
+typedef enum
+{
+  IMM_PLAN_DEFAULT = 0,
+  IMM_PLAN_NO_SEEK = 1 << 0,
+} ImmPlanFlags;
 
 /**
  * ImmPlanPipeline:
@@ -48,6 +66,9 @@ typedef struct
 ImmPlan *imm_plan_build (const ImmRequest * req, const ImmPlanInput * in,
     GError ** error);
 
+ImmPlan *imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
+    ImmPlanFlags flags, GError ** error);
+
 void imm_plan_free (ImmPlan * plan);
 
 gchar *imm_plan_pipeline_to_string (const ImmPlanPipeline * pipeline);
@@ -59,6 +80,10 @@ gchar *imm_plan_snapshot_name (guint output_index);
 void imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den);
 
 gdouble imm_plan_side (gdouble requested, gdouble other);
+
+gboolean imm_plan_animation_size (const ImmOutput * out,
+    const ImmPlanInput * in, gint * width, gint * height,
+    ImmResizeMode * mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmPlan, imm_plan_free);
 

@@ -11,6 +11,7 @@
  * so no reader ever sees half a file and a failed task leaves nothing new.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,7 @@ typedef struct
   gchar *tmp_dir;
   gboolean keep_tmp_dir;
   gchar *cover_file;
+  GstDiscovererVideoInfo *first_video;  /* of the first source */
   gchar **locations;            /* sink location per output */
   ImmOutputResult *results;
   GPtrArray *created_dirs;      /* to remove again on failure */
@@ -57,6 +59,9 @@ typedef struct
 
   /* progress */
   gboolean progress;
+  gboolean progress_shown;      /* a progress line is on the terminal */
+  gint64 started_us;            /* monotonic time the first pipeline ran */
+  guint pipeline, n_pipelines;  /* the one running, of how many */
   guint frames_seen;
   GstClockTime range;
 
@@ -136,6 +141,11 @@ note (Task * t, const gchar * fmt, ...)
 
   if (t->verbosity < 2)
     return;
+  if (t->progress_shown) {
+    /* not in the middle of the progress line */
+    fputc ('\n', stderr);
+    t->progress_shown = FALSE;
+  }
   va_start (args, fmt);
   fprintf (stderr, "imm-convert: ");
   vfprintf (stderr, fmt, args);
@@ -309,21 +319,31 @@ missing_plugins (GstDiscovererInfo * info, gboolean * fatal)
   return g_string_free (s, FALSE);
 }
 
+static gboolean
+tags_cover (const GstTagList * tags, GstSample ** cover)
+{
+  return tags != NULL && (gst_tag_list_get_sample (tags, GST_TAG_IMAGE, cover)
+      || gst_tag_list_get_sample (tags, GST_TAG_PREVIEW_IMAGE, cover));
+}
+
+/* The embedded picture: a stream tag (ID3 APIC, FLAC picture) or a
+ * container tag (qtdemux posts MP4 covr as a global tag). */
 static GstSample *
 find_cover (GstDiscovererInfo * info)
 {
+  GstDiscovererStreamInfo *top = gst_discoverer_info_get_stream_info (info);
   GList *streams = gst_discoverer_info_get_stream_list (info), *l;
   GstSample *cover = NULL;
 
-  for (l = streams; l && cover == NULL; l = l->next) {
-    const GstTagList *tags = gst_discoverer_stream_info_get_tags (l->data);
-
-    if (tags == NULL)
-      continue;
-    if (!gst_tag_list_get_sample (tags, GST_TAG_IMAGE, &cover))
-      gst_tag_list_get_sample (tags, GST_TAG_PREVIEW_IMAGE, &cover);
-  }
+  for (l = streams; l && cover == NULL; l = l->next)
+    tags_cover (gst_discoverer_stream_info_get_tags (l->data), &cover);
+  /* the stream list holds the leaves only, not the container */
+  if (cover == NULL && top != NULL && GST_IS_DISCOVERER_CONTAINER_INFO (top))
+    tags_cover (gst_discoverer_container_info_get_tags
+        (GST_DISCOVERER_CONTAINER_INFO (top)), &cover);
   gst_discoverer_stream_info_list_free (streams);
+  if (top != NULL)
+    gst_discoverer_stream_info_unref (top);
   return cover;
 }
 
@@ -375,19 +395,30 @@ probe_sources (Task * t)
           "Sources[%u].URI: cannot decode '%s': missing GStreamer plugin: "
           "%s", i, src->uri, missing);
     } else if (r != GST_DISCOVERER_OK && r != GST_DISCOVERER_MISSING_PLUGINS) {
-      gint code = IMM_REQUEST_ERROR_INVALID_FILE;
+      /* Remote sources fail to open with a resource error (404, refused
+       * connection, ...); local ones were checked to exist already. */
+      if (err && err->domain == GST_RESOURCE_ERROR
+          && err->code == GST_RESOURCE_ERROR_NOT_FOUND) {
+        ok = task_fail (t, IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND,
+            "Sources[%u].URI: '%s' not found (%s)", i, src->uri, err->message);
+      } else if (err && err->domain == GST_RESOURCE_ERROR) {
+        ok = task_fail (t, IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND,
+            "Sources[%u].URI: cannot open '%s': %s", i, src->uri, err->message);
+      } else {
+        gint code = IMM_REQUEST_ERROR_INVALID_FILE;
 
-      /* Remote sources fail to open with any resource error (refused,
-       * 404, ...); local ones were checked to exist already. */
-      if (err && err->domain == GST_RESOURCE_ERROR)
-        code = IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
-      else if (err && err->domain == GST_STREAM_ERROR
-          && err->code == GST_STREAM_ERROR_DECODE)
-        code = IMM_REQUEST_ERROR_DECODE_ERROR;
-      ok = task_fail (t, code, "Sources[%u].URI: cannot read '%s' as media: "
-          "%s", i, src->uri, err ? err->message : "timed out");
+        if (err && err->domain == GST_STREAM_ERROR
+            && err->code == GST_STREAM_ERROR_DECODE)
+          code = IMM_REQUEST_ERROR_DECODE_ERROR;
+        ok = task_fail (t, code, "Sources[%u].URI: cannot read '%s' as "
+            "media: %s", i, src->uri, err ? err->message : "timed out");
+      }
     } else if ((video = gst_discoverer_info_get_video_streams (info))) {
       GstClockTime d = gst_discoverer_info_get_duration (info);
+
+      /* Animations keep the size they get on this picture (the plan). */
+      if (i == 0)
+        t->first_video = g_object_ref (video->data);
 
       if (GST_CLOCK_TIME_IS_VALID (d)) {
         /* On the joined timeline a source lasts up to the end of its
@@ -578,6 +609,85 @@ make_parents (Task * t, const gchar * path)
   return ok;
 }
 
+/* Copies @from to @to through a hidden file next to @to, renamed at the
+ * end: for outputs on another file system than the storage root (a bucket
+ * mounted on its own), where rename() cannot move them. Readers see the
+ * whole file or none; a failure removes the partial copy. */
+static gboolean
+copy_into_place (Task * t, const gchar * from, const gchar * to)
+{
+  gchar *dir = g_path_get_dirname (to);
+  gchar *part = g_build_filename (dir, ".imm-convert-XXXXXX", NULL);
+  gchar buf[65536];
+  GStatBuf st;
+  gint in = -1, fd = -1, saved = 0;
+  gboolean created = FALSE;
+  gssize n = 0;
+
+  in = g_open (from, O_RDONLY, 0);
+  if (in < 0 || fstat (in, &st) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  fd = g_mkstemp_full (part, O_WRONLY, st.st_mode & 0777);
+  if (fd < 0) {
+    saved = errno;
+    goto fail;
+  }
+  created = TRUE;
+  /* mkstemp made it 0600: give it the mode the sink gave its file */
+  if (fchmod (fd, st.st_mode & 0777) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  while ((n = read (in, buf, sizeof (buf))) > 0) {
+    gssize done = 0;
+
+    while (done < n) {
+      gssize w = write (fd, buf + done, n - done);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0) {
+        saved = errno;
+        goto fail;
+      }
+      done += w;
+    }
+  }
+  if (n < 0 || fsync (fd) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  if (close (fd) != 0) {
+    fd = -1;
+    saved = errno;
+    goto fail;
+  }
+  fd = -1;
+  if (g_rename (part, to) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  close (in);
+  g_unlink (from);
+  g_free (part);
+  g_free (dir);
+  return TRUE;
+
+fail:
+  if (fd >= 0)
+    close (fd);
+  if (in >= 0)
+    close (in);
+  if (created)
+    g_unlink (part);
+  g_free (part);
+  g_free (dir);
+  return task_fail (t, IMM_REQUEST_ERROR_INTERNAL, "cannot write %s: %s", to,
+      g_strerror (saved));
+}
+
 /* Moves every finished file into place. The whole list is checked before
  * the first rename. */
 static gboolean
@@ -626,7 +736,8 @@ commit_outputs (Task * t)
   for (i = 0; i < to->len && ok; i++) {
     const gchar *dst = g_ptr_array_index (to, i);
 
-    if (g_rename (g_ptr_array_index (from, i), dst) != 0) {
+    if (g_rename (g_ptr_array_index (from, i), dst) != 0 && (errno != EXDEV
+            || !copy_into_place (t, g_ptr_array_index (from, i), dst))) {
       ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
           "cannot move the output into place as %s: %s", dst,
           g_strerror (errno));
@@ -668,29 +779,34 @@ decode_position (GstElement * pipeline, const ImmPlanPipeline * pp)
   return pos;
 }
 
-/* One line, redrawn: percent of the source range, frames, elapsed time.
- * @final ends the line (at 100 % when @ok). */
+/* One line for the whole task, redrawn: percent of the source range
+ * (each pipeline goes over it once, so the pipelines done count whole),
+ * frames taken, elapsed time. @final ends the line (at 100 % when @ok). */
 static void
-show_progress (Task * t, gint64 pos, gint64 elapsed_us, gboolean final,
-    gboolean ok)
+show_progress (Task * t, gint64 pos, gboolean final, gboolean ok)
 {
-  gdouble frac = 0;
+  gdouble frac = 0, done;
   gint i, width = 30;
   GString *bar;
 
-  if (!t->progress)
+  if (!t->progress || t->n_pipelines == 0)
     return;
   if (final && ok) {
     frac = 1;
-  } else if (t->range > 0 && pos >= 0) {
-    frac = MIN (1.0, (gdouble) pos / t->range);
+  } else {
+    done = t->pipeline;
+    if (t->range > 0 && pos >= 0)
+      done += MIN (1.0, (gdouble) pos / t->range);
+    frac = MIN (1.0, done / t->n_pipelines);
   }
   bar = g_string_new ("\r[");
   for (i = 0; i < width; i++)
     g_string_append_c (bar, i < frac * width ? '#' : '.');
   g_string_append_printf (bar, "] %3d%%  %u frames  %.1f s ",
-      (gint) (frac * 100), t->frames_seen, elapsed_us / 1e6);
+      (gint) (frac * 100), t->frames_seen,
+      (g_get_monotonic_time () - t->started_us) / 1e6);
   fputs (bar->str, stderr);
+  t->progress_shown = !final;
   if (final)
     fputc ('\n', stderr);
   fflush (stderr);
@@ -785,14 +901,60 @@ answer_joined_duration (Task * t, GstElement * pipeline,
   }
 }
 
+/* A sink that could not write (a full disk, a read-only folder): the
+ * failure names the output file as the request has it, not the temporary
+ * file the sink was writing. Returns %FALSE once it failed the task,
+ * %TRUE when @msg did not come from one of the outputs' sinks. */
 static gboolean
-run_pipeline (Task * t, const ImmPlanPipeline * pp)
+fail_writing (Task * t, GstMessage * msg, GError * err)
+{
+  GstObject *src = GST_MESSAGE_SRC (msg);
+  GObjectClass *klass;
+  GParamSpec *pspec;
+  gchar *location = NULL, *uri, *field;
+  gint i, index = 1;
+  const ImmOutput *out;
+
+  if (!GST_IS_ELEMENT (src) || !GST_OBJECT_FLAG_IS_SET (src,
+          GST_ELEMENT_FLAG_SINK))
+    return TRUE;
+  klass = G_OBJECT_GET_CLASS (src);
+  pspec = g_object_class_find_property (klass, "location");
+  if (pspec == NULL || pspec->value_type != G_TYPE_STRING)
+    return TRUE;
+  g_object_get (src, "location", &location, NULL);
+  for (i = 0; t->locations[i] != NULL; i++)
+    if (g_strcmp0 (location, t->locations[i]) == 0)
+      break;
+  g_free (location);
+  if (t->locations[i] == NULL)
+    return TRUE;
+  out = g_ptr_array_index (t->req->outputs, i);
+  /* multifilesink counts a file once it is written: the one failing */
+  pspec = g_object_class_find_property (klass, "index");
+  if (!out->animation && pspec != NULL && pspec->value_type == G_TYPE_INT)
+    g_object_get (src, "index", &index, NULL);
+  field = g_strconcat (out->path, ".URI", NULL);
+  uri = expand (t, out, index, IMM_TEMPLATE_PLAIN);
+  if (uri != NULL)
+    task_fail (t, error_code (err), "%s: cannot write '%s': %s", field, uri,
+        err->message);
+  g_free (uri);
+  g_free (field);
+  return FALSE;
+}
+
+/* Runs one planned pipeline to its end. With @seek_refused, a seek the
+ * server refused (souphttpsrc: "Server does not support seeking") does not
+ * fail the task but sets *@seek_refused, for a rerun without seeks. */
+static gboolean
+run_pipeline (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
 {
   GError *err = NULL;
   GstElement *pipeline;
   GstBus *bus;
   gboolean running = TRUE, ok = TRUE, start_failed;
-  gint64 started = g_get_monotonic_time (), last_change = started;
+  gint64 last_change = g_get_monotonic_time ();
   gint64 last_pos = -1;
   GString *missing = g_string_new (NULL);
 
@@ -836,7 +998,7 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
       gint64 now = g_get_monotonic_time ();
       gint64 pos = decode_position (pipeline, pp);
 
-      show_progress (t, pos, now - started, FALSE, TRUE);
+      show_progress (t, pos, FALSE, TRUE);
       /* A deadlocked or starved pipeline never ends by itself. */
       if (pos != last_pos) {
         last_pos = pos;
@@ -858,16 +1020,26 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
         gint code;
 
         gst_message_parse_error (msg, &err, &debug);
+        note (t, "error from %s: %s (%s)", GST_OBJECT_NAME (msg->src),
+            err->message, debug ? debug : "");
+        running = FALSE;
+        ok = FALSE;
+        if (seek_refused && err->domain == GST_RESOURCE_ERROR
+            && err->code == GST_RESOURCE_ERROR_SEEK) {
+          *seek_refused = TRUE;
+          g_clear_error (&err);
+          g_free (debug);
+          break;
+        }
         code = error_code (err);
         if (missing->len)
           code = IMM_REQUEST_ERROR_INVALID_FILE;
-        note (t, "error from %s: %s (%s)", GST_OBJECT_NAME (msg->src),
-            err->message, debug ? debug : "");
-        ok = task_fail (t, code, "%s%s%s", err->message,
-            missing->len ? "; missing GStreamer plugin: " : "", missing->str);
+        /* a sink that could not write names the output file */
+        if (err->domain != GST_RESOURCE_ERROR || fail_writing (t, msg, err))
+          task_fail (t, code, "%s%s%s", err->message,
+              missing->len ? "; missing GStreamer plugin: " : "", missing->str);
         g_clear_error (&err);
         g_free (debug);
-        running = FALSE;
         break;
       }
       case GST_MESSAGE_ELEMENT:{
@@ -894,12 +1066,35 @@ run_pipeline (Task * t, const ImmPlanPipeline * pp)
     }
     gst_message_unref (msg);
   }
-  show_progress (t, -1, g_get_monotonic_time () - started, TRUE, ok);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_string_free (missing, TRUE);
   return ok;
+}
+
+/* Forgets what the outputs of @pp wrote and counted, for a rerun. */
+static void
+discard_outputs (Task * t, const ImmPlanPipeline * pp)
+{
+  guint i;
+
+  for (i = 0; i < pp->outputs->len; i++) {
+    guint o = g_array_index (pp->outputs, guint, i);
+    const ImmOutput *out = g_ptr_array_index (t->req->outputs, o);
+    gboolean more = TRUE;
+    gint k;
+
+    t->frames_seen -= MIN (t->frames_seen, t->results[o].frames);
+    t->results[o].frames = 0;
+    /* an animation's one file, or a snapshot's files 1, 2, ... */
+    for (k = out->animation ? -1 : 1; more; k++) {
+      gchar *f = temp_file (t, o, k);
+
+      more = g_unlink (f) == 0 && !out->animation;
+      g_free (f);
+    }
+  }
 }
 
 /* Counts the files a snapshot output wrote and checks the results. */
@@ -982,7 +1177,7 @@ run_task (Task * t, const gchar * data)
   GError *err = NULL;
   ImmPlanInput in;
   ImmPlan *plan;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, no_seek = FALSE;
   guint i, n_out;
 
   t->req = imm_request_parse (data, -1, &err);
@@ -1012,9 +1207,16 @@ run_task (Task * t, const gchar * data)
     for (i = 0; i < n_out; i++)
       t->locations[i] = temp_file (t, i, -1);
   }
+  memset (&in, 0, sizeof (in));
   in.source_uris = (const gchar * const *) t->source_uris;
   in.locations = (const gchar * const *) t->locations;
   in.cover_location = t->cover_file;
+  if (t->first_video != NULL) {
+    in.first_width = gst_discoverer_video_info_get_width (t->first_video);
+    in.first_height = gst_discoverer_video_info_get_height (t->first_video);
+    in.first_par_n = gst_discoverer_video_info_get_par_num (t->first_video);
+    in.first_par_d = gst_discoverer_video_info_get_par_denom (t->first_video);
+  }
   plan = imm_plan_build (t->req, &in, &err);
   if (plan == NULL)
     return task_fail_error (t, err);
@@ -1057,10 +1259,43 @@ run_task (Task * t, const gchar * data)
     return TRUE;
   }
 
-  for (i = 0; i < plan->pipelines->len && ok; i++)
-    ok = run_pipeline (t, g_ptr_array_index (plan->pipelines, i));
+  t->n_pipelines = plan->pipelines->len;
+  t->started_us = g_get_monotonic_time ();
+  i = 0;
+  while (ok && i < plan->pipelines->len) {
+    const ImmPlanPipeline *pp = g_ptr_array_index (plan->pipelines, i);
+    gboolean seek_refused = FALSE;
+
+    t->pipeline = i;
+    ok = run_pipeline (t, pp, no_seek ? NULL : &seek_refused);
+    if (!ok && seek_refused) {
+      /* An HTTP server without Range requests: the same plan without
+       * seeks (it groups the outputs the same way), from this pipeline. */
+      note (t, "the server refused a seek; running again without seeking");
+      discard_outputs (t, pp);
+      imm_plan_free (plan);
+      no_seek = TRUE;
+      plan = imm_plan_build_full (t->req, &in, IMM_PLAN_NO_SEEK, &err);
+      if (plan == NULL) {
+        ok = task_fail_error (t, err);
+        break;
+      }
+      ok = TRUE;
+      continue;
+    }
+    i++;
+  }
   imm_plan_free (plan);
-  return ok && collect_outputs (t) && commit_outputs (t);
+  ok = ok && collect_outputs (t);
+  if (ok) {
+    /* the final line counts what was written (covers have no immsnapshot
+     * to count them as they go) */
+    t->frames_seen = 0;
+    for (i = 0; i < n_out; i++)
+      t->frames_seen += t->results[i].frames;
+  }
+  show_progress (t, -1, TRUE, ok);
+  return ok && commit_outputs (t);
 }
 
 static void
@@ -1109,6 +1344,7 @@ task_clear (Task * t, gboolean ok)
   g_ptr_array_unref (t->renamed);
   g_free (t->tmp_dir);
   g_free (t->cover_file);
+  g_clear_object (&t->first_video);
   g_free (t->storage_root);
   g_free (t->task_id);
   g_free (t->message);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
+/* Optional, as with libFuzzer: a target that needs set-up defines it. */
+int LLVMFuzzerInitialize (int *argc, char ***argv) __attribute__((weak));
 
 static int
 run_file (const gchar * path)
@@ -31,6 +33,9 @@ int
 main (int argc, char **argv)
 {
   int i, failed = 0, ran = 0;
+
+  if (LLVMFuzzerInitialize != NULL)
+    LLVMFuzzerInitialize (&argc, &argv);
 
   for (i = 1; i < argc; i++) {
     if (g_file_test (argv[i], G_FILE_TEST_IS_DIR)) {

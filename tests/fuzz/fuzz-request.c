@@ -15,7 +15,8 @@ plan (const ImmRequest * req)
 {
   GPtrArray *uris = g_ptr_array_new_with_free_func (g_free);
   GPtrArray *locations = g_ptr_array_new_with_free_func (g_free);
-  ImmPlanInput in = { NULL, NULL, NULL };
+  /* a first picture, so animations get their fixed size */
+  ImmPlanInput in = {.first_width = 640,.first_height = 360 };
   ImmPlan *p;
   GError *err = NULL;
   guint i;

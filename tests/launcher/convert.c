@@ -9,9 +9,19 @@
  *   patterns at 10, 20, 30 and 35 s, and a 32x32 block in the top-left
  *   corner whose luma encodes the second (8 + 6 * s), so every image can be
  *   dated (read at (8, 8): inside the block at full and at half size).
- * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame;
- *   nocover.mp3 without one; notmedia.mov (text) and empty.mov.
+ * - clip.* (and hls/clip.m3u8): 3 s in each container of the seed
+ *   documents' list (see containers[]).
+ * - test.mp3 with a 200x100 JPEG cover in an ID3v2 APIC frame, cover.flac
+ *   and cover.m4a with covers of their own (see covers[]); nocover.mp3
+ *   without one; notmedia.mov (text) and empty.mov.
  */
+/* posix_openpt() and ptsname() */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,7 +71,7 @@ paint_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstVideoInfo vinfo;
   GstVideoFrame frame;
   gint second = (gint) (GST_BUFFER_PTS (buf) / GST_SECOND), y;
-  GstClockTime next = GST_BUFFER_PTS (buf) + GST_SECOND / FPS;
+  GstClockTime next = GST_BUFFER_PTS (buf) + GST_BUFFER_DURATION (buf);
 
   GST_PAD_PROBE_INFO_DATA (info) = buf;
   fail_unless (gst_video_info_from_caps (&vinfo, caps));
@@ -117,29 +127,89 @@ parse (const gchar * desc)
   return p;
 }
 
-/* @video_enc ! @mux (named m) with @audio_enc ! m. when set. */
+/* gst-libav's encoders start their timestamps at 1000 hours (room for
+ * negative DTS, with a segment to match), and its muxers (avmux_*) ignore
+ * segments: an ASF index for 1000 hours is 21 MB. Buffers and segment go
+ * to running time before the muxer. */
+static GstPadProbeReturn
+running_time_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstSegment *seg = user_data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    GstSegment zero;
+
+    if (GST_EVENT_TYPE (ev) != GST_EVENT_SEGMENT)
+      return GST_PAD_PROBE_OK;
+    gst_event_copy_segment (ev, seg);
+    gst_segment_init (&zero, GST_FORMAT_TIME);
+    gst_event_unref (ev);
+    GST_PAD_PROBE_INFO_DATA (info) = gst_event_new_segment (&zero);
+  } else {
+    GstBuffer *buf =
+        gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+
+    GST_BUFFER_PTS (buf) = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
+        GST_BUFFER_PTS (buf));
+    if (GST_BUFFER_DTS_IS_VALID (buf))
+      GST_BUFFER_DTS (buf) = gst_segment_to_running_time (seg,
+          GST_FORMAT_TIME, GST_BUFFER_DTS (buf));
+    GST_PAD_PROBE_INFO_DATA (info) = buf;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 static void
-make_clip (const gchar * path, gint seconds, const gchar * video_enc,
-    const gchar * audio_enc, const gchar * mux)
+add_running_time_probes (GstElement * mux)
+{
+  GstIterator *it = gst_element_iterate_sink_pads (mux);
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstSegment *seg = gst_segment_new ();
+
+    gst_segment_init (seg, GST_FORMAT_TIME);
+    gst_pad_add_probe (g_value_get_object (&v), GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, running_time_probe, seg,
+        (GDestroyNotify) gst_segment_free);
+    g_value_reset (&v);
+  }
+  gst_iterator_free (it);
+}
+
+/* @video_enc ! @mux (named m) ! @sink with @audio_enc ! m. when set;
+ * @sink NULL: a filesink writing @path. */
+static void
+make_clip (const gchar * path, gint seconds, gint fps, const gchar * video_enc,
+    const gchar * audio_enc, const gchar * mux, const gchar * sink)
 {
   gchar *audio = audio_enc ? g_strdup_printf ("audiotestsrc num-buffers=%d "
       "samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=1 ! "
       "audioconvert ! audioresample ! %s ! m.", seconds * 44100 / 1024,
       audio_enc) : g_strdup ("");
+  gchar *file_sink = g_strdup_printf ("filesink location=\"%s\"", path);
   gchar *desc =
       g_strdup_printf ("videotestsrc name=v num-buffers=%d "
       "pattern=smpte ! video/x-raw,format=I420,width=320,height=240,"
-      "framerate=%d/1 ! %s ! %s name=m ! filesink location=\"%s\" %s",
-      seconds * FPS, FPS, video_enc, mux, path, audio);
+      "framerate=%d/1 ! %s ! %s name=m ! %s %s",
+      seconds * fps, fps, video_enc, mux, sink ? sink : file_sink, audio);
   GstElement *p = parse (desc);
   GstElement *v = gst_bin_get_by_name (GST_BIN (p), "v");
   GstPad *pad = gst_element_get_static_pad (v, "src");
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, paint_probe, v, NULL);
+  if (g_str_has_prefix (mux, "avmux_")) {
+    GstElement *m = gst_bin_get_by_name (GST_BIN (p), "m");
+
+    add_running_time_probes (m);
+    gst_object_unref (m);
+  }
   gst_object_unref (pad);
   gst_object_unref (v);
   run_to_eos (p);
   g_free (desc);
+  g_free (file_sink);
   g_free (audio);
 }
 
@@ -149,67 +219,133 @@ make_clip (const gchar * path, gint seconds, const gchar * video_enc,
 static void
 make_movie (const gchar * path)
 {
-  make_clip (path, SECONDS, X264, "avenc_aac ! aacparse", "qtmux");
+  make_clip (path, SECONDS, FPS, X264, "avenc_aac ! aacparse", "qtmux", NULL);
 }
 
-/* Containers of the seed documents' list that GStreamer can also write,
- * 3 s each with audio. (VOB needs MPEG-2 at 25 fps, RM has no muxer, and
- * asfdemux 1.22 gives no video buffers from what asfmux writes.) */
+/* GStreamer 1.22 cannot write RealMedia video: avmux_rm leaves the
+ * stream's time base at libavformat's default 1/90000, which the RM
+ * muxer refuses ("Frame rate 90000 is too high"), and no property sets
+ * it. So ffmpeg makes this one, with the same dated corner block. */
+static void
+make_rm (const gchar * path, gint seconds)
+{
+  gchar *video = g_strdup_printf ("testsrc=s=320x240:r=%d:d=%d,"
+      "format=yuv420p,geq=lum='if(lt(X,%d)*lt(Y,%d),8+6*floor(T),lum(X,Y))':"
+      "cb='if(lt(X,%d)*lt(Y,%d),128,cb(X,Y))':"
+      "cr='if(lt(X,%d)*lt(Y,%d),128,cr(X,Y))'", FPS, seconds, BLOCK, BLOCK,
+      BLOCK / 2, BLOCK / 2, BLOCK / 2, BLOCK / 2);
+  gchar *audio = g_strdup_printf ("sine=r=44100:d=%d", seconds);
+  const gchar *argv[] = { "timeout", "60", "ffmpeg", "-nostdin", "-v",
+    "error", "-y", "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", audio,
+    "-c:v", "rv20", "-b:v", "500k", "-c:a", "ac3", path, NULL
+  };
+  gchar *err = NULL;
+  gint status = -1;
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH
+          | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, NULL),
+      "cannot run ffmpeg (apt-get install ffmpeg; .ci/packages.txt has it)");
+  fail_unless (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+      "ffmpeg could not make %s: %s", path, err);
+  g_free (err);
+  g_free (audio);
+  g_free (video);
+}
+
+#define HLS_DIR "hls"
+
+/* Every container of the seed documents' list, 3 s each with audio. The
+ * names' first component is linked into each test's storage root.
+ * - WMV: from a file asfmux (gst-plugins-bad) writes with an audio
+ *   stream, asfdemux (-ugly) 1.22 gives no video buffers; gst-libav's ASF
+ *   muxer is used instead.
+ * - VOB: gst-libav's MPEG-2 encoder refuses every frame rate in 1.22
+ *   (it is handed a 1/1000000000 time base); mpeg2enc (mjpegtools)
+ *   encodes, at 25 fps, a rate MPEG-2 has.
+ * - M3U8: hlssink2 with audio hangs at EOS about one run in six here;
+ *   mpegtsmux ! hlssink writes the same playlist and segments.
+ * - RM: made by ffmpeg (make_rm). */
 static const struct
 {
   const gchar *name;
   const gchar *video_enc;
   const gchar *audio_enc;
-  const gchar *mux;
+  const gchar *mux;             /* NULL: made by make_rm() */
+  gboolean hls;                 /* hlssink, segments of 1 s */
+  gint fps;
 } containers[] = {
-  {"clip.mp4", X264, "avenc_aac ! aacparse", "mp4mux"},
-  {"clip.mkv", X264, "opusenc", "matroskamux"},
-  {"clip.ts", X264, "avenc_aac ! aacparse", "mpegtsmux"},
-  {"clip.avi", X264, "avenc_mp2", "avimux"},
-  {"clip.flv", X264, "avenc_aac ! aacparse", "flvmux"},
-  {"clip.webm", "vp8enc deadline=1", "opusenc", "webmmux"},
+  {"clip.mp4", X264, "avenc_aac ! aacparse", "mp4mux", FALSE, FPS},
+  {"clip.mkv", X264, "opusenc", "matroskamux", FALSE, FPS},
+  {"clip.ts", X264, "avenc_aac ! aacparse", "mpegtsmux", FALSE, FPS},
+  {"clip.avi", X264, "avenc_mp2", "avimux", FALSE, FPS},
+  {"clip.flv", X264, "avenc_aac ! aacparse", "flvmux", FALSE, FPS},
+  {"clip.webm", "vp8enc deadline=1", "opusenc", "webmmux", FALSE, FPS},
+  {"clip.wmv", "avenc_wmv2", "avenc_wmav2", "avmux_asf", FALSE, FPS},
+  {"clip.vob", "mpeg2enc format=3 ! mpegvideoparse",
+      "avenc_mp2 ! mpegaudioparse", "mpegpsmux", FALSE, 25},
+  {"clip.rm", NULL, NULL, NULL, FALSE, FPS},
+  {HLS_DIR "/clip.m3u8", "x264enc key-int-max=10 speed-preset=ultrafast "
+        "option-string=scenecut=0 ! h264parse", "avenc_aac ! aacparse",
+      "mpegtsmux", TRUE, FPS},
 };
 
-static GstBuffer *
-make_jpeg (void)
+/* Video in formats immsnapshot does not take: 10-bit 4:2:0 (H.264 High
+ * 10, like HEVC Main 10 from phones) and 10-bit 4:4:4. */
+static const struct
 {
-  GstElement *p = parse ("videotestsrc num-buffers=1 pattern=red ! "
-      "video/x-raw,width=200,height=100 ! jpegenc ! appsink name=s");
+  const gchar *name;
+  const gchar *format;
+  const gchar *mux;
+} deep_clips[] = {
+  {"deep420.mkv", "I420_10LE", "matroskamux"},
+  {"deep444.mp4", "Y444_10LE", "mp4mux"},
+};
+
+/* One picture made by @desc (ending in an encoder), as a sample for an
+ * image tag. */
+static GstSample *
+make_picture (const gchar * desc)
+{
+  gchar *full = g_strdup_printf ("%s ! appsink name=s", desc);
+  GstElement *p = parse (full);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (p), "s");
-  GstSample *sample;
-  GstBuffer *buf;
+  GstSample *sample, *picture;
+  GstCaps *caps;
 
   fail_unless (gst_element_set_state (p, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
-  g_signal_emit_by_name (sink, "pull-sample", &sample);
-  fail_unless (sample != NULL);
-  buf = gst_buffer_ref (gst_sample_get_buffer (sample));
+  g_signal_emit_by_name (sink, "try-pull-sample", 20 * GST_SECOND, &sample);
+  fail_unless (sample != NULL, "%s", desc);
+  /* the tag writers want the bare media type */
+  caps = gst_caps_new_empty_simple (gst_structure_get_name
+      (gst_caps_get_structure (gst_sample_get_caps (sample), 0)));
+  picture = gst_sample_new (gst_sample_get_buffer (sample), caps, NULL, NULL);
+  gst_caps_unref (caps);
   gst_sample_unref (sample);
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (p);
-  return buf;
+  g_free (full);
+  return picture;
 }
 
+/* 1 s of audio through @chain, whose element "mux" takes the tags: a
+ * title and, when set, @cover as the image. */
 static void
-make_mp3 (const gchar * path, gboolean cover)
+make_audio (const gchar * path, const gchar * chain, const gchar * cover)
 {
   gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=40 ! "
-      "audio/x-raw,rate=44100,channels=1 ! lamemp3enc ! id3v2mux name=mux ! "
-      "filesink location=\"%s\"", path);
+      "audio/x-raw,rate=44100,channels=1 ! %s ! filesink location=\"%s\"",
+      chain, path);
   GstElement *p = parse (desc);
   GstElement *mux = gst_bin_get_by_name (GST_BIN (p), "mux");
   GstTagList *tags = gst_tag_list_new (GST_TAG_TITLE, "imm test", NULL);
 
   if (cover) {
-    GstBuffer *jpeg = make_jpeg ();
-    GstCaps *caps = gst_caps_new_empty_simple ("image/jpeg");
-    GstSample *sample = gst_sample_new (jpeg, caps, NULL, NULL);
+    GstSample *sample = make_picture (cover);
 
     gst_tag_list_add (tags, GST_TAG_MERGE_APPEND, GST_TAG_IMAGE, sample, NULL);
     gst_sample_unref (sample);
-    gst_caps_unref (caps);
-    gst_buffer_unref (jpeg);
   }
   gst_tag_setter_merge_tags (GST_TAG_SETTER (mux), tags, GST_TAG_MERGE_REPLACE);
   gst_tag_list_unref (tags);
@@ -217,6 +353,30 @@ make_mp3 (const gchar * path, gboolean cover)
   run_to_eos (p);
   g_free (desc);
 }
+
+#define MP3_CHAIN "lamemp3enc ! id3v2mux name=mux"
+#define RED_COVER "videotestsrc num-buffers=1 pattern=red ! " \
+  "video/x-raw,width=200,height=100 ! jpegenc"
+
+/* Audio with an embedded cover in each of the three ways the API names:
+ * ID3v2 APIC (test.mp3, above), a FLAC METADATA_BLOCK_PICTURE, an MP4
+ * covr atom; each a picture of its own colour, size and format. */
+static const struct
+{
+  const gchar *name;
+  const gchar *chain;
+  const gchar *cover;
+  gint width, height;
+  guint8 r, g, b;
+} covers[] = {
+  {"test.mp3", MP3_CHAIN, RED_COVER, 200, 100, 255, 0, 0},
+  {"cover.flac", "flacenc name=mux", "videotestsrc num-buffers=1 "
+        "pattern=green ! video/x-raw,width=120,height=80 ! videoconvert ! "
+        "pngenc", 120, 80, 0, 255, 0},
+  {"cover.m4a", "avenc_aac ! aacparse ! mp4mux name=mux", "videotestsrc "
+        "num-buffers=1 pattern=blue ! video/x-raw,width=90,height=160 ! "
+        "jpegenc", 90, 160, 0, 0, 255},
+};
 
 static gchar *
 fixture (const gchar * name)
@@ -262,16 +422,40 @@ make_fixtures (void)
   make_movie (f);
   g_free (f);
   for (i = 0; i < G_N_ELEMENTS (containers); i++) {
+    gchar *dir, *sink = NULL;
+
     f = fixture (containers[i].name);
-    make_clip (f, 3, containers[i].video_enc, containers[i].audio_enc,
-        containers[i].mux);
+    dir = g_path_get_dirname (f);
+    fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+    if (containers[i].hls)
+      sink = g_strdup_printf ("hlssink target-duration=1 max-files=0 "
+          "playlist-length=0 playlist-location=\"%s\" "
+          "location=\"%s/clip-%%05d.ts\"", f, dir);
+    if (containers[i].mux == NULL)
+      make_rm (f, 3);
+    else
+      make_clip (f, 3, containers[i].fps, containers[i].video_enc,
+          containers[i].audio_enc, containers[i].mux, sink);
+    g_free (sink);
+    g_free (dir);
     g_free (f);
   }
-  f = fixture ("test.mp3");
-  make_mp3 (f, TRUE);
-  g_free (f);
+  for (i = 0; i < G_N_ELEMENTS (deep_clips); i++) {
+    gchar *enc = g_strdup_printf ("videoconvert ! video/x-raw,format=%s ! "
+        X264, deep_clips[i].format);
+
+    f = fixture (deep_clips[i].name);
+    make_clip (f, 3, FPS, enc, NULL, deep_clips[i].mux, FALSE);
+    g_free (enc);
+    g_free (f);
+  }
+  for (i = 0; i < G_N_ELEMENTS (covers); i++) {
+    f = fixture (covers[i].name);
+    make_audio (f, covers[i].chain, covers[i].cover);
+    g_free (f);
+  }
   f = fixture ("nocover.mp3");
-  make_mp3 (f, FALSE);
+  make_audio (f, MP3_CHAIN, NULL);
   g_free (f);
   f = fixture ("notmedia.mov");
   fail_unless (g_file_set_contents (f, "this is not a video\n", -1, NULL));
@@ -313,6 +497,7 @@ typedef struct
   gchar *demo;                  /* root/test-bucket/video-demo */
   gchar *request;               /* the request file, outside the root */
   gchar **envp;                 /* environment of the tool, NULL: ours */
+  gboolean loud;                /* without --quiet */
   gint status;
   gchar *out;
   gchar *err;
@@ -323,11 +508,11 @@ typedef struct
 static Run *
 run_new (void)
 {
-  static const gchar *const names[] = { "Winemaking.mov", "test.mp3",
-    "nocover.mp3", "notmedia.mov", "empty.mov", "clip.mp4", "clip.mkv",
-    "clip.ts", "clip.avi", "clip.flv", "clip.webm"
+  static const gchar *const names[] = { "Winemaking.mov", "nocover.mp3",
+    "notmedia.mov", "empty.mov"
   };
   Run *r = g_new0 (Run, 1);
+  GPtrArray *links = g_ptr_array_new_with_free_func (g_free);
   gchar *base;
   guint i;
 
@@ -340,14 +525,28 @@ run_new (void)
   r->demo = g_build_filename (r->root, "test-bucket", "video-demo", NULL);
   r->request = g_build_filename (base, "request.json", NULL);
   fail_unless (g_mkdir_with_parents (r->demo, 0755) == 0);
-  for (i = 0; i < G_N_ELEMENTS (names); i++) {
-    gchar *from = fixture (names[i]);
-    gchar *to = g_build_filename (r->demo, names[i], NULL);
+  for (i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (links, g_strdup (names[i]));
+  for (i = 0; i < G_N_ELEMENTS (deep_clips); i++)
+    g_ptr_array_add (links, g_strdup (deep_clips[i].name));
+  for (i = 0; i < G_N_ELEMENTS (covers); i++)
+    g_ptr_array_add (links, g_strdup (covers[i].name));
+  /* the containers' files, or their directory */
+  for (i = 0; i < G_N_ELEMENTS (containers); i++) {
+    const gchar *slash = strchr (containers[i].name, '/');
+
+    g_ptr_array_add (links, slash ? g_strndup (containers[i].name,
+            slash - containers[i].name) : g_strdup (containers[i].name));
+  }
+  for (i = 0; i < links->len; i++) {
+    gchar *from = fixture (g_ptr_array_index (links, i));
+    gchar *to = g_build_filename (r->demo, g_ptr_array_index (links, i), NULL);
 
     fail_unless (symlink (from, to) == 0);
     g_free (from);
     g_free (to);
   }
+  g_ptr_array_unref (links);
   g_free (base);
   return r;
 }
@@ -385,7 +584,8 @@ run_tool (Run * r, const gchar * json, const gchar * opt1, const gchar * opt2)
   argv[n++] = tool;
   argv[n++] = "--storage-root";
   argv[n++] = r->root;
-  argv[n++] = "--quiet";
+  if (!r->loud)
+    argv[n++] = "--quiet";
   if (opt1)
     argv[n++] = opt1;
   if (opt2)
@@ -598,14 +798,71 @@ check_succeeded (Run * r, gint frames)
 
 /* ---- the seed examples ---- */
 
+#define ANIM_TARGET "\"Targets\":[{\"Image\":{\"Animations\":[{" \
+  "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1," \
+  "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/" \
+  "animation.{autoext}\",\"Width\":0.5}]}}]}"
+#define SNAPSHOTS_URI "\"URI\":\"oss://test-bucket/video-demo/" \
+  "snapshot-{index}.{autoext}\""
+#define SNAPSHOT_FILES(ext) D "snapshot-1." ext " " D "snapshot-2." ext " " \
+  D "snapshot-3." ext " " D "snapshot-4." ext
+#define FIVE_JPEGS SNAPSHOT_FILES ("jpg") " " D "snapshot-5.jpg"
+
+/* The ten examples of the two seed documents, on the fixture, with the
+ * files each one writes (sorted). */
+enum
+{
+  SEED_THUMBNAIL, SEED_AI_TRAINING, SEED_SEGMENT, SEED_EVENT_KEYFRAMES,
+  SEED_REPRESENTATIVE, SEED_IDR, SEED_AVERAGE, SEED_AUDIO_COVER,
+  SEED_ANIMATION_WHOLE, SEED_ANIMATION_RANGE
+};
+
+static const struct
+{
+  const gchar *request;
+  const gchar *files;
+} seed_examples[] = {
+  [SEED_THUMBNAIL] = {SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,"
+            "\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"),
+      D "cover.jpg"},
+  [SEED_AI_TRAINING] = {SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
+            "\"ScaleType\":\"crop\"," SNAPSHOTS_URI ",\"Width\":512,"
+            "\"Height\":512}"), SNAPSHOT_FILES ("jpg")},
+  [SEED_SEGMENT] = {SNAPS ("{\"Format\":\"png\",\"StartTime\":11,"
+            "\"Interval\":4,\"Number\":5,\"ScaleType\":\"crop\","
+            SNAPSHOTS_URI ",\"Width\":0.5,\"Height\":0.5}"),
+      SNAPSHOT_FILES ("png") " " D "snapshot-5.png"},
+  [SEED_EVENT_KEYFRAMES] = {SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+            "\"Mode\":\"dhash\",\"Threshold\":15," SNAPSHOTS_URI "}"),
+      FIVE_JPEGS},
+  [SEED_REPRESENTATIVE] = {SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+            "\"Mode\":\"dhash\",\"Number\":5," SNAPSHOTS_URI "}"),
+      FIVE_JPEGS},
+  [SEED_IDR] = {SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\","
+            SNAPSHOTS_URI "}"), FIVE_JPEGS " " D "snapshot-6.jpg "
+        D "snapshot-7.jpg " D "snapshot-8.jpg"},
+  [SEED_AVERAGE] = {SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\","
+            "\"Number\":10," SNAPSHOTS_URI "}"), D "snapshot-1.jpg "
+        D "snapshot-10.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
+        D "snapshot-4.jpg " D "snapshot-5.jpg " D "snapshot-6.jpg "
+        D "snapshot-7.jpg " D "snapshot-8.jpg " D "snapshot-9.jpg"},
+  [SEED_AUDIO_COVER] = {HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/"
+        "video-demo/test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{"
+        "\"Format\":\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/"
+        "video-demo/cover.jpg\"}]}}]}", D "cover.jpg"},
+  [SEED_ANIMATION_WHOLE] = {HEAD SRC ANIM_TARGET, D "animation.webp"},
+  [SEED_ANIMATION_RANGE] = {HEAD "\"Sources\":[{\"Duration\":25,"
+        "\"StartTime\":5,\"URI\":\"oss://test-bucket/video-demo/"
+        "Winemaking.mov\"}]," ANIM_TARGET, D "animation.webp"},
+};
+
 GST_START_TEST (test_seed_thumbnail)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"Number\":1,"
-          "\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_THUMBNAIL].request, NULL, NULL);
   check_succeeded (r, 1);
-  assert_files (r, D "cover.jpg");
+  assert_files (r, seed_examples[SEED_THUMBNAIL].files);
   check_image (r, "cover.jpg", JPEG_MAGIC, 320, 240, 5);
   run_free (r);
 }
@@ -616,13 +873,9 @@ GST_START_TEST (test_seed_ai_training)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
-          "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
-          "snapshot-{index}.{autoext}\",\"Width\":512,\"Height\":512}"),
-      NULL, NULL);
+  run_tool (r, seed_examples[SEED_AI_TRAINING].request, NULL, NULL);
   check_succeeded (r, 4);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg");
+  assert_files (r, seed_examples[SEED_AI_TRAINING].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 512, 512, -1);
   check_image (r, "snapshot-4.jpg", JPEG_MAGIC, 512, 512, -1);
   run_free (r);
@@ -635,13 +888,9 @@ GST_START_TEST (test_seed_segment)
   Run *r = run_new ();
   gint i;
 
-  run_tool (r, SNAPS ("{\"Format\":\"png\",\"StartTime\":11,\"Interval\":4,"
-          "\"Number\":5,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
-          "video-demo/snapshot-{index}.{autoext}\",\"Width\":0.5,"
-          "\"Height\":0.5}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_SEGMENT].request, NULL, NULL);
   check_succeeded (r, 5);
-  assert_files (r, D "snapshot-1.png " D "snapshot-2.png " D "snapshot-3.png "
-      D "snapshot-4.png " D "snapshot-5.png");
+  assert_files (r, seed_examples[SEED_SEGMENT].files);
   for (i = 0; i < 5; i++) {
     gchar *name = g_strdup_printf ("snapshot-%d.png", i + 1);
 
@@ -657,13 +906,10 @@ GST_START_TEST (test_seed_event_keyframes)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,\"Mode\":\"dhash\","
-          "\"Threshold\":15,\"URI\":\"oss://test-bucket/video-demo/"
-          "snapshot-{index}.{autoext}\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_EVENT_KEYFRAMES].request, NULL, NULL);
   /* The opening frame and the four cuts. */
   check_succeeded (r, 5);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg " D "snapshot-5.jpg");
+  assert_files (r, seed_examples[SEED_EVENT_KEYFRAMES].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
   check_image (r, "snapshot-2.jpg", JPEG_MAGIC, 320, 240, 10);
   check_image (r, "snapshot-3.jpg", JPEG_MAGIC, 320, 240, 20);
@@ -678,12 +924,9 @@ GST_START_TEST (test_seed_representative)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,\"Mode\":\"dhash\","
-          "\"Number\":5,\"URI\":\"oss://test-bucket/video-demo/"
-          "snapshot-{index}.{autoext}\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_REPRESENTATIVE].request, NULL, NULL);
   check_succeeded (r, 5);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg " D "snapshot-5.jpg");
+  assert_files (r, seed_examples[SEED_REPRESENTATIVE].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
   check_image (r, "snapshot-3.jpg", JPEG_MAGIC, 320, 240, 20);
   check_image (r, "snapshot-5.jpg", JPEG_MAGIC, 320, 240, 35);
@@ -697,14 +940,10 @@ GST_START_TEST (test_seed_idr)
   Run *r = run_new ();
   gint i;
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
-          "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
-      NULL, NULL);
+  run_tool (r, seed_examples[SEED_IDR].request, NULL, NULL);
   /* One IDR frame every 5 s. */
   check_succeeded (r, 8);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-2.jpg " D "snapshot-3.jpg "
-      D "snapshot-4.jpg " D "snapshot-5.jpg " D "snapshot-6.jpg "
-      D "snapshot-7.jpg " D "snapshot-8.jpg");
+  assert_files (r, seed_examples[SEED_IDR].files);
   for (i = 0; i < 8; i++) {
     gchar *name = g_strdup_printf ("snapshot-%d.jpg", i + 1);
 
@@ -720,14 +959,9 @@ GST_START_TEST (test_seed_average)
 {
   Run *r = run_new ();
 
-  run_tool (r, SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
-          "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
-          "{autoext}\"}"), NULL, NULL);
+  run_tool (r, seed_examples[SEED_AVERAGE].request, NULL, NULL);
   check_succeeded (r, 10);
-  assert_files (r, D "snapshot-1.jpg " D "snapshot-10.jpg " D "snapshot-2.jpg "
-      D "snapshot-3.jpg " D "snapshot-4.jpg " D "snapshot-5.jpg "
-      D "snapshot-6.jpg " D "snapshot-7.jpg " D "snapshot-8.jpg "
-      D "snapshot-9.jpg");
+  assert_files (r, seed_examples[SEED_AVERAGE].files);
   check_image (r, "snapshot-1.jpg", JPEG_MAGIC, 320, 240, 0);
   check_image (r, "snapshot-2.jpg", JPEG_MAGIC, 320, 240, 4);
   check_image (r, "snapshot-10.jpg", JPEG_MAGIC, 320, 240, 36);
@@ -742,12 +976,9 @@ GST_START_TEST (test_seed_audio_cover)
   Image img;
   gchar *path;
 
-  run_tool (r, HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
-      "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
-      "\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/"
-      "cover.jpg\"}]}}]}", NULL, NULL);
+  run_tool (r, seed_examples[SEED_AUDIO_COVER].request, NULL, NULL);
   check_succeeded (r, 1);
-  assert_files (r, D "cover.jpg");
+  assert_files (r, seed_examples[SEED_AUDIO_COVER].files);
   check_image (r, "cover.jpg", JPEG_MAGIC, 200, 100, -1);
   path = g_build_filename (r->demo, "cover.jpg", NULL);
   decode_image (path, &img);
@@ -797,18 +1028,13 @@ check_webp (Run * r, const gchar * name, gint frames, gint width, gint height)
   g_free (path);
 }
 
-#define ANIM_TARGET "\"Targets\":[{\"Image\":{\"Animations\":[{" \
-  "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1," \
-  "\"ScaleType\":\"fit\",\"URI\":\"oss://test-bucket/video-demo/" \
-  "animation.{autoext}\",\"Width\":0.5}]}}]}"
-
 GST_START_TEST (test_seed_animation_whole)
 {
   Run *r = run_new ();
 
-  run_tool (r, HEAD SRC ANIM_TARGET, NULL, NULL);
+  run_tool (r, seed_examples[SEED_ANIMATION_WHOLE].request, NULL, NULL);
   check_succeeded (r, 40);
-  assert_files (r, D "animation.webp");
+  assert_files (r, seed_examples[SEED_ANIMATION_WHOLE].files);
   check_webp (r, "animation.webp", 40, 160, 120);
   run_free (r);
 }
@@ -819,11 +1045,9 @@ GST_START_TEST (test_seed_animation_range)
 {
   Run *r = run_new ();
 
-  run_tool (r, HEAD "\"Sources\":[{\"Duration\":25,\"StartTime\":5,"
-      "\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
-      ANIM_TARGET, NULL, NULL);
+  run_tool (r, seed_examples[SEED_ANIMATION_RANGE].request, NULL, NULL);
   check_succeeded (r, 25);
-  assert_files (r, D "animation.webp");
+  assert_files (r, seed_examples[SEED_ANIMATION_RANGE].files);
   check_webp (r, "animation.webp", 25, 160, 120);
   run_free (r);
 }
@@ -900,6 +1124,55 @@ GST_START_TEST (test_notify)
 
 GST_END_TEST;
 
+/* Each kind of embedded cover is found, then resized and encoded per
+ * entry: at its own size as PNG, cropped to 64x64 as JPEG. */
+GST_START_TEST (test_audio_covers)
+{
+  Run *r = run_new ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://"
+      "test-bucket/video-demo/%s\"}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"png\",\"URI\":\"oss://test-bucket/"
+      "video-demo/{barename}.png\"},{\"Format\":\"jpg\",\"Width\":64,"
+      "\"Height\":64,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
+      "video-demo/{barename}-64.{autoext}\"}]}}]}", covers[__i__].name);
+  gchar *bare = g_strndup (covers[__i__].name,
+      strrchr (covers[__i__].name, '.') - covers[__i__].name);
+  gchar *png = g_strdup_printf ("%s.png", bare);
+  gchar *jpg = g_strdup_printf ("%s-64.jpg", bare);
+  gchar *files = g_strdup_printf (D "%s " D "%s", jpg, png);
+  const gchar *names[] = { png, jpg };
+  guint i;
+
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, files);
+  fail_unless_equals_int (json_object_get_int_member (result_entry (r, 0,
+              "Snapshots", 1), "FrameCount"), 1);
+  check_image (r, png, PNG_MAGIC, covers[__i__].width,
+      covers[__i__].height, -1);
+  check_image (r, jpg, JPEG_MAGIC, 64, 64, -1);
+  for (i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *path = g_build_filename (r->demo, names[i], NULL);
+    Image img;
+
+    decode_image (path, &img);
+    /* the picture's own colour (JPEG: within its error) */
+    fail_unless (ABS (img.r - covers[__i__].r) < 60
+        && ABS (img.g - covers[__i__].g) < 60
+        && ABS (img.b - covers[__i__].b) < 60, "%s: %d,%d,%d", names[i],
+        img.r, img.g, img.b);
+    g_free (path);
+  }
+  g_free (files);
+  g_free (jpg);
+  g_free (png);
+  g_free (bare);
+  g_free (json);
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* An absent side is the source's size (the API's rule), and a request's 1
  * is one pixel. The cover path needs no immsnapshot. */
 GST_START_TEST (test_cover_sizes)
@@ -944,7 +1217,7 @@ run_printed_in_process (const gchar * text)
   for (l = lines; *l; l++) {
     gchar **args = NULL;
 
-    if (**l == '\0')
+    if (**l == '\0' || **l == '#')
       continue;
     fail_unless (g_shell_parse_argv (*l, NULL, &args, NULL), "%s", *l);
     if (strcmp (args[0], "mkdir") == 0) {
@@ -968,17 +1241,31 @@ static void
 check_print_pipeline (const gchar * json, const gchar * files)
 {
   Run *printed = run_new (), *ran = run_new ();
-  gchar *argv[] = { (gchar *) "sh", (gchar *) "-c", NULL, NULL };
-  gchar **names, **n;
+  /* a pasted line that hangs fails the test instead of stalling it */
+  gchar *argv[] = { (gchar *) "timeout", (gchar *) "60", (gchar *) "sh",
+    (gchar *) "-c", NULL, NULL
+  };
+  gchar **names, **n, *cover = NULL;
   gint status;
 
   run_tool (printed, json, "--print-pipeline", NULL);
   assert_status (printed, 0);
-  fail_unless (g_str_has_prefix (printed->out, "gst-launch-1.0 ")
-      || g_str_has_prefix (printed->out, "mkdir -p "), "%s", printed->out);
-  assert_files (printed, "");
+  /* An audio cover is extracted when printing; the comment names it. */
+  if (g_str_has_prefix (printed->out, "# cover picture of ")) {
+    const gchar *from = strstr (printed->out, " extracted to ");
+    const gchar *to = from ? strstr (from, " (remove it afterwards)") : NULL;
+
+    fail_unless (to != NULL, "%s", printed->out);
+    from += strlen (" extracted to ");
+    cover = g_strndup (from, to - from);
+    fail_unless (g_file_test (cover, G_FILE_TEST_IS_REGULAR), "%s", cover);
+  } else {
+    fail_unless (g_str_has_prefix (printed->out, "gst-launch-1.0 ")
+        || g_str_has_prefix (printed->out, "mkdir -p "), "%s", printed->out);
+    assert_files (printed, "");
+  }
   if (g_getenv ("IMM_TEST_SANITIZED") == NULL) {
-    argv[2] = printed->out;
+    argv[4] = printed->out;
     fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
             G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
             NULL, NULL, NULL, &status, NULL));
@@ -986,6 +1273,13 @@ check_print_pipeline (const gchar * json, const gchar * files)
         "the printed pipeline failed: %s", printed->out);
   } else {
     run_printed_in_process (printed->out);
+  }
+  if (cover) {
+    gchar *dir = g_path_get_dirname (cover);
+
+    fail_unless (g_unlink (cover) == 0 && g_rmdir (dir) == 0, "%s", dir);
+    g_free (dir);
+    g_free (cover);
   }
   assert_files (printed, files);
 
@@ -1012,23 +1306,37 @@ check_print_pipeline (const gchar * json, const gchar * files)
   run_free (ran);
 }
 
-GST_START_TEST (test_print_pipeline_segment)
+/* Every seed example's printed pipelines, pasted into a shell, write the
+ * same files as imm-convert does. */
+GST_START_TEST (test_print_pipeline_seed)
 {
-  check_print_pipeline (SNAPS ("{\"Format\":\"png\",\"StartTime\":11,"
-          "\"Interval\":4,\"Number\":5,\"ScaleType\":\"crop\","
-          "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
-          "{autoext}\",\"Width\":0.5,\"Height\":0.5}"),
-      D "snapshot-1.png " D "snapshot-2.png " D "snapshot-3.png "
-      D "snapshot-4.png " D "snapshot-5.png");
+  check_print_pipeline (seed_examples[__i__].request,
+      seed_examples[__i__].files);
 }
 
 GST_END_TEST;
 
+/* A shared decode (dhash snapshots, a GIF and a WebP) pasted into
+ * gst-launch-1.0 ends, every time. */
+GST_START_TEST (test_print_pipeline_shared)
+{
+  check_print_pipeline (SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
+          "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://"
+          "test-bucket/s/d-{index}.jpg\"}],\"Animations\":[{\"Format\":"
+          "\"gif\",\"Interval\":1,\"Width\":0.5,\"Height\":0.5,\"URI\":"
+          "\"oss://test-bucket/s/a.gif\"},{\"Format\":\"webp\","
+          "\"Interval\":1,\"FrameRate\":15,\"URI\":\"oss://test-bucket/"
+          "s/a.webp\"}"), "test-bucket/s/a.gif test-bucket/s/a.webp "
+      "test-bucket/s/d-1.jpg test-bucket/s/d-2.jpg test-bucket/s/d-3.jpg "
+      "test-bucket/s/d-4.jpg test-bucket/s/d-5.jpg");
+}
+
+GST_END_TEST;
+
+
 GST_START_TEST (test_print_pipeline_several)
 {
-  /* keyframes, a thumbnail in a new directory and a GIF: three pipelines.
-   * (A shared decode, pasted into gst-launch-1.0, sometimes stalls in
-   * preroll; imm-convert itself starts it straight in PLAYING.) */
+  /* keyframes, a thumbnail in a new directory and a GIF: three pipelines */
   check_print_pipeline (HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"Number\":3,"
       "\"URI\":\"oss://test-bucket/k/{index}.jpg\"},{\"Format\":\"jpg\","
@@ -1092,8 +1400,9 @@ GST_START_TEST (test_missing_decoder)
 
 GST_END_TEST;
 
-/* Every container decodes, audio and all: the frame at 1 s, and a dhash
- * pass over the whole clip (a still pattern: only the first sample). */
+/* Every container of the seed documents' list decodes, audio and all (the
+ * HLS playlist through a file:// URI): the frame at 1 s, and a dhash pass
+ * over the whole clip (a still pattern: only the first sample). */
 GST_START_TEST (test_containers)
 {
   Run *r = run_new ();
@@ -1116,6 +1425,35 @@ GST_START_TEST (test_containers)
   check_image (r, jpg, JPEG_MAGIC, 320, 240, 1);
   g_free (files);
   g_free (jpg);
+  g_free (json);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* Deep video decodes to formats immsnapshot does not take; the plans
+ * convert it first, for a snapshot alone and for a shared decode (dhash
+ * and a GIF). */
+GST_START_TEST (test_deep_video)
+{
+  Run *r = run_new ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://"
+      "test-bucket/video-demo/%s\"}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"jpg\",\"StartTime\":1,\"URI\":"
+      "\"oss://test-bucket/video-demo/a.jpg\"},"
+      "{\"Format\":\"png\",\"Mode\":\"dhash\",\"Threshold\":10,"
+      "\"URI\":\"oss://test-bucket/video-demo/b-{index}.png\"}],"
+      "\"Animations\":[{\"Format\":\"gif\",\"Interval\":1,\"URI\":"
+      "\"oss://test-bucket/video-demo/c.gif\"}]}}]}", deep_clips[__i__].name);
+
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  assert_files (r, D "a.jpg " D "b-1.png " D "c.gif");
+  check_image (r, "a.jpg", JPEG_MAGIC, 320, 240, 1);
+  /* (the block of second 0 is below video range: no date in RGB) */
+  check_image (r, "b-1.png", PNG_MAGIC, 320, 240, -1);
+  fail_unless_equals_int (json_object_get_int_member (result_entry (r, 0,
+              "Animations", 0), "FrameCount"), 3);
   g_free (json);
   run_free (r);
 }
@@ -1178,6 +1516,268 @@ GST_START_TEST (test_shared_decode)
 
 GST_END_TEST;
 
+/* ---- http:// sources ---- */
+
+/* The test server (tests/launcher/http-server.py) serving the fixture
+ * directory, killed at exit when a test fails before stopping it. */
+static GPid http_pid;
+
+static void
+stop_http_server (void)
+{
+  if (http_pid > 0) {
+    kill (http_pid, SIGTERM);
+    waitpid (http_pid, NULL, 0);
+    http_pid = 0;
+  }
+}
+
+/* Starts the server, logging its requests to @log; returns its port. */
+static gint
+start_http_server (const gchar * log, gboolean ranges)
+{
+  static gboolean registered;
+  const gchar *script = g_getenv ("IMM_TEST_HTTP_SERVER");
+  /* timeout: the server never outlives a test run by much */
+  const gchar *argv[] = { "timeout", "300", "python3", "-u", script,
+    fixture_dir, log, ranges ? "--ranges" : NULL, NULL
+  };
+  GError *err = NULL;
+  struct pollfd pfd;
+  gchar line[32];
+  gsize len = 0;
+  gint fd, port;
+
+  fail_unless (script != NULL, "IMM_TEST_HTTP_SERVER is not set");
+  if (!registered) {
+    atexit (stop_http_server);
+    registered = TRUE;
+  }
+  fail_unless (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL,
+          G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+          &http_pid, NULL, &fd, NULL, &err), "%s", err ? err->message : "");
+  /* its first line is the port */
+  pfd.fd = fd;
+  pfd.events = POLLIN;
+  while (len < sizeof (line) - 1 && memchr (line, '\n', len) == NULL) {
+    gssize n;
+
+    fail_unless (poll (&pfd, 1, 10000) == 1, "the HTTP server did not start");
+    n = read (fd, line + len, sizeof (line) - 1 - len);
+    fail_unless (n > 0, "the HTTP server did not start");
+    len += n;
+  }
+  close (fd);
+  line[len] = '\0';
+  port = atoi (line);
+  fail_unless (port > 0, "HTTP server port: %s", line);
+  return port;
+}
+
+static gchar *
+read_log (const gchar * log)
+{
+  gchar *data = NULL;
+
+  if (!g_file_get_contents (log, &data, NULL, NULL))
+    data = g_strdup ("");
+  return data;
+}
+
+/* The movie over HTTP: interval snapshots that seek, keyframes in trick
+ * mode, and an HLS playlist whose segments come over HTTP too. A server
+ * with Range requests (0) serves the seeks; one without (1) makes
+ * souphttpsrc fail the first seek, and imm-convert runs the plan again
+ * without seeking: the same files either way. */
+GST_START_TEST (test_http_source)
+{
+  Run *r = run_new ();
+  gboolean ranges = __i__ == 0;
+  gchar *base = g_path_get_dirname (r->root);
+  gchar *log = g_build_filename (base, "http.log", NULL);
+  gint port = start_http_server (log, ranges);
+  gchar *json = g_strdup_printf ("{\"ProjectName\":\"test-project\","
+      "\"Sources\":[{\"URI\":\"http://127.0.0.1:%d/Winemaking.mov\"}],"
+      "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":\"jpg\","
+      "\"StartTime\":5,\"Interval\":10,\"URI\":\"oss://test-bucket/"
+      "video-demo/{barename}-{index}.jpg\"},{\"Format\":\"jpg\",\"Mode\":"
+      "\"keyframe\",\"Number\":3,\"URI\":\"oss://test-bucket/video-demo/"
+      "k-{index}.jpg\"}]}}]}", port);
+  gchar *hls = g_strdup_printf ("{\"Sources\":[{\"URI\":\"http://"
+      "127.0.0.1:%d/" HLS_DIR "/clip.m3u8\"}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"jpg\",\"StartTime\":1,\"URI\":"
+      "\"oss://test-bucket/video-demo/hls.jpg\"}]}}]}", port);
+  gchar *requests;
+  gint i;
+
+  run_tool (r, json, NULL, NULL);
+  check_succeeded (r, 4);
+  for (i = 0; i < 4; i++) {
+    gchar *name = g_strdup_printf ("Winemaking-%d.jpg", i + 1);
+
+    check_image (r, name, JPEG_MAGIC, 320, 240, 5 + 10 * i);
+    g_free (name);
+  }
+  for (i = 0; i < 3; i++) {
+    gchar *name = g_strdup_printf ("k-%d.jpg", i + 1);
+
+    check_image (r, name, JPEG_MAGIC, 320, 240, 5 * i);
+    g_free (name);
+  }
+  requests = read_log (log);
+  /* the seeks asked for byte ranges; only one server gave them */
+  fail_unless (strstr (requests, " bytes=") != NULL, "%s", requests);
+  fail_unless ((strstr (requests, "206 bytes=") != NULL) == ranges, "%s",
+      requests);
+  g_free (requests);
+
+  run_tool (r, hls, NULL, NULL);
+  assert_status (r, 0);
+  check_image (r, "hls.jpg", JPEG_MAGIC, 320, 240, 1);
+  assert_files (r, D "Winemaking-1.jpg " D "Winemaking-2.jpg "
+      D "Winemaking-3.jpg " D "Winemaking-4.jpg " D "hls.jpg "
+      D "k-1.jpg " D "k-2.jpg " D "k-3.jpg");
+  stop_http_server ();
+  g_free (hls);
+  g_free (json);
+  g_free (log);
+  g_free (base);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* A 404 is a missing source: ResourceNotFound naming the field. */
+GST_START_TEST (test_http_not_found)
+{
+  Run *r = run_new ();
+  gchar *base = g_path_get_dirname (r->root);
+  gchar *log = g_build_filename (base, "http.log", NULL);
+  gint port = start_http_server (log, TRUE);
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"http://"
+      "127.0.0.1:%d/missing.mov\"}],\"Targets\":[{\"Image\":{\"Snapshots\":"
+      "[{\"Format\":\"jpg\",\"URI\":\"oss://test-bucket/video-demo/c.jpg\"}],"
+      "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\"}]}}]}", port);
+  gchar *message = g_strdup_printf ("Sources[0].URI: 'http://127.0.0.1:%d/"
+      "missing.mov' not found", port);
+  gchar *requests;
+
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 1);
+  fail_unless_equals_string (result_string (r, "Status"), "Failed");
+  fail_unless_equals_string (result_string (r, "Code"), "ResourceNotFound");
+  fail_unless (g_str_has_prefix (result_string (r, "Message"), message),
+      "%s", result_string (r, "Message"));
+  requests = read_log (log);
+  fail_unless (strstr (requests, "404 - /missing.mov") != NULL, "%s", requests);
+  assert_files (r, "");
+  stop_http_server ();
+  g_free (requests);
+  g_free (message);
+  g_free (json);
+  g_free (log);
+  g_free (base);
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* ---- progress ---- */
+
+/* Runs the tool (without --quiet) with stderr on a pseudo-terminal; the
+ * terminal's output goes to r->err, stdout to r->out. */
+static void
+run_tool_on_tty (Run * r, const gchar * json)
+{
+  const gchar *tool = g_getenv ("IMM_CONVERT");
+  const gchar *argv[] = { tool, "--storage-root", r->root, r->request, NULL };
+  gint master = posix_openpt (O_RDWR | O_NOCTTY), slave, out_fd, status;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  GString *tty = g_string_new (NULL), *out = g_string_new (NULL);
+  gboolean tty_open = TRUE, out_open = TRUE;
+  GError *err = NULL;
+  GPid pid;
+
+  fail_unless (g_file_set_contents (r->request, json, -1, NULL));
+  fail_unless (master >= 0 && grantpt (master) == 0 && unlockpt (master) == 0);
+  slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  fail_unless (slave >= 0);
+  fail_unless (g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
+          G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, -1, slave, NULL, NULL, 0,
+          &pid, NULL, &out_fd, NULL, &err), "%s", err ? err->message : "");
+  close (slave);
+  while (tty_open || out_open) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    struct pollfd pfd[2];
+    gchar buf[4096];
+    gssize n;
+
+    /* a closed end is left out (poll ignores a negative fd) */
+    pfd[0].fd = tty_open ? master : -1;
+    pfd[1].fd = out_open ? out_fd : -1;
+    pfd[0].events = pfd[1].events = POLLIN;
+    fail_unless (left > 0, "imm-convert on a terminal timed out");
+    if (poll (pfd, 2, (gint) (left / 1000)) <= 0)
+      continue;
+    if (tty_open && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      /* EIO once the tool has closed the terminal */
+      n = read (master, buf, sizeof (buf));
+      if (n > 0)
+        g_string_append_len (tty, buf, n);
+      else if (n == 0 || errno != EINTR)
+        tty_open = FALSE;
+    }
+    if (out_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      n = read (out_fd, buf, sizeof (buf));
+      if (n > 0)
+        g_string_append_len (out, buf, n);
+      else if (n == 0 || errno != EINTR)
+        out_open = FALSE;
+    }
+  }
+  close (master);
+  close (out_fd);
+  fail_unless (waitpid (pid, &status, 0) == pid);
+  r->status = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  g_free (r->out);
+  g_free (r->err);
+  r->out = g_string_free (out, FALSE);
+  r->err = g_string_free (tty, FALSE);
+}
+
+/* On a terminal: one progress line, redrawn, ending at 100 % with a
+ * newline. On a pipe: nothing on stderr. */
+GST_START_TEST (test_progress)
+{
+  Run *r = run_new ();
+  const gchar *json = seed_examples[SEED_EVENT_KEYFRAMES].request;
+  const gchar *last;
+
+  run_tool_on_tty (r, json);
+  assert_status (r, 0);
+  fail_unless (strstr (r->out, "\"Status\":\"Succeeded\"") != NULL, "%s",
+      r->out);
+  /* the terminal turns "\n" into "\r\n" */
+  fail_unless (g_str_has_prefix (r->err, "\r["), "%s", r->err);
+  fail_unless (g_str_has_suffix (r->err, "\r\n"), "%s", r->err);
+  fail_unless (strstr (r->err, "\n") == r->err + strlen (r->err) - 1,
+      "more than one line: %s", r->err);
+  last = g_strrstr (r->err, "\r[");
+  fail_unless (g_regex_match_simple ("^\r\\[#{30}\\] 100%  5 frames  "
+          "[0-9]+\\.[0-9] s \r\n$", last, 0, 0), "last line: '%s'", last);
+
+  run_free (r);
+
+  r = run_new ();
+  r->loud = TRUE;
+  run_tool (r, json, NULL, NULL);
+  assert_status (r, 0);
+  fail_unless_equals_string (r->err, "");
+  run_free (r);
+}
+
+GST_END_TEST;
+
 /* ---- invalid requests through the tool ---- */
 
 typedef struct
@@ -1191,6 +1791,10 @@ typedef struct
 #define OUT "\"URI\":\"oss://test-bucket/out/s-{index}.jpg\""
 #define TGT(x) "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
 #define SRCU(u) "{\"Sources\":[{\"URI\":\"" u "\"}],"
+#define ANIMS(x) "\"Targets\":[{\"Image\":{\"Animations\":[" x "]}}]}"
+#define A_SRC "{\"URI\":\"oss://test-bucket/video-demo/clip.mp4\"}"
+#define TWELVE_SOURCES A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC "," \
+  A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC "," A_SRC
 
 static const BadRun bad_runs[] = {
   {"{not json", 1, "InvalidArgument", "(request): not valid JSON"},
@@ -1248,6 +1852,117 @@ static const BadRun bad_runs[] = {
         "\"Duration\":4}]," TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\","
             "\"StartTime\":6}"), 1, "InvalidArgument",
       "Targets[0].Image.Snapshots[0].StartTime: 6 s is past the end"},
+  /* wrong types */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":\"5\"," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: expected an integer, got a "
+        "string"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Width\":\"100\"," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Width: expected a number, got a string"},
+  {"{" SRC TGT ("\"jpg\""), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0]: expected an object, got a string"},
+  {"{" SRC "\"Targets\":[{\"Image\":{\"Snapshots\":{\"Format\":\"jpg\"}}}]}",
+        1, "InvalidArgument",
+      "Targets[0].Image.Snapshots: expected an array, got an object"},
+  {"{\"Sources\":[\"oss://test-bucket/video-demo/Winemaking.mov\"],"
+        TGT ("{\"Format\":\"jpg\"," OUT "}"), 1, "InvalidArgument",
+      "Sources[0]: expected an object, got a string"},
+  /* unknown values */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"ScaleType\":\"squash\"," OUT "}"),
+        1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].ScaleType: unknown scale type 'squash' "
+        "(expected one of: stretch, crop, fill, fit)"},
+  {"{" SRC ANIMS ("{\"Format\":\"apng\",\"URI\":\"a.png\"}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Animations[0].Format: unknown format 'apng' "
+        "(expected one of: gif, webp)"},
+  /* numbers out of range */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":1.5," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: expected an integer, got 1.5"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":-1," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: must be >= 0, got -1"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Interval\":0," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Interval: must be > 0, got 0"},
+  {"{" SRC ANIMS ("{\"Format\":\"gif\",\"Interval\":-2,\"URI\":"
+            "\"a.gif\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].Interval: must be > 0, got -2"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"dhash\","
+            "\"Threshold\":101," OUT "}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Threshold: must be <= 100, got 101"},
+  {"{" SRC ANIMS ("{\"Format\":\"webp\",\"FrameRate\":0,\"URI\":"
+            "\"a.webp\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].FrameRate: must be > 0, got 0"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"StartTime\":-1," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].StartTime: must be >= 0, got -1"},
+  {"{" SRC TGT ("{\"Format\":\"png\",\"Width\":16385," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Width: must be <= 16384, got 16385"},
+  {"{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\","
+        "\"Duration\":-3}]," TGT ("{\"Format\":\"jpg\"," OUT "}"), 1,
+      "InvalidArgument", "Sources[0].Duration: must be >= 0, got -3"},
+  /* typos and fields that do not belong */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Widht\":100," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Widht: unknown field (fields here: "
+        "Format, URI, Mode, StartTime, Interval, Number, Threshold, Width, "
+        "Height, ScaleType)"},
+  {"{\"Source\":[{\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
+        TGT ("{\"Format\":\"jpg\"," OUT "}"), 1, "InvalidArgument",
+      "Source: unknown field (fields here: ProjectName, Notification, "
+        "UserData, Sources, Targets, Tags, AlignmentIndex)"},
+  {"{" SRC ANIMS ("{\"Format\":\"gif\",\"Mode\":\"dhash\",\"URI\":"
+            "\"a.gif\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].Mode: unknown field (fields here: "
+        "Format, URI, StartTime, Number, Interval, FrameRate, Width, Height, "
+        "ScaleType)"},
+  {"{" SRC "\"Targets\":[{\"Container\":\"mp4\",\"Image\":{"
+        "\"Snapshots\":[{\"Format\":\"jpg\"," OUT "}]}}]}", 1,
+        "InvalidArgument",
+      "Targets[0].Container: must not be set for image jobs (give the "
+        "output in Image.Snapshots[].URI or Image.Animations[].URI)"},
+  /* missing or empty */
+  {"{" TGT ("{\"Format\":\"jpg\"," OUT "}"), 1, "InvalidArgument",
+      "Sources: required field is missing"},
+  {"{\"Sources\":[]," TGT ("{\"Format\":\"jpg\"," OUT "}"), 1,
+      "InvalidArgument", "Sources: needs at least one source"},
+  {"{\"Sources\":[" TWELVE_SOURCES "]," TGT ("{\"Format\":\"jpg\"," OUT "}"),
+        1, "InvalidArgument",
+      "Sources: at most 11 sources can be joined, got 12"},
+  {"{" SRC TGT ("{" OUT "}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Format: required field is missing"},
+  {"{" SRC ANIMS ("{\"Format\":\"gif\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0].URI: required field is missing"},
+  {"{" SRC "\"Targets\":[{\"Image\":{}}]}", 1, "InvalidArgument",
+      "Targets[0].Image: no Snapshots or Animations to make"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"average\"," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Number: average mode needs Number "
+        "greater than 0"},
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":3," OUT "}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].Interval: required when Number is "
+        "greater than 1 in interval mode (without it one frame is taken at "
+        "StartTime)"},
+  /* {index} missing where several frames come out */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"Number\":5,"
+            "\"URI\":\"d.jpg\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].URI: this target can write more than "
+        "one frame, so the URI needs '{index}'"},
+  /* a relative path escape */
+  {"{" SRC TGT ("{\"Format\":\"jpg\",\"URI\":\"a/../../x.jpg\"}"), 1,
+        "InvalidArgument",
+      "Targets[0].Image.Snapshots[0].URI: 'a/../../x.jpg' is outside the "
+        "storage root"},
+  /* the second of two sources is missing */
+  {"{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/clip.mp4\"},"
+        "{\"URI\":\"oss://test-bucket/video-demo/gone.mp4\"}]," TGT
+        ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\"}"), 1, "ResourceNotFound",
+      "Sources[1].URI: 'oss://test-bucket/video-demo/gone.mp4' not found"},
 };
 
 GST_START_TEST (test_bad_run)
@@ -1343,7 +2058,9 @@ launcher_suite (void)
   tcase_add_test (bad, test_usage);
   tcase_add_test (bad, test_notify);
   tcase_add_test (bad, test_cover_sizes);
+  tcase_add_loop_test (bad, test_audio_covers, 0, G_N_ELEMENTS (covers));
   tcase_add_test (bad, test_missing_decoder);
+  tcase_add_test (bad, test_http_not_found);
 
   suite_add_tcase (s, seeds);
   tcase_set_timeout (seeds, 120);
@@ -1355,10 +2072,15 @@ launcher_suite (void)
   tcase_add_test (seeds, test_seed_idr);
   tcase_add_test (seeds, test_seed_average);
   tcase_add_test (seeds, test_seed_audio_cover);
-  tcase_add_test (seeds, test_print_pipeline_segment);
+  tcase_add_loop_test (seeds, test_print_pipeline_seed, 0,
+      G_N_ELEMENTS (seed_examples));
+  tcase_add_loop_test (seeds, test_print_pipeline_shared, 0, 5);
   tcase_add_test (seeds, test_joined_sources);
   tcase_add_test (seeds, test_shared_decode);
+  tcase_add_loop_test (seeds, test_http_source, 0, 2);
+  tcase_add_test (seeds, test_progress);
   tcase_add_loop_test (seeds, test_containers, 0, G_N_ELEMENTS (containers));
+  tcase_add_loop_test (seeds, test_deep_video, 0, G_N_ELEMENTS (deep_clips));
 
   suite_add_tcase (s, anim);
   tcase_set_timeout (anim, 120);

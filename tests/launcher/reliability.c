@@ -1,22 +1,34 @@
-/* Reliability of imm-convert: broken media, hostile requests, a kill in the
- * middle of a run, and runs side by side. Whatever it is fed, the tool
- * exits by itself (never a signal, never a hang: every run is bounded by
- * timeout(1)), reports Succeeded with files that decode or Failed with a
- * code, and leaves no half-written or temporary file behind.
+/* Reliability of imm-convert: broken media, hostile requests and storage
+ * (a read-only or full file system), a kill in the middle of a run, and
+ * runs side by side. Whatever it is fed, the tool exits by itself (never a
+ * signal, never a hang: every run is bounded by timeout(1)), reports
+ * Succeeded with files that decode or Failed with a code, and leaves no
+ * half-written or temporary file behind.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <gif_lib.h>
+#include <jpeglib.h>
+#include <webp/demux.h>
 
 static gchar *root;             /* the storage root, one per test binary */
 static gchar *clip;             /* root/b/clip.mp4: index at the end */
 static gchar *clip_ts;          /* root/b/clip.ts: readable in part */
+static gchar *small_ts;         /* root/b/small.ts: 192x108, 5 s */
+static gchar *resize_ts;        /* root/b/resize.ts: 320x240, then 192x108 */
 static guint8 *clip_data, *ts_data;
 static gsize clip_len, ts_len;
 
@@ -159,14 +171,125 @@ out:
   return ok;
 }
 
+/* --- decoding outputs back ----------------------------------------------- */
+
+typedef struct
+{
+  struct jpeg_error_mgr mgr;
+  jmp_buf jump;
+} JpegError;
+
 static void
-make_clip (const gchar * path, const gchar * mux)
+jpeg_error_exit (j_common_ptr cinfo)
+{
+  longjmp (((JpegError *) cinfo->err)->jump, 1);
+}
+
+static gboolean
+decode_jpeg (const guint8 * data, gsize len, gint * w, gint * h)
+{
+  struct jpeg_decompress_struct cinfo;
+  JpegError err;
+  /* volatile: read after a longjmp */
+  volatile gboolean ok = FALSE;
+  JSAMPLE *volatile row = NULL;
+
+  cinfo.err = jpeg_std_error (&err.mgr);
+  err.mgr.error_exit = jpeg_error_exit;
+  if (setjmp (err.jump))
+    goto out;
+  jpeg_create_decompress (&cinfo);
+  jpeg_mem_src (&cinfo, data, len);
+  if (jpeg_read_header (&cinfo, TRUE) != JPEG_HEADER_OK)
+    goto out;
+  jpeg_start_decompress (&cinfo);
+  row = g_malloc ((gsize) cinfo.output_width * cinfo.output_components);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPLE *line = row;
+
+    jpeg_read_scanlines (&cinfo, &line, 1);
+  }
+  jpeg_finish_decompress (&cinfo);
+  *w = cinfo.output_width;
+  *h = cinfo.output_height;
+  /* libjpeg only warns about a truncated file */
+  ok = err.mgr.num_warnings == 0;
+out:
+  jpeg_destroy_decompress (&cinfo);
+  g_free (row);
+  return ok;
+}
+
+static gboolean
+decode_gif (const gchar * path, gint * w, gint * h, gint * frames)
+{
+  int err = 0;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+  gboolean ok;
+
+  if (gif == NULL)
+    return FALSE;
+  ok = DGifSlurp (gif) == GIF_OK && gif->ImageCount >= 1;
+  *w = gif->SWidth;
+  *h = gif->SHeight;
+  *frames = gif->ImageCount;
+  DGifCloseFile (gif, &err);
+  return ok;
+}
+
+static gboolean
+decode_webp (const guint8 * data, gsize len, gint * w, gint * h, gint * frames)
+{
+  WebPData wd = { data, len };
+  WebPAnimDecoder *dec = WebPAnimDecoderNew (&wd, NULL);
+  WebPAnimInfo info;
+  uint8_t *pix;
+  int ts;
+  gboolean ok;
+
+  if (dec == NULL)
+    return FALSE;
+  ok = WebPAnimDecoderGetInfo (dec, &info);
+  *frames = 0;
+  while (ok && WebPAnimDecoderHasMoreFrames (dec)) {
+    ok = WebPAnimDecoderGetNext (dec, &pix, &ts);
+    (*frames)++;
+  }
+  *w = info.canvas_width;
+  *h = info.canvas_height;
+  WebPAnimDecoderDelete (dec);
+  return ok && *frames >= 1;
+}
+
+/* Decodes the whole output file @path: its size and number of frames, or
+ * a failed check when it does not decode. */
+static void
+decode_output (const gchar * path, gint * w, gint * h, gint * frames)
+{
+  gchar *data = NULL;
+  gsize len = 0;
+  gboolean ok = FALSE;
+
+  *w = *h = *frames = 0;
+  fail_unless (g_file_get_contents (path, &data, &len, NULL), "%s missing",
+      path);
+  fail_unless (file_is_whole (path), "%s is not a whole file", path);
+  if (g_str_has_suffix (path, ".jpg")) {
+    ok = decode_jpeg ((const guint8 *) data, len, w, h);
+    *frames = 1;
+  } else if (g_str_has_suffix (path, ".gif")) {
+    ok = decode_gif (path, w, h, frames);
+  } else if (g_str_has_suffix (path, ".webp")) {
+    ok = decode_webp ((const guint8 *) data, len, w, h, frames);
+  }
+  fail_unless (ok, "%s does not decode", path);
+  g_free (data);
+}
+
+static void
+run_launch_line (const gchar * desc)
 {
   GError *err = NULL;
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=200 pattern=ball "
-      "! video/x-raw,format=I420,width=320,height=240,framerate=10/1 ! "
-      "x264enc key-int-max=20 speed-preset=ultrafast ! h264parse ! %s ! "
-      "filesink location=%s", mux, path);
   GstElement *p = gst_parse_launch (desc, &err);
   GstBus *bus = gst_element_get_bus (p);
   GstMessage *msg;
@@ -180,6 +303,46 @@ make_clip (const gchar * path, const gchar * mux)
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (p);
+}
+
+/* 20 s of 320x240 at 10 fps, a keyframe every 2 s */
+static void
+make_clip (const gchar * path, const gchar * mux)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=200 pattern=ball "
+      "! video/x-raw,format=I420,width=320,height=240,framerate=10/1 ! "
+      "x264enc key-int-max=20 speed-preset=ultrafast ! h264parse ! %s ! "
+      "filesink location=%s", mux, path);
+
+  run_launch_line (desc);
+  g_free (desc);
+}
+
+/* One MPEG-TS whose picture changes size at 10 s, timestamps running on:
+ * concat feeds x264enc a caps change, which starts a new sequence. */
+static void
+make_resize_clip (const gchar * path)
+{
+  gchar *desc = g_strdup_printf ("concat name=c ! x264enc key-int-max=20 "
+      "speed-preset=ultrafast ! h264parse ! mpegtsmux ! filesink location=%s "
+      "videotestsrc num-buffers=100 pattern=ball ! video/x-raw,format=I420,"
+      "width=320,height=240,framerate=10/1 ! c. "
+      "videotestsrc num-buffers=50 pattern=snow ! video/x-raw,format=I420,"
+      "width=192,height=108,framerate=10/1 ! c.", path);
+
+  run_launch_line (desc);
+  g_free (desc);
+}
+
+static void
+make_small_clip (const gchar * path)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=50 pattern=snow ! "
+      "video/x-raw,format=I420,width=192,height=108,framerate=10/1 ! "
+      "x264enc key-int-max=20 speed-preset=ultrafast ! h264parse ! "
+      "mpegtsmux ! filesink location=%s", path);
+
+  run_launch_line (desc);
   g_free (desc);
 }
 
@@ -192,6 +355,8 @@ choose_root (void)
   root = g_dir_make_tmp ("imm-reliability-XXXXXX", NULL);
   clip = g_build_filename (root, "b", "clip.mp4", NULL);
   clip_ts = g_build_filename (root, "b", "clip.ts", NULL);
+  small_ts = g_build_filename (root, "b", "small.ts", NULL);
+  resize_ts = g_build_filename (root, "b", "resize.ts", NULL);
 }
 
 static void
@@ -204,6 +369,8 @@ setup (void)
     g_free (dir);
     make_clip (clip, "mp4mux");
     make_clip (clip_ts, "mpegtsmux");
+    make_small_clip (small_ts);
+    make_resize_clip (resize_ts);
   }
   g_free (clip_data);
   g_free (ts_data);
@@ -343,6 +510,203 @@ GST_START_TEST (test_broken_media)
 
 GST_END_TEST;
 
+/* --- a missing keyframe, a picture size change ---------------------------- */
+
+/* FrameCount of Targets[0].Image.<kind>[i] in the result. */
+static gint64
+frame_count (Outcome * o, const gchar * kind, guint i)
+{
+  JsonArray *targets = json_object_get_array_member (o->result, "Targets");
+  JsonObject *image = json_object_get_object_member
+      (json_array_get_object_element (targets, 0), "Image");
+  JsonArray *entries = json_object_get_array_member (image, kind);
+
+  return json_object_get_int_member (json_array_get_object_element (entries,
+          i), "FrameCount");
+}
+
+/* Offset of the video stream's second PES packet: cut there, the stream
+ * starts with the P frames of the first GOP, its keyframe gone. */
+static gsize
+second_video_pes (const guint8 * ts, gsize len)
+{
+  gint pid = -1, seen = 0;
+  gsize off;
+
+  for (off = 0; off + 188 <= len; off += 188) {
+    const guint8 *p = ts + off;
+    gint this_pid = ((p[1] & 0x1f) << 8) | p[2];
+    guint afc = (p[3] >> 4) & 3;
+    gsize payload = 4 + ((afc & 2) ? 1 + p[4] : 0);
+
+    fail_unless (p[0] == 0x47, "not MPEG-TS at %" G_GSIZE_FORMAT, off);
+    if (!(p[1] & 0x40) || !(afc & 1) || payload + 4 > 188)
+      continue;
+    /* a PES start code with a video stream id */
+    if (p[payload] != 0 || p[payload + 1] != 0 || p[payload + 2] != 1
+        || (p[payload + 3] & 0xf0) != 0xe0)
+      continue;
+    if (pid < 0)
+      pid = this_pid;
+    if (this_pid == pid && ++seen == 2)
+      return off;
+  }
+  fail ("no second video PES packet");
+  return 0;
+}
+
+/* Decoding starts at the first keyframe: the outputs are those of the
+ * readable part (README, Decisions), which counts from its first frame. */
+GST_START_TEST (test_missing_keyframe)
+{
+  gsize cut = second_video_pes (ts_data, ts_len);
+  gchar *src = g_build_filename (root, "b", "nokey.ts", NULL);
+  gchar *outdir = g_build_filename (root, "b", "nokey", NULL);
+  gint k, w, h, frames;
+  Outcome o;
+
+  fail_unless (cut > 0 && cut % 188 == 0);
+  fail_unless (g_file_set_contents (src, (gchar *) ts_data + cut,
+          ts_len - cut, NULL));
+  run ("{\"Sources\": [{\"URI\": \"oss://b/nokey.ts\"}], \"Targets\": [{"
+      "\"Image\": {\"Snapshots\": [{\"Format\": \"jpg\", \"Interval\": 1, "
+      "\"URI\": \"oss://b/nokey/s-{index}.jpg\"}, {\"Format\": \"jpg\", "
+      "\"Mode\": \"keyframe\", \"URI\": \"oss://b/nokey/k-{index}.jpg\"}], "
+      "\"Animations\": [{\"Format\": \"gif\", \"Interval\": 1, "
+      "\"FrameRate\": 10, \"URI\": \"oss://b/nokey/a.gif\"}, "
+      "{\"Format\": \"webp\", \"URI\": \"oss://b/nokey/b.webp\"}]}}]}",
+      NULL, &o);
+  fail_unless_equals_int (o.status, 0);
+  fail_unless_equals_string (member (&o, "Status"), "Succeeded");
+  /* The keyframes at 2, 4, ... 18 s remain: 18 s of pictures from the
+   * one at 2 s, and not one picture from before it. */
+  fail_unless_equals_int (frame_count (&o, "Snapshots", 0), 18);
+  fail_unless_equals_int (frame_count (&o, "Snapshots", 1), 9);
+  fail_unless_equals_int (frame_count (&o, "Animations", 0), 18);
+  fail_unless_equals_int (frame_count (&o, "Animations", 1), 180);
+  for (k = 1; k <= 18; k++) {
+    gchar *name = g_strdup_printf ("s-%d.jpg", k);
+    gchar *p = g_build_filename (outdir, name, NULL);
+
+    decode_output (p, &w, &h, &frames);
+    fail_unless (w == 320 && h == 240, "%s: %dx%d", p, w, h);
+    g_free (p);
+    g_free (name);
+  }
+  for (k = 1; k <= 9; k++) {
+    gchar *name = g_strdup_printf ("k-%d.jpg", k);
+    gchar *p = g_build_filename (outdir, name, NULL);
+
+    decode_output (p, &w, &h, &frames);
+    g_free (p);
+    g_free (name);
+  }
+  {
+    gchar *gif = g_build_filename (outdir, "a.gif", NULL);
+    gchar *webp = g_build_filename (outdir, "b.webp", NULL);
+
+    decode_output (gif, &w, &h, &frames);
+    fail_unless (w == 320 && h == 240 && frames == 18, "%s: %dx%d, %d frames",
+        gif, w, h, frames);
+    decode_output (webp, &w, &h, &frames);
+    fail_unless (w == 320 && h == 240 && frames > 1, "%s: %dx%d, %d frames",
+        webp, w, h, frames);
+    g_free (gif);
+    g_free (webp);
+  }
+  outcome_clear (&o);
+  remove_tree (outdir);
+  g_unlink (src);
+  g_free (outdir);
+  g_free (src);
+}
+
+GST_END_TEST;
+
+/* 320x240 for 10 or 20 s, then 192x108 for 5 s: in one MPEG-TS stream or
+ * as two joined sources. */
+static const struct
+{
+  const gchar *name;
+  const gchar *sources;
+  gint seconds;
+} resized[] = {
+  {"one stream", "{\"URI\": \"oss://b/resize.ts\"}", 15},
+  {"joined sources", "{\"URI\": \"oss://b/clip.ts\"}, "
+        "{\"URI\": \"oss://b/small.ts\"}", 25},
+};
+
+/* Snapshots follow the picture (at the request's size when it has one);
+ * an animation keeps the size it has on the first picture (README,
+ * Decisions). */
+GST_START_TEST (test_resolution_change)
+{
+  gchar *outdir = g_build_filename (root, "b", "rs", NULL);
+  gchar *req = g_strdup_printf ("{\"Sources\": [%s], \"Targets\": [{"
+      "\"Image\": {\"Snapshots\": [{\"Format\": \"jpg\", \"Interval\": 1, "
+      "\"URI\": \"oss://b/rs/s-{index}.jpg\"}, {\"Format\": \"jpg\", "
+      "\"Interval\": 1, \"Width\": 100, \"Height\": 100, \"ScaleType\": "
+      "\"crop\", \"URI\": \"oss://b/rs/c-{index}.jpg\"}], \"Animations\": [{"
+      "\"Format\": \"gif\", \"Interval\": 1, \"FrameRate\": 10, \"URI\": "
+      "\"oss://b/rs/a.gif\"}, {\"Format\": \"webp\", \"Interval\": 0.5, "
+      "\"Width\": 160, \"Height\": 160, \"ScaleType\": \"fit\", \"URI\": "
+      "\"oss://b/rs/b.webp\"}]}}]}", resized[__i__].sources);
+  gint n = resized[__i__].seconds, k, w, h, frames, big = 0, small = 0;
+  Outcome o;
+
+  run (req, NULL, &o);
+  fail_unless_equals_int (o.status, 0);
+  fail_unless_equals_string (member (&o, "Status"), "Succeeded");
+  fail_unless_equals_int (frame_count (&o, "Snapshots", 0), n);
+  fail_unless_equals_int (frame_count (&o, "Snapshots", 1), n);
+  fail_unless_equals_int (frame_count (&o, "Animations", 0), n);
+  fail_unless_equals_int (frame_count (&o, "Animations", 1), 2 * n);
+  for (k = 1; k <= n; k++) {
+    gchar *name = g_strdup_printf ("s-%d.jpg", k);
+    gchar *p = g_build_filename (outdir, name, NULL);
+
+    decode_output (p, &w, &h, &frames);
+    if (w == 320 && h == 240) {
+      /* the first size comes first, and only there */
+      fail_unless (small == 0, "%s: 320x240 after 192x108", p);
+      big++;
+    } else {
+      fail_unless (w == 192 && h == 108, "%s: %dx%d", p, w, h);
+      small++;
+    }
+    g_free (p);
+    g_free (name);
+    name = g_strdup_printf ("c-%d.jpg", k);
+    p = g_build_filename (outdir, name, NULL);
+    decode_output (p, &w, &h, &frames);
+    fail_unless (w == 100 && h == 100, "%s: %dx%d", p, w, h);
+    g_free (p);
+    g_free (name);
+  }
+  fail_unless_equals_int (small, 5);
+  {
+    gchar *gif = g_build_filename (outdir, "a.gif", NULL);
+    gchar *webp = g_build_filename (outdir, "b.webp", NULL);
+
+    decode_output (gif, &w, &h, &frames);
+    fail_unless (w == 320 && h == 240 && frames == n, "%s: %dx%d, %d frames",
+        gif, w, h, frames);
+    /* fit on the first picture: 160x120, kept */
+    decode_output (webp, &w, &h, &frames);
+    fail_unless (w == 160 && h == 120 && frames > 1, "%s: %dx%d, %d frames",
+        webp, w, h, frames);
+    g_free (gif);
+    g_free (webp);
+  }
+  g_print ("%s: %d + %d snapshots\n", resized[__i__].name, big, small);
+  outcome_clear (&o);
+  remove_tree (outdir);
+  g_free (outdir);
+  g_free (req);
+}
+
+GST_END_TEST;
+
 /* --- hostile requests ---------------------------------------------------- */
 
 #define SRC "{\"Sources\": [{\"URI\": \"oss://b/clip.mp4\"}], "
@@ -439,6 +803,175 @@ GST_START_TEST (test_format_string_in_path)
   remove_tree (dir);
   g_free (dir);
   g_free (file1);
+}
+
+GST_END_TEST;
+
+/* --- read-only and full file systems ------------------------------------- */
+
+typedef enum
+{
+  RO_ROOT,                      /* the storage root is mounted read-only */
+  RO_BUCKET,                    /* root writable, the bucket read-only */
+  OWN_BUCKET,                   /* the bucket is a file system of its own */
+  FULL_ROOT_SNAPSHOTS,          /* a small tmpfs as storage root */
+  FULL_ROOT_ANIMATION,
+  FULL_BUCKET,                  /* full when the files are moved into it */
+} StorageCase;
+
+#define SNAPSHOTS_TO(src) "{\"Sources\": [{\"URI\": \"" src "\"}], " \
+    "\"Targets\": [{\"Image\": {\"Snapshots\": [{\"Format\": \"jpg\", " \
+    "\"Interval\": 1, \"URI\": \"oss://b/out/s-{index}.jpg\"}]}}]}"
+#define ANIMATION_TO(src) "{\"Sources\": [{\"URI\": \"" src "\"}], " \
+    "\"Targets\": [{\"Image\": {\"Animations\": [{\"Format\": \"gif\", " \
+    "\"URI\": \"oss://b/out/a.gif\"}]}}]}"
+
+static const struct
+{
+  const gchar *name;
+  StorageCase what;
+  const gchar *request;         /* SRC_PATH: the clip outside the root */
+  const gchar *message;         /* expected in Message ({root}: the root) */
+  const gchar *reason;          /* expected in Message too */
+} storage[] = {
+  {"read-only storage root", RO_ROOT, SNAPSHOTS_TO ("oss://b/clip.mp4"),
+      "cannot create a temporary directory in {root}", "Read-only file system"},
+  {"read-only bucket", RO_BUCKET, SNAPSHOTS_TO ("oss://b/clip.mp4"),
+      "cannot write {root}/b/out/s-1.jpg", "Read-only file system"},
+  {"bucket on its own file system", OWN_BUCKET,
+      SNAPSHOTS_TO ("oss://b/clip.mp4"), NULL, NULL},
+  {"full disk, snapshots", FULL_ROOT_SNAPSHOTS, SNAPSHOTS_TO ("SRC_PATH"),
+        "Targets[0].Image.Snapshots[0].URI: cannot write 'oss://b/out/s-",
+      "No space left"},
+  {"full disk, animation", FULL_ROOT_ANIMATION, ANIMATION_TO ("SRC_PATH"),
+        "Targets[0].Image.Animations[0].URI: cannot write 'oss://b/out/a.gif'",
+      "No space left"},
+  {"full bucket", FULL_BUCKET, SNAPSHOTS_TO ("SRC_PATH"),
+      "cannot write {root}/b/out/s-", "No space left on device"},
+};
+
+/* Mounts made from here on belong to this test process alone and vanish
+ * with it, whatever way it ends. */
+static gboolean
+private_mounts (void)
+{
+  if (geteuid () != 0) {
+    g_print ("not root: the read-only and full file system cases need "
+        "mounts and are not run\n");
+    return FALSE;
+  }
+  if (unshare (CLONE_NEWNS) != 0) {
+    g_print ("no mount namespace (%s): the read-only and full file system "
+        "cases are not run\n", g_strerror (errno));
+    return FALSE;
+  }
+  fail_unless (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
+      "%s", g_strerror (errno));
+  return TRUE;
+}
+
+static void
+mount_tmpfs (const gchar * dir, const gchar * size, gboolean read_only)
+{
+  gchar *opts = g_strdup_printf ("size=%s,mode=0755", size);
+
+  fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+  fail_unless (mount ("tmpfs", dir, "tmpfs", read_only ? MS_REMOUNT |
+          MS_RDONLY : 0, opts) == 0, "mount %s: %s", dir, g_strerror (errno));
+  g_free (opts);
+}
+
+GST_START_TEST (test_storage)
+{
+  StorageCase what = storage[__i__].what;
+  gchar *base = g_build_filename (root, "st", NULL);
+  gchar *sroot = g_build_filename (base, "root", NULL);
+  gchar *bucket = g_build_filename (sroot, "b", NULL);
+  gchar *mounted = what == RO_ROOT || what == FULL_ROOT_SNAPSHOTS
+      || what == FULL_ROOT_ANIMATION ? sroot : bucket;
+  gchar *src, *req, *before, *after, *inside, *inside_after;
+  gchar **parts;
+  Outcome o;
+
+  if (!private_mounts ())
+    goto out;
+  fail_unless (g_mkdir_with_parents (sroot, 0755) == 0);
+  mount_tmpfs (mounted, what == FULL_BUCKET || what == FULL_ROOT_SNAPSHOTS ?
+      "64k" : what == FULL_ROOT_ANIMATION ? "32k" : "8m", FALSE);
+  if (what == RO_ROOT || what == RO_BUCKET || what == OWN_BUCKET) {
+    src = g_build_filename (bucket, "clip.mp4", NULL);
+    g_mkdir_with_parents (bucket, 0755);
+    fail_unless (g_file_set_contents (src, (gchar *) clip_data, clip_len,
+            NULL));
+    g_free (src);
+  }
+  if (what == RO_BUCKET) {
+    /* the folder is there: the files are what cannot be written */
+    gchar *out = g_build_filename (bucket, "out", NULL);
+
+    fail_unless (g_mkdir (out, 0755) == 0);
+    g_free (out);
+  }
+  if (what == RO_ROOT || what == RO_BUCKET)
+    mount_tmpfs (mounted, "8m", TRUE);
+
+  parts = g_strsplit (storage[__i__].request, "SRC_PATH", -1);
+  req = g_strjoinv (clip, parts);
+  g_strfreev (parts);
+  /* nothing new outside the storage root either */
+  before = tree (root);
+  inside = tree (sroot);
+  run (req, sroot, &o);
+  after = tree (root);
+  inside_after = tree (sroot);
+
+  if (storage[__i__].message == NULL) {
+    gint k, w, h, frames;
+
+    fail_unless_equals_int (o.status, 0);
+    fail_unless_equals_string (member (&o, "Status"), "Succeeded");
+    for (k = 1; k <= 20; k++) {
+      gchar *name = g_strdup_printf ("s-%d.jpg", k);
+      gchar *p = g_build_filename (bucket, "out", name, NULL);
+
+      decode_output (p, &w, &h, &frames);
+      g_free (p);
+      g_free (name);
+    }
+    /* no partial copy is left next to them */
+    fail_if (strstr (inside_after, ".imm-convert") != NULL, "%s", inside_after);
+  } else {
+    gchar **tmpl = g_strsplit (storage[__i__].message, "{root}", -1);
+    gchar *expect = g_strjoinv (sroot, tmpl);
+
+    g_strfreev (tmpl);
+    fail_unless_equals_int (o.status, 1);
+    fail_unless_equals_string (member (&o, "Status"), "Failed");
+    fail_unless (strstr (member (&o, "Message"), expect) != NULL,
+        "%s: Message '%s' does not say '%s'", storage[__i__].name,
+        member (&o, "Message"), expect);
+    fail_unless (strstr (member (&o, "Message"), storage[__i__].reason)
+        != NULL, "%s: Message '%s' does not say '%s'", storage[__i__].name,
+        member (&o, "Message"), storage[__i__].reason);
+    /* nothing partial left, inside the root or out */
+    fail_unless_equals_string (inside_after, inside);
+    fail_unless_equals_string (after, before);
+    g_free (expect);
+  }
+  g_print ("%s: %s %s\n", storage[__i__].name, member (&o, "Status"),
+      member (&o, "Message"));
+  outcome_clear (&o);
+  fail_unless (umount2 (mounted, MNT_DETACH) == 0, "%s", g_strerror (errno));
+  g_free (before);
+  g_free (after);
+  g_free (inside);
+  g_free (inside_after);
+  g_free (req);
+out:
+  remove_tree (base);
+  g_free (bucket);
+  g_free (sroot);
+  g_free (base);
 }
 
 GST_END_TEST;
@@ -593,6 +1126,58 @@ GST_START_TEST (test_parallel_runs)
 
 GST_END_TEST;
 
+/* Runs of different requests writing the same paths: every file is
+ * whole and entirely one run's (its size says which). */
+GST_START_TEST (test_same_output_path)
+{
+  const gint widths[] = { 160, 200, 240, 280 };
+  Child c[G_N_ELEMENTS (widths)];
+  Outcome o;
+  gint i, k, w, h, frames;
+
+  for (i = 0; i < (gint) G_N_ELEMENTS (widths); i++) {
+    gchar *req = g_strdup_printf (SRC "\"Targets\": [{\"Image\": {"
+        "\"Snapshots\": [{\"Format\": \"jpg\", \"Interval\": 2, \"Width\": "
+        "%d, \"URI\": \"oss://b/same2/s-{index}.jpg\"}], \"Animations\": [{"
+        "\"Format\": \"webp\", \"Interval\": 0.5, \"Width\": %d, \"URI\": "
+        "\"oss://b/same2/a.webp\"}]}}]}", widths[i], widths[i]);
+    gchar *name = g_strdup_printf ("same%d.json", i);
+
+    start (req, name, &c[i]);
+    g_free (name);
+    g_free (req);
+  }
+  for (i = 0; i < (gint) G_N_ELEMENTS (widths); i++) {
+    finish (&c[i], &o);
+    fail_unless_equals_int (o.status, 0);
+    fail_unless_equals_string (member (&o, "Status"), "Succeeded");
+    outcome_clear (&o);
+  }
+  for (k = 0; k <= 10; k++) {
+    gchar *name = k ? g_strdup_printf ("s-%d.jpg", k) : g_strdup ("a.webp");
+    gchar *p = g_build_filename (root, "b", "same2", name, NULL);
+    gboolean known = FALSE;
+
+    decode_output (p, &w, &h, &frames);
+    for (i = 0; i < (gint) G_N_ELEMENTS (widths); i++)
+      known |= w == widths[i] && h == 240;
+    fail_unless (known, "%s: %dx%d is no run's size", p, w, h);
+    g_free (p);
+    g_free (name);
+  }
+  {
+    gchar *dir = g_build_filename (root, "b", "same2", NULL);
+    gchar *t = tree (dir);
+
+    fail_if (strstr (t, ".imm-convert") != NULL, "%s", t);
+    g_free (t);
+    remove_tree (dir);
+    g_free (dir);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 reliability_suite (void)
 {
@@ -604,11 +1189,15 @@ reliability_suite (void)
   tcase_add_unchecked_fixture (tc, choose_root, cleanup);
   tcase_add_checked_fixture (tc, setup, NULL);
   tcase_add_loop_test (tc, test_broken_media, 0, G_N_ELEMENTS (broken));
+  tcase_add_test (tc, test_missing_keyframe);
+  tcase_add_loop_test (tc, test_resolution_change, 0, G_N_ELEMENTS (resized));
   tcase_add_loop_test (tc, test_hostile_requests, 0, G_N_ELEMENTS (hostile));
+  tcase_add_loop_test (tc, test_storage, 0, G_N_ELEMENTS (storage));
   tcase_add_test (tc, test_format_string_in_path);
   tcase_add_test (tc, test_sigterm);
   tcase_add_test (tc, test_sigint);
   tcase_add_test (tc, test_parallel_runs);
+  tcase_add_test (tc, test_same_output_path);
   return s;
 }
 

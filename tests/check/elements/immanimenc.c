@@ -5,6 +5,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+#include <glib/gstdio.h>
 
 #include <string.h>
 
@@ -631,6 +632,88 @@ GST_START_TEST (test_format_from_downstream)
 
 GST_END_TEST;
 
+/* The file leaves only at EOS; a GAP at the first frame, after the sticky
+ * events, lets the sinks downstream preroll meanwhile. */
+GST_START_TEST (test_gap_at_first_frame)
+{
+  Run r = run_start ("format=gif", 16, 16);
+  GstClockTime start = 500 * GST_MSECOND, ts, dur;
+  GstEventType expect[] = { GST_EVENT_STREAM_START, GST_EVENT_CAPS,
+    GST_EVENT_SEGMENT, GST_EVENT_GAP
+  };
+  GstEvent *ev;
+  guint i;
+
+  for (i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16 * 4, NULL);
+
+    gst_buffer_memset (buf, 0, 0x40 * i, 16 * 16 * 4);
+    GST_BUFFER_PTS (buf) = start + i * FRAME_15;
+    GST_BUFFER_DURATION (buf) = FRAME_15;
+    fail_unless_equals_int (gst_harness_push (r.h, buf), GST_FLOW_OK);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (r.h), 0);
+  for (i = 0; i < G_N_ELEMENTS (expect); i++) {
+    ev = gst_harness_try_pull_event (r.h);
+    fail_unless (ev != NULL, "event %u missing", i);
+    fail_unless_equals_string (GST_EVENT_TYPE_NAME (ev),
+        gst_event_type_get_name (expect[i]));
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_GAP) {
+      gst_event_parse_gap (ev, &ts, &dur);
+      fail_unless_equals_uint64 (ts, start);
+      fail_unless_equals_uint64 (dur, 0);
+    }
+    gst_event_unref (ev);
+  }
+  /* one GAP only, not one per frame */
+  fail_unless (gst_harness_try_pull_event (r.h) == NULL);
+  gst_buffer_unref (run_finish (&r));
+  run_free (&r);
+}
+
+GST_END_TEST;
+
+/* A tee feeding a sink and immanimenc: without the GAP the other sink
+ * prerolls, its queue fills and the pipeline never reaches PAUSED. */
+GST_START_TEST (test_tee_preroll)
+{
+  gchar *dir = g_dir_make_tmp ("imm-animenc-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "a.gif", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=300 pattern=ball "
+      "! video/x-raw,width=32,height=24,framerate=30/1 ! tee name=t "
+      "t. ! queue ! fakesink sync=false "
+      "t. ! queue ! immanimenc format=gif ! filesink location=%s", path);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  gchar *data;
+  gsize len;
+
+  fail_unless (pipe != NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no EOS within 30 s: stalled in preroll");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  fail_unless (len > 6 && memcmp (data, "GIF89a", 6) == 0);
+  fail_unless_equals_int (data[len - 1], 0x3B);
+  g_free (data);
+  g_unlink (path);
+  g_rmdir (dir);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -651,6 +734,8 @@ immanimenc_suite (void)
   tcase_add_loop_test (tc, test_variants_square, 0,
       G_N_ELEMENTS (gif_variants));
   tcase_add_test (tc, test_format_from_downstream);
+  tcase_add_test (tc, test_gap_at_first_frame);
+  tcase_add_test (tc, test_tee_preroll);
   return s;
 }
 

@@ -403,6 +403,161 @@ GST_START_TEST (test_non_square_pixels)
 
 GST_END_TEST;
 
+/* Flat areas stay flat: GstVideoScaler's 6-bit taps do not always add up
+ * to one (3x with cubic, 2x with lanczos), which immscale works around. */
+typedef struct
+{
+  const gchar *method;
+  gint in_w, in_h;
+  const gchar *props;
+  gint out_w, out_h;
+  gint top;                     /* border rows above (and below) the picture */
+} FlatCase;
+
+static const FlatCase flat_cases[] = {
+  {"cubic", 192, 108, "width=64 height=64 scale-type=fill", 64, 64, 14},
+  {"cubic", 192, 108, "width=36 height=36 scale-type=crop", 36, 36, 0},
+  {"cubic", 64, 36, "width=192 height=108", 192, 108, 0},
+  {"lanczos", 192, 108, "width=64 height=64 scale-type=fill", 64, 64, 14},
+  {"lanczos", 128, 72, "width=64 height=36", 64, 36, 0},
+  {"linear", 192, 108, "width=64 height=64 scale-type=fill", 64, 64, 14},
+  {"sinc", 192, 108, "width=64 height=64 scale-type=fill", 64, 64, 14},
+  {"nearest", 192, 108, "width=64 height=64 scale-type=fill", 64, 64, 14},
+};
+
+GST_START_TEST (test_flat_stays_flat)
+{
+  const FlatCase *c = &flat_cases[__i__];
+  /* a flat I420 colour, and black in limited range for the borders */
+  const guint8 level[3] = { 200, 90, 160 }, black[3] = { 16, 128, 128 };
+  gchar *launch = g_strdup_printf ("immscale method=%s %s", c->method,
+      c->props);
+  gchar *caps = g_strdup_printf ("video/x-raw,format=I420,width=%d,"
+      "height=%d,framerate=25/1", c->in_w, c->in_h);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  GstCaps *out_caps;
+  gint p, x, y;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, c->in_w, c->in_h);
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
+  for (p = 0; p < 3; p++)
+    for (y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&frame, p); y++)
+      memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, p) +
+          y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, p), level[p],
+          GST_VIDEO_FRAME_COMP_WIDTH (&frame, p));
+  gst_video_frame_unmap (&frame);
+
+  gst_harness_set_src_caps_str (h, caps);
+  buf = gst_harness_push_and_pull (h, buf);
+  out_caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_video_info_from_caps (&info, out_caps));
+  gst_caps_unref (out_caps);
+  fail_unless_equals_int (GST_VIDEO_INFO_WIDTH (&info), c->out_w);
+  fail_unless_equals_int (GST_VIDEO_INFO_HEIGHT (&info), c->out_h);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  for (p = 0; p < 3; p++) {
+    gint top = p == 0 ? c->top : c->top / 2;
+    gint rows = GST_VIDEO_FRAME_COMP_HEIGHT (&frame, p);
+
+    for (y = 0; y < rows; y++) {
+      const guint8 *row = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame,
+          p) + y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, p);
+      guint8 want = y < top || y >= rows - top ? black[p] : level[p];
+
+      for (x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH (&frame, p); x++)
+        fail_unless_equals_int_hex (row[x], want);
+    }
+  }
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (launch);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_cubic_properties)
+{
+  GstElement *scale = gst_element_factory_make ("immscale", NULL);
+  const gchar *names[] = { "cubic-b", "cubic-c" };
+  /* ffmpeg's bicubic */
+  const gdouble defaults[] = { 0.0, 0.6 };
+  gint i;
+
+  for (i = 0; i < 2; i++) {
+    GParamSpec *pspec =
+        g_object_class_find_property (G_OBJECT_GET_CLASS (scale), names[i]);
+    GParamSpecDouble *d;
+
+    fail_unless (pspec != NULL, "%s", names[i]);
+    fail_unless (G_IS_PARAM_SPEC_DOUBLE (pspec));
+    fail_unless (pspec->flags & GST_PARAM_MUTABLE_PLAYING);
+    fail_unless (strlen (g_param_spec_get_blurb (pspec)) > 20);
+    d = G_PARAM_SPEC_DOUBLE (pspec);
+    fail_unless (d->minimum == 0.0 && d->maximum == 1.0);
+    fail_unless (fabs (d->default_value - defaults[i]) < 1e-9, "%s: %g",
+        names[i], d->default_value);
+  }
+  gst_object_unref (scale);
+}
+
+GST_END_TEST;
+
+/* Lowest and highest luma of a 3x cubic downscale of a sharp step from 16
+ * to 235 (GRAY8 48x12 to 16x4). */
+static void
+cubic_step_range (gdouble b, gdouble c, gint * lo, gint * hi)
+{
+  gchar *launch = g_strdup_printf ("immscale width=16 height=4 "
+      "cubic-b=%g cubic-c=%g", b, c);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 48 * 12, NULL);
+  GstMapInfo map;
+  gint x, y;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (y = 0; y < 12; y++)
+    for (x = 0; x < 48; x++)
+      map.data[y * 48 + x] = x < 24 ? 16 : 235;
+  gst_buffer_unmap (buf, &map);
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=48,"
+      "height=12,framerate=25/1");
+  buf = gst_harness_push_and_pull (h, buf);
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  *lo = 255;
+  *hi = 0;
+  /* GRAY8 rows are 4-byte aligned: 16 bytes, no padding */
+  fail_unless_equals_int (map.size, 16 * 4);
+  for (x = 0; x < 16 * 4; x++) {
+    *lo = MIN (*lo, map.data[x]);
+    *hi = MAX (*hi, map.data[x]);
+  }
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+GST_START_TEST (test_cubic_shape)
+{
+  gint lo, hi;
+
+  /* the B-spline (B 1, C 0) has no negative lobe: no overshoot */
+  cubic_step_range (1.0, 0.0, &lo, &hi);
+  fail_unless (lo >= 16 && hi <= 235, "%d..%d", lo, hi);
+  /* a sharp cubic (B 0, C 0.6) rings on both sides of the step */
+  cubic_step_range (0.0, 0.6, &lo, &hi);
+  fail_unless (lo < 16 && hi > 235, "%d..%d", lo, hi);
+}
+
+GST_END_TEST;
+
 /* Every format, live and not, through a real pipeline. */
 static const gchar *formats[] = {
   "I420", "NV12", "YV12", "Y444", "YUY2", "AYUV", "RGB", "BGR", "RGBA",
@@ -481,6 +636,9 @@ immscale_suite (void)
   tcase_add_test (tc, test_change_while_playing);
   tcase_add_test (tc, test_bad_sizes_refused);
   tcase_add_test (tc, test_non_square_pixels);
+  tcase_add_loop_test (tc, test_flat_stays_flat, 0, G_N_ELEMENTS (flat_cases));
+  tcase_add_test (tc, test_cubic_properties);
+  tcase_add_test (tc, test_cubic_shape);
   tcase_add_loop_test (tc, test_formats, 0, G_N_ELEMENTS (formats));
   tcase_add_test (tc, test_live);
   return s;

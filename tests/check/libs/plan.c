@@ -11,7 +11,7 @@
   "\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
 #define SNAPS(x) HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
 #define DEC "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) " \
-  "expose-all-streams=false ! "
+  "expose-all-streams=false ! videoconvert ! "
 
 typedef struct
 {
@@ -117,7 +117,8 @@ static const PlanCase other_cases[] = {
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
               "videoconvert ! immscale width=1 height=120 scale-type=stretch "
               "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
-              "filesink location=/o/2-%d async=false sync=false"}},
+              "filesink location=/o/2-%d async=false sync=false "
+              "t. ! queue ! fakesink sync=false"}},
   {"keyframes and outputs that end early run alone",
         HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
         "\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k{index}\"},"
@@ -144,9 +145,9 @@ static const PlanCase other_cases[] = {
               "expose-all-streams=false ! videoconvert ! "
               "video/x-raw,format=I420 ! cat. "
               "uridecodebin uri=file:///r/w.mov caps=video/x-raw(ANY) "
-              "expose-all-streams=false ! immsnapshot mode=all start-time=1 "
-              "duration=2.25 post-messages=false seek=false ! videoconvert ! "
-              "video/x-raw,format=I420 ! cat."}},
+              "expose-all-streams=false ! videoconvert ! "
+              "video/x-raw,format=I420 ! immsnapshot mode=all start-time=1 "
+              "duration=2.25 post-messages=false seek=false ! cat."}},
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
         "\"FrameRate\":12.5,\"ScaleType\":\"fill\"}]}}]}", NULL,
@@ -167,7 +168,9 @@ check_plan (const PlanCase * c)
   };
   GError *err = NULL;
   ImmRequest *req = imm_request_parse (c->json, -1, &err);
-  ImmPlanInput in = { uris, locations, c->cover };
+  ImmPlanInput in = {.source_uris = uris,.locations = locations,
+    .cover_location = c->cover
+  };
   ImmPlan *plan;
   guint i, n = 0;
 
@@ -232,6 +235,88 @@ GST_START_TEST (test_sides)
 
 GST_END_TEST;
 
+/* Animations keep the size the request gives on the first picture. */
+static const struct
+{
+  gdouble width, height;
+  ImmResizeMode scale_type;
+  gint first_w, first_h, par_n, par_d;
+  gint w, h;
+  ImmResizeMode mode;
+} animation_sizes[] = {
+  /* absent: the display size; a later picture of another shape gets
+   * borders */
+  {0, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 320, 240, IMM_RESIZE_FILL},
+  {0, 0, IMM_RESIZE_CROP, 720, 576, 16, 15, 768, 576, IMM_RESIZE_FILL},
+  /* an absent side is the first picture's */
+  {160, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 160, 240, IMM_RESIZE_STRETCH},
+  {0, 0.5, IMM_RESIZE_CROP, 320, 240, 0, 0, 320, 120, IMM_RESIZE_CROP},
+  /* fit's size depends on the picture: fill keeps it */
+  {0.5, 0.5, IMM_RESIZE_FIT, 320, 240, 1, 1, 160, 120, IMM_RESIZE_FILL},
+  {100, 100, IMM_RESIZE_FIT, 320, 240, 1, 1, 100, 75, IMM_RESIZE_FILL},
+  {100, 100, IMM_RESIZE_CROP, 320, 240, 1, 1, 100, 100, IMM_RESIZE_CROP},
+  {1, 1, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 1, 1, IMM_RESIZE_STRETCH},
+};
+
+GST_START_TEST (test_animation_size)
+{
+  ImmOutput out = { 0 };
+  ImmPlanInput in = { 0 };
+  ImmResizeMode mode;
+  gint w = 0, h = 0;
+
+  out.animation = TRUE;
+  out.width = animation_sizes[__i__].width;
+  out.height = animation_sizes[__i__].height;
+  out.scale_type = animation_sizes[__i__].scale_type;
+  /* not known: no fixed size */
+  fail_if (imm_plan_animation_size (&out, &in, &w, &h, &mode));
+  in.first_width = animation_sizes[__i__].first_w;
+  in.first_height = animation_sizes[__i__].first_h;
+  in.first_par_n = animation_sizes[__i__].par_n;
+  in.first_par_d = animation_sizes[__i__].par_d;
+  fail_unless (imm_plan_animation_size (&out, &in, &w, &h, &mode));
+  fail_unless_equals_int (w, animation_sizes[__i__].w);
+  fail_unless_equals_int (h, animation_sizes[__i__].h);
+  fail_unless_equals_int (mode, animation_sizes[__i__].mode);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_animation_keeps_first_size)
+{
+  static const gchar *const uris[] = { "file:///r/v.mov", NULL };
+  static const gchar *const locations[] = { "/o/0", "/o/1", NULL };
+  ImmPlanInput in = {.source_uris = uris,.locations = locations,
+    .first_width = 320,.first_height = 240
+  };
+  GError *err = NULL;
+  ImmRequest *req = imm_request_parse (HEAD "\"Sources\":[{\"URI\":\"a\"}],"
+      "\"Targets\":[{\"Image\":{\"Animations\":[{\"Format\":\"gif\","
+      "\"URI\":\"a.gif\"},{\"Format\":\"webp\",\"URI\":\"b.webp\","
+      "\"Width\":1,\"Height\":0.5}]}}]}", -1, &err);
+  ImmPlan *plan;
+  gchar *line;
+
+  g_assert_no_error (err);
+  plan = imm_plan_build (req, &in, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_int (plan->pipelines->len, 1);
+  line = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 0));
+  fail_unless (strstr (line, "immsnapshot name=imm0 mode=all seek=false ! "
+          "videoconvert ! immscale width=320 height=240 scale-type=fill ! "
+          "videoconvert ! immanimenc format=gif") != NULL, "%s", line);
+  fail_unless (strstr (line, "immsnapshot name=imm1 mode=all seek=false ! "
+          "videoconvert ! immscale width=1.0001 height=120 "
+          "scale-type=stretch ! videoconvert ! immanimenc format=webp")
+      != NULL, "%s", line);
+  g_free (line);
+  imm_plan_free (plan);
+  imm_request_free (req);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_frame_rates)
 {
   ImmOutput out = { 0 };
@@ -265,7 +350,7 @@ GST_START_TEST (test_range_past_source)
 {
   static const gchar *const uris[] = { "file:///r/v.mov", NULL };
   static const gchar *const locations[] = { "/o/0", NULL };
-  ImmPlanInput in = { uris, locations, NULL };
+  ImmPlanInput in = {.source_uris = uris,.locations = locations };
   GError *err = NULL;
   ImmRequest *req = imm_request_parse (HEAD "\"Sources\":[{\"URI\":\"a\","
       "\"Duration\":10}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
@@ -284,11 +369,47 @@ GST_START_TEST (test_range_past_source)
 
 GST_END_TEST;
 
+/* Without seeks the same pipelines write the same outputs; only
+ * immsnapshot's seek property changes. */
+GST_START_TEST (test_no_seek)
+{
+  static const gchar *const uris[] = { "file:///r/v.mov", NULL };
+  static const gchar *const locations[] = { "/o/0-%d", "/o/1-%d", NULL };
+  ImmPlanInput in = {.source_uris = uris,.locations = locations };
+  GError *err = NULL;
+  ImmRequest *req = imm_request_parse (SNAPS ("{\"Format\":\"jpg\","
+          "\"StartTime\":5,\"URI\":\"c.jpg\"},{\"Format\":\"jpg\","
+          "\"Mode\":\"keyframe\",\"URI\":\"k{index}.jpg\"}"), -1, &err);
+  ImmPlan *plan;
+  gchar *s;
+
+  g_assert_no_error (err);
+  plan = imm_plan_build_full (req, &in, IMM_PLAN_NO_SEEK, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_int (plan->pipelines->len, 2);
+  s = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 0));
+  fail_unless_equals_string (s, DEC "immsnapshot name=imm0 mode=interval "
+      "start-time=5 number=1 seek=false ! videoconvert ! jpegenc quality=90 "
+      "! multifilesink location=/o/0-%d index=1");
+  g_free (s);
+  s = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 1));
+  fail_unless_equals_string (s, DEC "immsnapshot name=imm1 mode=keyframe "
+      "seek=false ! videoconvert ! jpegenc quality=90 ! multifilesink "
+      "location=/o/1-%d index=1");
+  g_free (s);
+  imm_plan_free (plan);
+  imm_request_free (req);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_cover_animation)
 {
   static const gchar *const uris[] = { "file:///r/a.mp3", NULL };
   static const gchar *const locations[] = { "/o/0", NULL };
-  ImmPlanInput in = { uris, locations, "/t/cover" };
+  ImmPlanInput in = {.source_uris = uris,.locations = locations,
+    .cover_location = "/t/cover"
+  };
   GError *err = NULL;
   ImmRequest *req = imm_request_parse (HEAD "\"Sources\":[{\"URI\":\"a\"}],"
       "\"Targets\":[{\"Image\":{\"Animations\":[{\"Format\":\"gif\","
@@ -318,7 +439,11 @@ plan_suite (void)
   tcase_add_test (tc, test_shell_quoting);
   tcase_add_test (tc, test_sides);
   tcase_add_test (tc, test_frame_rates);
+  tcase_add_loop_test (tc, test_animation_size, 0,
+      G_N_ELEMENTS (animation_sizes));
+  tcase_add_test (tc, test_animation_keeps_first_size);
   tcase_add_test (tc, test_range_past_source);
+  tcase_add_test (tc, test_no_seek);
   tcase_add_test (tc, test_cover_animation);
   return s;
 }
