@@ -599,11 +599,16 @@ make_parents (Task * t, const gchar * path)
   for (i = (gint) todo->len - 1; i >= 0 && ok; i--) {
     gchar *d = g_ptr_array_index (todo, i);
 
-    if (g_mkdir (d, 0755) != 0)
-      ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
-          "cannot create directory %s: %s", d, g_strerror (errno));
-    else
+    if (g_mkdir (d, 0755) == 0) {
       g_ptr_array_add (t->created_dirs, g_strdup (d));
+    } else {
+      gint err = errno;
+
+      /* another run writing there made it since we looked: not ours */
+      if (err != EEXIST || !g_file_test (d, G_FILE_TEST_IS_DIR))
+        ok = task_fail (t, IMM_REQUEST_ERROR_INTERNAL,
+            "cannot create directory %s: %s", d, g_strerror (err));
+    }
   }
   g_ptr_array_unref (todo);
   return ok;
