@@ -53,6 +53,12 @@
  * stop at its sink pad, so frames already taken stay downstream. The seeks
  * are sent from a separate thread (gst_element_call_async()), never from
  * the streaming thread. Where upstream cannot seek, the element filters.
+ * A seek that lands after its target (tsdemux estimates byte offsets and
+ * can overshoot, even past the end) would lose the frames in between: the
+ * first frame after each seek is checked, and when it comes after the
+ * target the element seeks back to where it was (then, if that lands late
+ * too, to the start) and decodes on without seeking or QoS; after a third
+ * late landing it warns that frames may be missing.
  *
  * Skipping decoding: in interval, average and dhash modes, with seek and
  * #GstImmSnapshot:skip-decode TRUE (the defaults), the element sends
@@ -197,6 +203,12 @@ struct _GstImmSnapshot
   gboolean first_is_key;        /* keyframes watched from this frame on */
   gint hold_until_flush;        /* atomic: a restarting seek is on its way */
   gint own_seqnum;              /* atomic: seqnum of our last seek */
+  /* checking where our last seek landed (streaming thread) */
+  gint check_landing;           /* atomic: set by its FLUSH_STOP */
+  GstClockTime seek_goal;       /* its target on the capture timeline */
+  GstClockTime seek_resume;     /* last_time when it was sent */
+  gboolean seek_goal_key;       /* it was a key-unit trick mode seek */
+  guint recoveries;             /* seeks sent after one landed too far */
 
   /* a seek between scheduling and its flush, under seek_lock */
   GMutex seek_lock;
@@ -515,6 +527,11 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
 
   job->target = target;
   job->key_units = key_units;
+  self->seek_goal = GST_CLOCK_TIME_IS_VALID (self->origin)
+      && target >= self->origin ? target - self->origin : 0;
+  self->seek_resume = self->last_time;
+  self->seek_goal_key = key_units;
+  g_atomic_int_set (&self->check_landing, FALSE);
   g_mutex_lock (&self->seek_lock);
   self->seek_running = TRUE;
   self->seek_flushing = FALSE;
@@ -874,6 +891,49 @@ finish (GstImmSnapshot * self)
   return GST_FLOW_EOS;
 }
 
+/* Some demuxers land a seek after its target (tsdemux estimates the byte
+ * offset, and near the end of a file can land past it): the frames in
+ * between would be lost. So the first frame after our seek is checked;
+ * when it lies after the target (by more than a frame: the target frame
+ * itself may follow it), the element goes back to the frame it had
+ * reached before the jump, then to the start, and decodes on from there
+ * without seeking or QoS. Called with @t the first frame's time, or
+ * GST_CLOCK_TIME_NONE at an EOS that came instead. Returns TRUE when a
+ * recovery seek is on its way. */
+static gboolean
+recover_from_landing (GstImmSnapshot * self, GstClockTime t,
+    GstClockTime duration)
+{
+  GstClockTime goal = self->seek_goal;
+  GstClockTime back;
+
+  if (GST_CLOCK_TIME_IS_VALID (t)) {
+    if (!self->seek_goal_key && GST_CLOCK_TIME_IS_VALID (duration))
+      goal += duration;
+    if (t <= goal)
+      return FALSE;
+  }
+  if (self->recoveries >= 2) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("Upstream seeks land after the requested position; frames may be "
+            "missing. Use seek=false with this source."),
+        ("asked for %" GST_TIME_FORMAT ", got %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (self->seek_goal), GST_TIME_ARGS (t)));
+    return FALSE;
+  }
+  back = self->recoveries == 0 && GST_CLOCK_TIME_IS_VALID (self->seek_resume)
+      ? self->seek_resume : 0;
+  GST_INFO_OBJECT (self, "seek to %" GST_TIME_FORMAT " landed at %"
+      GST_TIME_FORMAT ": back to %" GST_TIME_FORMAT ", no more seeks",
+      GST_TIME_ARGS (self->seek_goal), GST_TIME_ARGS (t), GST_TIME_ARGS (back));
+  self->recoveries++;
+  self->can_seek = FALSE;
+  self->run_qos = FALSE;
+  g_atomic_int_set (&self->hold_until_flush, TRUE);
+  schedule_seek (self, back + self->origin, self->seek_goal_key);
+  return TRUE;
+}
+
 static GstFlowReturn
 gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -893,6 +953,9 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   t = timeline_time (self, buf);
   if (!GST_CLOCK_TIME_IS_VALID (t))
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  if (g_atomic_int_compare_and_exchange (&self->check_landing, TRUE, FALSE)
+      && recover_from_landing (self, t, GST_BUFFER_DURATION (buf)))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   if (self->key_seek_wanted) {
     /* Everything comes again from the start: judge nothing until then, or
@@ -993,6 +1056,9 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
+      /* our seek landed on the end: nothing came since its flush */
+      if (g_atomic_int_compare_and_exchange (&self->check_landing, TRUE, FALSE))
+        recover_from_landing (self, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
       if (eos_overtaken_by_seek (self)) {
         gst_event_unref (event);
         return TRUE;
@@ -1009,6 +1075,7 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
          * an encoder collecting an animation), so the flush ends here and
          * downstream only sees the new segment. */
         if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+          g_atomic_int_set (&self->check_landing, TRUE);
           g_atomic_int_set (&self->hold_until_flush, FALSE);
         } else {
           g_mutex_lock (&self->seek_lock);
@@ -1074,6 +1141,11 @@ reset (GstImmSnapshot * self)
   self->first_is_key = FALSE;
   self->hold_until_flush = FALSE;
   self->own_seqnum = (gint) GST_SEQNUM_INVALID;
+  self->check_landing = FALSE;
+  self->seek_goal = GST_CLOCK_TIME_NONE;
+  self->seek_resume = GST_CLOCK_TIME_NONE;
+  self->seek_goal_key = FALSE;
+  self->recoveries = 0;
   self->index = 0;
   self->samples = 0;
   self->prev_hash = 0;

@@ -16,6 +16,7 @@
 static gchar *fixture_dir;
 static gchar *fixture;
 static gchar *bframes;
+static gchar *ts_clip;
 static gchar *longgop;
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
@@ -203,6 +204,24 @@ make_bframes_fixture (void)
   g_free (desc);
 }
 
+/* 15 s of MPEG-TS, a keyframe every 2 s: tsdemux lands a seek to the
+ * last keyframe (14 s) past the end of the file. */
+static void
+make_ts_fixture (void)
+{
+  Run r;
+  gchar *desc;
+
+  desc = g_strdup_printf ("videotestsrc num-buffers=150 pattern=ball ! "
+      "video/x-raw,format=I420,width=320,height=240,framerate=10/1 ! "
+      "x264enc key-int-max=20 speed-preset=ultrafast ! h264parse ! "
+      "mpegtsmux ! filesink location=%s", ts_clip);
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "fixture: %s", r.error);
+  run_clear (&r);
+  g_free (desc);
+}
+
 static void
 make_longgop_fixture (void)
 {
@@ -381,6 +400,83 @@ GST_END_TEST;
 /* After its EOS the element takes in what still comes (a trick-mode
  * decoder sends new tags at every keyframe) instead of failing the stream
  * upstream. */
+/* Moves the element's first seek 3 s further, as a demuxer that lands
+ * after the target does. Keeps the seqnum: the flushes must carry it. */
+static GstPadProbeReturn
+seek_later (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  gint *seeks = user_data;
+  GstSeekFlags flags;
+  GstSeekType type, stop_type;
+  GstFormat format;
+  gdouble rate;
+  gint64 start, stop;
+  GstEvent *later;
+
+  if (GST_EVENT_TYPE (ev) != GST_EVENT_SEEK || (*seeks)++ > 0)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_seek (ev, &rate, &format, &flags, &type, &start,
+      &stop_type, &stop);
+  later = gst_event_new_seek (rate, format, flags, type, start + 3 * GST_SECOND,
+      stop_type, stop);
+  gst_event_set_seqnum (later, gst_event_get_seqnum (ev));
+  gst_event_unref (ev);
+  GST_PAD_PROBE_INFO_DATA (info) = later;
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_seek_later (GstElement * pipe)
+{
+  GstElement *slow = gst_bin_get_by_name (GST_BIN (pipe), "slow");
+  GstPad *pad = gst_element_get_static_pad (slow, "src");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, seek_later,
+      g_new0 (gint, 1), g_free);
+  gst_object_unref (pad);
+  gst_object_unref (slow);
+}
+
+/* A seek that lands after its target loses no frame: the element goes
+ * back and decodes on. */
+static const Case late_cases[] = {
+  {"mode=interval start-time=3 interval=4 number=3", "3000 7000 11000 "},
+  {"mode=average number=4", "0 5000 10000 15000 "},
+  {"mode=keyframe start-time=5 number=3", "6000 8000 10000 "},
+};
+
+GST_START_TEST (test_seek_lands_late)
+{
+  const Case *c = &late_cases[__i__];
+  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
+      "identity name=slow ! videoconvert ! immsnapshot %s ! "
+      "fakesink name=out", fixture, c->props);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, add_seek_later);
+  fail_unless (r.error == NULL, "%s: %s", c->props, r.error);
+  fail_unless (r.warning == NULL, "%s: %s", c->props, r.warning);
+  fail_unless_equals_string (r.frames->str, c->frames);
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+/* The real case: tsdemux lands the seek to the last target past the end. */
+GST_START_TEST (test_ts_last_target)
+{
+  Run r;
+
+  snapshot_of (ts_clip, "mode=interval interval=3.5", "", &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.frames->str, "125 3625 7125 10625 14125 ");
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_events_after_own_eos)
 {
   GstHarness *h = gst_harness_new_parse ("immsnapshot number=1");
@@ -741,6 +837,7 @@ choose_fixture (void)
   fixture_dir = g_dir_make_tmp ("immsnapshot-XXXXXX", NULL);
   fixture = g_build_filename (fixture_dir, "cuts.mp4", NULL);
   bframes = g_build_filename (fixture_dir, "bframes.mp4", NULL);
+  ts_clip = g_build_filename (fixture_dir, "clip.ts", NULL);
   longgop = g_build_filename (fixture_dir, "longgop.mp4", NULL);
 }
 
@@ -753,6 +850,8 @@ setup (void)
     make_bframes_fixture ();
   if (!g_file_test (longgop, G_FILE_TEST_EXISTS))
     make_longgop_fixture ();
+  if (!g_file_test (ts_clip, G_FILE_TEST_EXISTS))
+    make_ts_fixture ();
 }
 
 static void
@@ -762,6 +861,7 @@ teardown_fixture (void)
     g_unlink (fixture);
     g_unlink (bframes);
     g_unlink (longgop);
+    g_unlink (ts_clip);
     g_rmdir (fixture_dir);
   }
 }
@@ -781,6 +881,8 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_start_beyond_end);
   tcase_add_test (tc, test_eos_before_own_seek);
   tcase_add_test (tc, test_events_after_own_eos);
+  tcase_add_loop_test (tc, test_seek_lands_late, 0, G_N_ELEMENTS (late_cases));
+  tcase_add_test (tc, test_ts_last_target);
   tcase_add_test (tc, test_average_needs_number);
   tcase_add_test (tc, test_live_interval);
   tcase_add_test (tc, test_live_average_refused);
