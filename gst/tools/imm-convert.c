@@ -367,6 +367,50 @@ write_cover (Task * t, GstSample * cover)
   return TRUE;
 }
 
+/* The discoverer reports a remote source it cannot open (connection
+ * refused, no such host) with the stream error that followed, not the
+ * source's own: opening the source alone tells. Returns that error, or
+ * NULL when the source opens. */
+static GError *
+remote_open_error (const gchar * uri)
+{
+  GstElement *src = gst_element_make_from_uri (GST_URI_SRC, uri, NULL, NULL);
+  GstElement *pipe, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+
+  if (src == NULL)
+    return NULL;
+  pipe = gst_pipeline_new (NULL);
+  sink = gst_element_factory_make ("fakesink", NULL);
+  gst_bin_add_many (GST_BIN (pipe), src, sink, NULL);
+  gst_element_link (src, sink);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PAUSED);
+  msg = gst_bus_timed_pop_filtered (bus, PROBE_TIMEOUT,
+      GST_MESSAGE_ERROR | GST_MESSAGE_ASYNC_DONE);
+  if (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    gst_message_parse_error (msg, &err, NULL);
+    /* souphttpsrc 1.22 fails a refused connection with a bare flow error */
+    if (err->domain != GST_RESOURCE_ERROR
+        && GST_MESSAGE_SRC (msg) == GST_OBJECT (src)) {
+      GError *open = g_error_new (GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ, "could not connect or read (%s)",
+          err->message);
+
+      g_error_free (err);
+      err = open;
+    }
+  }
+  if (msg != NULL)
+    gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  return err;
+}
+
 /* Checks that every source can be decoded; an audio-only single source
  * switches to its cover picture. */
 static gboolean
@@ -397,6 +441,16 @@ probe_sources (Task * t)
     } else if (r != GST_DISCOVERER_OK && r != GST_DISCOVERER_MISSING_PLUGINS) {
       /* Remote sources fail to open with a resource error (404, refused
        * connection, ...); local ones were checked to exist already. */
+      if (gst_uri_is_valid (t->source_uris[i])
+          && !g_str_has_prefix (t->source_uris[i], "file:")
+          && (err == NULL || err->domain != GST_RESOURCE_ERROR)) {
+        GError *open = remote_open_error (t->source_uris[i]);
+
+        if (open != NULL) {
+          g_clear_error (&err);
+          err = open;
+        }
+      }
       if (err && err->domain == GST_RESOURCE_ERROR
           && err->code == GST_RESOURCE_ERROR_NOT_FOUND) {
         ok = task_fail (t, IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND,

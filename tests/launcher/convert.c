@@ -1832,6 +1832,11 @@ static const BadRun bad_runs[] = {
   {SRCU ("oss://test-bucket/video-demo/missing.mov") TGT ("{\"Format\":"
             "\"jpg\",\"URI\":\"c.jpg\"}"), 1, "ResourceNotFound",
       "Sources[0].URI: 'oss://test-bucket/video-demo/missing.mov' not found"},
+  /* nothing listens on port 1 */
+  {SRCU ("http://127.0.0.1:1/x.mov") TGT ("{\"Format\":\"jpg\",\"URI\":"
+            "\"c.jpg\"}"), 1, "ResourceNotFound",
+      "Sources[0].URI: cannot open 'http://127.0.0.1:1/x.mov': could not "
+        "connect or read"},
   {SRCU ("oss://test-bucket/video-demo/notmedia.mov") TGT ("{\"Format\":"
             "\"jpg\",\"URI\":\"c.jpg\"}"), 1, "InvalidFile",
       "Sources[0].URI: cannot read 'oss://test-bucket/video-demo/"
