@@ -162,10 +162,21 @@ run_pipeline (const gchar * desc, Run * r)
   run_pipeline_prepared (desc, r, NULL);
 }
 
+/* Runs the fixture pipeline @desc (taken) to its end. */
+static void
+make_file (gchar * desc)
+{
+  Run r;
+
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "fixture: %s", r.error);
+  run_clear (&r);
+  g_free (desc);
+}
+
 static void
 make_fixture (void)
 {
-  Run r;
   gchar *desc;
   const gchar *caps =
       "video/x-raw,format=I420,width=160,height=120,framerate=10/1";
@@ -178,10 +189,7 @@ make_fixture (void)
       "videotestsrc num-buffers=50 pattern=circular ! %s ! c. "
       "videotestsrc num-buffers=50 pattern=pinwheel ! %s ! c.",
       fixture, caps, caps, caps, caps);
-  run_pipeline (desc, &r);
-  fail_unless (r.error == NULL, "fixture: %s", r.error);
-  run_clear (&r);
-  g_free (desc);
+  make_file (desc);
 }
 
 /* Always 3 B-frames (x264 would choose fewer for some scenes), so that a
@@ -190,7 +198,6 @@ make_fixture (void)
 static void
 make_bframes_fixture (void)
 {
-  Run r;
   gchar *desc;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=200 pattern=ball ! "
@@ -198,10 +205,7 @@ make_bframes_fixture (void)
       "x264enc speed-preset=veryfast bframes=3 b-adapt=false b-pyramid=true "
       "key-int-max=50 option-string=scenecut=0 ! h264parse ! mp4mux ! "
       "filesink location=%s", bframes);
-  run_pipeline (desc, &r);
-  fail_unless (r.error == NULL, "fixture: %s", r.error);
-  run_clear (&r);
-  g_free (desc);
+  make_file (desc);
 }
 
 /* 15 s of MPEG-TS, a keyframe every 2 s: tsdemux lands a seek to the
@@ -209,23 +213,18 @@ make_bframes_fixture (void)
 static void
 make_ts_fixture (void)
 {
-  Run r;
   gchar *desc;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=150 pattern=ball ! "
       "video/x-raw,format=I420,width=320,height=240,framerate=10/1 ! "
       "x264enc key-int-max=20 speed-preset=ultrafast ! h264parse ! "
       "mpegtsmux ! filesink location=%s", ts_clip);
-  run_pipeline (desc, &r);
-  fail_unless (r.error == NULL, "fixture: %s", r.error);
-  run_clear (&r);
-  g_free (desc);
+  make_file (desc);
 }
 
 static void
 make_longgop_fixture (void)
 {
-  Run r;
   gchar *desc;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=240 pattern=ball ! "
@@ -233,10 +232,7 @@ make_longgop_fixture (void)
       "x264enc key-int-max=80 speed-preset=ultrafast "
       "option-string=scenecut=0 ! h264parse ! mp4mux ! filesink location=%s",
       longgop);
-  run_pipeline (desc, &r);
-  fail_unless (r.error == NULL, "fixture: %s", r.error);
-  run_clear (&r);
-  g_free (desc);
+  make_file (desc);
 }
 
 static void
