@@ -360,16 +360,24 @@ delay_seek (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Puts @probe on the upstream events leaving the element named "slow". */
 static void
-add_seek_delay (GstElement * pipe)
+probe_seeks (GstElement * pipe, GstPadProbeCallback probe, gpointer data,
+    GDestroyNotify destroy)
 {
   GstElement *slow = gst_bin_get_by_name (GST_BIN (pipe), "slow");
   GstPad *pad = gst_element_get_static_pad (slow, "src");
 
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, delay_seek,
-      NULL, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, probe, data,
+      destroy);
   gst_object_unref (pad);
   gst_object_unref (slow);
+}
+
+static void
+add_seek_delay (GstElement * pipe)
+{
+  probe_seeks (pipe, delay_seek, NULL, NULL);
 }
 
 /* A short stream can end before the element's own seek (here the
@@ -393,9 +401,6 @@ GST_START_TEST (test_eos_before_own_seek)
 
 GST_END_TEST;
 
-/* After its EOS the element takes in what still comes (a trick-mode
- * decoder sends new tags at every keyframe) instead of failing the stream
- * upstream. */
 /* Moves the element's first seek 3 s further, as a demuxer that lands
  * after the target does. Keeps the seqnum: the flushes must carry it. */
 static GstPadProbeReturn
@@ -425,13 +430,7 @@ seek_later (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 static void
 add_seek_later (GstElement * pipe)
 {
-  GstElement *slow = gst_bin_get_by_name (GST_BIN (pipe), "slow");
-  GstPad *pad = gst_element_get_static_pad (slow, "src");
-
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, seek_later,
-      g_new0 (gint, 1), g_free);
-  gst_object_unref (pad);
-  gst_object_unref (slow);
+  probe_seeks (pipe, seek_later, g_new0 (gint, 1), g_free);
 }
 
 /* A seek that lands after its target loses no frame: the element goes
@@ -473,6 +472,9 @@ GST_START_TEST (test_ts_last_target)
 
 GST_END_TEST;
 
+/* After its EOS the element takes in what still comes (a trick-mode
+ * decoder sends new tags at every keyframe) instead of failing the stream
+ * upstream. */
 GST_START_TEST (test_events_after_own_eos)
 {
   GstHarness *h = gst_harness_new_parse ("immsnapshot number=1");
