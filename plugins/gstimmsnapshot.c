@@ -213,7 +213,7 @@ struct _GstImmSnapshot
   /* a seek between scheduling and its flush, under seek_lock */
   GMutex seek_lock;
   GCond seek_cond;
-  gboolean seek_running;        /* scheduled, gst_pad_push_event not back */
+  guint seeks_running;          /* scheduled, gst_pad_push_event not back */
   gboolean seek_flushing;       /* its FLUSH_START went by */
 
   /* keyframe times seen entering the decoder, under key_lock */
@@ -513,8 +513,11 @@ do_seek (GstElement * element, gpointer user_data)
     self->landing = LANDING_NONE;
     g_mutex_unlock (&self->key_lock);
   }
+  /* A seek's push can come back after the next one was scheduled (the
+   * stream it restarted already ran into the next landing): only the
+   * count says whether one is still on its way. */
   g_mutex_lock (&self->seek_lock);
-  self->seek_running = FALSE;
+  self->seeks_running--;
   g_cond_broadcast (&self->seek_cond);
   g_mutex_unlock (&self->seek_lock);
 }
@@ -533,7 +536,7 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
   self->seek_goal_key = key_units;
   g_atomic_int_set (&self->check_landing, FALSE);
   g_mutex_lock (&self->seek_lock);
-  self->seek_running = TRUE;
+  self->seeks_running++;
   self->seek_flushing = FALSE;
   g_mutex_unlock (&self->seek_lock);
   gst_element_call_async (GST_ELEMENT (self), do_seek, job, g_free);
@@ -1029,7 +1032,7 @@ eos_overtaken_by_seek (GstImmSnapshot * self)
   if (!g_atomic_int_get (&self->hold_until_flush))
     return FALSE;
   g_mutex_lock (&self->seek_lock);
-  while (self->seek_running && !self->seek_flushing)
+  while (self->seeks_running > 0 && !self->seek_flushing)
     if (!g_cond_wait_until (&self->seek_cond, &self->seek_lock, deadline))
       break;
   flushed = self->seek_flushing;

@@ -459,6 +459,62 @@ GST_START_TEST (test_seek_lands_late)
 
 GST_END_TEST;
 
+/* The seek to the last target (14 s) comes back from upstream only after
+ * the stream it restarted has ended and the element has sent its recovery
+ * seek, and the recovery seek goes up later still: the late return of the
+ * first must not read as "no seek on its way". */
+static GstPadProbeReturn
+late_return (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  gint *state = user_data;
+  GstElement *slow;
+  GstPad *sink;
+  gint64 start;
+
+  if (GST_EVENT_TYPE (ev) != GST_EVENT_SEEK)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_seek (ev, NULL, NULL, NULL, NULL, &start, NULL, NULL);
+  if (*state == 1) {
+    *state = 2;
+    g_usleep (600 * G_TIME_SPAN_MILLISECOND);
+    return GST_PAD_PROBE_OK;
+  }
+  if (*state != 0 || start < 14 * GST_SECOND)
+    return GST_PAD_PROBE_OK;
+  *state = 1;
+  slow = gst_pad_get_parent_element (pad);
+  sink = gst_element_get_static_pad (slow, "sink");
+  gst_pad_push_event (sink, gst_event_ref (ev));
+  g_usleep (300 * G_TIME_SPAN_MILLISECOND);
+  gst_object_unref (sink);
+  gst_object_unref (slow);
+  gst_event_unref (ev);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+add_late_return (GstElement * pipe)
+{
+  probe_seeks (pipe, late_return, g_new0 (gint, 1), g_free);
+}
+
+GST_START_TEST (test_seek_returns_late)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
+      "identity name=slow ! videoconvert ! "
+      "immsnapshot mode=interval interval=3.5 ! fakesink name=out", ts_clip);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, add_late_return);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.frames->str, "125 3625 7125 10625 14125 ");
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* The real case: tsdemux lands the seek to the last target past the end. */
 GST_START_TEST (test_ts_last_target)
 {
@@ -893,6 +949,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_events_after_own_eos);
   tcase_add_loop_test (tc, test_seek_lands_late, 0, G_N_ELEMENTS (late_cases));
   tcase_add_test (tc, test_ts_last_target);
+  tcase_add_test (tc, test_seek_returns_late);
   tcase_add_test (tc, test_average_needs_number);
   tcase_add_test (tc, test_live_interval);
   tcase_add_test (tc, test_live_average_refused);
