@@ -380,23 +380,33 @@ add_seek_delay (GstElement * pipe)
   probe_seeks (pipe, delay_seek, NULL, NULL);
 }
 
+/* Runs @props on @file with an identity named "slow" for @prepare's
+ * probes, and checks that the frames @frames, and nothing else, came
+ * out cleanly. */
+static void
+check_probed (const gchar * file, const gchar * props,
+    void (*prepare) (GstElement *), const gchar * frames)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
+      "identity name=slow ! videoconvert ! immsnapshot %s ! "
+      "fakesink name=out", file, props);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, prepare);
+  fail_unless (r.error == NULL, "%s: %s", props, r.error);
+  fail_unless (r.warning == NULL, "%s: %s", props, r.warning);
+  fail_unless_equals_string (r.frames->str, frames);
+  run_clear (&r);
+  g_free (desc);
+}
+
 /* A short stream can end before the element's own seek (here the
  * keyframe mode's trick-mode seek at the start) is sent: that EOS is not
  * the end, the seek restarts the stream. */
 GST_START_TEST (test_eos_before_own_seek)
 {
-  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
-      "identity name=slow ! videoconvert ! immsnapshot mode=keyframe ! "
-      "fakesink name=out", fixture);
-  Run r;
-
-  run_pipeline_prepared (desc, &r, add_seek_delay);
-  fail_unless (r.error == NULL, "%s", r.error);
-  fail_unless (r.warning == NULL, "%s", r.warning);
-  fail_unless_equals_string (r.frames->str,
+  check_probed (fixture, "mode=keyframe", add_seek_delay,
       "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 ");
-  run_clear (&r);
-  g_free (desc);
 }
 
 GST_END_TEST;
@@ -444,17 +454,8 @@ static const Case late_cases[] = {
 GST_START_TEST (test_seek_lands_late)
 {
   const Case *c = &late_cases[__i__];
-  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
-      "identity name=slow ! videoconvert ! immsnapshot %s ! "
-      "fakesink name=out", fixture, c->props);
-  Run r;
 
-  run_pipeline_prepared (desc, &r, add_seek_later);
-  fail_unless (r.error == NULL, "%s: %s", c->props, r.error);
-  fail_unless (r.warning == NULL, "%s: %s", c->props, r.warning);
-  fail_unless_equals_string (r.frames->str, c->frames);
-  run_clear (&r);
-  g_free (desc);
+  check_probed (fixture, c->props, add_seek_later, c->frames);
 }
 
 GST_END_TEST;
@@ -501,16 +502,8 @@ add_late_return (GstElement * pipe)
 
 GST_START_TEST (test_seek_returns_late)
 {
-  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
-      "identity name=slow ! videoconvert ! "
-      "immsnapshot mode=interval interval=3.5 ! fakesink name=out", ts_clip);
-  Run r;
-
-  run_pipeline_prepared (desc, &r, add_late_return);
-  fail_unless (r.error == NULL, "%s", r.error);
-  fail_unless_equals_string (r.frames->str, "125 3625 7125 10625 14125 ");
-  run_clear (&r);
-  g_free (desc);
+  check_probed (ts_clip, "mode=interval interval=3.5", add_late_return,
+      "125 3625 7125 10625 14125 ");
 }
 
 GST_END_TEST;
