@@ -165,21 +165,27 @@ may_seek (const ImmRequest * req, ImmPlanFlags flags, gboolean shared)
   return !shared && req->sources->len == 1 && !(flags & IMM_PLAN_NO_SEEK);
 }
 
+/* @w and @h as imm_plan_side() gives them */
+static void
+add_immscale (GPtrArray * argv, gdouble w, gdouble h, ImmResizeMode mode)
+{
+  add (argv, "videoconvert");
+  add (argv, "!");
+  add (argv, "immscale");
+  add_double (argv, "width", w);
+  add_double (argv, "height", h);
+  addf (argv, "scale-type=%s", imm_resize_mode_to_string (mode));
+  add (argv, "!");
+}
+
 static void
 add_scale (GPtrArray * argv, const ImmOutput * out)
 {
   gdouble w = imm_plan_side (out->width, out->height);
   gdouble h = imm_plan_side (out->height, out->width);
 
-  if (w == 0 && h == 0)
-    return;
-  add (argv, "videoconvert");
-  add (argv, "!");
-  add (argv, "immscale");
-  add_double (argv, "width", w);
-  add_double (argv, "height", h);
-  addf (argv, "scale-type=%s", imm_resize_mode_to_string (out->scale_type));
-  add (argv, "!");
+  if (w != 0 || h != 0)
+    add_immscale (argv, w, h, out->scale_type);
 }
 
 /**
@@ -242,14 +248,8 @@ add_animation_scale (GPtrArray * argv, const ImmOutput * out,
     add_scale (argv, out);
     return;
   }
-  add (argv, "videoconvert");
-  add (argv, "!");
-  add (argv, "immscale");
   /* pixels: a width of exactly 1 must not read as the fraction 1.0 */
-  add_double (argv, "width", imm_plan_side (w, h));
-  add_double (argv, "height", imm_plan_side (h, w));
-  addf (argv, "scale-type=%s", imm_resize_mode_to_string (mode));
-  add (argv, "!");
+  add_immscale (argv, imm_plan_side (w, h), imm_plan_side (h, w), mode);
 }
 
 static void
