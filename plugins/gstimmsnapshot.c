@@ -288,6 +288,14 @@ seconds_to_time (gdouble s)
 
 /* called with key_lock */
 static void
+widen_key_gap (GstImmSnapshot * self, GstClockTime gap)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (self->key_gap) || gap > self->key_gap)
+    self->key_gap = gap;
+}
+
+/* called with key_lock */
+static void
 note_keyframe (GstImmSnapshot * self, GstClockTime pts)
 {
   if (self->landing == LANDING_FLUSHED) {
@@ -295,13 +303,11 @@ note_keyframe (GstImmSnapshot * self, GstClockTime pts)
      * keyframe lies between it and the target. */
     if (GST_CLOCK_TIME_IS_VALID (self->landing_from)
         && pts <= self->landing_from && self->landing_target > pts)
-      self->key_gap = MAX (GST_CLOCK_TIME_IS_VALID (self->key_gap) ?
-          self->key_gap : 0, self->landing_target - pts + 1);
+      widen_key_gap (self, self->landing_target - pts + 1);
     self->landing = LANDING_NONE;
   } else if (GST_CLOCK_TIME_IS_VALID (self->key_latest)
       && pts > self->key_latest) {
-    self->key_gap = MAX (GST_CLOCK_TIME_IS_VALID (self->key_gap) ?
-        self->key_gap : 0, pts - self->key_latest);
+    widen_key_gap (self, pts - self->key_latest);
   }
   self->key_latest = pts;
 
