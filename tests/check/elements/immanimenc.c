@@ -12,6 +12,8 @@
 #include <gif_lib.h>
 #include <webp/demux.h>
 
+#include "../../common/gif-memory.h"
+
 typedef void (*FillFunc) (guint8 * rgba, gint w, gint h, guint n);
 
 typedef struct
@@ -84,23 +86,6 @@ run_free (Run * r)
 
 typedef struct
 {
-  const guint8 *data;
-  gsize size, pos;
-} Reader;
-
-static int
-gif_read (GifFileType * gif, GifByteType * buf, int len)
-{
-  Reader *rd = gif->UserData;
-  gsize n = MIN ((gsize) len, rd->size - rd->pos);
-
-  memcpy (buf, rd->data + rd->pos, n);
-  rd->pos += n;
-  return (int) n;
-}
-
-typedef struct
-{
   gint width, height, n_frames, loop;   /* loop: -1 absent, else repeats */
   gint delays[1100];
   guint8 *frames;               /* n_frames composited RGB pictures */
@@ -117,7 +102,6 @@ static Decoded *
 decode_gif (GstBuffer * buf)
 {
   GstMapInfo map;
-  Reader rd;
   GifFileType *gif;
   int err = 0, i, j;
   Decoded *d = g_new0 (Decoded, 1);
@@ -125,12 +109,8 @@ decode_gif (GstBuffer * buf)
 
   gst_buffer_map (buf, &map, GST_MAP_READ);
   fail_unless (map.size > 6 && memcmp (map.data, "GIF89a", 6) == 0);
-  rd.data = map.data;
-  rd.size = map.size;
-  rd.pos = 0;
-  gif = DGifOpen (&rd, gif_read, &err);
+  gif = gif_memory_slurp (map.data, map.size);
   fail_unless (gif != NULL);
-  fail_unless_equals_int (DGifSlurp (gif), GIF_OK);
   d->width = gif->SWidth;
   d->height = gif->SHeight;
   d->n_frames = gif->ImageCount;
