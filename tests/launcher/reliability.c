@@ -557,12 +557,28 @@ second_video_pes (const guint8 * ts, gsize len)
 
 /* Decoding starts at the first keyframe: the outputs are those of the
  * readable part (README, Decisions), which counts from its first frame. */
+/* @dir/@name decodes as a @w x @h picture or animation of @frames frames
+ * (-1: more than one, for a WebP, which merges frames that do not
+ * change). */
+static void
+check_output (const gchar * dir, const gchar * name, gint w, gint h,
+    gint frames)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+  gint pw, ph, n;
+
+  decode_output (path, &pw, &ph, &n);
+  fail_unless (pw == w && ph == h && (frames < 0 ? n > 1 : n == frames),
+      "%s: %dx%d, %d frames", path, pw, ph, n);
+  g_free (path);
+}
+
 GST_START_TEST (test_missing_keyframe)
 {
   gsize cut = second_video_pes (ts_data, ts_len);
   gchar *src = g_build_filename (root, "b", "nokey.ts", NULL);
   gchar *outdir = g_build_filename (root, "b", "nokey", NULL);
-  gint k, w, h, frames;
+  gint k;
   Outcome o;
 
   fail_unless (cut > 0 && cut % 188 == 0);
@@ -586,34 +602,18 @@ GST_START_TEST (test_missing_keyframe)
   fail_unless_equals_int (frame_count (&o, "Animations", 1), 180);
   for (k = 1; k <= 18; k++) {
     gchar *name = g_strdup_printf ("s-%d.jpg", k);
-    gchar *p = g_build_filename (outdir, name, NULL);
 
-    decode_output (p, &w, &h, &frames);
-    fail_unless (w == 320 && h == 240, "%s: %dx%d", p, w, h);
-    g_free (p);
+    check_output (outdir, name, 320, 240, 1);
     g_free (name);
   }
   for (k = 1; k <= 9; k++) {
     gchar *name = g_strdup_printf ("k-%d.jpg", k);
-    gchar *p = g_build_filename (outdir, name, NULL);
 
-    decode_output (p, &w, &h, &frames);
-    g_free (p);
+    check_output (outdir, name, 320, 240, 1);
     g_free (name);
   }
-  {
-    gchar *gif = g_build_filename (outdir, "a.gif", NULL);
-    gchar *webp = g_build_filename (outdir, "b.webp", NULL);
-
-    decode_output (gif, &w, &h, &frames);
-    fail_unless (w == 320 && h == 240 && frames == 18, "%s: %dx%d, %d frames",
-        gif, w, h, frames);
-    decode_output (webp, &w, &h, &frames);
-    fail_unless (w == 320 && h == 240 && frames > 1, "%s: %dx%d, %d frames",
-        webp, w, h, frames);
-    g_free (gif);
-    g_free (webp);
-  }
+  check_output (outdir, "a.gif", 320, 240, 18);
+  check_output (outdir, "b.webp", 320, 240, -1);
   outcome_clear (&o);
   remove_tree (outdir);
   g_unlink (src);
@@ -684,20 +684,9 @@ GST_START_TEST (test_resolution_change)
     g_free (name);
   }
   fail_unless_equals_int (small, 5);
-  {
-    gchar *gif = g_build_filename (outdir, "a.gif", NULL);
-    gchar *webp = g_build_filename (outdir, "b.webp", NULL);
-
-    decode_output (gif, &w, &h, &frames);
-    fail_unless (w == 320 && h == 240 && frames == n, "%s: %dx%d, %d frames",
-        gif, w, h, frames);
-    /* fit on the first picture: 160x120, kept */
-    decode_output (webp, &w, &h, &frames);
-    fail_unless (w == 160 && h == 120 && frames > 1, "%s: %dx%d, %d frames",
-        webp, w, h, frames);
-    g_free (gif);
-    g_free (webp);
-  }
+  check_output (outdir, "a.gif", 320, 240, n);
+  /* fit on the first picture: 160x120, kept */
+  check_output (outdir, "b.webp", 160, 120, -1);
   g_print ("%s: %d + %d snapshots\n", resized[__i__].name, big, small);
   outcome_clear (&o);
   remove_tree (outdir);
