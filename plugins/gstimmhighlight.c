@@ -160,11 +160,17 @@ struct _GstImmHighlight
   gboolean pool_is_bounded;
 };
 
+/* Any raw video; the 8-bit formats change detection reads come first, so
+ * that a source offering everything picks one of them. */
+#define HIGHLIGHT_CAPS GST_VIDEO_CAPS_MAKE ("{ I420, YV12, NV12, NV21, Y42B, " \
+    "Y444, Y41B, YUY2, UYVY, YVYU, AYUV, GRAY8, RGB, BGR, RGBA, BGRA, " \
+    "ARGB, ABGR, RGBx, BGRx, xRGB, xBGR }") "; video/x-raw(ANY)"
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (HIGHLIGHT_CAPS));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (HIGHLIGHT_CAPS));
 
 G_DEFINE_TYPE_WITH_CODE (GstImmHighlight, gst_imm_highlight,
     GST_TYPE_ELEMENT,

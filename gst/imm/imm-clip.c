@@ -10,6 +10,8 @@
  */
 #include "imm-clip.h"
 
+#include <string.h>
+
 #include "imm-dhash.h"
 
 #define NONE G_MAXUINT64
@@ -341,6 +343,7 @@ imm_change_detector_reset (ImmChangeDetector * det)
   det->next_pts = NONE;
   det->samples = 0;
   det->ref1 = det->ref2 = 0;
+  det->n_recent = 0;
 }
 
 gboolean
@@ -349,24 +352,40 @@ imm_change_detector_due (const ImmChangeDetector * det, guint64 pts)
   return det->threshold >= 0 && (det->next_pts == NONE || pts >= det->next_pts);
 }
 
-/* A sample is an event when it differs by more than threshold both from
- * the sample one interval back and from the one two back. A cut differs
- * from both; the bits of a smooth gradient that hover between two values
- * flip back and forth, so the older sample matches again and no event
- * is reported (measured in tests/check/elements/immhighlight.c). The first
- * sample only sets the reference. */
+/* A sample is an event when its distance d1 to the sample one interval
+ * back is greater than threshold, and so is its distance to the sample two
+ * back, and d1 exceeds the mean distance of the last three samples by more
+ * than threshold. A cut differs from both older samples and stands out of
+ * what came before. Hash bits that hover (a smooth gradient, noise) flip
+ * back and forth, so the older sample matches again; steady motion of a
+ * texture changes many bits at every sample, so its mean is high. Measured
+ * on videotestsrc's drifting "colors" pattern and snow at 10 fps: 37 to 59
+ * false events in 60 samples compared with the last sample only, 0 to 1
+ * this way (see README). The first sample sets the reference and the
+ * second the level of motion: the first interval of a stream is no event
+ * (snow and the drifting pattern gave their one false event there). */
 gboolean
 imm_change_detector_sample (ImmChangeDetector * det, guint64 pts,
     guint64 hash, gint * distance)
 {
   gboolean event = FALSE;
-  gint d1 = -1, d2;
+  gint d1 = -1, d2, sum = 0;
+  guint i;
 
   det->next_pts = sat_add (pts, det->interval);
   if (det->samples > 0) {
     d1 = imm_dhash_distance (hash, det->ref1);
     d2 = det->samples > 1 ? (gint) imm_dhash_distance (hash, det->ref2) : d1;
-    event = d1 > det->threshold && d2 > det->threshold;
+    for (i = 0; i < det->n_recent; i++)
+      sum += det->recent[i];
+    /* d1 - mean > threshold, in integers */
+    event = det->n_recent > 0 && d1 > det->threshold && d2 > det->threshold
+        && (gint64) d1 * det->n_recent - sum >
+        (gint64) det->threshold * det->n_recent;
+    memmove (det->recent + 1, det->recent,
+        (IMM_CHANGE_DETECTOR_HISTORY - 1) * sizeof (gint));
+    det->recent[0] = d1;
+    det->n_recent = MIN (det->n_recent + 1, IMM_CHANGE_DETECTOR_HISTORY);
   }
   det->ref2 = det->ref1;
   det->ref1 = hash;

@@ -90,6 +90,7 @@ guint64 imm_clip_held_bytes (const ImmClip * clip);
 void imm_clip_output_free (ImmClipOutput * o, GDestroyNotify free_data);
 
 /* dHash change detection on samples one interval apart. */
+#define IMM_CHANGE_DETECTOR_HISTORY 3
 typedef struct
 {
   /* an event is a change greater than this (0-64); < 0: off */
@@ -100,6 +101,9 @@ typedef struct
   guint samples;
   guint64 ref1;
   guint64 ref2;
+  /* the distances of the last samples, newest first */
+  gint recent[IMM_CHANGE_DETECTOR_HISTORY];
+  guint n_recent;
 } ImmChangeDetector;
 
 void imm_change_detector_reset (ImmChangeDetector * det);

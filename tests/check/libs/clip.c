@@ -211,7 +211,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_change_detector)
 {
-  ImmChangeDetector det = { 10, 5 * T, 0, 0, 0, 0 };
+  ImmChangeDetector det = {.threshold = 10,.interval = 5 * T };
   const guint64 a = 0, b = G_GUINT64_CONSTANT (0xFFFFF0000000), /* 20 bits */
       c = G_GUINT64_CONSTANT (0xFFFFFF);        /* 24 bits */
   gint d;
@@ -233,10 +233,26 @@ GST_START_TEST (test_change_detector)
   fail_unless (imm_change_detector_sample (&det, 20 * T, c, &d));
   fail_if (imm_change_detector_sample (&det, 25 * T, b, &d));
   fail_unless_equals_int (d, 44);
-  /* the second sample has no older one: the first stands in for it */
+  /* the first interval only sets the level of motion */
   imm_change_detector_reset (&det);
   fail_if (imm_change_detector_sample (&det, 0, a, &d));
-  fail_unless (imm_change_detector_sample (&det, 5 * T, c, &d));
+  fail_if (imm_change_detector_sample (&det, 5 * T, c, &d));
+  fail_unless_equals_int (d, 24);
+  /* steady motion: every sample far from the one before, as far as the
+   * last ones were: no event */
+  {
+    GRand *rand = g_rand_new_with_seed (3);
+    gint i, events = 0;
+
+    imm_change_detector_reset (&det);
+    for (i = 0; i < 30; i++) {
+      guint64 h = ((guint64) g_rand_int (rand) << 32) | g_rand_int (rand);
+
+      events += imm_change_detector_sample (&det, i * 5 * T, h, &d);
+    }
+    fail_unless_equals_int (events, 0);
+    g_rand_free (rand);
+  }
   /* off */
   det.threshold = -1;
   imm_change_detector_reset (&det);

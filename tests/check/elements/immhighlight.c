@@ -1,0 +1,509 @@
+/* immhighlight: clips around scene changes, triggers and marks, with exact
+ * first and last frames; and on a live pipeline through a real decoder.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include "imm/imm-events.h"
+
+/* Frames at 10 fps; the text of a run counts time in tenths of a second. */
+#define T (GST_SECOND / 10)
+#define W 72
+#define H 64
+
+/* A scene: 9x8 cells of random brightness, so that two scenes' hashes
+ * differ in about half their bits. */
+static GstBuffer *
+scene_frame (guint scene, guint i)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, W * H, NULL);
+  GRand *rand = g_rand_new_with_seed (scene + 1);
+  guint8 cells[72];
+  GstMapInfo map;
+  gint x, y;
+
+  for (x = 0; x < 72; x++)
+    cells[x] = g_rand_int_range (rand, 20, 236);
+  g_rand_free (rand);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++)
+      map.data[y * W + x] = cells[(y / 8) * 9 + x / 8];
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = i * T;
+  GST_BUFFER_DURATION (buf) = T;
+  return buf;
+}
+
+typedef struct
+{
+  GstHarness *h;
+  /* what left the element, in order: "<index:event" at a clip-start event,
+   * each frame's time, ">index:first-last" at a clip-end event */
+  GString *seen;
+  /* element messages: "s1 " at a clip's start, "e1/events " at its end */
+  GString *messages;
+} Run;
+
+static GstPadProbeReturn
+record (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Run *run = user_data;
+  ImmClipBounds c;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    g_string_append_printf (run->seen, "%" G_GUINT64_FORMAT " ",
+        GST_BUFFER_PTS (buf) / T);
+  } else {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+
+    if (imm_event_parse_clip_start (ev, &c))
+      g_string_append_printf (run->seen, "<%u:%" G_GUINT64_FORMAT " ",
+          c.index, c.event_pts / T);
+    else if (imm_event_parse_clip_end (ev, &c))
+      g_string_append_printf (run->seen, ">%u:%" G_GUINT64_FORMAT "-%"
+          G_GUINT64_FORMAT " ", c.index, c.first_pts / T, c.last_pts / T);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstBusSyncReply
+on_message (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Run *run = user_data;
+  const GstStructure *s = gst_message_get_structure (msg);
+  guint index, events;
+  guint64 first_pts, rt;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+      && gst_structure_has_name (s, "immhighlight")) {
+    fail_unless (gst_structure_get_uint (s, "index", &index));
+    fail_unless (gst_structure_get_uint64 (s, "first-pts", &first_pts));
+    /* the harness's segment starts at 0: running time is the pts */
+    fail_unless (gst_structure_get_uint64 (s, "running-time", &rt));
+    fail_unless_equals_uint64 (rt, first_pts);
+    if (strcmp (gst_structure_get_string (s, "phase"), "start") == 0) {
+      g_string_append_printf (run->messages, "s%u ", index);
+    } else {
+      fail_unless (gst_structure_get_uint (s, "events", &events));
+      g_string_append_printf (run->messages, "e%u/%u ", index, events);
+    }
+  }
+  return GST_BUS_PASS;
+}
+
+/* The element itself (not in a bin), with "name=value ..." set. */
+static GstHarness *
+new_highlight (const gchar * props)
+{
+  GstHarness *h = gst_harness_new ("immhighlight");
+  gchar **kv = g_strsplit (props, " ", -1);
+  gint i;
+
+  for (i = 0; kv[i] != NULL; i++) {
+    gchar **p = g_strsplit (kv[i], "=", 2);
+
+    if (p[0] != NULL && p[1] != NULL)
+      gst_util_set_object_arg (G_OBJECT (h->element), p[0], p[1]);
+    g_strfreev (p);
+  }
+  g_strfreev (kv);
+  return h;
+}
+
+static void
+run_start (Run * run, const gchar * props)
+{
+  GstBus *bus = gst_bus_new ();
+  GstPad *src;
+
+  run->h = new_highlight (props);
+  run->seen = g_string_new (NULL);
+  run->messages = g_string_new (NULL);
+  gst_element_set_bus (run->h->element, bus);
+  gst_bus_set_sync_handler (bus, on_message, run, NULL);
+  gst_object_unref (bus);
+  src = gst_element_get_static_pad (run->h->element, "src");
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, record, run, NULL);
+  gst_object_unref (src);
+  gst_harness_set_src_caps_str (run->h, "video/x-raw,format=GRAY8,width=72,"
+      "height=64,framerate=10/1");
+}
+
+/* Pushes frames [from, to] of one scene. */
+static void
+push_scene (Run * run, guint scene, guint from, guint to)
+{
+  guint i;
+
+  for (i = from; i <= to; i++)
+    fail_unless_equals_int (gst_harness_push (run->h, scene_frame (scene, i)),
+        GST_FLOW_OK);
+}
+
+/* "a..b" -> "a a+1 ... b" */
+static gchar *
+expand (const gchar * pattern)
+{
+  GString *s = g_string_new (NULL);
+  gchar **tok = g_strsplit (pattern, " ", -1);
+  gint i;
+
+  for (i = 0; tok[i] != NULL; i++) {
+    gchar *dots = strstr (tok[i], "..");
+
+    if (tok[i][0] == '\0')
+      continue;
+    if (dots != NULL) {
+      gint a = atoi (tok[i]), b = atoi (dots + 2), k;
+
+      for (k = a; k <= b; k++)
+        g_string_append_printf (s, "%d ", k);
+    } else {
+      g_string_append_printf (s, "%s ", tok[i]);
+    }
+  }
+  g_strfreev (tok);
+  return g_string_free (s, FALSE);
+}
+
+static void
+run_check (Run * run, const gchar * expect, const gchar * messages)
+{
+  gchar *want = expand (expect);
+
+  fail_unless (strcmp (run->seen->str, want) == 0, "\n got  %s\n want %s",
+      run->seen->str, want);
+  if (messages != NULL)
+    fail_unless (strcmp (run->messages->str, messages) == 0,
+        "messages: got %s, want %s", run->messages->str, messages);
+  g_free (want);
+}
+
+static void
+run_end (Run * run)
+{
+  gst_harness_teardown (run->h);
+  g_string_free (run->seen, TRUE);
+  g_string_free (run->messages, TRUE);
+}
+
+/* A cut on a sample: the event is that frame, the clip one second either
+ * side of it, to the frame. */
+GST_START_TEST (test_one_clip_per_switch)
+{
+  Run run;
+
+  run_start (&run, "threshold=20 interval=0.5 pre-roll=1 post-roll=1");
+  push_scene (&run, 0, 0, 29);
+  push_scene (&run, 1, 30, 69);
+  push_scene (&run, 2, 70, 99);
+  run_check (&run, "<1:30 20..40 >1:20-40 <2:70 60..80 >2:60-80",
+      "s1 e1/1 s2 e2/1 ");
+  /* nothing else is pushed: frames outside clips are dropped */
+  fail_unless_equals_int (gst_harness_buffers_received (run.h), 42);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* A cut between samples is found at the next sample, within one interval. */
+GST_START_TEST (test_switch_between_samples)
+{
+  Run run;
+
+  run_start (&run, "threshold=20 interval=0.5 pre-roll=1 post-roll=1");
+  push_scene (&run, 0, 0, 32);
+  push_scene (&run, 1, 33, 70);
+  run_check (&run, "<1:35 25..45 >1:25-45", NULL);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* Cuts 1 s apart: the second extends the clip the first opened. */
+GST_START_TEST (test_close_events_merge)
+{
+  Run run;
+
+  run_start (&run, "threshold=20 interval=0.5 pre-roll=1 post-roll=1");
+  push_scene (&run, 0, 0, 29);
+  push_scene (&run, 1, 30, 39);
+  push_scene (&run, 2, 40, 79);
+  run_check (&run, "<1:30 20..50 >1:20-50", "s1 e1/2 ");
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* The start of a stream and a still scene give no event. */
+GST_START_TEST (test_still_scene_no_event)
+{
+  Run run;
+
+  run_start (&run, "threshold=0 interval=0.5");
+  push_scene (&run, 3, 0, 99);
+  gst_harness_push_event (run.h, gst_event_new_eos ());
+  run_check (&run, "", "");
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* The application's trigger: at the last frame, and at a given pts. */
+GST_START_TEST (test_trigger)
+{
+  Run run;
+
+  run_start (&run, "pre-roll=1 post-roll=0.5");
+  push_scene (&run, 0, 0, 20);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 21, 40);
+  g_signal_emit_by_name (run.h->element, "trigger", (guint64) 45 * T);
+  push_scene (&run, 0, 41, 60);
+  run_check (&run, "<1:20 10..25 >1:10-25 <2:45 35..50 >2:35-50",
+      "s1 e1/1 s2 e2/1 ");
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* min-gap: a trigger soon after a clip's end reopens it (its frames were
+ * held); a later one after the held frames were dropped is a repeat. */
+GST_START_TEST (test_min_gap)
+{
+  Run run;
+
+  run_start (&run, "pre-roll=1 post-roll=0.5 min-gap=1");
+  push_scene (&run, 0, 0, 10);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 11, 22);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 23, 80);
+  run_check (&run, "<1:10 0..27 >1:0-27", "s1 e1/2 ");
+  run_end (&run);
+
+  run_start (&run, "pre-roll=0.3 post-roll=0.5 min-gap=1");
+  push_scene (&run, 0, 0, 10);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 11, 22);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 23, 26);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 27, 40);
+  run_check (&run, "<1:10 7..15 >1:7-15 <2:26 23..31 >2:23-31",
+      "s1 e1/1 s2 e2/1 ");
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+static void
+push_mark (Run * run, guint index, guint i)
+{
+  ImmSnapshotMark mark = { index, i * T, "dhash", 30, 0 };
+
+  fail_unless (gst_harness_push_event (run->h,
+          imm_event_new_snapshot_mark (&mark)));
+}
+
+/* immsnapshot's marks drive clips; they are not passed on. */
+GST_START_TEST (test_marks)
+{
+  Run run;
+
+  run_start (&run, "pre-roll=0.5 post-roll=0.5");
+  push_scene (&run, 0, 0, 20);
+  push_mark (&run, 1, 20);
+  push_scene (&run, 0, 21, 23);
+  push_mark (&run, 2, 23);
+  push_scene (&run, 0, 24, 60);
+  push_mark (&run, 3, 60);
+  push_scene (&run, 0, 61, 70);
+  run_check (&run, "<1:20 15..28 >1:15-28 <2:60 55..65 >2:55-65",
+      "s1 e1/2 s2 e2/1 ");
+  /* the marks stop here, only clip events went on */
+  {
+    GstEvent *ev;
+    gint marks = 0;
+
+    while ((ev = gst_harness_try_pull_event (run.h)) != NULL) {
+      const GstStructure *s = gst_event_get_structure (ev);
+
+      marks += s != NULL && gst_structure_has_name (s, "immsnapshot-mark");
+      gst_event_unref (ev);
+    }
+    fail_unless_equals_int (marks, 0);
+  }
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* max-bytes bounds the ring: 5 frames of 72x64 fit, so the pre-roll of
+ * 10 s holds 5 frames only. */
+GST_START_TEST (test_max_bytes)
+{
+  Run run;
+  gchar *props = g_strdup_printf ("pre-roll=10 post-roll=1 max-bytes=%d",
+      5 * W * H);
+
+  run_start (&run, props);
+  push_scene (&run, 0, 0, 40);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 41, 60);
+  run_check (&run, "<1:40 36..50 >1:36-50", NULL);
+  run_end (&run);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* EOS ends a running clip at its last frame, before the EOS. */
+GST_START_TEST (test_eos_ends_clip)
+{
+  Run run;
+  GstEvent *ev;
+  gboolean end_seen = FALSE;
+
+  run_start (&run, "pre-roll=0.2 post-roll=10");
+  push_scene (&run, 0, 0, 10);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 11, 15);
+  fail_unless (gst_harness_push_event (run.h, gst_event_new_eos ()));
+  run_check (&run, "<1:10 8..15 >1:8-15", "s1 e1/1 ");
+  while ((ev = gst_harness_try_pull_event (run.h)) != NULL) {
+    ImmClipBounds c;
+
+    if (imm_event_parse_clip_end (ev, &c))
+      end_seen = TRUE;
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS)
+      fail_unless (end_seen, "EOS before the clip's end");
+    gst_event_unref (ev);
+  }
+  fail_unless (end_seen);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* A property changed while running applies from the next frame. */
+GST_START_TEST (test_property_while_running)
+{
+  Run run;
+
+  run_start (&run, "pre-roll=1 post-roll=1");
+  push_scene (&run, 0, 0, 20);
+  g_object_set (run.h->element, "pre-roll", 0.3, "post-roll", 0.2, NULL);
+  push_scene (&run, 0, 21, 22);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 23, 40);
+  run_check (&run, "<1:22 19..24 >1:19-24", NULL);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* Runs a pipeline to its end; returns how many element messages of the
+ * given name it posted. */
+static gint
+count_messages (const gchar * desc, const gchar * name)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstBus *bus;
+  GstMessage *msg;
+  gint n = 0;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    const GstStructure *s = gst_message_get_structure (msg);
+
+    fail_if (type == GST_MESSAGE_ERROR, "error in %s", desc);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s, name))
+      n++;
+    gst_message_unref (msg);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (msg != NULL, "no EOS within 60 s: %s", desc);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  return n;
+}
+
+/* The detector's choice, measured against immsnapshot's dhash mode (each
+ * sample compared with the one before) on the same 30 s at 10 fps:
+ * videotestsrc's "colors" pattern (smooth colour ramps, 20 px apart)
+ * drifting sideways, and snow. Sample to sample, most samples are false
+ * events; immhighlight finds none. */
+GST_START_TEST (test_drifting_pattern_no_false_events)
+{
+  const gchar *sources[] = {
+    "pattern=colors horizontal-speed=1",
+    "pattern=colors horizontal-speed=2",
+    "pattern=colors horizontal-speed=5",
+    "pattern=snow",
+    "pattern=ball",
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (sources); i++) {
+    const gchar *caps = "video/x-raw,format=I420,width=320,height=240,"
+        "framerate=10/1";
+    gchar *plain = g_strdup_printf ("videotestsrc %s num-buffers=300 ! %s ! "
+        "immsnapshot mode=dhash threshold=20 interval=0.5 seek=false "
+        "post-messages=true ! fakesink", sources[i], caps);
+    gchar *ours = g_strdup_printf ("videotestsrc %s num-buffers=300 ! %s ! "
+        "immhighlight threshold=20 interval=0.5 ! fakesink", sources[i], caps);
+    /* immsnapshot always takes the first sample: not a change */
+    gint plain_events = count_messages (plain, "immsnapshot") - 1;
+    gint clips = count_messages (ours, "immhighlight");
+
+    GST_INFO ("%s: sample to sample %d false events in 59, immhighlight %d "
+        "clip messages", sources[i], plain_events, clips);
+    if (i < 4)
+      fail_unless (plain_events >= 30, "%s: only %d events sample to sample",
+          sources[i], plain_events);
+    fail_unless_equals_int (clips, 0);
+    g_free (plain);
+    g_free (ours);
+  }
+}
+
+GST_END_TEST;
+
+static Suite *
+immhighlight_suite (void)
+{
+  Suite *s = suite_create ("immhighlight");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_one_clip_per_switch);
+  tcase_add_test (tc, test_switch_between_samples);
+  tcase_add_test (tc, test_close_events_merge);
+  tcase_add_test (tc, test_still_scene_no_event);
+  tcase_add_test (tc, test_trigger);
+  tcase_add_test (tc, test_min_gap);
+  tcase_add_test (tc, test_marks);
+  tcase_add_test (tc, test_max_bytes);
+  tcase_add_test (tc, test_eos_ends_clip);
+  tcase_add_test (tc, test_property_while_running);
+  tcase_add_test (tc, test_drifting_pattern_no_false_events);
+  return s;
+}
+
+GST_CHECK_MAIN (immhighlight);
