@@ -23,13 +23,21 @@
  *   thread, before the next frame (or at EOS).
  * - the element's own change detection, when #GstImmHighlight:threshold is
  *   0 or more: one sample every #GstImmHighlight:interval seconds is hashed
- *   (the 64-bit difference hash of immsnapshot's dhash mode), and a sample
- *   is an event when its Hamming distance both to the sample one interval
- *   back and to the one two intervals back is greater than threshold. A
- *   cut differs from both; a smooth moving gradient, whose hash bits hover
- *   and flip back and forth, gave false events when compared with the last
- *   sample only and gives none this way. The first sample only sets the
- *   reference: the start of a stream is no event. 8-bit formats only.
+ *   (the 64-bit difference hash of immsnapshot's dhash mode). A sample is
+ *   an event when its Hamming distance to the sample one interval back is
+ *   greater than threshold, so is its distance to the sample two intervals
+ *   back, and the first exceeds the mean distance of the last three
+ *   samples by more than threshold. A cut differs from both older samples
+ *   and stands out of what came before; hash bits that hover on a smooth
+ *   gradient flip back and forth (the older sample matches again), and a
+ *   drifting texture or noise changes many bits at every sample (its mean
+ *   is high). Compared with the last sample only, videotestsrc's drifting
+ *   `colors` pattern and `snow` gave a false event at nearly every sample;
+ *   this way none. The cost: a cut within a scene that changes as much at
+ *   every sample is not found. The first sample sets the reference and the
+ *   second the level of change, so the first interval of a stream is no
+ *   event. Formats the hash cannot read (deeper than 8 bits, tiled) are
+ *   converted to grey for it.
  *
  * Clips: the frames with pts in [event - pre-roll, event + post-roll]. An
  * event inside a running clip moves its end to that event + post-roll, so
@@ -61,6 +69,7 @@
  * - `phase` (string): `start` or `end`.
  * - `index` (guint): 1-based number of the clip.
  * - `event-pts` (guint64): pts of the event that opened the clip.
+ * - `event-running-time` (guint64): its running time.
  * - `first-pts` (guint64): pts of the clip's first frame.
  * - `last-pts` (guint64, end only): pts of its last frame.
  * - `events` (guint, end only): how many events the clip merged.
@@ -154,6 +163,10 @@ struct _GstImmHighlight
   /* streaming thread only */
   GstVideoInfo info;
   gboolean have_info;
+  /* grey copy of formats the hash cannot read */
+  GstVideoConverter *convert;
+  GstVideoInfo grey_info;
+  GstBuffer *grey;
   gboolean warned_format;
   GstSegment segment;
   GstBufferPool *checked_pool;
@@ -209,6 +222,8 @@ post_clip_message (GstImmHighlight * self, const ImmClipOutput * o)
       "phase", G_TYPE_STRING, o->kind == IMM_CLIP_OUT_START ? "start" : "end",
       "index", G_TYPE_UINT, o->index,
       "event-pts", G_TYPE_UINT64, o->event_pts,
+      "event-running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time (seg, GST_FORMAT_TIME, o->event_pts),
       "first-pts", G_TYPE_UINT64, o->first_pts,
       "running-time", G_TYPE_UINT64,
       gst_segment_to_running_time (seg, GST_FORMAT_TIME, o->first_pts),
@@ -289,29 +304,87 @@ act_on_triggers (GstImmHighlight * self, GstClockTime next_pts, GQueue * out)
   g_array_set_size (self->triggers, 0);
 }
 
+/* Formats the hash cannot read directly (deeper than 8 bits, tiled,
+ * paletted) are converted to grey first, as the decoder of a 10-bit or
+ * 4:4:4 stream gives them. */
+static gboolean
+needs_conversion (const GstVideoFormatInfo * f)
+{
+  return GST_VIDEO_FORMAT_INFO_DEPTH (f, 0) != 8
+      || GST_VIDEO_FORMAT_INFO_IS_TILED (f)
+      || GST_VIDEO_FORMAT_INFO_HAS_PALETTE (f);
+}
+
+static gboolean
+map_grey (GstImmHighlight * self, GstBuffer * buf, GstVideoFrame * grey)
+{
+  GstVideoFrame in;
+
+  if (self->convert == NULL) {
+    GstVideoInfo out;
+
+    gst_video_info_set_format (&out, GST_VIDEO_FORMAT_GRAY8,
+        GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info));
+    /* the converter wants the same of everything it does not convert */
+    GST_VIDEO_INFO_FPS_N (&out) = GST_VIDEO_INFO_FPS_N (&self->info);
+    GST_VIDEO_INFO_FPS_D (&out) = GST_VIDEO_INFO_FPS_D (&self->info);
+    GST_VIDEO_INFO_PAR_N (&out) = GST_VIDEO_INFO_PAR_N (&self->info);
+    GST_VIDEO_INFO_PAR_D (&out) = GST_VIDEO_INFO_PAR_D (&self->info);
+    GST_VIDEO_INFO_INTERLACE_MODE (&out) =
+        GST_VIDEO_INFO_INTERLACE_MODE (&self->info);
+    self->convert = gst_video_converter_new (&self->info, &out, NULL);
+    if (self->convert == NULL)
+      return FALSE;
+    self->grey = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&out),
+        NULL);
+    self->grey_info = out;
+  }
+  if (!gst_video_frame_map (&in, &self->info, buf, GST_MAP_READ))
+    return FALSE;
+  if (!gst_video_frame_map (grey, &self->grey_info, self->grey,
+          GST_MAP_READWRITE)) {
+    gst_video_frame_unmap (&in);
+    return FALSE;
+  }
+  gst_video_converter_frame (self->convert, &in, grey);
+  gst_video_frame_unmap (&in);
+  return TRUE;
+}
+
+static void
+free_conversion (GstImmHighlight * self)
+{
+  g_clear_pointer (&self->convert, gst_video_converter_free);
+  gst_clear_buffer (&self->grey);
+}
+
 static guint64
 frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
 {
   GstVideoFrame frame;
   guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
   const GstVideoFormatInfo *f = self->info.finfo;
+  gboolean mapped;
 
   *ok = FALSE;
-  if (!self->have_info || GST_VIDEO_FORMAT_INFO_DEPTH (f, 0) != 8
-      || GST_VIDEO_FORMAT_INFO_IS_TILED (f)
-      || GST_VIDEO_FORMAT_INFO_HAS_PALETTE (f)) {
+  if (!self->have_info)
+    return 0;
+  if (needs_conversion (f)) {
+    mapped = map_grey (self, buf, &frame);
+    f = frame.info.finfo;
+  } else {
+    mapped = gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ);
+  }
+  if (!mapped) {
     if (!self->warned_format) {
       GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-          ("immhighlight: change detection (threshold) needs an 8-bit video "
-              "format; convert before it (videoconvert)"),
-          ("format %s", self->have_info ? GST_VIDEO_INFO_NAME (&self->info) :
-              "unknown"));
+          ("immhighlight: cannot read frames of format %s for change "
+              "detection; convert before it (videoconvert)",
+              GST_VIDEO_INFO_NAME (&self->info)), (NULL));
       self->warned_format = TRUE;
     }
     return 0;
   }
-  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
-    return 0;
   if (GST_VIDEO_FORMAT_INFO_IS_RGB (f)) {
     imm_dhash_thumbnail_rgb (GST_VIDEO_FRAME_COMP_DATA (&frame, 0),
         GST_VIDEO_FRAME_COMP_DATA (&frame, 1),
@@ -433,6 +506,7 @@ gst_imm_highlight_sink_event (GstPad * pad, GstObject * parent,
 
       gst_event_parse_caps (event, &caps);
       self->have_info = gst_video_info_from_caps (&self->info, caps);
+      free_conversion (self);
       break;
     }
     case GST_EVENT_SEGMENT:
@@ -502,6 +576,7 @@ reset_stream (GstImmHighlight * self)
   g_mutex_unlock (&self->lock);
 
   self->have_info = FALSE;
+  free_conversion (self);
   self->warned_format = FALSE;
   self->checked_pool = NULL;
   self->pool_is_bounded = FALSE;
@@ -596,6 +671,7 @@ gst_imm_highlight_finalize (GObject * object)
   GstImmHighlight *self = GST_IMM_HIGHLIGHT (object);
 
   imm_clip_free (self->clip);
+  free_conversion (self);
   g_array_free (self->triggers, TRUE);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_imm_highlight_parent_class)->finalize (object);

@@ -485,6 +485,118 @@ GST_START_TEST (test_drifting_pattern_no_false_events)
 
 GST_END_TEST;
 
+/* Live: videotestsrc switches pattern at known frames, through a real
+ * encoder and decoder; one clip per switch, its event at the first sample
+ * after the switch, its frames pre-roll and post-roll around it to the
+ * frame. */
+typedef struct
+{
+  guint frames;
+  const gchar *const *patterns;
+  guint n_switches;
+  guint switch_every;
+  GstClockTime switch_pts[4];
+  GstElement *src;
+} LiveSwitch;
+
+static GstPadProbeReturn
+switch_pattern (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  LiveSwitch *ls = user_data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint k = ls->frames / ls->switch_every;
+
+  /* the pattern set now draws the next frame */
+  if (ls->frames % ls->switch_every == 0 && k >= 1 && k <= ls->n_switches)
+    ls->switch_pts[k - 1] = GST_BUFFER_PTS (buf);
+  ls->frames++;
+  if (ls->frames % ls->switch_every == 0 && ls->frames / ls->switch_every
+      <= ls->n_switches)
+    gst_util_set_object_arg (G_OBJECT (ls->src), "pattern",
+        ls->patterns[ls->frames / ls->switch_every]);
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_live_one_clip_per_switch)
+{
+  const gchar *const patterns[] = { "smpte", "ball", "pinwheel" };
+  const GstClockTime frame = GST_SECOND / 10, pre = GST_SECOND / 2,
+      interval = GST_SECOND / 5;
+  LiveSwitch ls = { 0, patterns, 2, 20, {0}, NULL };
+  GstElement *pipe;
+  GstBus *bus;
+  GstMessage *msg;
+  GstPad *pad;
+  guint clips = 0;
+
+  pipe = gst_parse_launch ("videotestsrc name=src is-live=true "
+      "num-buffers=60 pattern=smpte ! video/x-raw,width=320,height=240,"
+      "framerate=10/1 ! x264enc tune=zerolatency ! h264parse ! avdec_h264 ! "
+      "immhighlight threshold=20 interval=0.2 pre-roll=0.5 post-roll=0.5 ! "
+      "fakesink", NULL);
+  if (pipe == NULL || gst_bin_get_by_name (GST_BIN (pipe), "src") == NULL) {
+    GST_WARNING ("x264enc or avdec_h264 missing: not tested");
+    return;
+  }
+  ls.src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  gst_object_unref (ls.src);
+  pad = gst_element_get_static_pad (ls.src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, switch_pattern, &ls,
+      NULL);
+  gst_object_unref (pad);
+
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    const GstStructure *s = gst_message_get_structure (msg);
+
+    fail_if (type == GST_MESSAGE_ERROR, "error while live");
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "immhighlight") && strcmp (gst_structure_get_string (s, "phase"),
+            "end") == 0) {
+      guint64 ev, ev_rt, first, last;
+      GstClockTime sw;
+
+      fail_unless (clips < ls.n_switches, "more clips than switches");
+      sw = ls.switch_pts[clips];
+      fail_unless (gst_structure_get_uint64 (s, "event-pts", &ev));
+      fail_unless (gst_structure_get_uint64 (s, "event-running-time",
+              &ev_rt));
+      fail_unless (gst_structure_get_uint64 (s, "first-pts", &first));
+      fail_unless (gst_structure_get_uint64 (s, "last-pts", &last));
+      GST_INFO ("switch at %" GST_TIME_FORMAT ": event %" GST_TIME_FORMAT
+          " (pts %" GST_TIME_FORMAT "), clip %" GST_TIME_FORMAT " - %"
+          GST_TIME_FORMAT, GST_TIME_ARGS (sw), GST_TIME_ARGS (ev_rt),
+          GST_TIME_ARGS (ev), GST_TIME_ARGS (first),
+          GST_TIME_ARGS (last));
+      /* found at the first sample on or after the switch; the source
+       * stamps frames with the clock, the decoder's come out on the frame
+       * grid: half a frame either way, in running time (the encoder moves
+       * pts by 1000 hours) */
+      fail_unless (ev_rt + frame / 2 >= sw && ev_rt < sw + interval + frame
+          / 2, "event at %" GST_TIME_FORMAT " for a switch at %"
+          GST_TIME_FORMAT, GST_TIME_ARGS (ev_rt), GST_TIME_ARGS (sw));
+      /* pre-roll and post-roll to the frame */
+      fail_unless (first + pre >= ev && first + pre < ev + frame);
+      fail_unless (last <= ev + pre && last + frame > ev + pre);
+      clips++;
+    }
+    gst_message_unref (msg);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (msg != NULL, "no EOS within 30 s");
+  fail_unless_equals_int (clips, ls.n_switches);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 immhighlight_suite (void)
 {
@@ -503,6 +615,7 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_eos_ends_clip);
   tcase_add_test (tc, test_property_while_running);
   tcase_add_test (tc, test_drifting_pattern_no_false_events);
+  tcase_add_test (tc, test_live_one_clip_per_switch);
   return s;
 }
 
