@@ -324,7 +324,8 @@ map_grey (GstImmHighlight * self, GstBuffer * buf, GstVideoFrame * grey)
     GstVideoInfo out;
 
     gst_video_info_set_format (&out, GST_VIDEO_FORMAT_GRAY8,
-        GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info));
+        GST_VIDEO_INFO_WIDTH (&self->info),
+        GST_VIDEO_INFO_HEIGHT (&self->info));
     /* the converter wants the same of everything it does not convert */
     GST_VIDEO_INFO_FPS_N (&out) = GST_VIDEO_INFO_FPS_N (&self->info);
     GST_VIDEO_INFO_FPS_D (&out) = GST_VIDEO_INFO_FPS_D (&self->info);

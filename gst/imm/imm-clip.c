@@ -369,7 +369,7 @@ imm_change_detector_sample (ImmChangeDetector * det, guint64 pts,
     guint64 hash, gint * distance)
 {
   gboolean event = FALSE;
-  gint d1 = -1, d2, sum = 0;
+  gint d1 = -1, d2, sum = 0, n;
   guint i;
 
   det->next_pts = sat_add (pts, det->interval);
@@ -379,9 +379,9 @@ imm_change_detector_sample (ImmChangeDetector * det, guint64 pts,
     for (i = 0; i < det->n_recent; i++)
       sum += det->recent[i];
     /* d1 - mean > threshold, in integers */
-    event = det->n_recent > 0 && d1 > det->threshold && d2 > det->threshold
-        && (gint64) d1 * det->n_recent - sum >
-        (gint64) det->threshold * det->n_recent;
+    n = det->n_recent;
+    event = n > 0 && d1 > det->threshold && d2 > det->threshold
+        && d1 * n - sum > det->threshold * n;
     memmove (det->recent + 1, det->recent,
         (IMM_CHANGE_DETECTOR_HISTORY - 1) * sizeof (gint));
     det->recent[0] = d1;

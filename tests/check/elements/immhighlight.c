@@ -541,8 +541,7 @@ GST_START_TEST (test_live_one_clip_per_switch)
   ls.src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   gst_object_unref (ls.src);
   pad = gst_element_get_static_pad (ls.src, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, switch_pattern, &ls,
-      NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, switch_pattern, &ls, NULL);
   gst_object_unref (pad);
 
   bus = gst_element_get_bus (pipe);
@@ -563,15 +562,13 @@ GST_START_TEST (test_live_one_clip_per_switch)
       fail_unless (clips < ls.n_switches, "more clips than switches");
       sw = ls.switch_pts[clips];
       fail_unless (gst_structure_get_uint64 (s, "event-pts", &ev));
-      fail_unless (gst_structure_get_uint64 (s, "event-running-time",
-              &ev_rt));
+      fail_unless (gst_structure_get_uint64 (s, "event-running-time", &ev_rt));
       fail_unless (gst_structure_get_uint64 (s, "first-pts", &first));
       fail_unless (gst_structure_get_uint64 (s, "last-pts", &last));
       GST_INFO ("switch at %" GST_TIME_FORMAT ": event %" GST_TIME_FORMAT
           " (pts %" GST_TIME_FORMAT "), clip %" GST_TIME_FORMAT " - %"
           GST_TIME_FORMAT, GST_TIME_ARGS (sw), GST_TIME_ARGS (ev_rt),
-          GST_TIME_ARGS (ev), GST_TIME_ARGS (first),
-          GST_TIME_ARGS (last));
+          GST_TIME_ARGS (ev), GST_TIME_ARGS (first), GST_TIME_ARGS (last));
       /* found at the first sample on or after the switch; the source
        * stamps frames with the clock, the decoder's come out on the frame
        * grid: half a frame either way, in running time (the encoder moves
