@@ -26,8 +26,8 @@
  *   (the 64-bit difference hash of immsnapshot's dhash mode). A sample is
  *   an event when its Hamming distance to the sample one interval back is
  *   greater than threshold, so is its distance to the sample two intervals
- *   back, and the first exceeds the mean distance of the last three
- *   samples by more than threshold. A cut differs from both older samples
+ *   back, and the first is more than twice the mean distance of the last
+ *   three samples (an adaptive threshold, as PySceneDetect's). A cut differs from both older samples
  *   and stands out of what came before; hash bits that hover on a smooth
  *   gradient flip back and forth (the older sample matches again), and a
  *   drifting texture or noise changes many bits at every sample (its mean
@@ -716,11 +716,12 @@ gst_imm_highlight_class_init (GstImmHighlightClass * klass)
       g_param_spec_int ("threshold", "Threshold",
           "Change detection: a sample is an event when its dHash distance "
           "(of 64 bits) to both of the two samples before is greater than "
-          "this (-1 = off)", -1, 64, DEFAULT_THRESHOLD, flags));
+          "this and twice the recent mean (-1 = off)", -1, 64,
+          DEFAULT_THRESHOLD, flags));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_double ("interval", "Interval",
-          "Change detection: seconds between samples (0 = every frame)",
-          0.0, max_seconds, DEFAULT_INTERVAL, flags));
+          "Change detection: seconds between samples (0 = every frame)", 0.0,
+          max_seconds, DEFAULT_INTERVAL, flags));
 
   /**
    * GstImmHighlight::trigger:
