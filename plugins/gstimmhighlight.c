@@ -81,7 +81,9 @@
  * the clock: a sink downstream that synchronises to the clock would drop
  * them, so end the branch in an encoder and a file sink (which do not
  * synchronise), or set sync=false. A flush forgets waiting frames and a
- * running clip (without its end event).
+ * running clip (without its end event). A new segment without a flush
+ * (concat, a segment seek) ends a running clip and starts afresh, as EOS
+ * does: its times need not follow the last ones.
  *
  * ## Example launch lines
  * |[
@@ -511,6 +513,17 @@ gst_imm_highlight_sink_event (GstPad * pad, GstObject * parent,
       break;
     }
     case GST_EVENT_SEGMENT:
+      /* Times of a new segment (concat, a segment seek) need not follow
+       * the last ones: what came before ends here, as at EOS. */
+      g_mutex_lock (&self->lock);
+      if (imm_clip_newest_pts (self->clip) != GST_CLOCK_TIME_NONE) {
+        act_on_triggers (self, self->last_pts, &out);
+        imm_clip_finish (self->clip, &out);
+        imm_change_detector_reset (&self->detector);
+        self->last_pts = GST_CLOCK_TIME_NONE;
+      }
+      g_mutex_unlock (&self->lock);
+      push_outputs (self, &out);
       gst_event_copy_segment (event, &self->segment);
       break;
     case GST_EVENT_CUSTOM_DOWNSTREAM:

@@ -47,6 +47,8 @@ typedef struct
   GString *seen;
   /* element messages: "s1 " at a clip's start, "e1/events " at its end */
   GString *messages;
+  /* running time of pts 0 */
+  GstClockTime base;
 } Run;
 
 static GstPadProbeReturn
@@ -85,9 +87,8 @@ on_message (GstBus * bus, GstMessage * msg, gpointer user_data)
       && gst_structure_has_name (s, "immhighlight")) {
     fail_unless (gst_structure_get_uint (s, "index", &index));
     fail_unless (gst_structure_get_uint64 (s, "first-pts", &first_pts));
-    /* the harness's segment starts at 0: running time is the pts */
     fail_unless (gst_structure_get_uint64 (s, "running-time", &rt));
-    fail_unless_equals_uint64 (rt, first_pts);
+    fail_unless_equals_uint64 (rt, first_pts + run->base);
     if (strcmp (gst_structure_get_string (s, "phase"), "start") == 0) {
       g_string_append_printf (run->messages, "s%u ", index);
     } else {
@@ -126,6 +127,7 @@ run_start (Run * run, const gchar * props)
   run->h = new_highlight (props);
   run->seen = g_string_new (NULL);
   run->messages = g_string_new (NULL);
+  run->base = 0;
   gst_element_set_bus (run->h->element, bus);
   gst_bus_set_sync_handler (bus, on_message, run, NULL);
   gst_object_unref (bus);
@@ -394,6 +396,30 @@ GST_START_TEST (test_eos_ends_clip)
 
 GST_END_TEST;
 
+/* A new segment ends a running clip before it, and the ring starts
+ * afresh: pts may begin again from 0 (concat). */
+GST_START_TEST (test_new_segment_ends_clip)
+{
+  Run run;
+  GstSegment seg;
+
+  run_start (&run, "pre-roll=0.5 post-roll=10");
+  push_scene (&run, 0, 0, 10);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 11, 12);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = 13 * T;
+  fail_unless (gst_harness_push_event (run.h, gst_event_new_segment (&seg)));
+  run.base = seg.base;
+  push_scene (&run, 0, 0, 10);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 11, 12);
+  run_check (&run, "<1:10 5..12 >1:5-12 <2:10 5..12", "s1 e1/1 s2 ");
+  run_end (&run);
+}
+
+GST_END_TEST;
+
 /* A property changed while running applies from the next frame. */
 GST_START_TEST (test_property_while_running)
 {
@@ -610,6 +636,7 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_marks);
   tcase_add_test (tc, test_max_bytes);
   tcase_add_test (tc, test_eos_ends_clip);
+  tcase_add_test (tc, test_new_segment_ends_clip);
   tcase_add_test (tc, test_property_while_running);
   tcase_add_test (tc, test_drifting_pattern_no_false_events);
   tcase_add_test (tc, test_live_one_clip_per_switch);
