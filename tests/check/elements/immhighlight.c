@@ -420,6 +420,62 @@ GST_START_TEST (test_new_segment_ends_clip)
 
 GST_END_TEST;
 
+/* Frames from a pool that can run dry (a decoder's) are copied into the
+ * ring: the pool of 3 buffers serves 30 frames with 2 s of pre-roll held,
+ * and the clip's frames still carry their content. */
+GST_START_TEST (test_bounded_pool_not_starved)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  Run run;
+  guint i;
+
+  gst_buffer_pool_config_set_params (config, NULL, W * H, 0, 3);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  run_start (&run, "pre-roll=2 post-roll=0.2");
+  for (i = 0; i < 30; i++) {
+    GstBufferPoolAcquireParams params = { 0, };
+    GstBuffer *buf = NULL, *content = scene_frame (i % 2, i);
+    GstMapInfo map;
+
+    params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+            &params), GST_FLOW_OK);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    gst_buffer_extract (content, 0, map.data, W * H);
+    gst_buffer_unmap (buf, &map);
+    GST_BUFFER_PTS (buf) = GST_BUFFER_PTS (content);
+    GST_BUFFER_DURATION (buf) = T;
+    gst_buffer_unref (content);
+    fail_unless_equals_int (gst_harness_push (run.h, buf), GST_FLOW_OK);
+  }
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  fail_unless (gst_harness_push_event (run.h, gst_event_new_eos ()));
+  run_check (&run, "<1:29 9..29 >1:9-29", NULL);
+  /* the copies are whole: frame 9 is scene 1, frame 10 scene 0 */
+  for (i = 9; i <= 10; i++) {
+    GstBuffer *out = gst_harness_pull (run.h), *want = scene_frame (i % 2, i);
+
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i * T);
+    {
+      GstMapInfo a;
+
+      gst_buffer_map (want, &a, GST_MAP_READ);
+      fail_unless (gst_buffer_memcmp (out, 0, a.data, a.size) == 0);
+      gst_buffer_unmap (want, &a);
+    }
+    gst_buffer_unref (out);
+    gst_buffer_unref (want);
+  }
+  run_end (&run);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
 /* A property changed while running applies from the next frame. */
 GST_START_TEST (test_property_while_running)
 {
@@ -637,6 +693,7 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_max_bytes);
   tcase_add_test (tc, test_eos_ends_clip);
   tcase_add_test (tc, test_new_segment_ends_clip);
+  tcase_add_test (tc, test_bounded_pool_not_starved);
   tcase_add_test (tc, test_property_while_running);
   tcase_add_test (tc, test_drifting_pattern_no_false_events);
   tcase_add_test (tc, test_live_one_clip_per_switch);
