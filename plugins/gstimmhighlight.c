@@ -87,14 +87,13 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 videotestsrc pattern=ball num-buffers=300 ! video/x-raw,framerate=10/1 ! immhighlight threshold=20 pre-roll=1 post-roll=1 ! videoconvert ! jpegenc ! multifilesink location=frame-%05d.jpg
- * ]| The frames around each change the detector finds (a bouncing ball
- * gives none with threshold 20; try pattern=smpte with a foreground or
- * trigger from an application).
+ * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! videoconvert ! immhighlight threshold=20 pre-roll=1 post-roll=1 ! jpegenc ! multifilesink location=frame-%05d.jpg
+ * ]| The frames from 1 s before to 1 s after each cut the detector finds.
  * |[
- * gst-launch-1.0 videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=10/1 ! immhighlight threshold=20 pre-roll=2 post-roll=3 ! immscale width=160 ! immanimenc format=gif ! multifilesink location=event-%05d.gif next-file=buffer
- * ]| One GIF per event, while the live stream runs (with immanimenc's
- * one file per clip).
+ * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! videoconvert ! immhighlight threshold=20 pre-roll=2 post-roll=3 ! immscale width=320 ! immanimenc format=gif ! multifilesink location=event-%05d.gif next-file=buffer
+ * ]| An animation per event, with immanimenc finishing a file at each
+ * clip-end event; on a live source (uridecodebin uri=rtsp://...) the files
+ * are written while the stream runs.
  */
 
 #ifdef HAVE_CONFIG_H
