@@ -80,7 +80,8 @@
  * The frames of a clip leave in a burst (the pre-roll at once) and late on
  * the clock: a sink downstream that synchronises to the clock would drop
  * them, so end the branch in an encoder and a file sink (which do not
- * synchronise), or set sync=false. A flush forgets waiting frames and a
+ * synchronise), or set sync=false. QoS events from downstream stop here:
+ * they would make upstream decoders skip frames for nothing. A flush forgets waiting frames and a
  * running clip (without its end event). A new segment without a flush
  * (concat, a segment seek) ends a running clip and starts afresh, as EOS
  * does: its times need not follow the last ones.
@@ -559,6 +560,18 @@ gst_imm_highlight_sink_event (GstPad * pad, GstObject * parent,
   return gst_pad_event_default (pad, parent, event);
 }
 
+static gboolean
+gst_imm_highlight_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  /* Clip frames leave late by design: downstream's lateness says nothing
+   * about upstream, whose decoder would skip frames for every branch. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_QOS) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
 static void
 gst_imm_highlight_trigger (GstImmHighlight * self, guint64 pts)
 {
@@ -775,6 +788,8 @@ gst_imm_highlight_init (GstImmHighlight * self)
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_imm_highlight_src_event));
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 

@@ -476,6 +476,28 @@ GST_START_TEST (test_bounded_pool_not_starved)
 
 GST_END_TEST;
 
+/* Downstream's QoS about late clip frames does not reach upstream. */
+GST_START_TEST (test_qos_stops_here)
+{
+  Run run;
+  guint before;
+
+  run_start (&run, "pre-roll=1 post-roll=1");
+  push_scene (&run, 0, 0, 5);
+  before = gst_harness_upstream_events_received (run.h);
+  fail_unless (gst_harness_push_upstream_event (run.h,
+          gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 0.5, GST_SECOND, 0)));
+  fail_unless_equals_int (gst_harness_upstream_events_received (run.h), before);
+  /* other upstream events go through */
+  fail_unless (gst_harness_push_upstream_event (run.h,
+          gst_event_new_reconfigure ()));
+  fail_unless_equals_int (gst_harness_upstream_events_received (run.h),
+      before + 1);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
 /* A property changed while running applies from the next frame. */
 GST_START_TEST (test_property_while_running)
 {
@@ -694,6 +716,7 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_eos_ends_clip);
   tcase_add_test (tc, test_new_segment_ends_clip);
   tcase_add_test (tc, test_bounded_pool_not_starved);
+  tcase_add_test (tc, test_qos_stops_here);
   tcase_add_test (tc, test_property_while_running);
   tcase_add_test (tc, test_drifting_pattern_no_false_events);
   tcase_add_test (tc, test_live_one_clip_per_switch);
