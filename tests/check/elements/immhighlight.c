@@ -277,6 +277,25 @@ GST_START_TEST (test_trigger)
 
 GST_END_TEST;
 
+/* Clips never overlap: an event whose pre-roll reaches into the last clip
+ * starts its clip after that clip's last frame. */
+GST_START_TEST (test_no_overlap)
+{
+  Run run;
+
+  run_start (&run, "pre-roll=1 post-roll=0.5");
+  push_scene (&run, 0, 0, 10);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 11, 20);
+  g_signal_emit_by_name (run.h->element, "trigger", GST_CLOCK_TIME_NONE);
+  push_scene (&run, 0, 21, 30);
+  run_check (&run, "<1:10 0..15 >1:0-15 <2:20 16..25 >2:16-25",
+      "s1 e1/1 s2 e2/1 ");
+  run_end (&run);
+}
+
+GST_END_TEST;
+
 /* min-gap: a trigger soon after a clip's end reopens it (its frames were
  * held); a later one after the held frames were dropped is a repeat. */
 GST_START_TEST (test_min_gap)
@@ -710,6 +729,7 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_close_events_merge);
   tcase_add_test (tc, test_still_scene_no_event);
   tcase_add_test (tc, test_trigger);
+  tcase_add_test (tc, test_no_overlap);
   tcase_add_test (tc, test_min_gap);
   tcase_add_test (tc, test_marks);
   tcase_add_test (tc, test_max_bytes);
