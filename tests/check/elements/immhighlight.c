@@ -619,6 +619,8 @@ typedef struct
   guint n_switches;
   guint switch_every;
   GstClockTime switch_pts[4];
+  /* g_get_monotonic_time () when each switch's first frame was made */
+  gint64 switch_wall[4];
   GstElement *src;
 } LiveSwitch;
 
@@ -630,8 +632,10 @@ switch_pattern (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   guint k = ls->frames / ls->switch_every;
 
   /* the pattern set now draws the next frame */
-  if (ls->frames % ls->switch_every == 0 && k >= 1 && k <= ls->n_switches)
+  if (ls->frames % ls->switch_every == 0 && k >= 1 && k <= ls->n_switches) {
     ls->switch_pts[k - 1] = GST_BUFFER_PTS (buf);
+    ls->switch_wall[k - 1] = g_get_monotonic_time ();
+  }
   ls->frames++;
   if (ls->frames % ls->switch_every == 0 && ls->frames / ls->switch_every
       <= ls->n_switches)
@@ -645,7 +649,7 @@ GST_START_TEST (test_live_one_clip_per_switch)
   const gchar *const patterns[] = { "smpte", "ball", "pinwheel" };
   const GstClockTime frame = GST_SECOND / 10, pre = GST_SECOND / 2,
       interval = GST_SECOND / 5;
-  LiveSwitch ls = { 0, patterns, 2, 20, {0}, NULL };
+  LiveSwitch ls = { 0, patterns, 2, 20, {0}, {0}, NULL };
   GstElement *pipe;
   GstBus *bus;
   GstMessage *msg;
@@ -680,6 +684,7 @@ GST_START_TEST (test_live_one_clip_per_switch)
             "immhighlight") && strcmp (gst_structure_get_string (s, "phase"),
             "end") == 0) {
       guint64 ev, ev_rt, first, last;
+      gdouble wait;
       GstClockTime sw;
 
       fail_unless (clips < ls.n_switches, "more clips than switches");
@@ -688,6 +693,13 @@ GST_START_TEST (test_live_one_clip_per_switch)
       fail_unless (gst_structure_get_uint64 (s, "event-running-time", &ev_rt));
       fail_unless (gst_structure_get_uint64 (s, "first-pts", &first));
       fail_unless (gst_structure_get_uint64 (s, "last-pts", &last));
+      /* from the switch to the clip's end on the bus: post-roll and a
+       * frame (0.6 s measured); generous under load, yet far below a clip
+       * held back to the end of the stream */
+      wait = (g_get_monotonic_time () - ls.switch_wall[clips]) / 1e6;
+      GST_INFO ("switch to clip end: %.2f s (post-roll 0.5 s)", wait);
+      fail_unless (wait < 2.0, "clip %u ended %.2f s after its switch",
+          clips + 1, wait);
       GST_INFO ("switch at %" GST_TIME_FORMAT ": event %" GST_TIME_FORMAT
           " (pts %" GST_TIME_FORMAT "), clip %" GST_TIME_FORMAT " - %"
           GST_TIME_FORMAT, GST_TIME_ARGS (sw), GST_TIME_ARGS (ev_rt),
