@@ -729,6 +729,81 @@ GST_START_TEST (test_live_one_clip_per_switch)
 
 GST_END_TEST;
 
+/* The application triggers from its own thread while a live source runs:
+ * one clip around the frame that was last when it asked. */
+GST_START_TEST (test_live_trigger)
+{
+  GstElement *pipe, *hl;
+  GstBus *bus;
+  GstMessage *msg;
+  guint64 ev = 0, first_pts = 0, last = 0;
+  guint ends = 0;
+
+  pipe = gst_parse_launch ("videotestsrc is-live=true ! video/x-raw,"
+      "width=64,height=48,framerate=10/1 ! immhighlight name=hl pre-roll=0.5 "
+      "post-roll=0.5 ! fakesink", NULL);
+  fail_unless (pipe != NULL);
+  hl = gst_bin_get_by_name (GST_BIN (pipe), "hl");
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  /* about a second of frames, then the button */
+  msg = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg == NULL, "error while live");
+  g_signal_emit_by_name (hl, "trigger", GST_CLOCK_TIME_NONE);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+              GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "error while live");
+    if (gst_structure_has_name (s, "immhighlight")
+        && strcmp (gst_structure_get_string (s, "phase"), "end") == 0) {
+      fail_unless (gst_structure_get_uint64 (s, "event-pts", &ev));
+      fail_unless (gst_structure_get_uint64 (s, "first-pts", &first_pts));
+      fail_unless (gst_structure_get_uint64 (s, "last-pts", &last));
+      ends++;
+      gst_message_unref (msg);
+      break;
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (ends, 1);
+  /* the event is a frame of the stream's first seconds; the clip reaches
+   * half a second either side of it, to the frame */
+  fail_unless (ev >= GST_SECOND / 2 && ev < 5 * GST_SECOND,
+      "event at %" GST_TIME_FORMAT, GST_TIME_ARGS (ev));
+  fail_unless (first_pts + GST_SECOND / 2 >= ev
+      && first_pts + GST_SECOND / 2 < ev + T);
+  fail_unless (last <= ev + GST_SECOND / 2 && last + T > ev + GST_SECOND / 2);
+  /* and nothing more without another trigger */
+  msg = gst_bus_timed_pop_filtered (bus, GST_SECOND, GST_MESSAGE_ELEMENT);
+  fail_unless (msg == NULL);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (hl);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* Change detection switched on while running: from the next frame, with a
+ * fresh reference. */
+GST_START_TEST (test_threshold_while_running)
+{
+  Run run;
+
+  run_start (&run, "interval=0.5 pre-roll=0.5 post-roll=0.5");
+  push_scene (&run, 0, 0, 19);
+  push_scene (&run, 1, 20, 29);
+  g_object_set (run.h->element, "threshold", 20, NULL);
+  push_scene (&run, 1, 30, 39);
+  push_scene (&run, 2, 40, 60);
+  run_check (&run, "<1:40 35..45 >1:35-45", NULL);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
 static Suite *
 immhighlight_suite (void)
 {
@@ -752,6 +827,8 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_property_while_running);
   tcase_add_test (tc, test_drifting_pattern_no_false_events);
   tcase_add_test (tc, test_live_one_clip_per_switch);
+  tcase_add_test (tc, test_live_trigger);
+  tcase_add_test (tc, test_threshold_while_running);
   return s;
 }
 
