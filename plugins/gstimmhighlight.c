@@ -510,6 +510,8 @@ gst_imm_highlight_sink_event (GstPad * pad, GstObject * parent,
       gst_event_parse_caps (event, &caps);
       self->have_info = gst_video_info_from_caps (&self->info, caps);
       free_conversion (self);
+      /* new caps, likely a new pool (perhaps at a freed one's address) */
+      self->checked_pool = NULL;
       break;
     }
     case GST_EVENT_SEGMENT:
