@@ -27,25 +27,6 @@ imm_request_error_quark (void)
 /* About 11.5 days: larger times are typos, and stay exact in nanoseconds. */
 #define MAX_SECONDS 1.0e6
 
-static const gchar *const code_names[] = {
-  "InvalidArgument", "ResourceNotFound", "InvalidFile", "DecodeError",
-  "InternalError",
-};
-
-/**
- * imm_request_code_name:
- * @code: an #ImmRequestError
- *
- * Returns: the API's `Code` string for @code.
- */
-const gchar *
-imm_request_code_name (gint code)
-{
-  if (code < 0 || code >= (gint) G_N_ELEMENTS (code_names))
-    return "InternalError";
-  return code_names[code];
-}
-
 static const gchar *const format_ext[] = { "jpg", "png", "webp", "gif" };
 
 const gchar *

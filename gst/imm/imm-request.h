@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 
 #define IMM_REQUEST_ERROR (imm_request_error_quark ())
 
-/* Error codes double as the result's `Code`: see imm_request_code_name(). */
+/* Why a request or a plan was refused; imm_result_code_from_error() turns
+ * them into the result's Code. */
 typedef enum
 {
   IMM_REQUEST_ERROR_INVALID_ARGUMENT,
@@ -91,8 +92,6 @@ typedef struct
 } ImmRequest;
 
 GQuark imm_request_error_quark (void);
-
-const gchar *imm_request_code_name (gint code);
 
 ImmRequest *imm_request_parse (const gchar * data, gssize length,
     GError ** error);

@@ -338,7 +338,7 @@ GST_START_TEST (test_result_json)
       "\"content\":\"{\\\"a\\\":1}\"}");
 
   r.succeeded = FALSE;
-  r.code = IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
+  r.code = IMM_CODE_RESOURCE_NOT_FOUND;
   r.message = "Sources[0].URI: gone";
   r.outputs = NULL;
   g_free (json);
