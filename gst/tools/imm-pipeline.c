@@ -188,9 +188,22 @@ output_of_element (Run * r, GstElement * element)
   return output;
 }
 
+static gboolean
+is_element_of (GstObject * obj, const gchar * factory_name)
+{
+  GstElementFactory *f;
+
+  if (!GST_IS_ELEMENT (obj))
+    return FALSE;
+  f = gst_element_get_factory (GST_ELEMENT (obj));
+  return f != NULL && strcmp (GST_OBJECT_NAME (f), factory_name) == 0;
+}
+
 /* An error posted while running. A sink that could not write (a full
  * disk, a read-only folder) is named by the output file as the request
- * has it, not by the temporary file. */
+ * has it, not by the temporary file. An animation encoder that got no
+ * frame fails the way a snapshot output without a file does, naming the
+ * request's entry. */
 static void
 on_error (Run * r, GstMessage * msg)
 {
@@ -211,6 +224,9 @@ on_error (Run * r, GstMessage * msg)
   if (r->may_refuse_seek && err->domain == GST_RESOURCE_ERROR
       && err->code == GST_RESOURCE_ERROR_SEEK) {
     r->state = RUN_SEEK_REFUSED;
+  } else if (o >= 0 && is_element_of (src, "immanimenc")
+      && t->results[o].frames == 0) {
+    staging_fail_no_frame (t, g_ptr_array_index (t->req->outputs, o));
   } else if (o >= 0 && err->domain == GST_RESOURCE_ERROR
       && GST_OBJECT_FLAG_IS_SET (src, GST_ELEMENT_FLAG_SINK)) {
     const ImmOutput *out = g_ptr_array_index (t->req->outputs, o);

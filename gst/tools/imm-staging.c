@@ -549,8 +549,10 @@ staging_discard (Task * t, const ImmPlanPipeline * pp)
   }
 }
 
-static gboolean
-fail_no_frame (Task * t, const ImmOutput * out)
+/* Fails the task for output @out that got no frame: the request asked
+ * for a range the source does not have. */
+gboolean
+staging_fail_no_frame (Task * t, const ImmOutput * out)
 {
   return task_fail (t, IMM_CODE_INVALID_ARGUMENT, "%s: no frame in the "
       "requested range (is StartTime past the end of the source?)",
@@ -575,7 +577,7 @@ staging_collect (Task * t)
 
       g_free (f);
       if (res->frames == 0 || empty)
-        return fail_no_frame (t, out);
+        return staging_fail_no_frame (t, out);
     } else {
       gint k;
 
@@ -590,7 +592,7 @@ staging_collect (Task * t)
         g_ptr_array_add (res->files, g_strdup (""));
       }
       if (res->files->len == 0)
-        return fail_no_frame (t, out);
+        return staging_fail_no_frame (t, out);
       /* Every file is one captured frame, also for covers, which have no
        * immsnapshot to count them. */
       res->frames = res->files->len;

@@ -77,6 +77,7 @@ gboolean staging_output_uri (Task * t, guint output, guint index,
     gchar ** uri, gchar ** path);
 void staging_discard (Task * t, const ImmPlanPipeline * pp);
 gboolean staging_collect (Task * t);
+gboolean staging_fail_no_frame (Task * t, const ImmOutput * out);
 gboolean staging_commit (Task * t);
 void staging_free (Task * t, gboolean succeeded);
 

@@ -1790,6 +1790,8 @@ typedef struct
 
 #define OUT "\"URI\":\"oss://test-bucket/out/s-{index}.jpg\""
 #define TGT(x) "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
+#define TGT_OPEN "\"Targets\":[{\"Image\":{\"Snapshots\":["
+#define TGT_CLOSE "]}}]}"
 #define SRCU(u) "{\"Sources\":[{\"URI\":\"" u "\"}],"
 #define ANIMS(x) "\"Targets\":[{\"Image\":{\"Animations\":[" x "]}}]}"
 #define A_SRC "{\"URI\":\"oss://test-bucket/video-demo/clip.mp4\"}"
@@ -1857,6 +1859,14 @@ static const BadRun bad_runs[] = {
         "\"Duration\":4}]," TGT ("{\"Format\":\"jpg\",\"URI\":\"c.jpg\","
             "\"StartTime\":6}"), 1, "InvalidArgument",
       "Targets[0].Image.Snapshots[0].StartTime: 6 s is past the end"},
+  /* an animation that gets no frame names its entry, as snapshots do */
+  {"{" SRC ANIMS ("{\"Format\":\"gif\",\"StartTime\":100,\"URI\":"
+            "\"a.gif\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0]: no frame in the requested range"},
+  {"{\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/Winemaking.mov\","
+        "\"StartTime\":100}]," ANIMS ("{\"Format\":\"webp\",\"URI\":"
+            "\"a.webp\"}"), 1, "InvalidArgument",
+      "Targets[0].Image.Animations[0]: no frame in the requested range"},
   /* wrong types */
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"Number\":\"5\"," OUT "}"), 1,
         "InvalidArgument",
@@ -1975,6 +1985,8 @@ GST_START_TEST (test_bad_run)
   const BadRun *c = &bad_runs[__i__];
   Run *r = run_new ();
 
+  /* the elements' own debug warnings are not the tool's stderr line */
+  r->envp = g_environ_setenv (g_get_environ (), "GST_DEBUG", "0", TRUE);
   run_tool (r, c->json, NULL, NULL);
   assert_status (r, c->status);
   fail_unless_equals_string (result_string (r, "Status"), "Failed");
@@ -1987,6 +1999,93 @@ GST_START_TEST (test_bad_run)
       "%s", r->err);
   /* nothing written, no temporary directory left */
   assert_files (r, "");
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* Two outputs on one file are refused before any pipeline runs, for
+ * every index known before running (a Number, interval targets in the
+ * probed duration); outputs whose count is not known are compared by
+ * pattern. */
+static const struct
+{
+  const gchar *snapshots;
+  const gchar *message;
+} collisions[] = {
+  /* interval targets 1, 2, ... in the clip: file 2 is the second's */
+  {"{\"Format\":\"jpg\",\"Interval\":1,\"URI\":\"x-{index}.jpg\"},"
+        "{\"Format\":\"jpg\",\"StartTime\":3,\"URI\":\"x-2.jpg\"}",
+      "Targets[0].Image.Snapshots[1].URI: writes the same file as "
+        "Targets[0].Image.Snapshots[0].URI"},
+  {"{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":5,"
+        "\"URI\":\"a/{index}.jpg\"},{\"Format\":\"jpg\",\"Interval\":1,"
+        "\"Number\":9,\"URI\":\"a/{index}.jpg\"}",
+      "Targets[0].Image.Snapshots[1].URI: writes the same file as "
+        "Targets[0].Image.Snapshots[0].URI"},
+  /* keyframes: how many is known only at the end */
+  {"{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k-{index}.jpg\"},"
+        "{\"Format\":\"jpg\",\"URI\":\"k-3.jpg\"}",
+      "Targets[0].Image.Snapshots[1].URI: can write the same file as "
+        "Targets[0].Image.Snapshots[0].URI"},
+  {"{\"Format\":\"jpg\",\"URI\":\"k-12.jpg\"},{\"Format\":\"jpg\","
+        "\"Mode\":\"keyframe\",\"URI\":\"k-1{index}.jpg\"}",
+      "Targets[0].Image.Snapshots[1].URI: can write the same file as "
+        "Targets[0].Image.Snapshots[0].URI"},
+  {"{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":\"k-{index}.jpg\"},"
+        "{\"Format\":\"jpg\",\"Mode\":\"dhash\",\"URI\":\"k-{index}.jpg\"}",
+      "Targets[0].Image.Snapshots[1].URI: can write the same file as "
+        "Targets[0].Image.Snapshots[0].URI"},
+};
+
+GST_START_TEST (test_collision)
+{
+  Run *r = run_new ();
+
+  {
+    gchar *json = g_strconcat ("{" SRC TGT_OPEN, collisions[__i__].snapshots,
+        TGT_CLOSE, NULL);
+
+    run_tool (r, json, "--verbose", NULL);
+    g_free (json);
+  }
+  assert_status (r, 1);
+  fail_unless_equals_string (result_string (r, "Code"), "InvalidArgument");
+  fail_unless (g_str_has_prefix (result_string (r, "Message"),
+          collisions[__i__].message), "message: %s",
+      result_string (r, "Message"));
+  /* refused before any work: no pipeline ran */
+  fail_unless (strstr (r->err, "imm-convert: running ") == NULL, "%s",
+      r->err);
+  assert_files (r, "");
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* Indices that cannot meet are not refused: 3 frames never reach n-4. */
+GST_START_TEST (test_no_collision)
+{
+  Run *r = run_new ();
+
+  run_tool (r, "{" SRC TGT ("{\"Format\":\"jpg\",\"Interval\":1,"
+          "\"Number\":3,\"URI\":\"n-{index}.jpg\"},{\"Format\":\"jpg\","
+          "\"StartTime\":2,\"URI\":\"n-4.jpg\"},{\"Format\":\"jpg\","
+          "\"Mode\":\"keyframe\",\"URI\":\"n-{index}-k.jpg\"}"), NULL, NULL);
+  assert_status (r, 0);
+  fail_unless (g_file_test (r->root, G_FILE_TEST_IS_DIR));
+  {
+    gchar *f = g_build_filename (r->root, "n-4.jpg", NULL);
+
+    fail_unless (g_file_test (f, G_FILE_TEST_IS_REGULAR));
+    g_free (f);
+    f = g_build_filename (r->root, "n-3.jpg", NULL);
+    fail_unless (g_file_test (f, G_FILE_TEST_IS_REGULAR));
+    g_free (f);
+    f = g_build_filename (r->root, "n-1-k.jpg", NULL);
+    fail_unless (g_file_test (f, G_FILE_TEST_IS_REGULAR));
+    g_free (f);
+  }
   run_free (r);
 }
 
@@ -2060,6 +2159,8 @@ launcher_suite (void)
   tcase_add_unchecked_fixture (anim, setup_fixture_dir, NULL);
   suite_add_tcase (s, bad);
   tcase_add_loop_test (bad, test_bad_run, 0, G_N_ELEMENTS (bad_runs));
+  tcase_add_loop_test (bad, test_collision, 0, G_N_ELEMENTS (collisions));
+  tcase_add_test (bad, test_no_collision);
   tcase_add_test (bad, test_usage);
   tcase_add_test (bad, test_notify);
   tcase_add_test (bad, test_cover_sizes);
