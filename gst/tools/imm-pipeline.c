@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gst/video/video.h>
+
 #include "imm-task-private.h"
 
 /* No new position and no message for this long: the pipeline is stuck. */
@@ -25,6 +27,17 @@ typedef enum
   RUN_SEEK_REFUSED,
 } RunState;
 
+/* What a decoder's warning means. */
+typedef enum
+{
+  /* Every decoder warning is a broken decode: the task fails. */
+  DECODE_STRICT,
+  /* An immsnapshot said it stopped seeking and decodes on from where it
+   * is; decoder warnings about the frames around the abandoned seek are
+   * expected and noted only. */
+  DECODE_FELL_BACK,
+} DecodeState;
+
 /* One pipeline's run. */
 typedef struct
 {
@@ -35,6 +48,7 @@ typedef struct
   gboolean may_refuse_seek;     /* a refused seek is a rerun, not a failure */
   GHashTable *snapshot_outputs; /* immsnapshot name -> output index + 1 */
   GString *missing;             /* missing plugins posted so far */
+  DecodeState decode;
 } Run;
 
 /* Where decoding has got to: asked upstream of the first immsnapshot (the
@@ -199,6 +213,169 @@ is_element_of (GstObject * obj, const gchar * factory_name)
   return f != NULL && strcmp (GST_OBJECT_NAME (f), factory_name) == 0;
 }
 
+static gboolean
+is_decoder (GstObject * obj)
+{
+  GstElementFactory *f;
+
+  if (!GST_IS_ELEMENT (obj))
+    return FALSE;
+  f = gst_element_get_factory (GST_ELEMENT (obj));
+  return f != NULL && gst_element_factory_list_is_type (f,
+      GST_ELEMENT_FACTORY_TYPE_DECODER);
+}
+
+static GQuark
+last_time_quark (void)
+{
+  return g_quark_from_static_string ("imm-convert-last-time");
+}
+
+/* Keeps the time of the last buffer a decoder got on its pad (called from
+ * the streaming thread; read after the decoder posted its error). */
+static GstPadProbeReturn
+remember_time (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime ts = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) :
+      GST_BUFFER_DTS (buf);
+
+  if (GST_CLOCK_TIME_IS_VALID (ts))
+    g_object_set_qdata (G_OBJECT (pad), last_time_quark (),
+        GSIZE_TO_POINTER ((gsize) (ts / GST_MSECOND) + 1));
+  return GST_PAD_PROBE_OK;
+}
+
+/* The stream time of the frame @decoder was given last, or -1. */
+static gint64
+decoder_stream_time (GstElement * decoder)
+{
+  GstPad *pad = gst_element_get_static_pad (decoder, "sink");
+  GstEvent *ev;
+  gsize ms;
+  gint64 t = -1;
+
+  if (pad == NULL)
+    return -1;
+  ms = GPOINTER_TO_SIZE (g_object_get_qdata (G_OBJECT (pad),
+          last_time_quark ()));
+  ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (ms > 0 && ev != NULL) {
+    const GstSegment *seg;
+    guint64 st;
+
+    gst_event_parse_segment (ev, &seg);
+    st = gst_segment_to_stream_time (seg, GST_FORMAT_TIME,
+        (ms - 1) * GST_MSECOND);
+    if (GST_CLOCK_TIME_IS_VALID (st))
+      t = (gint64) st;
+  }
+  if (ev != NULL)
+    gst_event_unref (ev);
+  gst_object_unref (pad);
+  return t;
+}
+
+/* Video decoders drop a frame they cannot decode with only a QoS message
+ * (the same as a frame skipped on purpose) unless told how many errors to
+ * allow: a broken decode must fail the task, not leave a frame out
+ * silently. (Through the base class: jpegdec shadows its max-errors
+ * property with a deprecated one that does nothing.) */
+static void
+on_element_added (GstBin * bin, GstBin * sub, GstElement * element,
+    gpointer data)
+{
+  GstPad *pad;
+
+  if (!GST_IS_VIDEO_DECODER (element))
+    return;
+  gst_video_decoder_set_max_errors (GST_VIDEO_DECODER (element), 0);
+  /* the time of the frame that failed, for the message */
+  pad = gst_element_get_static_pad (element, "sink");
+  if (pad != NULL) {
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, remember_time, NULL,
+        NULL);
+    gst_object_unref (pad);
+  }
+}
+
+/* The request's source @obj decodes: the uridecodebin it is in. */
+static gint
+source_of (Run * r, GstObject * obj)
+{
+  GstObject *o = gst_object_ref (obj);
+  gint source = -1;
+
+  while (o != NULL && source < 0) {
+    GstObject *parent = gst_object_get_parent (o);
+
+    if (is_element_of (o, "uridecodebin")) {
+      gchar *uri = NULL;
+      guint i;
+
+      g_object_get (o, "uri", &uri, NULL);
+      for (i = 0; r->t->source_uris[i] != NULL && source < 0; i++)
+        if (g_strcmp0 (uri, r->t->source_uris[i]) == 0)
+          source = (gint) i;
+      g_free (uri);
+    }
+    gst_object_unref (o);
+    o = parent;
+  }
+  if (o != NULL)
+    gst_object_unref (o);
+  /* one source, or a cover picture: no uridecodebin needed to tell */
+  if (source < 0 && r->t->req->sources->len == 1)
+    source = 0;
+  return source;
+}
+
+/* A decoder's error or warning: DecodeError naming the source and the
+ * stream time the decoder had reached. */
+static void
+fail_decode (Run * r, GstObject * decoder, GError * err)
+{
+  gint i = source_of (r, decoder);
+  const ImmSource *src = i >= 0 ? g_ptr_array_index (r->t->req->sources, i) :
+      NULL;
+  gint64 pos = -1;
+  gchar *at;
+
+  pos = decoder_stream_time (GST_ELEMENT (decoder));
+  if (pos < 0 && !gst_element_query_position (GST_ELEMENT (decoder),
+          GST_FORMAT_TIME, &pos))
+    pos = -1;
+  at = pos >= 0 ? g_strdup_printf ("at %.3f s", (gdouble) pos / GST_SECOND) :
+      g_strdup ("at an unknown time");
+  if (src != NULL)
+    task_fail (r->t, IMM_CODE_DECODE_ERROR, "Sources[%d].URI: cannot decode "
+        "'%s' %s (%s): %s", i, src->uri, at, GST_OBJECT_NAME (decoder),
+        err->message);
+  else
+    task_fail (r->t, IMM_CODE_DECODE_ERROR, "cannot decode the sources %s "
+        "(%s): %s", at, GST_OBJECT_NAME (decoder), err->message);
+  g_free (at);
+  r->state = RUN_FAILED;
+}
+
+static void
+on_warning (Run * r, GstMessage * msg)
+{
+  GstObject *src = GST_MESSAGE_SRC (msg);
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  gst_message_parse_warning (msg, &err, &debug);
+  note (r->t, "warning from %s: %s (%s)", GST_OBJECT_NAME (src),
+      err->message, debug ? debug : "");
+  if (is_element_of (src, "immsnapshot"))
+    r->decode = DECODE_FELL_BACK;
+  else if (is_decoder (src) && r->decode == DECODE_STRICT)
+    fail_decode (r, src, err);
+  g_clear_error (&err);
+  g_free (debug);
+}
+
 /* An error posted while running. A sink that could not write (a full
  * disk, a read-only folder) is named by the output file as the request
  * has it, not by the temporary file. An animation encoder that got no
@@ -224,6 +401,8 @@ on_error (Run * r, GstMessage * msg)
   if (r->may_refuse_seek && err->domain == GST_RESOURCE_ERROR
       && err->code == GST_RESOURCE_ERROR_SEEK) {
     r->state = RUN_SEEK_REFUSED;
+  } else if (is_decoder (src)) {
+    fail_decode (r, src, err);
   } else if (o >= 0 && is_element_of (src, "immanimenc")
       && t->results[o].frames == 0) {
     staging_fail_no_frame (t, g_ptr_array_index (t->req->outputs, o));
@@ -306,7 +485,9 @@ on_idle (Run * r, gint64 * last_pos, gint64 * last_change)
 gboolean
 pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
 {
-  Run r = { t, pp, NULL, RUN_PLAYING, seek_refused != NULL, NULL, NULL };
+  Run r = { t, pp, NULL, RUN_PLAYING, seek_refused != NULL, NULL, NULL,
+    DECODE_STRICT
+  };
   GError *err = NULL;
   GstBus *bus;
   gboolean start_failed;
@@ -331,6 +512,8 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
       g_free, NULL);
   r.missing = g_string_new (NULL);
   find_snapshots (&r);
+  g_signal_connect (r.pipeline, "deep-element-added",
+      G_CALLBACK (on_element_added), NULL);
   bus = gst_element_get_bus (r.pipeline);
   /* On failure the error message on the bus says why; without one, the
    * first empty poll ends the run. */
@@ -351,6 +534,8 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
       r.state = RUN_ENDED;
     } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
       on_error (&r, msg);
+    } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      on_warning (&r, msg);
     } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT) {
       on_element (&r, msg);
     }
