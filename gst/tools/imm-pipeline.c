@@ -436,7 +436,8 @@ on_element (Run * r, GstMessage * msg)
 {
   Task *t = r->t;
   const GstStructure *s = gst_message_get_structure (msg);
-  guint o;
+  guint o, frames;
+  gint i;
 
   if (gst_is_missing_plugin_message (msg)) {
     gchar *d = gst_missing_plugin_message_get_description (msg);
@@ -450,6 +451,17 @@ on_element (Run * r, GstMessage * msg)
                   GST_OBJECT_NAME (GST_MESSAGE_SRC (msg))))) > 0) {
     t->results[o - 1].frames++;
     t->frames_seen++;
+  } else if (gst_structure_has_name (s, "immanimenc")
+      && gst_structure_get_uint (s, "frames", &frames)
+      && GST_IS_ELEMENT (GST_MESSAGE_SRC (msg))
+      && (i = output_of_element (r, GST_ELEMENT (GST_MESSAGE_SRC (msg)))) >= 0) {
+    /* An animation's FrameCount is the frames in the file it wrote:
+     * immanimenc merges identical frames and ones shown too briefly, so
+     * this can be fewer than immsnapshot took. Without the message (an
+     * older immanimenc) the frames taken stay the count. */
+    t->frames_seen -= MIN (t->frames_seen, t->results[i].frames);
+    t->results[i].frames = frames;
+    t->frames_seen += frames;
   }
 }
 

@@ -611,6 +611,76 @@ GST_START_TEST (test_decode_error)
 
 GST_END_TEST;
 
+/* --- FrameCount of an animation ------------------------------------------ */
+
+/* Whether this immanimenc posts an `immanimenc` message with the frames it
+ * wrote when it finishes a file. */
+static gboolean
+animenc_posts_frames (void)
+{
+  GstElement *p = gst_parse_launch ("videotestsrc num-buffers=3 ! "
+      "video/x-raw,width=16,height=16,framerate=10/1 ! immanimenc "
+      "format=gif ! fakesink", NULL);
+  GstBus *bus = gst_element_get_bus (p);
+  GstMessage *msg;
+  gboolean posts = FALSE, done = FALSE;
+
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  while (!done && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+
+    if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT)
+      done = TRUE;
+    else if (gst_structure_has_name (st, "immanimenc")
+        && gst_structure_has_field (st, "frames"))
+      posts = TRUE;
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  return posts;
+}
+
+/* A still picture for 3 s at 10 fps: immsnapshot takes 30 frames, and
+ * immanimenc merges identical ones into far fewer. FrameCount is the
+ * frames in the written file (decoded back), once immanimenc says how
+ * many it wrote; before that, the frames taken. */
+GST_START_TEST (test_animation_frame_count)
+{
+  gchar *still = g_build_filename (root, "b", "still.mp4", NULL);
+  gchar *desc, *gif;
+  gint w, h, frames;
+  Outcome o;
+
+  desc = g_strdup_printf ("videotestsrc num-buffers=30 pattern=red ! "
+      "video/x-raw,format=I420,width=160,height=120,framerate=10/1 ! "
+      "x264enc speed-preset=ultrafast ! h264parse ! mp4mux ! filesink "
+      "location=%s", still);
+  run_launch_line (desc);
+  g_free (desc);
+  run ("{\"Sources\": [{\"URI\": \"oss://b/still.mp4\"}], \"Targets\": [{"
+      "\"Image\": {\"Animations\": [{\"Format\": \"gif\", \"FrameRate\": 10, "
+      "\"URI\": \"oss://b/still/a.gif\"}]}}]}", NULL, &o);
+  fail_unless_equals_int (o.status, 0);
+  gif = g_build_filename (root, "b", "still", "a.gif", NULL);
+  fail_unless (decode_gif (gif, &w, &h, &frames));
+  if (animenc_posts_frames ()) {
+    fail_unless (frames < 30, "%d frames in the GIF", frames);
+    fail_unless_equals_int (frame_count (&o, "Animations", 0), frames);
+  } else {
+    fail_unless_equals_int (frame_count (&o, "Animations", 0), 30);
+  }
+  outcome_clear (&o);
+  g_unlink (gif);
+  g_unlink (still);
+  g_free (gif);
+  g_free (still);
+}
+
+GST_END_TEST;
+
 static gsize
 second_video_pes (const guint8 * ts, gsize len)
 {
@@ -1263,6 +1333,7 @@ reliability_suite (void)
   tcase_add_checked_fixture (tc, setup, NULL);
   tcase_add_loop_test (tc, test_broken_media, 0, G_N_ELEMENTS (broken));
   tcase_add_test (tc, test_missing_keyframe);
+  tcase_add_test (tc, test_animation_frame_count);
   tcase_add_loop_test (tc, test_decode_error, 0, G_N_ELEMENTS (decode_cases));
   tcase_add_loop_test (tc, test_resolution_change, 0, G_N_ELEMENTS (resized));
   tcase_add_loop_test (tc, test_hostile_requests, 0, G_N_ELEMENTS (hostile));
