@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "imm-geometry.h"
+#include "imm-schedule.h"
 
 G_BEGIN_DECLS
 
@@ -35,14 +36,6 @@ typedef enum
   IMM_OUTPUT_GIF,
 } ImmOutputFormat;
 
-typedef enum
-{
-  IMM_CAPTURE_INTERVAL,
-  IMM_CAPTURE_AVERAGE,
-  IMM_CAPTURE_KEYFRAME,
-  IMM_CAPTURE_DHASH,
-} ImmCaptureMode;
-
 typedef struct
 {
   gchar *uri;
@@ -66,7 +59,7 @@ typedef struct
   guint entry_index;
   ImmOutputFormat format;
   gchar *uri;
-  ImmCaptureMode mode;
+  ImmSnapshotMode mode;         /* a snapshot's Mode (never all) */
   gdouble start_time;
   gdouble interval;
   guint number;
@@ -101,8 +94,6 @@ ImmRequest *imm_request_peek (const gchar * data, gssize length);
 void imm_request_free (ImmRequest * req);
 
 const gchar *imm_output_format_extension (ImmOutputFormat format);
-
-const gchar *imm_capture_mode_name (ImmCaptureMode mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmRequest, imm_request_free);
 

@@ -349,7 +349,7 @@ max_files (Task * t, const StagedOutput * so)
     return 1;
   if (out->number > 0)
     return out->number;
-  if (out->mode == IMM_CAPTURE_INTERVAL && out->interval > 0
+  if (out->mode == IMM_SNAPSHOT_INTERVAL && out->interval > 0
       && t->range_known && t->range > 0) {
     span = (gdouble) t->range / GST_SECOND - out->start_time;
     n = span <= 0 ? 1 : floor (span / out->interval) + 1;

@@ -224,7 +224,7 @@ GST_START_TEST (test_full)
   fail_unless_equals_string (o->path, "Targets[0].Image.Snapshots[0]");
   fail_if (o->animation);
   fail_unless_equals_int (o->format, IMM_OUTPUT_PNG);
-  fail_unless_equals_int (o->mode, IMM_CAPTURE_INTERVAL);
+  fail_unless_equals_int (o->mode, IMM_SNAPSHOT_INTERVAL);
   fail_unless_equals_float (o->start_time, 11);
   fail_unless_equals_float (o->interval, 4);
   fail_unless_equals_int (o->number, 5);
@@ -235,7 +235,7 @@ GST_START_TEST (test_full)
   /* Snapshots come before Animations within one Image. */
   o = g_ptr_array_index (req->outputs, 1);
   fail_unless_equals_string (o->path, "Targets[1].Image.Snapshots[0]");
-  fail_unless_equals_int (o->mode, IMM_CAPTURE_DHASH);
+  fail_unless_equals_int (o->mode, IMM_SNAPSHOT_DHASH);
   fail_unless_equals_int (o->threshold, 15);
   fail_if (o->multi);
   fail_unless_equals_int (o->target_index, 1);
