@@ -134,4 +134,3 @@ imm_sink_patterns_overlap (const gchar * p, const gchar * q)
   g_string_free (qb, TRUE);
   return r;
 }
-

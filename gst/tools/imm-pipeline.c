@@ -388,8 +388,7 @@ on_error (Run * r, GstMessage * msg)
   GError *err = NULL;
   gchar *debug = NULL;
   GstObject *src = GST_MESSAGE_SRC (msg);
-  gint o = GST_IS_ELEMENT (src) ? output_of_element (r, GST_ELEMENT (src)) :
-      -1;
+  gint o = GST_IS_ELEMENT (src) ? output_of_element (r, GST_ELEMENT (src)) : -1;
   ImmResultCode code;
 
   gst_message_parse_error (msg, &err, &debug);
@@ -418,14 +417,12 @@ on_error (Run * r, GstMessage * msg)
       g_object_get (src, "index", &index, NULL);
     if (staging_output_uri (t, o, MAX (index, 1), &uri, &path))
       task_fail (t, imm_result_code_from_error (err, IMM_CODE_INTERNAL),
-          "%s.URI: cannot write '%s': %s",
-          out->path, uri, err->message);
+          "%s.URI: cannot write '%s': %s", out->path, uri, err->message);
     g_free (uri);
     g_free (path);
   } else {
     task_fail (t, code, "%s%s%s", err->message,
-        r->missing->len ? "; missing GStreamer plugin: " : "",
-        r->missing->str);
+        r->missing->len ? "; missing GStreamer plugin: " : "", r->missing->str);
   }
   g_clear_error (&err);
   g_free (debug);

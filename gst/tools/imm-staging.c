@@ -9,15 +9,14 @@
  * file and a failed task leaves nothing new behind.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "imm/imm-sink-pattern.h"
 #include "imm/imm-template.h"
+#include "imm-fileops.h"
 #include "imm-task-private.h"
 
 /* Outputs with more possible files than this are checked by pattern. */
@@ -119,142 +118,6 @@ output_path (Task * t, const gchar * uri, const gchar * field)
 
 
 
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir == NULL)
-    return;
-  while ((name = g_dir_read_name (dir))) {
-    gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR)
-        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (child);
-    else
-      g_unlink (child);
-    g_free (child);
-  }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
-
-/* Creates the parents of @path, remembering the ones it made. */
-static gboolean
-make_parents (Task * t, const gchar * path)
-{
-  gchar *dir = g_path_get_dirname (path);
-  GPtrArray *todo = g_ptr_array_new_with_free_func (g_free);
-  gboolean ok = TRUE;
-  gint i;
-
-  while (!g_file_test (dir, G_FILE_TEST_EXISTS)) {
-    gchar *parent = g_path_get_dirname (dir);
-
-    g_ptr_array_add (todo, dir);
-    dir = parent;
-  }
-  g_free (dir);
-  for (i = (gint) todo->len - 1; i >= 0 && ok; i--) {
-    gchar *d = g_ptr_array_index (todo, i);
-
-    if (g_mkdir (d, 0755) == 0) {
-      g_ptr_array_add (t->staging->created_dirs, g_strdup (d));
-    } else {
-      gint err = errno;
-
-      /* another run writing there made it since we looked: not ours */
-      if (err != EEXIST || !g_file_test (d, G_FILE_TEST_IS_DIR))
-        ok = task_fail (t, IMM_CODE_INTERNAL,
-            "cannot create directory %s: %s", d, g_strerror (err));
-    }
-  }
-  g_ptr_array_unref (todo);
-  return ok;
-}
-
-/* Copies @from to @to through a hidden file next to @to, renamed at the
- * end: for outputs on another file system than the storage root (a bucket
- * mounted on its own), where rename() cannot move them. Readers see the
- * whole file or none; a failure removes the partial copy. */
-static gboolean
-copy_into_place (Task * t, const gchar * from, const gchar * to)
-{
-  gchar *dir = g_path_get_dirname (to);
-  gchar *part = g_build_filename (dir, ".imm-convert-XXXXXX", NULL);
-  gchar buf[65536];
-  GStatBuf st;
-  gint in = -1, fd = -1, saved = 0;
-  gboolean created = FALSE;
-  gssize n = 0;
-
-  in = g_open (from, O_RDONLY, 0);
-  if (in < 0 || fstat (in, &st) != 0) {
-    saved = errno;
-    goto fail;
-  }
-  fd = g_mkstemp_full (part, O_WRONLY, st.st_mode & 0777);
-  if (fd < 0) {
-    saved = errno;
-    goto fail;
-  }
-  created = TRUE;
-  /* mkstemp made it 0600: give it the mode the sink gave its file */
-  if (fchmod (fd, st.st_mode & 0777) != 0) {
-    saved = errno;
-    goto fail;
-  }
-  while ((n = read (in, buf, sizeof (buf))) > 0) {
-    gssize done = 0;
-
-    while (done < n) {
-      gssize w = write (fd, buf + done, n - done);
-
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0) {
-        saved = errno;
-        goto fail;
-      }
-      done += w;
-    }
-  }
-  if (n < 0 || fsync (fd) != 0) {
-    saved = errno;
-    goto fail;
-  }
-  if (close (fd) != 0) {
-    fd = -1;
-    saved = errno;
-    goto fail;
-  }
-  fd = -1;
-  if (g_rename (part, to) != 0) {
-    saved = errno;
-    goto fail;
-  }
-  close (in);
-  g_unlink (from);
-  g_free (part);
-  g_free (dir);
-  return TRUE;
-
-fail:
-  if (fd >= 0)
-    close (fd);
-  if (in >= 0)
-    close (in);
-  if (created)
-    g_unlink (part);
-  g_free (part);
-  g_free (dir);
-  return task_fail (t, IMM_CODE_INTERNAL, "cannot write %s: %s", to,
-      g_strerror (saved));
-}
-
-
 /* The output's URI for @index as the request has it (the result lists
  * these) and its local path; %FALSE once it failed the task. */
 static gboolean
@@ -268,8 +131,7 @@ expand (Task * t, StagedOutput * so, guint index, ImmTemplateFlags flags,
       g_strdup_printf ("%u", index));
   u = imm_template_expand (so->out->uri, so->vars, flags, &err);
   if (u == NULL) {
-    task_fail (t, IMM_CODE_INVALID_ARGUMENT, "%s: %s", so->field,
-        err->message);
+    task_fail (t, IMM_CODE_INVALID_ARGUMENT, "%s: %s", so->field, err->message);
     g_error_free (err);
     return FALSE;
   }
@@ -318,8 +180,7 @@ staging_resolve_outputs (Task * t)
 
     so->out = g_ptr_array_index (t->req->outputs, i);
     so->field = g_strconcat (so->out->path, ".URI", NULL);
-    so->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-        g_free);
+    so->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
     g_hash_table_iter_init (&iter, t->vars);
     while (g_hash_table_iter_next (&iter, &k, &v))
       g_hash_table_insert (so->vars, g_strdup (k), g_strdup (v));
@@ -555,8 +416,7 @@ gboolean
 staging_fail_no_frame (Task * t, const ImmOutput * out)
 {
   return task_fail (t, IMM_CODE_INVALID_ARGUMENT, "%s: no frame in the "
-      "requested range (is StartTime past the end of the source?)",
-      out->path);
+      "requested range (is StartTime past the end of the source?)", out->path);
 }
 
 /* Counts the files each output wrote; an output without any fails. */
@@ -642,16 +502,13 @@ staging_commit (Task * t)
     }
   }
   s->state = STAGING_COMMITTING;
-  for (i = 0; i < to->len && ok; i++)
-    ok = make_parents (t, g_ptr_array_index (to, i));
   for (i = 0; i < to->len && ok; i++) {
     const gchar *dst = g_ptr_array_index (to, i);
+    GError *err = NULL;
 
-    if (g_rename (g_ptr_array_index (from, i), dst) != 0 && (errno != EXDEV
-            || !copy_into_place (t, g_ptr_array_index (from, i), dst))) {
-      ok = task_fail (t, IMM_CODE_INTERNAL,
-          "cannot move the output into place as %s: %s", dst,
-          g_strerror (errno));
+    if (!fileops_make_parents (dst, s->created_dirs, &err)
+        || !fileops_move_into_place (g_ptr_array_index (from, i), dst, &err)) {
+      ok = task_fail_error (t, err, IMM_CODE_INTERNAL);
     } else {
       g_ptr_array_add (s->renamed, g_strdup (dst));
       note (t, "wrote %s", dst);
@@ -683,7 +540,7 @@ staging_free (Task * t, gboolean succeeded)
       g_rmdir (g_ptr_array_index (s->created_dirs, i - 1));
   }
   if (s->state != STAGING_EMPTY && !s->keep)
-    remove_tree (s->dir);
+    fileops_remove_tree (s->dir);
   for (i = 0; i < s->n_outputs; i++) {
     g_free (s->outputs[i].field);
     g_free (s->outputs[i].final_pattern);

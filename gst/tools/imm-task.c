@@ -132,8 +132,7 @@ plan (Task * t, ImmPlanInput * in, ImmPlanFlags flags)
     in->first_width = gst_discoverer_video_info_get_width (t->first_video);
     in->first_height = gst_discoverer_video_info_get_height (t->first_video);
     in->first_par_n = gst_discoverer_video_info_get_par_num (t->first_video);
-    in->first_par_d =
-        gst_discoverer_video_info_get_par_denom (t->first_video);
+    in->first_par_d = gst_discoverer_video_info_get_par_denom (t->first_video);
   }
   p = imm_plan_build_full (t->req, in, flags, &err);
   if (p == NULL)

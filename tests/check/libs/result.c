@@ -152,8 +152,7 @@ GST_START_TEST (test_code_table)
       "InternalError");
   CHECK (GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED, IMM_CODE_INVALID_FILE,
       "InvalidFile");
-  CHECK (G_FILE_ERROR, G_FILE_ERROR_NOENT, IMM_CODE_INTERNAL,
-      "InternalError");
+  CHECK (G_FILE_ERROR, G_FILE_ERROR_NOENT, IMM_CODE_INTERNAL, "InternalError");
 #undef CHECK
   fail_unless_equals_int (imm_result_code_from_error (NULL,
           IMM_CODE_INVALID_FILE), IMM_CODE_INVALID_FILE);

@@ -75,10 +75,8 @@ GST_START_TEST (test_overlap)
 {
   const OverlapCase *c = &overlap_cases[__i__];
 
-  fail_unless_equals_int (imm_sink_patterns_overlap (c->p, c->q),
-      c->overlap);
-  fail_unless_equals_int (imm_sink_patterns_overlap (c->q, c->p),
-      c->overlap);
+  fail_unless_equals_int (imm_sink_patterns_overlap (c->p, c->q), c->overlap);
+  fail_unless_equals_int (imm_sink_patterns_overlap (c->q, c->p), c->overlap);
 }
 
 GST_END_TEST;
