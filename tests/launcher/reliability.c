@@ -24,6 +24,8 @@
 #include <jpeglib.h>
 #include <webp/demux.h>
 
+#include "../common/remove-tree.h"
+
 static gchar *root;             /* the storage root, one per test binary */
 static gchar *clip;             /* root/b/clip.mp4: index at the end */
 static gchar *clip_ts;          /* root/b/clip.ts: readable in part */
@@ -378,15 +380,6 @@ setup (void)
           NULL));
   fail_unless (g_file_get_contents (clip_ts, (gchar **) & ts_data, &ts_len,
           NULL));
-}
-
-static void
-remove_tree (const gchar * dir)
-{
-  gchar *argv[] = { (gchar *) "rm", (gchar *) "-rf", (gchar *) dir, NULL };
-
-  g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-      NULL, NULL, NULL);
 }
 
 static void
