@@ -433,6 +433,7 @@ on_element (Run * r, GstMessage * msg)
 {
   Task *t = r->t;
   const GstStructure *s = gst_message_get_structure (msg);
+  GstObject *src = GST_MESSAGE_SRC (msg);
   guint o, frames;
   gint i;
 
@@ -445,13 +446,13 @@ on_element (Run * r, GstMessage * msg)
     g_free (d);
   } else if (gst_structure_has_name (s, "immsnapshot")
       && (o = GPOINTER_TO_UINT (g_hash_table_lookup (r->snapshot_outputs,
-                  GST_OBJECT_NAME (GST_MESSAGE_SRC (msg))))) > 0) {
+                  GST_OBJECT_NAME (src)))) > 0) {
     t->results[o - 1].frames++;
     t->frames_seen++;
   } else if (gst_structure_has_name (s, "immanimenc")
       && gst_structure_get_uint (s, "frames", &frames)
-      && GST_IS_ELEMENT (GST_MESSAGE_SRC (msg))
-      && (i = output_of_element (r, GST_ELEMENT (GST_MESSAGE_SRC (msg)))) >= 0) {
+      && GST_IS_ELEMENT (src)
+      && (i = output_of_element (r, GST_ELEMENT (src))) >= 0) {
     /* An animation's FrameCount is the frames in the file it wrote:
      * immanimenc merges identical frames and ones shown too briefly, so
      * this can be fewer than immsnapshot took. Without the message (an

@@ -324,13 +324,19 @@ imm_task_run (const gchar * request_json, const ImmTaskOptions * opts,
 {
   Task t = { 0 };
   const gchar *root = opts->storage_root;
-  gchar *uuid = g_uuid_string_random (), *shell = NULL;
+  gchar *shell = NULL;
   gboolean ok;
 
   t.opts = *opts;
   t.storage_root = g_canonicalize_filename (root && *root ? root : ".", NULL);
-  t.task_id = g_strconcat ("MediaConvert-", uuid, NULL);
-  g_free (uuid);
+  if (opts->task_id != NULL) {
+    t.task_id = g_strdup (opts->task_id);
+  } else {
+    gchar *uuid = g_uuid_string_random ();
+
+    t.task_id = g_strconcat ("MediaConvert-", uuid, NULL);
+    g_free (uuid);
+  }
   t.start = g_date_time_new_now_local ();
   t.vars = imm_template_vars_new ();
   t.staging = staging_new ();

@@ -26,6 +26,8 @@ typedef enum
  *   request has a Notification
  * @verbosity: 0 errors only, 1 progress, 2 notes on every step
  * @progress: draw a progress line on stderr (a terminal)
+ * @task_id: (nullable): the TaskId to report (a queue's own id);
+ *   %NULL makes one, `MediaConvert-<uuid>`
  */
 typedef struct
 {
@@ -34,6 +36,7 @@ typedef struct
   const gchar *notify_file;
   gint verbosity;
   gboolean progress;
+  const gchar *task_id;
 } ImmTaskOptions;
 
 ImmTaskOutcome imm_task_run (const gchar * request_json,

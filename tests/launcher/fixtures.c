@@ -1,4 +1,5 @@
-/* imm-gst launcher tests: fixtures: the media every launcher test runs on, made at test time.
+/* imm-gst launcher tests: the media every launcher test runs on, made at
+ * test time.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>

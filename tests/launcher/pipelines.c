@@ -1,4 +1,5 @@
-/* imm-gst launcher tests: --print-pipeline, containers, deep video, joined and shared decodes.
+/* imm-gst launcher tests: --print-pipeline, containers, deep video,
+ * joined and shared decodes.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* imm-gst launcher tests: running the tool in a storage root of its own and decoding what it wrote.
+/* imm-gst launcher tests: running the tool in a storage root of its own
+ * and decoding what it wrote.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* imm-gst launcher tests: the seed documents' examples, notifications and audio covers.
+/* imm-gst launcher tests: the seed documents' examples, notifications
+ * and audio covers.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>

@@ -35,7 +35,8 @@ static const struct
   {ANIM ("{\"Format\":\"gif\",\"URI\":\"a.gif\",\"Width\":0.3,"
             "\"FrameRate\":12.5,\"ScaleType\":\"fill\"},"
             "{\"Format\":\"webp\",\"URI\":\"b.webp\",\"Interval\":1,"
-            "\"StartTime\":2,\"Number\":5,\"Height\":0.5,\"ScaleType\":\"fit\"},"
+            "\"StartTime\":2,\"Number\":5,\"Height\":0.5,"
+            "\"ScaleType\":\"fit\"},"
             "{\"Format\":\"gif\",\"URI\":\"c.gif\",\"Width\":32,\"Height\":32,"
             "\"ScaleType\":\"crop\"}"), FALSE},
   {"{\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\",\"StartTime\":1,"
