@@ -6,6 +6,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "imm/imm-plan.h"
+#include "imm/imm-schedule.h"
 
 #define SRC "\"Sources\":[{\"URI\":\"oss://b/v.mov\"}],"
 #define SNAP(x) "{" SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
@@ -207,6 +208,51 @@ GST_START_TEST (test_checker_finds_mistakes)
 
 GST_END_TEST;
 
+/* The core's name tables are the elements' enum nicks, value for value:
+ * the plan writes the core's names, the elements read their nicks. */
+static void
+check_enum (const gchar * element, const gchar * property, guint n,
+    const gchar * (*core_name) (guint))
+{
+  GstElement *e = gst_element_factory_make (element, NULL);
+  GParamSpec *pspec;
+  GEnumClass *klass;
+  guint i;
+
+  fail_unless (e != NULL, "no element %s", element);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (e), property);
+  fail_unless (pspec != NULL && G_IS_PARAM_SPEC_ENUM (pspec));
+  klass = G_PARAM_SPEC_ENUM (pspec)->enum_class;
+  fail_unless_equals_int (klass->n_values, n);
+  for (i = 0; i < n; i++) {
+    GEnumValue *v = g_enum_get_value (klass, i);
+
+    fail_unless (v != NULL, "%s.%s has no value %u", element, property, i);
+    fail_unless_equals_string (v->value_nick, core_name (i));
+  }
+  gst_object_unref (e);
+}
+
+static const gchar *
+snapshot_mode (guint i)
+{
+  return imm_snapshot_mode_to_string ((ImmSnapshotMode) i);
+}
+
+static const gchar *
+resize_mode (guint i)
+{
+  return imm_resize_mode_to_string ((ImmResizeMode) i);
+}
+
+GST_START_TEST (test_enum_tables)
+{
+  check_enum ("immsnapshot", "mode", IMM_SNAPSHOT_ALL + 1, snapshot_mode);
+  check_enum ("immscale", "scale-type", IMM_RESIZE_FIT + 1, resize_mode);
+}
+
+GST_END_TEST;
+
 static Suite *
 plan_elements_suite (void)
 {
@@ -216,6 +262,7 @@ plan_elements_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, test_plan_names_exist, 0, G_N_ELEMENTS (requests));
   tcase_add_test (tc, test_checker_finds_mistakes);
+  tcase_add_test (tc, test_enum_tables);
   return s;
 }
 
