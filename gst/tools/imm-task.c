@@ -316,7 +316,7 @@ task_clear (Task * t, gboolean ok)
  * Runs one task; needs gst_init(). A failure is also one line on stderr.
  * With a Notification and @opts->notify_file, appends the envelope there.
  *
- * Returns: whether the task succeeded.
+ * Returns: %IMM_TASK_SUCCEEDED or %IMM_TASK_FAILED (see the result JSON).
  */
 ImmTaskOutcome
 imm_task_run (const gchar * request_json, const ImmTaskOptions * opts,
