@@ -386,11 +386,16 @@ gst_imm_anim_enc_set_format (GstVideoEncoder * enc, GstVideoCodecState * state)
         &imm_anim_backend_gif : &imm_anim_backend_webp;
     self->backend = self->klass->create (GST_ELEMENT (self));
   }
+  /* The working format is fixed while a file is open; the rest of its
+   * info (interlacing, rate) follows the caps, as the converter needs. */
   if (self->state == FILE_STATE_IDLE) {
     self->width = w;
     self->height = h;
     work_info_init (&self->work_info, &state->info,
         self->klass->work_format (GST_VIDEO_INFO_FORMAT (&state->info)));
+  } else {
+    work_info_init (&self->work_info, &state->info,
+        GST_VIDEO_INFO_FORMAT (&self->work_info));
   }
 
   g_clear_pointer (&self->convert, gst_video_converter_free);
