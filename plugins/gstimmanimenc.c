@@ -43,7 +43,17 @@
  * WebP: frames go to libwebp's WebPAnimEncoder as they arrive (millisecond
  * timestamps), assembled at EOS. The defaults (quality 68, method 2) were
  * chosen against `ffmpeg -c:v libwebp_anim -quality 75`: fewer bytes,
- * higher SSIM, less time (bench/animenc.sh).
+ * higher SSIM, less time (bench/animenc.sh). I420 and NV12 input reach
+ * libwebp as YUV planes (`use_argb = 0`, as ffmpeg's libwebp_anim does),
+ * with no RGB conversion on our side. libwebp's YUV is BT.601 limited
+ * range: BT.709 (HD) input is converted to that matrix first, full-range
+ * input goes through RGB (GstVideoConverter 1.22 leaves a range-only
+ * change undone). Note that WebPAnimEncoder itself turns every picture into
+ * ARGB (it compares frames in RGB) and encodes that back to YUV, so YUV
+ * planes save one conversion, not both; measured on a synthetic scene at
+ * quality 90 the YUV path is within 0.3 dB (PSNR) of the RGB path, and
+ * #GstImmAnimEnc:sharp-yuv (libwebp's iterative RGB to YUV) gains about
+ * 0.5 dB on RGB input at some encoding time.
  *
  * The consumed frames are kept by the base class without their pictures and
  * released at the end without QoS messages; the file goes out as the output
@@ -176,7 +186,7 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (immanimenc, "immanimenc",
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE ("{ RGBA, RGB, BGRA, BGRx, RGBx, "
-            "I420 }")));
+            "I420, NV12 }")));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -361,6 +371,7 @@ gst_imm_anim_enc_set_format (GstVideoEncoder * enc, GstVideoCodecState * state)
   GstVideoCodecState *out;
   GstCaps *caps;
   GstImmAnimFormat format;
+  GstVideoFormat work;
   gint w = GST_VIDEO_INFO_WIDTH (&state->info);
   gint h = GST_VIDEO_INFO_HEIGHT (&state->info);
 
@@ -391,8 +402,13 @@ gst_imm_anim_enc_set_format (GstVideoEncoder * enc, GstVideoCodecState * state)
   if (self->state == FILE_STATE_IDLE) {
     self->width = w;
     self->height = h;
-    work_info_init (&self->work_info, &state->info,
-        self->klass->work_format (GST_VIDEO_INFO_FORMAT (&state->info)));
+    work = self->klass->work_format (GST_VIDEO_INFO_FORMAT (&state->info));
+    /* GstVideoConverter 1.22 copies I420 to I420 unchanged when only the
+     * range differs: full-range YUV goes through RGB instead. */
+    if (GST_VIDEO_FORMAT_INFO_IS_YUV (gst_video_format_get_info (work))
+        && state->info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255)
+      work = GST_VIDEO_FORMAT_RGBA;
+    work_info_init (&self->work_info, &state->info, work);
   } else {
     work_info_init (&self->work_info, &state->info,
         GST_VIDEO_INFO_FORMAT (&self->work_info));

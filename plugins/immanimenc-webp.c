@@ -34,10 +34,18 @@ webp_create (GstElement * owner)
   return (ImmAnimBackend *) self;
 }
 
+/* YUV input stays YUV: libwebp gets the planes (BT.601 limited, its only
+ * matrix; the element converts other colorimetries). */
 static GstVideoFormat
 webp_work_format (GstVideoFormat input)
 {
-  return GST_VIDEO_FORMAT_RGBA;
+  switch (input) {
+    case GST_VIDEO_FORMAT_I420:
+    case GST_VIDEO_FORMAT_NV12:
+      return GST_VIDEO_FORMAT_I420;
+    default:
+      return GST_VIDEO_FORMAT_RGBA;
+  }
 }
 
 static void

@@ -694,6 +694,183 @@ GST_START_TEST (test_tee_preroll)
 
 GST_END_TEST;
 
+/* --- WebP from YUV ----------------------------------------------------- */
+
+/* A picture with smooth gradients, saturated colour edges and fine detail,
+ * as RGBA. */
+static void
+fill_yuv_scene (guint8 * rgba, gint w, gint h, guint n)
+{
+  gint x, y;
+
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      guint8 *p = rgba + 4 * (y * w + x);
+      gboolean box = x > w / 4 + (gint) n * 3 && x < w / 2 + (gint) n * 3
+          && y > h / 4 && y < 3 * h / 4;
+
+      p[0] = box ? 230 : x * 255 / (w - 1);
+      p[1] = box ? 40 : y * 255 / (h - 1);
+      p[2] = box ? 60 : (guint8) ((2 * x + y) * 255 / (2 * w + h) +
+          8 * ((x / 2 + y / 2) % 2));
+      p[3] = 255;
+    }
+}
+
+/* Converts @src (format @from) to @to with the colorimetry @cm. */
+static GstBuffer *
+convert_picture (GstBuffer * src, GstVideoFormat from, GstVideoFormat to,
+    const gchar * cm, gint w, gint h)
+{
+  GstVideoInfo in, out;
+  GstVideoFrame fi, fo;
+  GstVideoConverter *conv;
+  GstBuffer *dst;
+
+  gst_video_info_set_format (&in, from, w, h);
+  gst_video_info_set_format (&out, to, w, h);
+  if (GST_VIDEO_INFO_IS_YUV (&in))
+    fail_unless (gst_video_colorimetry_from_string (&in.colorimetry, cm));
+  if (GST_VIDEO_INFO_IS_YUV (&out))
+    fail_unless (gst_video_colorimetry_from_string (&out.colorimetry, cm));
+  /* only the matrix: keep transfer and primaries as they are */
+  if (!GST_VIDEO_INFO_IS_YUV (&in))
+    in.colorimetry.transfer = out.colorimetry.transfer,
+        in.colorimetry.primaries = out.colorimetry.primaries;
+  else
+    out.colorimetry.transfer = in.colorimetry.transfer,
+        out.colorimetry.primaries = in.colorimetry.primaries;
+  dst = gst_buffer_new_allocate (NULL, out.size, NULL);
+  fail_unless (gst_video_frame_map (&fi, &in, src, GST_MAP_READ));
+  fail_unless (gst_video_frame_map (&fo, &out, dst, GST_MAP_WRITE));
+  conv = gst_video_converter_new (&in, &out, NULL);
+  fail_unless (conv != NULL);
+  gst_video_converter_frame (conv, &fi, &fo);
+  gst_video_converter_free (conv);
+  gst_video_frame_unmap (&fi);
+  gst_video_frame_unmap (&fo);
+  return dst;
+}
+
+/* Encodes 4 frames of a scene given as @format with colorimetry @cm (fed
+ * as @feed: the same format, or RGBA converted by GStreamer) and returns
+ * the PSNR (RGB) of the decoded WebP against the scene. */
+static gdouble
+webp_yuv_psnr (GstVideoFormat format, const gchar * cm, const gchar * props,
+    GstVideoFormat feed)
+{
+  const gint w = 96, h = 64, n = 4;
+  gchar *caps, *desc;
+  GstHarness *hn;
+  GstBuffer *refs[4], *out;
+  Decoded *d;
+  gdouble se = 0;
+  gint i, p;
+
+  desc = g_strdup_printf ("immanimenc format=webp %s", props);
+  hn = gst_harness_new_parse (desc);
+  g_free (desc);
+  caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
+      "framerate=15/1,colorimetry=%s", gst_video_format_to_string (feed), w,
+      h, cm);
+  gst_harness_set_src_caps_str (hn, caps);
+  g_free (caps);
+  for (i = 0; i < n; i++) {
+    GstBuffer *rgba = gst_buffer_new_allocate (NULL, (gsize) w * h * 4, NULL);
+    GstBuffer *yuv, *in;
+    GstMapInfo map;
+
+    gst_buffer_map (rgba, &map, GST_MAP_WRITE);
+    fill_yuv_scene (map.data, w, h, i);
+    gst_buffer_unmap (rgba, &map);
+    yuv = convert_picture (rgba, GST_VIDEO_FORMAT_RGBA, format, cm, w, h);
+    refs[i] = convert_picture (yuv, format, GST_VIDEO_FORMAT_RGBA, cm, w, h);
+    /* the RGB path gets what the YUV means, converted by GStreamer */
+    in = feed == format ? gst_buffer_ref (yuv) : gst_buffer_ref (refs[i]);
+    /* compared with the scene itself: how chroma is upsampled is the
+     * encoder's business */
+    gst_buffer_replace (&refs[i], rgba);
+    GST_BUFFER_PTS (in) = i * FRAME_15;
+    GST_BUFFER_DURATION (in) = FRAME_15;
+    fail_unless_equals_int (gst_harness_push (hn, in), GST_FLOW_OK);
+    gst_buffer_unref (yuv);
+    gst_buffer_unref (rgba);
+  }
+  fail_unless (gst_harness_push_event (hn, gst_event_new_eos ()));
+  out = gst_harness_pull (hn);
+  d = decode_webp (out);
+  fail_unless_equals_int (d->n_frames, n);
+  for (i = 0; i < n; i++) {
+    GstMapInfo map;
+
+    gst_buffer_map (refs[i], &map, GST_MAP_READ);
+    for (p = 0; p < w * h; p++) {
+      const guint8 *a = map.data + 4 * p;
+      const guint8 *b = pixel (d, i, p % w, p / w);
+      gint k;
+
+      for (k = 0; k < 3; k++)
+        se += (gdouble) (a[k] - b[k]) * (a[k] - b[k]);
+    }
+    gst_buffer_unmap (refs[i], &map);
+    gst_buffer_unref (refs[i]);
+  }
+  decoded_free (d);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hn);
+  se /= 3.0 * w * h * n;
+  return 10.0 * log10 (255.0 * 255.0 / MAX (se, 1e-9));
+}
+
+/* I420 and NV12 go to libwebp as planes; BT.709 and full range are turned
+ * into BT.601 limited first (libwebp's only matrix), so the decoded colours
+ * are those the source means. The RGB path of the same frames is the
+ * yardstick: the YUV path must not be worse. */
+GST_START_TEST (test_webp_yuv_psnr)
+{
+  static const struct
+  {
+    GstVideoFormat format;
+    const gchar *cm;
+  } cases[] = {
+    {GST_VIDEO_FORMAT_I420, "bt601"},
+    {GST_VIDEO_FORMAT_I420, "bt709"},
+    {GST_VIDEO_FORMAT_NV12, "bt709"},
+    {GST_VIDEO_FORMAT_I420, "1:4:0:0"}, /* full range BT.601 (jpeg) */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gdouble yuv = webp_yuv_psnr (cases[i].format, cases[i].cm, "quality=90",
+        cases[i].format);
+    gdouble rgb = webp_yuv_psnr (cases[i].format, cases[i].cm, "quality=90",
+        GST_VIDEO_FORMAT_RGBA);
+
+    GST_INFO ("%s %s: yuv path %.2f dB, rgb path %.2f dB",
+        gst_video_format_to_string (cases[i].format), cases[i].cm, yuv, rgb);
+    fail_unless (yuv > 28.0, "%s %s: psnr %.2f (rgb %.2f)",
+        gst_video_format_to_string (cases[i].format), cases[i].cm, yuv, rgb);
+    fail_unless (yuv > rgb - 1.0, "%s %s: yuv %.2f dB, rgb %.2f dB",
+        gst_video_format_to_string (cases[i].format), cases[i].cm, yuv, rgb);
+  }
+}
+
+GST_END_TEST;
+
+/* sharp-yuv is libwebp's RGB to YUV conversion: accepted and decodable. */
+GST_START_TEST (test_webp_sharp_yuv)
+{
+  gdouble plain = webp_yuv_psnr (GST_VIDEO_FORMAT_I420, "bt601",
+      "quality=90", GST_VIDEO_FORMAT_RGBA);
+  gdouble sharp = webp_yuv_psnr (GST_VIDEO_FORMAT_I420, "bt601",
+      "quality=90 sharp-yuv=true", GST_VIDEO_FORMAT_RGBA);
+
+  GST_INFO ("rgb input: %.2f dB, sharp-yuv %.2f dB", plain, sharp);
+  fail_unless (sharp > 28.0, "sharp-yuv psnr %.2f", sharp);
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -716,6 +893,8 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_format_from_downstream);
   tcase_add_test (tc, test_gap_at_first_frame);
   tcase_add_test (tc, test_tee_preroll);
+  tcase_add_test (tc, test_webp_yuv_psnr);
+  tcase_add_test (tc, test_webp_sharp_yuv);
   return s;
 }
 
