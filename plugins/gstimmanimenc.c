@@ -37,6 +37,18 @@
  * its new palette colour. Frames that change nothing extend the previous
  * frame's delay.
  *
+ * When a file is finished the element posts an element message named
+ * `immanimenc` before pushing it:
+ *
+ * - `index` (guint): the file's number, from 1;
+ * - `format` (string): `image/gif` or `image/webp`;
+ * - `frames` (guint): the frames in the file, after merging (frames under
+ *   2 cs and unchanged frames in GIF, unchanged frames in WebP), so fewer
+ *   than the input frames;
+ * - `bytes` (guint64): the size of the file;
+ * - `duration` (guint64): its play time in ns (one loop);
+ * - `pts`, `running-time`, `stream-time` (guint64): of its first frame.
+ *
  * #GstImmAnimEnc:loop counts plays: 0 forever, 1 once (GIF: no NETSCAPE2.0
  * block), N: N plays (GIF stores N - 1 repeats).
  *
@@ -641,6 +653,30 @@ gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
   return GST_FLOW_OK;
 }
 
+/* Tells the application what the finished file holds (the launcher
+ * reports its frame count). */
+static void
+post_file_message (GstImmAnimEnc * self, const ImmAnimFileInfo * info,
+    GstClockTime pts, gsize bytes)
+{
+  GstSegment *segment = &GST_VIDEO_ENCODER (self)->input_segment;
+  GstStructure *s;
+
+  s = gst_structure_new ("immanimenc",
+      "index", G_TYPE_UINT, self->files,
+      "format", G_TYPE_STRING, self->klass->media_type,
+      "frames", G_TYPE_UINT, info->frames,
+      "bytes", G_TYPE_UINT64, (guint64) bytes,
+      "duration", G_TYPE_UINT64, info->duration,
+      "pts", G_TYPE_UINT64, pts,
+      "running-time", G_TYPE_UINT64, gst_segment_to_running_time (segment,
+          GST_FORMAT_TIME, pts),
+      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (segment,
+          GST_FORMAT_TIME, pts), NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 /* Finishes the open file and pushes it as the output of the oldest frame
  * the base class holds, with that frame's timestamp and the whole
  * duration. */
@@ -668,6 +704,8 @@ file_finish (GstImmAnimEnc * self)
   GST_INFO_OBJECT (self, "%s of %u frames from %" G_GUINT64_FORMAT
       " input frames, %" G_GSIZE_FORMAT " bytes", self->klass->name,
       info.frames, n_in, gst_buffer_get_size (buf));
+
+  post_file_message (self, &info, pts, gst_buffer_get_size (buf));
 
   frame = gst_video_encoder_get_oldest_frame (enc);
   if (!frame) {

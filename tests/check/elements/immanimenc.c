@@ -871,6 +871,60 @@ GST_START_TEST (test_webp_sharp_yuv)
 
 GST_END_TEST;
 
+/* --- the file message ---------------------------------------------------- */
+
+static void
+fill_steps (guint8 * rgba, gint w, gint h, guint n)
+{
+  fill_flat (rgba, w, h, n / 3);
+}
+
+/* The `immanimenc` message counts the frames in the file, after merging:
+ * 9 input frames showing 3 pictures give 3 frames. */
+GST_START_TEST (test_file_message)
+{
+  const gchar *props[2] = { "format=gif", "format=webp" };
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    Run r = run_start (props[i], 32, 24);
+    GstBuffer *out;
+    GstMessage *msg;
+    const GstStructure *st;
+    Decoded *d;
+    guint frames;
+    guint64 bytes, duration, pts;
+
+    push_frames (&r, 32, 24, 9, FRAME_15, fill_steps);
+    /* not run_finish (): popping with a filter drops the other messages */
+    fail_unless (gst_harness_push_event (r.h, gst_event_new_eos ()));
+    out = gst_harness_pull (r.h);
+    d = i == 0 ? decode_gif (out) : decode_webp (out);
+    msg = gst_bus_pop_filtered (r.bus, GST_MESSAGE_ELEMENT);
+    fail_unless (msg != NULL);
+    st = gst_message_get_structure (msg);
+    fail_unless (gst_structure_has_name (st, "immanimenc"));
+    fail_unless (gst_structure_get_uint (st, "frames", &frames));
+    fail_unless (gst_structure_get_uint64 (st, "bytes", &bytes));
+    fail_unless (gst_structure_get_uint64 (st, "duration", &duration));
+    fail_unless (gst_structure_get_uint64 (st, "pts", &pts));
+    fail_unless_equals_int (frames, 3);
+    fail_unless_equals_int (d->n_frames, 3);
+    fail_unless_equals_uint64 (bytes, gst_buffer_get_size (out));
+    fail_unless_equals_uint64 (duration, 600 * GST_MSECOND);
+    fail_unless_equals_uint64 (pts, 0);
+    fail_unless_equals_string (gst_structure_get_string (st, "format"),
+        i == 0 ? "image/gif" : "image/webp");
+    gst_message_unref (msg);
+    fail_unless (gst_bus_pop_filtered (r.bus, GST_MESSAGE_ELEMENT) == NULL);
+    decoded_free (d);
+    gst_buffer_unref (out);
+    run_free (&r);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -895,6 +949,7 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_tee_preroll);
   tcase_add_test (tc, test_webp_yuv_psnr);
   tcase_add_test (tc, test_webp_sharp_yuv);
+  tcase_add_test (tc, test_file_message);
   return s;
 }
 
