@@ -10,6 +10,16 @@
  * stream ends (at EOS). The format comes from #GstImmAnimEnc:format unless
  * downstream accepts only one of `image/gif` and `image/webp`.
  *
+ * One file per clip: the custom downstream event `immhighlight-clip-end`
+ * (sent by immhighlight after a clip's last frame) finishes the current
+ * file, pushes it as one buffer followed by the event, and the next frame
+ * begins a new file, with the properties of that moment and its own
+ * timeline (and picture size); EOS finishes the last one. A clip end with
+ * no frame since the last file writes nothing. With `multifilesink
+ * next-file=buffer` every clip becomes a file while the stream runs, and
+ * memory is bounded by one clip: the pictures of a GIF's palette window
+ * (at most 120 frames or 48 MiB) and the file being written.
+ *
  * Timing: with #GstImmAnimEnc:frame-rate set, frame n starts at n / rate
  * whatever its timestamp (a time-lapse plays at that rate); with 0/1 the
  * frames keep the spacing of their timestamps, and the last frame lasts its
@@ -67,9 +77,11 @@
  * #GstImmAnimEnc:sharp-yuv (libwebp's iterative RGB to YUV) gains about
  * 0.5 dB on RGB input at some encoding time.
  *
- * The consumed frames are kept by the base class without their pictures and
- * released at the end without QoS messages; the file goes out as the output
- * of the first frame, with its timestamp and the whole duration. Until then
+ * The base class keeps the first frame of each file (without its picture);
+ * the file goes out as its output, with its timestamp and the whole
+ * duration. The other frames leave the base class as they arrive, as frames
+ * without output, and the QoS messages it posts for them are swallowed
+ * (nothing was dropped), so nothing grows with the stream. Until then
  * a GAP event at the first frame's timestamp lets downstream sinks preroll,
  * so the element can sit in one branch of a `tee` or in a live pipeline.
  *
@@ -80,6 +92,10 @@
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=45 pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! immanimenc format=webp quality=80 ! filesink location=ball.webp
  * ]| The same as an animated WebP.
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! immhighlight pre-roll=2 post-roll=3 threshold=20 ! immanimenc format=gif ! multifilesink location=event-%05d.gif next-file=buffer
+ * ]| One GIF per highlight event while a live stream runs (immhighlight
+ * comes with issue 12's work).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -183,9 +199,9 @@ struct _GstImmAnimEnc
   GstClockTime held_duration;
   guint64 last_delta;
   guint64 cut_ns;               /* timestamp gaps cut to MAX_FRAME_NS */
-  /* TRUE while frames of a file are released through the base class: the
-   * QoS messages it posts for them say nothing (see post_message). */
-  gboolean releasing;
+  /* The thread releasing a frame through the base class, NULL otherwise:
+   * the QoS message it posts then says nothing (see post_message). */
+  gpointer releasing;
 };
 
 #define gst_imm_anim_enc_parent_class parent_class
@@ -522,9 +538,8 @@ give_held (GstImmAnimEnc * self, ImmAnimFrame * next)
  * sinks would never preroll: a pipeline whose other branches (after a tee)
  * wait for preroll, or a live pipeline going to PLAYING, would stall
  * forever. A GAP event at the first frame lets them preroll. The sticky
- * events queued with that frame (segment, tags) must precede it; the base
- * class pushes the same events again with the file, which changes nothing
- * downstream. Called with the stream lock held. */
+ * events queued with that frame (segment, tags) must precede it: they are
+ * pushed here and taken off the frame. Called with the stream lock held. */
 static void
 announce_gap (GstImmAnimEnc * self, GstVideoCodecFrame * frame)
 {
@@ -532,11 +547,16 @@ announce_gap (GstImmAnimEnc * self, GstVideoCodecFrame * frame)
   GstEvent *segment;
   GList *l;
 
-  for (l = g_list_last (frame->events); l; l = l->prev) {
+  for (l = g_list_last (frame->events); l;) {
     GstEvent *event = l->data;
+    GList *prev = l->prev;
 
-    if (GST_EVENT_IS_STICKY (event))
-      gst_pad_push_event (srcpad, gst_event_ref (event));
+    /* pushed now, so not again when the base class releases frames */
+    if (GST_EVENT_IS_STICKY (event)) {
+      gst_pad_push_event (srcpad, event);
+      frame->events = g_list_delete_link (frame->events, l);
+    }
+    l = prev;
   }
   /* a GAP needs caps and a segment before it */
   segment = gst_pad_get_sticky_event (srcpad, GST_EVENT_SEGMENT, 0);
@@ -574,6 +594,35 @@ work_copy (GstImmAnimEnc * self, GstVideoCodecFrame * frame)
   gst_video_frame_unmap (&out);
   gst_video_frame_unmap (&in);
   return buf;
+}
+
+/* The frames after the first of a file leave the base class at once, as
+ * frames without output, so what it holds does not grow with an endless
+ * stream. It posts a QoS message for each such frame, which would tell of
+ * frames dropped when none were: post_message swallows those. */
+static GstFlowReturn
+release_frame (GstImmAnimEnc * self, GstVideoCodecFrame * frame)
+{
+  GstFlowReturn ret;
+
+  g_atomic_pointer_set (&self->releasing, g_thread_self ());
+  ret = gst_video_encoder_finish_frame (GST_VIDEO_ENCODER (self), frame);
+  g_atomic_pointer_set (&self->releasing, NULL);
+  return ret;
+}
+
+static gboolean
+gst_imm_anim_enc_post_message (GstElement * element, GstMessage * message)
+{
+  GstImmAnimEnc *self = GST_IMM_ANIM_ENC (element);
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_QOS
+      && GST_MESSAGE_SRC (message) == GST_OBJECT (element)
+      && g_atomic_pointer_get (&self->releasing) == g_thread_self ()) {
+    gst_message_unref (message);
+    return TRUE;
+  }
+  return GST_ELEMENT_CLASS (parent_class)->post_message (element, message);
 }
 
 /* Where @pts lies in the file, in ns from its first frame. */
@@ -614,6 +663,7 @@ gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
   ImmAnimFrame *f;
   GstBuffer *copy;
   GstClockTime duration;
+  GstFlowReturn ret;
   gboolean first = self->state == FILE_STATE_IDLE;
 
   if (first) {
@@ -639,10 +689,15 @@ gst_imm_anim_enc_handle_frame (GstVideoEncoder * enc,
   self->n_in++;
   duration = frame->duration;
 
-  /* The base class keeps the frame until the file is finished; drop its
-   * picture now so memory does not grow with the input. */
+  /* The base class keeps the first frame of the file until the file is
+   * finished (its output); drop its picture now. */
   gst_buffer_replace (&frame->input_buffer, NULL);
-  gst_video_codec_frame_unref (frame);
+  if (first)
+    gst_video_codec_frame_unref (frame);
+  else if ((ret = release_frame (self, frame)) != GST_FLOW_OK) {
+    imm_anim_frame_free (f);
+    return ret;
+  }
 
   if (!give_held (self, f)) {
     imm_anim_frame_free (f);
@@ -736,6 +791,30 @@ gst_imm_anim_enc_finish (GstVideoEncoder * enc)
     return GST_FLOW_ERROR;
   }
   return file_finish (self);
+}
+
+/* The end of a highlight clip ends the file: it goes out as one buffer,
+ * then the event, and the next frame begins the next file. */
+static gboolean
+gst_imm_anim_enc_sink_event (GstVideoEncoder * enc, GstEvent * event)
+{
+  GstImmAnimEnc *self = GST_IMM_ANIM_ENC (enc);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM
+      || !gst_event_has_name (event, "immhighlight-clip-end"))
+    return GST_VIDEO_ENCODER_CLASS (parent_class)->sink_event (enc, event);
+
+  GST_VIDEO_ENCODER_STREAM_LOCK (enc);
+  if (self->state == FILE_STATE_OPEN)
+    ret = file_finish (self);
+  GST_VIDEO_ENCODER_STREAM_UNLOCK (enc);
+  if (ret != GST_FLOW_OK) {
+    GST_DEBUG_OBJECT (self, "clip end: %s", gst_flow_get_name (ret));
+    gst_event_unref (event);
+    return FALSE;
+  }
+  return gst_pad_push_event (GST_VIDEO_ENCODER_SRC_PAD (enc), event);
 }
 
 static gboolean
@@ -967,6 +1046,9 @@ gst_imm_anim_enc_class_init (GstImmAnimEncClass * klass)
   venc_class->handle_frame = GST_DEBUG_FUNCPTR (gst_imm_anim_enc_handle_frame);
   venc_class->finish = GST_DEBUG_FUNCPTR (gst_imm_anim_enc_finish);
   venc_class->flush = GST_DEBUG_FUNCPTR (gst_imm_anim_enc_flush);
+  venc_class->sink_event = GST_DEBUG_FUNCPTR (gst_imm_anim_enc_sink_event);
+  element_class->post_message =
+      GST_DEBUG_FUNCPTR (gst_imm_anim_enc_post_message);
 
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_ANIM_FORMAT, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_ANIM_DITHER, 0);

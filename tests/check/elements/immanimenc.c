@@ -925,6 +925,171 @@ GST_START_TEST (test_file_message)
 
 GST_END_TEST;
 
+/* --- one file per highlight clip ---------------------------------------- */
+
+static GstEvent *
+clip_end_event (guint index)
+{
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+      gst_structure_new ("immhighlight-clip-end", "index", G_TYPE_UINT, index,
+          "event-pts", G_TYPE_UINT64, (guint64) 0, "first-pts", G_TYPE_UINT64,
+          (guint64) 0, "last-pts", G_TYPE_UINT64, (guint64) 0, NULL));
+}
+
+/* Clips of 5, 40 and 3 frames (the last ended by EOS) give three whole
+ * files, each pushed when its clip ends, with the frames of its clip, its
+ * first frame's timestamp, and a message each; the base class holds at
+ * most one frame whatever the length of a clip. */
+GST_START_TEST (test_clip_files)
+{
+  const gchar *props[2] = { "format=gif", "format=webp" };
+  static const guint clip_len[3] = { 5, 40, 3 };
+  guint f;
+
+  for (f = 0; f < 2; f++) {
+    Run r = run_start (props[f], 32, 24);
+    GstVideoEncoder *enc;
+    GstIterator *it = gst_bin_iterate_elements (GST_BIN (r.h->element));
+    GValue v = G_VALUE_INIT;
+    guint c, i, n = 0;
+
+    fail_unless_equals_int (gst_iterator_next (it, &v), GST_ITERATOR_OK);
+    enc = GST_VIDEO_ENCODER (g_value_get_object (&v));
+    for (c = 0; c < 3; c++) {
+      GstBuffer *out;
+      Decoded *d;
+      GstMessage *msg;
+      guint frames;
+
+      for (i = 0; i < clip_len[c]; i++, n++) {
+        GstBuffer *buf = gst_buffer_new_allocate (NULL, 32 * 24 * 4, NULL);
+        GstMapInfo map;
+        GList *held;
+
+        gst_buffer_map (buf, &map, GST_MAP_WRITE);
+        fill_square (map.data, 32, 24, n);
+        gst_buffer_unmap (buf, &map);
+        /* every frame differs: the square moves */
+        gst_buffer_memset (buf, 4 * (n % (32 * 24)), 0xff, 4);
+        GST_BUFFER_PTS (buf) = n * FRAME_15;
+        GST_BUFFER_DURATION (buf) = FRAME_15;
+        fail_unless_equals_int (gst_harness_push (r.h, buf), GST_FLOW_OK);
+        held = gst_video_encoder_get_frames (enc);
+        fail_unless (g_list_length (held) <= 1, "%u frames held",
+            g_list_length (held));
+        g_list_free_full (held, (GDestroyNotify) gst_video_codec_frame_unref);
+      }
+      /* nothing leaves before the clip ends */
+      fail_unless (gst_harness_try_pull (r.h) == NULL);
+      if (c < 2)
+        fail_unless (gst_harness_push_event (r.h, clip_end_event (c + 1)));
+      else
+        fail_unless (gst_harness_push_event (r.h, gst_event_new_eos ()));
+      out = gst_harness_try_pull (r.h);
+      fail_unless (out != NULL, "clip %u: no file", c);
+      fail_unless (gst_harness_try_pull (r.h) == NULL);
+      d = f == 0 ? decode_gif (out) : decode_webp (out);
+      fail_unless_equals_int (d->width, 32);
+      fail_unless_equals_int (d->n_frames, clip_len[c]);
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (out),
+          (n - clip_len[c]) * FRAME_15);
+      decoded_free (d);
+      gst_buffer_unref (out);
+      msg = gst_bus_pop_filtered (r.bus, GST_MESSAGE_ELEMENT);
+      fail_unless (msg != NULL, "clip %u: no message", c);
+      fail_unless (gst_structure_get_uint (gst_message_get_structure (msg),
+              "frames", &frames));
+      fail_unless_equals_int (frames, clip_len[c]);
+      gst_message_unref (msg);
+    }
+    /* no QoS message for the frames released */
+    fail_unless (gst_bus_pop_filtered (r.bus, GST_MESSAGE_QOS |
+            GST_MESSAGE_ERROR) == NULL);
+    g_value_unset (&v);
+    gst_iterator_free (it);
+    run_free (&r);
+  }
+}
+
+GST_END_TEST;
+
+/* A pipeline with multifilesink next-file=buffer writes one file per clip
+ * while the stream runs; a clip end with no frame since the last one
+ * writes nothing. */
+static GstPadProbeReturn
+send_clip_ends (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  guint *count = data;
+
+  /* before buffers 10 and 20 (from 0): clips of 10, 10 and 7 frames */
+  if (*count == 10 || *count == 20) {
+    gst_pad_send_event (pad, clip_end_event (*count / 10));
+    if (*count == 20)
+      gst_pad_send_event (pad, clip_end_event (3));
+  }
+  (*count)++;
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_clip_multifilesink)
+{
+  gchar *dir = g_dir_make_tmp ("imm-animenc-XXXXXX", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=27 pattern=ball "
+      "! video/x-raw,width=32,height=24,framerate=30/1 ! immanimenc name=enc "
+      "format=gif ! multifilesink next-file=buffer location=%s/clip-%%05d.gif",
+      dir);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (pipe), "enc");
+  GstPad *sink = gst_element_get_static_pad (enc, "sink");
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  guint count = 0, i;
+  static const gint frames[3] = { 10, 10, 7 };
+
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, send_clip_ends, &count,
+      NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no EOS within 30 s");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+
+  for (i = 0; i < 4; i++) {
+    gchar *path = g_strdup_printf ("%s/clip-%05u.gif", dir, i);
+    gchar *data;
+    gsize len;
+
+    if (i == 3) {
+      fail_if (g_file_test (path, G_FILE_TEST_EXISTS), "a 4th file");
+      g_free (path);
+      break;
+    }
+    fail_unless (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+    {
+      GstBuffer *buf = gst_buffer_new_wrapped (data, len);
+      Decoded *d = decode_gif (buf);
+
+      fail_unless_equals_int (d->n_frames, frames[i]);
+      decoded_free (d);
+      gst_buffer_unref (buf);
+    }
+    g_unlink (path);
+    g_free (path);
+  }
+  g_rmdir (dir);
+  gst_object_unref (sink);
+  gst_object_unref (enc);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -950,6 +1115,8 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_webp_yuv_psnr);
   tcase_add_test (tc, test_webp_sharp_yuv);
   tcase_add_test (tc, test_file_message);
+  tcase_add_test (tc, test_clip_files);
+  tcase_add_test (tc, test_clip_multifilesink);
   return s;
 }
 
