@@ -1090,6 +1090,73 @@ GST_START_TEST (test_clip_multifilesink)
 
 GST_END_TEST;
 
+/* --- determinism ------------------------------------------------------- */
+
+static const gchar *determinism_props[] = {
+  "format=gif",
+  "format=gif palette=per-frame dither=floyd-steinberg",
+  "format=webp threads=true",
+  "format=webp threads=true quality=90 method=4",
+};
+
+typedef struct
+{
+  const gchar *props;
+  GBytes *out;
+} EncodeJob;
+
+static GBytes *
+encode_bytes (const gchar * props)
+{
+  GstBuffer *buf = encode (props, 96, 64, 12, FRAME_15, fill_gradient);
+  GstMapInfo map;
+  GBytes *bytes;
+
+  gst_buffer_map (buf, &map, GST_MAP_READ);
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  return bytes;
+}
+
+static gpointer
+encode_job (gpointer data)
+{
+  EncodeJob *job = data;
+
+  job->out = encode_bytes (job->props);
+  return NULL;
+}
+
+/* The same input gives the same bytes, also when four encoders run at
+ * once (two outputs of one request encode on two threads) and libwebp
+ * uses its extra thread. */
+GST_START_TEST (test_determinism)
+{
+  const gchar *props = determinism_props[__i__];
+  GBytes *ref = encode_bytes (props);
+  EncodeJob jobs[4];
+  GThread *threads[4];
+  guint i;
+
+  for (i = 0; i < 4; i++) {
+    jobs[i].props = props;
+    jobs[i].out = NULL;
+    threads[i] = g_thread_new ("encode", encode_job, &jobs[i]);
+  }
+  for (i = 0; i < 4; i++) {
+    g_thread_join (threads[i]);
+    fail_unless (g_bytes_equal (ref, jobs[i].out), "%s: thread %u wrote "
+        "%" G_GSIZE_FORMAT " bytes, differing from the %" G_GSIZE_FORMAT
+        " of the first run", props, i, g_bytes_get_size (jobs[i].out),
+        g_bytes_get_size (ref));
+    g_bytes_unref (jobs[i].out);
+  }
+  g_bytes_unref (ref);
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -1117,6 +1184,8 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_file_message);
   tcase_add_test (tc, test_clip_files);
   tcase_add_test (tc, test_clip_multifilesink);
+  tcase_add_loop_test (tc, test_determinism, 0,
+      G_N_ELEMENTS (determinism_props));
   return s;
 }
 
