@@ -984,9 +984,9 @@ gst_imm_anim_enc_class_init (GstImmAnimEncClass * klass)
           "Number of plays, 0 = forever", 0, 65535, DEFAULT_LOOP, rw));
   g_object_class_install_property (gobject_class, PROP_QUALITY,
       g_param_spec_uint ("quality", "Quality",
-          "WebP: libwebp quality; GIF: 100 stores every colour change, lower "
-          "values keep a shown pixel that is nearly as good", 0, 100,
-          DEFAULT_QUALITY, rw));
+          "Size against fidelity, the same trade on both formats: 100 "
+          "best; WebP: libwebp's quality; GIF: below 100 a shown pixel "
+          "that is nearly as good is kept", 0, 100, DEFAULT_QUALITY, rw));
   g_object_class_install_property (gobject_class, PROP_LOSSLESS,
       g_param_spec_boolean ("lossless", "Lossless",
           "WebP: lossless encoding", DEFAULT_LOSSLESS, rw));
