@@ -42,6 +42,11 @@ help (void)
       "  --notify FILE       when the request has a Notification, append the\n"
       "                      result to FILE as one JSON line in the API's\n"
       "                      notification envelope\n"
+      "  --stall-timeout S   a live source that sends nothing for S seconds "
+      "ends\n"
+      "                      the task with an error, keeping the files "
+      "written\n"
+      "                      (default 30)\n"
       "  --quiet             no progress or notes on stderr (errors still)\n"
       "  --verbose           notes on stderr: pipelines run, files written\n"
       "  --version           print the version and exit\n"
@@ -79,7 +84,8 @@ read_request (const gchar * file, GError ** error)
 static gboolean
 takes_argument (const gchar * opt)
 {
-  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0;
+  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0
+      || strcmp (opt, "--stall-timeout") == 0;
 }
 
 static gint
@@ -113,6 +119,14 @@ main (int argc, char **argv)
       opts.storage_root = argv[++i];
     } else if (strcmp (a, "--notify") == 0 && i + 1 < argc) {
       opts.notify_file = argv[++i];
+    } else if (strcmp (a, "--stall-timeout") == 0 && i + 1 < argc) {
+      gchar *end = NULL;
+
+      opts.stall_timeout = g_ascii_strtod (argv[++i], &end);
+      if (end == argv[i] || *end != '\0' || !(opts.stall_timeout > 0)
+          || opts.stall_timeout > 1e6)
+        return usage_error ("--stall-timeout needs a number of seconds > 0, "
+            "got ", argv[i]);
     } else if (strcmp (a, "--print-pipeline") == 0) {
       opts.print_pipeline = TRUE;
     } else if (strcmp (a, "--quiet") == 0) {

@@ -14,11 +14,19 @@
 
 /* No new position and no message for this long: the pipeline is stuck. */
 #define STALL_TIMEOUT_US (120 * G_USEC_PER_SEC)
+/* --stall-timeout's default: a live source sending nothing for this long. */
+#define LIVE_STALL_TIMEOUT 30.0
+/* An EOS sent to end a run must reach every sink within this. */
+#define DRAIN_TIMEOUT_US (15 * G_USEC_PER_SEC)
 
 typedef enum
 {
   /* Playing; the bus decides what happens next. */
   RUN_PLAYING,
+  /* An EOS was sent into the pipeline (SIGINT or the Source Duration on a
+   * live source, every highlight's Number reached); the sinks finish
+   * their files on it. */
+  RUN_DRAINING,
   /* EOS reached: every output of the pipeline is complete. */
   RUN_ENDED,
   /* Failed; the task holds the cause. */
@@ -49,6 +57,11 @@ typedef struct
   GHashTable *snapshot_outputs; /* immsnapshot name -> output index + 1 */
   GString *missing;             /* missing plugins posted so far */
   DecodeState decode;
+  gint64 drain_started_us;      /* when RUN_DRAINING began */
+  /* live: monotonic times of the first and the last decoded frame, set
+   * from the streaming thread */
+  GMutex lock;
+  gint64 first_frame_us, last_frame_us;
 } Run;
 
 /* Where decoding has got to: asked upstream of the first immsnapshot (the
@@ -428,6 +441,37 @@ on_error (Run * r, GstMessage * msg)
   g_free (debug);
 }
 
+/* Ends the run at the next EOS: the sources send it, every sink finishes
+ * what it holds. */
+static void
+drain (Run * r, const gchar * why)
+{
+  if (r->state != RUN_PLAYING)
+    return;
+  note (r->t, "ending the stream: %s", why);
+  r->state = RUN_DRAINING;
+  r->drain_started_us = g_get_monotonic_time ();
+  gst_element_send_event (r->pipeline, gst_event_new_eos ());
+}
+
+/* Whether every output of the pipeline is a highlight whose Number of
+ * clips is written: nothing more is wanted from the source. */
+static gboolean
+highlights_done (Run * r)
+{
+  guint i;
+
+  for (i = 0; i < r->pp->outputs->len; i++) {
+    guint o = g_array_index (r->pp->outputs, guint, i);
+    const ImmOutput *out = g_ptr_array_index (r->t->req->outputs, o);
+
+    if (!out->highlight || out->number == 0
+        || r->t->results[o].files->len < out->number)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 on_element (Run * r, GstMessage * msg)
 {
@@ -435,7 +479,7 @@ on_element (Run * r, GstMessage * msg)
   const GstStructure *s = gst_message_get_structure (msg);
   GstObject *src = GST_MESSAGE_SRC (msg);
   guint o, frames;
-  gint i;
+  gint i, index;
 
   if (gst_is_missing_plugin_message (msg)) {
     gchar *d = gst_missing_plugin_message_get_description (msg);
@@ -449,10 +493,22 @@ on_element (Run * r, GstMessage * msg)
                   GST_OBJECT_NAME (src)))) > 0) {
     t->results[o - 1].frames++;
     t->frames_seen++;
+  } else if (gst_structure_has_name (s, "GstMultiFileSink")
+      && gst_structure_get_int (s, "index", &index)
+      && GST_IS_ELEMENT (src)
+      && (i = output_of_element (r, GST_ELEMENT (src))) >= 0) {
+    /* multifilesink says so only where each file is committed at once
+     * (live sources, highlights) */
+    if (!staging_commit_file (t, i, index))
+      r->state = RUN_FAILED;
+    else if (highlights_done (r))
+      drain (r, "every highlight's Number was reached");
   } else if (gst_structure_has_name (s, "immanimenc")
       && gst_structure_get_uint (s, "frames", &frames)
       && GST_IS_ELEMENT (src)
-      && (i = output_of_element (r, GST_ELEMENT (src))) >= 0) {
+      && (i = output_of_element (r, GST_ELEMENT (src))) >= 0
+      && !((const ImmOutput *) g_ptr_array_index (t->req->outputs,
+              i))->highlight) {
     /* An animation's FrameCount is the frames in the file it wrote:
      * immanimenc merges identical frames and ones shown too briefly, so
      * this can be fewer than immsnapshot took. Without the message (an
@@ -466,10 +522,82 @@ on_element (Run * r, GstMessage * msg)
 /* Nothing on the bus for a while: redraw the progress line, and give up
  * on a pipeline whose position has not moved for too long. */
 static void
+on_idle_live (Run * r)
+{
+  Task *t = r->t;
+  const ImmSource *src = g_ptr_array_index (t->req->sources, 0);
+  gdouble stall = t->opts.stall_timeout > 0 ? t->opts.stall_timeout :
+      LIVE_STALL_TIMEOUT;
+  gint64 now = g_get_monotonic_time (), first, last;
+
+  g_mutex_lock (&r->lock);
+  first = r->first_frame_us;
+  last = r->last_frame_us;
+  g_mutex_unlock (&r->lock);
+  pipeline_show_progress (t, -1, FALSE, TRUE);
+  if (r->state == RUN_DRAINING) {
+    /* a sink that never sees the EOS (a branch that ended before) must
+     * not hold the task: what was written is committed */
+    if (now - r->drain_started_us > DRAIN_TIMEOUT_US) {
+      note (t, "the stream did not end within %d s; ending anyway",
+          (gint) (DRAIN_TIMEOUT_US / G_USEC_PER_SEC));
+      r->state = RUN_ENDED;
+    }
+    return;
+  }
+  if (now - (last > 0 ? last : t->started_us) > stall * G_USEC_PER_SEC) {
+    task_fail (t, IMM_CODE_INTERNAL, "Sources[0].URI: the live stream '%s' "
+        "sent no frame for %g s (--stall-timeout); the %u files written "
+        "before are kept", src->uri, stall, staging_committed (t));
+    r->state = RUN_FAILED;
+  } else if (src->duration > 0 && first > 0
+      && now - first >= (gint64) (src->duration * G_USEC_PER_SEC)) {
+    drain (r, "Sources[0].Duration passed");
+  }
+}
+
+/* Live: the time of each frame decoded (called from the streaming
+ * thread). */
+static GstPadProbeReturn
+on_live_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Run *r = data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&r->lock);
+  if (r->first_frame_us == 0)
+    r->first_frame_us = now;
+  r->last_frame_us = now;
+  g_mutex_unlock (&r->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+watch_live_frames (Run * r)
+{
+  /* the plan's tee after the decoder (build_live) */
+  GstElement *tee = gst_bin_get_by_name (GST_BIN (r->pipeline), "t");
+  GstPad *pad;
+
+  if (tee == NULL)
+    return;
+  pad = gst_element_get_static_pad (tee, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_live_frame, r, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (tee);
+}
+
+static void
 on_idle (Run * r, gint64 * last_pos, gint64 * last_change)
 {
   gint64 now = g_get_monotonic_time ();
-  gint64 pos = decode_position (r->pipeline, r->pp);
+  gint64 pos;
+
+  if (r->t->live) {
+    on_idle_live (r);
+    return;
+  }
+  pos = decode_position (r->pipeline, r->pp);
 
   pipeline_show_progress (r->t, pos, FALSE, TRUE);
   /* A deadlocked or starved pipeline never ends by itself. */
@@ -495,13 +623,17 @@ on_idle (Run * r, gint64 * last_pos, gint64 * last_change)
 gboolean
 pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
 {
-  Run r = { t, pp, NULL, RUN_PLAYING, seek_refused != NULL, NULL, NULL,
-    DECODE_STRICT
-  };
+  Run r = { 0 };
   GError *err = NULL;
   GstBus *bus;
   gboolean start_failed;
   gint64 last_change = g_get_monotonic_time (), last_pos = -1;
+
+  r.t = t;
+  r.pp = pp;
+  r.state = RUN_PLAYING;
+  r.may_refuse_seek = seek_refused != NULL;
+  r.decode = DECODE_STRICT;
 
   if (t->opts.verbosity >= 2) {
     gchar *line = imm_plan_pipeline_to_shell (pp);
@@ -521,7 +653,10 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
   r.snapshot_outputs = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, NULL);
   r.missing = g_string_new (NULL);
+  g_mutex_init (&r.lock);
   find_snapshots (&r);
+  if (t->live)
+    watch_live_frames (&r);
   g_signal_connect (r.pipeline, "deep-element-added",
       G_CALLBACK (on_element_added), NULL);
   bus = gst_element_get_bus (r.pipeline);
@@ -529,10 +664,15 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
    * first empty poll ends the run. */
   start_failed = gst_element_set_state (r.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE;
-  while (r.state == RUN_PLAYING) {
+  while (r.state == RUN_PLAYING || r.state == RUN_DRAINING) {
     GstMessage *msg = gst_bus_timed_pop (bus, 100 * GST_MSECOND);
 
-    if (task_interrupted ()) {
+    if (task_interrupted () && t->live) {
+      /* a live stream has no end of its own: this is it */
+      drain (&r, "interrupted");
+      if (msg == NULL)
+        on_idle (&r, &last_pos, &last_change);
+    } else if (task_interrupted ()) {
       task_fail (t, IMM_CODE_INTERNAL, "interrupted");
       r.state = RUN_FAILED;
     } else if (msg == NULL && start_failed) {
@@ -557,6 +697,7 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
   gst_object_unref (r.pipeline);
   g_hash_table_unref (r.snapshot_outputs);
   g_string_free (r.missing, TRUE);
+  g_mutex_clear (&r.lock);
   if (seek_refused)
     *seek_refused = r.state == RUN_SEEK_REFUSED;
   return r.state == RUN_ENDED;

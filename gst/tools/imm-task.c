@@ -18,13 +18,16 @@
 #include "imm-task-private.h"
 
 /* Set by imm_task_interrupt() (a signal handler): the running pipeline
- * stops and the single cleanup path removes everything the task wrote. */
+ * stops and the single cleanup path removes everything the task wrote;
+ * on a live source, which has no end of its own, the task ends there and
+ * succeeds with what it wrote. */
 static volatile sig_atomic_t interrupted;
 
 /**
  * imm_task_interrupt:
  *
- * Stops the running task as failed. Safe to call from a signal handler.
+ * Stops the running task: as failed, or on a live source as ended (SPEC
+ * "Live sources"). Safe to call from a signal handler.
  */
 void
 imm_task_interrupt (void)
@@ -115,6 +118,19 @@ resolve_sources (Task * t)
   for (i = 0; i < t->req->sources->len; i++)
     if (!probe_resolve_source (t, i))
       return FALSE;
+  return TRUE;
+}
+
+/* A live HLS playlist is only known once probed: the request's limits on
+ * live sources are checked again. */
+static gboolean
+check_live (Task * t)
+{
+  GError *err = NULL;
+
+  t->live = ((ImmSource *) g_ptr_array_index (t->req->sources, 0))->live;
+  if (!imm_request_check_live (t->req, &err))
+    return task_fail_error (t, err, IMM_CODE_INVALID_ARGUMENT);
   return TRUE;
 }
 
@@ -225,7 +241,7 @@ run_task (Task * t, const gchar * data, gchar ** shell)
 
   if (!parse (t, data) || !resolve_sources (t)
       || !staging_resolve_outputs (t) || !staging_open (t)
-      || !probe_sources (t) || !staging_check_collisions (t)
+      || !probe_sources (t) || !check_live (t) || !staging_check_collisions (t)
       || !(p = plan (t, &in, IMM_PLAN_DEFAULT)))
     return FALSE;
   if (t->opts.print_pipeline) {
