@@ -416,6 +416,105 @@ GST_START_TEST (live_refused)
 
 GST_END_TEST;
 
+/* Frames and total display time (centiseconds) of a GIF. */
+static gint
+gif_timing (const gchar * path, gint * centiseconds)
+{
+  gint err = 0, n, i;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+
+  fail_unless (gif != NULL, "%s: not a GIF", path);
+  fail_unless (DGifSlurp (gif) == GIF_OK, "%s: broken GIF", path);
+  n = gif->ImageCount;
+  *centiseconds = 0;
+  for (i = 0; i < n; i++) {
+    GraphicsControlBlock gcb;
+
+    if (DGifSavedExtensionToGCB (gif, i, &gcb) == GIF_OK)
+      *centiseconds += gcb.DelayTime;
+  }
+  DGifCloseFile (gif, &err);
+  return n;
+}
+
+/* Highlights on a file: three still patterns of 3 s each (switches at 3 s
+ * and 6 s) give two clips of PreRoll + PostRoll each, and nothing for the
+ * start of the video. */
+GST_START_TEST (highlights_on_file)
+{
+  gchar *root = make_root ();
+  gchar *video = g_build_filename (root, "b", "switches.mp4", NULL);
+  gchar *dir = g_path_get_dirname (video);
+  gchar *desc = g_strdup_printf ("concat name=c ! videoconvert ! x264enc "
+      "speed-preset=ultrafast key-int-max=10 ! h264parse ! mp4mux ! filesink "
+      "location=%s videotestsrc pattern=smpte num-buffers=30 ! %s ! c. "
+      "videotestsrc pattern=pinwheel num-buffers=30 ! %s ! c. "
+      "videotestsrc pattern=checkers-8 num-buffers=30 ! %s ! c.", video,
+      "video/x-raw,width=320,height=240,framerate=10/1",
+      "video/x-raw,width=320,height=240,framerate=10/1",
+      "video/x-raw,width=320,height=240,framerate=10/1");
+  const gchar *json = "{\"Sources\":[{\"URI\":\"oss://b/switches.mp4\"}],"
+      "\"Targets\":[{\"Image\":{\"Highlights\":[{\"Format\":\"gif\","
+      "\"URI\":\"oss://b/h-{index}.gif\",\"PreRoll\":1,\"PostRoll\":1,"
+      "\"Width\":0.5}]}}]}";
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  GstElement *pipe;
+  GstMessage *msg;
+  Child tool;
+  JsonParser *parser;
+  JsonObject *result, *hl;
+  JsonArray *files;
+  guint i;
+
+  fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+  pipe = gst_parse_launch (desc, NULL);
+  fail_unless (pipe != NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+
+  child_start (&tool, tool_argv, out);
+  fail_unless (child_wait (&tool, 60));
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  hl = entry (result, "Highlights");
+  files = json_object_get_array_member (hl, "Files");
+  fail_unless_equals_int (json_array_get_length (files), 2);
+  fail_unless_equals_int (json_object_get_int_member (hl, "FrameCount"), 2);
+  for (i = 0; i < 2; i++) {
+    gchar *path = g_strdup_printf ("%s/b/h-%u.gif", root, i + 1);
+    gint cs, width, frames = gif_timing (path, &cs);
+
+    gif_frames (path, &width);
+    fail_unless_equals_int (width, 160);
+    /* the old picture and the new one at least */
+    fail_unless (frames >= 2, "%s: %d frames", path, frames);
+    /* 1 s before the switch to 1 s after it, in real time, give or take
+     * one frame at each end */
+    fail_unless (cs >= 180 && cs <= 220, "%s: %d cs", path, cs);
+    g_free (path);
+  }
+  g_object_unref (parser);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (out);
+  g_free (request);
+  g_free (desc);
+  g_free (dir);
+  g_free (video);
+  g_free (root);
+}
+
+GST_END_TEST;
+
 static Suite *
 live_convert_suite (void)
 {
@@ -426,6 +525,7 @@ live_convert_suite (void)
   tcase_set_timeout (tc, 180);
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, live_refused, 0, G_N_ELEMENTS (refused));
+  tcase_add_test (tc, highlights_on_file);
   tcase_add_test (tc, live_udp_stall);
   tcase_add_test (tc, live_udp_snapshots_and_highlights);
   return s;
