@@ -4,7 +4,7 @@
  *
  * Usage: live-sender PORT LEAD EVERY SWITCHES [TAIL]
  *
- * Sends a live videotestsrc (320x240, 25 fps, H.264 with tune=zerolatency,
+ * Sends a live videotestsrc (320x240 I420, 25 fps, H.264 tune=zerolatency,
  * an IDR frame every second, in MPEG-TS) to udp://127.0.0.1:PORT. The
  * picture is a still pattern that switches to another one LEAD seconds
  * after the first frame and then every EVERY seconds, SWITCHES times in
@@ -106,7 +106,7 @@ main (int argc, char **argv)
   s.switches = atoi (argv[4]);
   s.tail = argc > 5 ? g_ascii_strtod (argv[5], NULL) : s.every;
   desc = g_strdup_printf ("videotestsrc name=src is-live=true pattern=0 ! "
-      "video/x-raw,width=320,height=240,framerate=25/1 ! "
+      "video/x-raw,format=I420,width=320,height=240,framerate=25/1 ! "
       "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 ! "
       "mpegtsmux ! udpsink host=127.0.0.1 port=%s sync=true", argv[1]);
   s.pipeline = gst_parse_launch (desc, NULL);
