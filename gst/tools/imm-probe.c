@@ -230,19 +230,30 @@ remote_open_error (const gchar * uri)
 static gchar *
 read_playlist (const gchar * uri, gsize max)
 {
-  GstElement *pipe;
+  GstElement *pipe, *src, *sink;
   GstBus *bus;
   GstMessage *msg;
-  gchar *desc, *tmp, *data = NULL;
+  gchar *tmp, *data = NULL;
   gint fd = g_file_open_tmp ("imm-playlist-XXXXXX", &tmp, NULL);
 
   if (fd < 0)
     return NULL;
   close (fd);
-  desc = g_strdup_printf ("urisourcebin uri=\"%s\" ! filesink location=\"%s\"",
-      uri, tmp);
-  pipe = gst_parse_launch (desc, NULL);
-  g_free (desc);
+  /* the bare source: urisourcebin would plug the HLS demuxer */
+  src = gst_element_make_from_uri (GST_URI_SRC, uri, NULL, NULL);
+  sink = gst_element_factory_make ("filesink", NULL);
+  pipe = NULL;
+  if (src != NULL && sink != NULL) {
+    pipe = gst_pipeline_new (NULL);
+    g_object_set (sink, "location", tmp, NULL);
+    gst_bin_add_many (GST_BIN (pipe), src, sink, NULL);
+    gst_element_link (src, sink);
+  } else {
+    if (src != NULL)
+      gst_object_unref (gst_object_ref_sink (src));
+    if (sink != NULL)
+      gst_object_unref (gst_object_ref_sink (sink));
+  }
   if (pipe != NULL) {
     bus = gst_element_get_bus (pipe);
     gst_element_set_state (pipe, GST_STATE_PLAYING);

@@ -515,6 +515,141 @@ GST_START_TEST (highlights_on_file)
 
 GST_END_TEST;
 
+static void
+run_launch_line (const gchar * desc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstMessage *msg;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "%s did not end", desc);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
+/* An HLS playlist without #EXT-X-ENDLIST is live: told after reading it,
+ * refused as live sources are. */
+GST_START_TEST (live_hls_refused)
+{
+  gchar *root = make_root ();
+  gchar *dir = g_build_filename (root, "b", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
+      "video/x-raw,width=160,height=120,framerate=10/1 ! x264enc "
+      "key-int-max=10 ! h264parse ! hlssink2 target-duration=1 "
+      "location=%s/seg%%05d.ts playlist-location=%s/live.m3u8", dir, dir);
+  gchar *playlist = g_build_filename (dir, "live.m3u8", NULL), *text = NULL;
+  gchar **lines, **l;
+  GString *live = g_string_new (NULL);
+  const gchar *json = "{\"Sources\":[{\"URI\":\"oss://b/live.m3u8\"}],"
+      "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":\"jpg\","
+      "\"URI\":\"oss://b/s-{index}.jpg\",\"Mode\":\"average\","
+      "\"Number\":3}]}}]}";
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  Child tool;
+  JsonParser *parser;
+  JsonObject *result;
+
+  fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+  run_launch_line (desc);
+  fail_unless (g_file_get_contents (playlist, &text, NULL, NULL));
+  fail_unless (strstr (text, "#EXT-X-ENDLIST") != NULL);
+  lines = g_strsplit (text, "\n", -1);
+  for (l = lines; *l; l++)
+    if (!g_str_has_prefix (*l, "#EXT-X-ENDLIST"))
+      g_string_append_printf (live, "%s\n", *l);
+  fail_unless (g_file_set_contents (playlist, live->str, -1, NULL));
+
+  child_start (&tool, tool_argv, out);
+  fail_unless (child_wait (&tool, 60));
+  fail_unless_equals_int (tool.status, 1);
+  result = read_result (out, &parser);
+  fail_unless_equals_string (json_object_get_string_member (result,
+          "Message"), "Targets[0].Image.Snapshots[0].Mode: average needs the "
+      "source's duration, and Sources[0] is a live stream; use interval, "
+      "keyframe or dhash");
+  g_object_unref (parser);
+  child_clear (&tool);
+  remove_tree (root);
+  g_strfreev (lines);
+  g_string_free (live, TRUE);
+  g_free (text);
+  g_free (out);
+  g_free (request);
+  g_free (playlist);
+  g_free (desc);
+  g_free (dir);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+/* An animation of a live stream with a Source Duration: the task ends by
+ * itself after Duration seconds of frames. */
+GST_START_TEST (live_udp_animation_duration)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u",
+      free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\",\"Duration\":3}],\"Targets\":[{\"Image\":{"
+      "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"oss://b/a.gif\","
+      "\"Interval\":0.5,\"Width\":80}]}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *gif = g_build_filename (root, "b", "a.gif", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "15", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result, *anim;
+  gint width, frames, cs;
+
+  child_start (&tool, tool_argv, out);
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+  /* ends by itself, long before the sender stops */
+  fail_unless (child_wait (&tool, 12), "the Duration did not end the task");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  anim = entry (result, "Animations");
+  frames = gif_timing (gif, &cs);
+  gif_frames (gif, &width);
+  fail_unless_equals_int (width, 80);
+  /* one frame every 0.5 s of 3 s, played in real time */
+  fail_unless (frames >= 1 && frames <= 7, "%d frames", frames);
+  fail_unless (cs >= 250 && cs <= 350, "%d cs", cs);
+  fail_unless_equals_int (json_object_get_int_member (anim, "FrameCount"),
+      frames);
+  g_object_unref (parser);
+  kill (sender.pid, SIGTERM);
+  child_wait (&sender, 10);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (gif);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
 static Suite *
 live_convert_suite (void)
 {
@@ -526,6 +661,8 @@ live_convert_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, live_refused, 0, G_N_ELEMENTS (refused));
   tcase_add_test (tc, highlights_on_file);
+  tcase_add_test (tc, live_hls_refused);
+  tcase_add_test (tc, live_udp_animation_duration);
   tcase_add_test (tc, live_udp_stall);
   tcase_add_test (tc, live_udp_snapshots_and_highlights);
   return s;
