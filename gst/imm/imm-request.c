@@ -818,8 +818,7 @@ imm_request_check_live (const ImmRequest * req, GError ** error)
   for (i = 0; i < req->outputs->len; i++) {
     const ImmOutput *out = g_ptr_array_index (req->outputs, i);
 
-    if (!out->animation && !out->highlight
-        && out->mode == IMM_SNAPSHOT_AVERAGE)
+    if (!out->animation && !out->highlight && out->mode == IMM_SNAPSHOT_AVERAGE)
       return fail_member (error, out->path, "Mode", "average needs the "
           "source's duration, and Sources[0] is a live stream; use "
           "interval, keyframe or dhash");

@@ -18,10 +18,9 @@
 
 #include <gst/gst.h>
 
-/* Still patterns whose dHashes differ by far more than any threshold. */
-static const gint patterns[] = { 0 /* smpte */ , 21 /* pinwheel */ ,
-  4 /* checkers-8 */ , 22 /* spokes */ , 7 /* circular */
-};
+/* Still patterns whose dHashes differ by far more than any threshold:
+ * smpte, pinwheel, checkers-8, spokes, circular. */
+static const gint patterns[] = { 0, 21, 4, 22, 7 };
 
 typedef struct
 {

@@ -206,8 +206,7 @@ gif_frames (const gchar * path, gint * width)
 
 GST_START_TEST (live_udp_snapshots_and_highlights)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u",
-      free_udp_port ());
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
   gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
       "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}],"
@@ -263,14 +262,12 @@ GST_START_TEST (live_udp_snapshots_and_highlights)
     gchar *path = g_strdup_printf ("%s/b/h-%u.gif", root, i + 1);
     gint width = 0, frames;
 
-    fail_unless_equals_string (json_array_get_string_element (files, i),
-        name);
+    fail_unless_equals_string (json_array_get_string_element (files, i), name);
     frames = gif_frames (path, &width);
     fail_unless_equals_int (width, 160);
     /* PreRoll 1 + PostRoll 1 at FrameRate 10, give or take the merging of
      * still frames immanimenc does */
-    fail_unless (frames >= 2 && frames <= 21, "%s: %d frames", path,
-        frames);
+    fail_unless (frames >= 2 && frames <= 21, "%s: %d frames", path, frames);
     g_free (path);
     g_free (name);
   }
@@ -307,8 +304,7 @@ GST_END_TEST;
 
 GST_START_TEST (live_udp_stall)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u",
-      free_udp_port ());
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
   gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
       "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}]"
@@ -596,8 +592,7 @@ GST_END_TEST;
  * itself after Duration seconds of frames. */
 GST_START_TEST (live_udp_animation_duration)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u",
-      free_udp_port ());
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
   gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
       "\"udp://127.0.0.1:%s\",\"Duration\":3}],\"Targets\":[{\"Image\":{"
       "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"oss://b/a.gif\","

@@ -176,13 +176,11 @@ static const InvalidCase invalid_cases[] = {
         "the URI needs '{index}'"},
   {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"PreRoll\":31}"),
       "Targets[0].Image.Highlights[0].PreRoll: must be <= 30, got 31"},
-  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\","
-        "\"PostRoll\":-1}"),
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"PostRoll\":-1}"),
       "Targets[0].Image.Highlights[0].PostRoll: must be >= 0, got -1"},
   {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Interval\":0}"),
       "Targets[0].Image.Highlights[0].Interval: must be > 0, got 0"},
-  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\","
-        "\"Threshold\":101}"),
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Threshold\":101}"),
       "Targets[0].Image.Highlights[0].Threshold: must be <= 100, got 101"},
   {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Mode\":\"dhash\"}"),
       "Targets[0].Image.Highlights[0].Mode: unknown field (fields here: "
@@ -190,7 +188,7 @@ static const InvalidCase invalid_cases[] = {
         "FrameRate, Width, Height, ScaleType)"},
   /* live sources */
   {LIVE ("\"Snapshots\":[{\"Format\":\"jpg\",\"URI\":\"{index}.jpg\","
-        "\"Mode\":\"average\",\"Number\":4}]"),
+            "\"Mode\":\"average\",\"Number\":4}]"),
       "Targets[0].Image.Snapshots[0].Mode: average needs the source's "
         "duration, and Sources[0] is a live stream; use interval, keyframe "
         "or dhash"},
