@@ -287,10 +287,15 @@ add_highlight_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   gchar *name = imm_plan_snapshot_name (index);
   gint num, den;
 
-  /* Fewer frames in the ring and the encoder; videorate's max-rate is
-   * whole frames per second. */
-  add (argv, "videorate");
-  addf (argv, "max-rate=%d", MAX (1, (gint) ceil (out->frame_rate)));
+  /* Fewer frames in the ring and the encoder: the first frame at or after
+   * every 1/FrameRate (immsnapshot, not videorate, whose caps queries
+   * with framerate ranges make immscale warn). It takes every frame it
+   * sees at those times, so it must not seek. */
+  add (argv, "immsnapshot");
+  add (argv, "mode=interval");
+  add_double (argv, "interval", 1.0 / out->frame_rate);
+  add (argv, "post-messages=false");
+  add (argv, "seek=false");
   add (argv, "!");
   add (argv, "immhighlight");
   addf (argv, "name=%s", name);

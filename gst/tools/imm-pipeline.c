@@ -58,10 +58,13 @@ typedef struct
   GString *missing;             /* missing plugins posted so far */
   DecodeState decode;
   gint64 drain_started_us;      /* when RUN_DRAINING began */
-  /* live: monotonic times of the first and the last decoded frame, set
-   * from the streaming thread */
+  /* live: monotonic times of the first and the last decoded frame, the
+   * first frame's pts, and whether a frame reached the Source Duration;
+   * set from the streaming thread */
   GMutex lock;
   gint64 first_frame_us, last_frame_us;
+  GstClockTime first_pts;
+  gboolean past_duration;
 } Run;
 
 /* Where decoding has got to: asked upstream of the first immsnapshot (the
@@ -528,11 +531,12 @@ on_idle_live (Run * r)
   const ImmSource *src = g_ptr_array_index (t->req->sources, 0);
   gdouble stall = t->opts.stall_timeout > 0 ? t->opts.stall_timeout :
       LIVE_STALL_TIMEOUT;
-  gint64 now = g_get_monotonic_time (), first, last;
+  gint64 now = g_get_monotonic_time (), last;
+  gboolean past;
 
   g_mutex_lock (&r->lock);
-  first = r->first_frame_us;
   last = r->last_frame_us;
+  past = r->past_duration;
   g_mutex_unlock (&r->lock);
   pipeline_show_progress (t, -1, FALSE, TRUE);
   if (r->state == RUN_DRAINING) {
@@ -550,26 +554,37 @@ on_idle_live (Run * r)
         "sent no frame for %g s (--stall-timeout); the %u files written "
         "before are kept", src->uri, stall, staging_committed (t));
     r->state = RUN_FAILED;
-  } else if (src->duration > 0 && first > 0
-      && now - first >= (gint64) (src->duration * G_USEC_PER_SEC)) {
+  } else if (past) {
     drain (r, "Sources[0].Duration passed");
   }
 }
 
-/* Live: the time of each frame decoded (called from the streaming
- * thread). */
+/* Live: the time of each frame decoded, for the stall watch; frames from
+ * the Source Duration on (counted from the first frame's pts) go no
+ * further, so every output ends on the same frame, and the run loop ends
+ * the stream. Called from the streaming thread. */
 static GstPadProbeReturn
 on_live_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
   Run *r = data;
-  gint64 now = g_get_monotonic_time ();
+  const ImmSource *src = g_ptr_array_index (r->t->req->sources, 0);
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  gboolean drop = FALSE;
 
   g_mutex_lock (&r->lock);
+  r->last_frame_us = g_get_monotonic_time ();
   if (r->first_frame_us == 0)
-    r->first_frame_us = now;
-  r->last_frame_us = now;
+    r->first_frame_us = r->last_frame_us;
+  if (!GST_CLOCK_TIME_IS_VALID (r->first_pts))
+    r->first_pts = pts;
+  if (src->duration > 0 && GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (r->first_pts) && pts >= r->first_pts
+      && pts - r->first_pts >= (GstClockTime) (src->duration * GST_SECOND))
+    r->past_duration = TRUE;
+  drop = r->past_duration;
   g_mutex_unlock (&r->lock);
-  return GST_PAD_PROBE_OK;
+  return drop ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
 static void
@@ -634,6 +649,7 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
   r.state = RUN_PLAYING;
   r.may_refuse_seek = seek_refused != NULL;
   r.decode = DECODE_STRICT;
+  r.first_pts = GST_CLOCK_TIME_NONE;
 
   if (t->opts.verbosity >= 2) {
     gchar *line = imm_plan_pipeline_to_shell (pp);

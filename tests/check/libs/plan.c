@@ -159,7 +159,8 @@ static const PlanCase other_cases[] = {
   {"highlight", HEAD SRC "\"Targets\":[{\"Image\":{\"Highlights\":[{"
         "\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Threshold\":12,"
         "\"PreRoll\":1,\"PostRoll\":2.5,\"MinGap\":3,\"Width\":160}]}}]}", NULL,
-      {DEC "videorate max-rate=10 ! immhighlight name=imm0 threshold=12 "
+      {DEC "immsnapshot mode=interval interval=0.1 post-messages=false "
+              "seek=false ! immhighlight name=imm0 threshold=12 "
               "interval=0.5 pre-roll=1 post-roll=2.5 min-gap=3 ! videoconvert "
               "! immscale width=160 height=1 scale-type=stretch ! videoconvert "
               "! immanimenc format=gif frame-rate=10/1 ! multifilesink "
@@ -178,7 +179,8 @@ static const PlanCase other_cases[] = {
               "post-messages=true async=false sync=false t. ! queue ! "
               "immsnapshot name=imm1 mode=keyframe seek=false ! videoconvert "
               "! jpegenc quality=90 ! multifilesink location=/o/1-%d index=1 "
-              "post-messages=true t. ! queue ! videorate max-rate=13 ! "
+              "post-messages=true t. ! queue ! immsnapshot mode=interval "
+              "interval=0.08 seek=false ! "
               "immhighlight name=imm2 ! immanimenc format=webp "
               "frame-rate=25/2 ! multifilesink location=/o/2-%d "
               "post-messages=true"}},
