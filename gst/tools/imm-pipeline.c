@@ -65,6 +65,8 @@ typedef struct
   gint64 first_frame_us, last_frame_us;
   GstClockTime first_pts;
   gboolean past_duration;
+  gint branches_done;           /* live branches whose output ended */
+  gint sinks, sinks_ended;      /* live: sinks, and those that got EOS */
 } Run;
 
 /* Where decoding has got to: asked upstream of the first immsnapshot (the
@@ -449,12 +451,28 @@ on_error (Run * r, GstMessage * msg)
 static void
 drain (Run * r, const gchar * why)
 {
+  GstElement *tee;
+
   if (r->state != RUN_PLAYING)
     return;
   note (r->t, "ending the stream: %s", why);
   r->state = RUN_DRAINING;
   r->drain_started_us = g_get_monotonic_time ();
-  gst_element_send_event (r->pipeline, gst_event_new_eos ());
+  /* A live plan's tee (build_live) gets the EOS straight on its sink pad:
+   * udpsrc 1.22 loses an EOS sent to it while it waits for data (the run
+   * waited DRAIN_TIMEOUT_US every time), and a live source may never send
+   * again. A serialized event takes the pad's stream lock, so this waits
+   * for the frame being pushed, if any; frames after it are refused. */
+  tee = r->t->live ? gst_bin_get_by_name (GST_BIN (r->pipeline), "t") : NULL;
+  if (tee != NULL) {
+    GstPad *pad = gst_element_get_static_pad (tee, "sink");
+
+    gst_pad_send_event (pad, gst_event_new_eos ());
+    gst_object_unref (pad);
+    gst_object_unref (tee);
+  } else {
+    gst_element_send_event (r->pipeline, gst_event_new_eos ());
+  }
 }
 
 /* Whether every output of the pipeline is a highlight whose Number of
@@ -540,6 +558,12 @@ on_idle_live (Run * r)
   g_mutex_unlock (&r->lock);
   pipeline_show_progress (t, -1, FALSE, TRUE);
   if (r->state == RUN_DRAINING) {
+    /* GstBin 1.22 may never post EOS when every sink is async=false (see
+     * build_shared() in the plan): the sinks tell it themselves */
+    if (g_atomic_int_get (&r->sinks_ended) >= r->sinks) {
+      r->state = RUN_ENDED;
+      return;
+    }
     /* a sink that never sees the EOS (a branch that ended before) must
      * not hold the task: what was written is committed */
     if (now - r->drain_started_us > DRAIN_TIMEOUT_US) {
@@ -556,6 +580,9 @@ on_idle_live (Run * r)
     r->state = RUN_FAILED;
   } else if (past) {
     drain (r, "Sources[0].Duration passed");
+  } else if ((guint) g_atomic_int_get (&r->branches_done) ==
+      r->pp->outputs->len) {
+    drain (r, "every output is complete");
   }
 }
 
@@ -585,6 +612,140 @@ on_live_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   drop = r->past_duration;
   g_mutex_unlock (&r->lock);
   return drop ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* One branch of a live pipeline's tee: the queue it starts with and the
+ * element of its output that ends it (immsnapshot or immhighlight). */
+typedef struct
+{
+  Run *r;
+  GstPad *queue_src;
+  GstElement *output;
+  gboolean done;                /* streaming thread of the tee only */
+} Branch;
+
+static void
+branch_free (gpointer data)
+{
+  Branch *b = data;
+
+  gst_object_unref (b->queue_src);
+  gst_object_unref (b->output);
+  g_free (b);
+}
+
+/* tee stops feeding every branch once one of them returns EOS, and an
+ * output that is complete (a Number reached) returns EOS: such a branch
+ * is closed here instead, its frames dropped (returning OK to the tee) and
+ * an EOS sent down it so that its encoder finishes the file. Called from
+ * the tee's streaming thread, before the buffer enters the branch's
+ * queue. */
+static GstPadProbeReturn
+on_branch_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Branch *b = data;
+  GstPad *out_src;
+
+  if (b->done)
+    return GST_PAD_PROBE_DROP;
+  if (gst_pad_get_last_flow_return (b->queue_src) != GST_FLOW_EOS)
+    return GST_PAD_PROBE_OK;
+  b->done = TRUE;
+  /* the queue's thread has stopped: nothing else pushes there now */
+  out_src = gst_element_get_static_pad (b->output, "src");
+  if (out_src != NULL) {
+    gst_pad_push_event (out_src, gst_event_new_eos ());
+    gst_object_unref (out_src);
+  }
+  g_atomic_int_inc (&b->r->branches_done);
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+watch_live_branches (Run * r)
+{
+  guint i;
+
+  for (i = 0; i < r->pp->outputs->len; i++) {
+    gchar *name = imm_plan_snapshot_name (g_array_index (r->pp->outputs,
+            guint, i));
+    GstElement *output = gst_bin_get_by_name (GST_BIN (r->pipeline), name);
+    GstPad *in, *queue_sink;
+    GstElement *queue = NULL;
+
+    g_free (name);
+    if (output == NULL)
+      continue;
+    /* the queue right before it, or before the immsnapshot that samples
+     * a highlight's frames */
+    in = gst_element_get_static_pad (output, "sink");
+    while (in != NULL) {
+      GstPad *peer = gst_pad_get_peer (in);
+      GstElement *up = peer ? gst_pad_get_parent_element (peer) : NULL;
+
+      gst_object_unref (in);
+      in = NULL;
+      if (peer != NULL)
+        gst_object_unref (peer);
+      if (up == NULL)
+        break;
+      if (GST_IS_ELEMENT (up) && g_str_has_prefix (GST_OBJECT_NAME (up),
+              "queue")) {
+        queue = up;
+        break;
+      }
+      in = gst_element_get_static_pad (up, "sink");
+      gst_object_unref (up);
+    }
+    if (queue != NULL) {
+      Branch *b = g_new0 (Branch, 1);
+
+      b->r = r;
+      b->queue_src = gst_element_get_static_pad (queue, "src");
+      b->output = gst_object_ref (output);
+      queue_sink = gst_element_get_static_pad (queue, "sink");
+      gst_pad_add_probe (queue_sink, GST_PAD_PROBE_TYPE_BUFFER,
+          on_branch_frame, b, branch_free);
+      gst_object_unref (queue_sink);
+      gst_object_unref (queue);
+    }
+    gst_object_unref (output);
+  }
+}
+
+static GstPadProbeReturn
+on_sink_event (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Run *r = data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    g_atomic_int_inc (&r->sinks_ended);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Counts the sinks that got EOS (in the sink's streaming thread, before
+ * the sink handles it: a file sink writes synchronously, and the files
+ * are committed only after the pipeline is stopped). */
+static void
+watch_live_sinks (Run * r)
+{
+  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (r->pipeline));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *sink = g_value_get_object (&v);
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+    if (pad != NULL) {
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+          on_sink_event, r, NULL);
+      gst_object_unref (pad);
+      r->sinks++;
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
 }
 
 static void
@@ -671,8 +832,11 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
   r.missing = g_string_new (NULL);
   g_mutex_init (&r.lock);
   find_snapshots (&r);
-  if (t->live)
+  if (t->live) {
     watch_live_frames (&r);
+    watch_live_branches (&r);
+    watch_live_sinks (&r);
+  }
   g_signal_connect (r.pipeline, "deep-element-added",
       G_CALLBACK (on_element_added), NULL);
   bus = gst_element_get_bus (r.pipeline);
