@@ -650,6 +650,67 @@ GST_START_TEST (live_udp_animation_duration)
 
 GST_END_TEST;
 
+/* Outputs that are complete (a Number reached) leave the others running:
+ * tee would stop every branch at the first that ends. */
+GST_START_TEST (live_udp_complete_branch)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u",
+      free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/n-{index}.jpg\",\"Interval\":1,"
+      "\"Number\":2},{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\","
+      "\"Interval\":1}],\"Animations\":[{\"Format\":\"gif\",\"URI\":"
+      "\"oss://b/a.gif\",\"Number\":5,\"Width\":80}]}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *s6 = g_build_filename (root, "b", "s-6.jpg", NULL);
+  gchar *gif = g_build_filename (root, "b", "a.gif", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "20", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result, *o;
+  gint width;
+
+  child_start (&tool, tool_argv, out);
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+  /* the unlimited snapshots go on long after the others are complete */
+  fail_unless (wait_file (s6, 30), "the stream stopped with the first "
+      "complete output");
+  kill (tool.pid, SIGINT);
+  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGINT");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  o = entry (result, "Snapshots");
+  fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 2);
+  o = entry (result, "Animations");
+  fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 5);
+  fail_unless_equals_int (gif_frames (gif, &width), 5);
+  g_object_unref (parser);
+  kill (sender.pid, SIGTERM);
+  child_wait (&sender, 10);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (gif);
+  g_free (s6);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
 static Suite *
 live_convert_suite (void)
 {
@@ -663,6 +724,7 @@ live_convert_suite (void)
   tcase_add_test (tc, highlights_on_file);
   tcase_add_test (tc, live_hls_refused);
   tcase_add_test (tc, live_udp_animation_duration);
+  tcase_add_test (tc, live_udp_complete_branch);
   tcase_add_test (tc, live_udp_stall);
   tcase_add_test (tc, live_udp_snapshots_and_highlights);
   return s;
