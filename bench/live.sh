@@ -107,17 +107,20 @@ kept() {   # kept BRANCH: frames the recording fakesink got
   grep -c 'rec.*chain' "$root/kept.txt" || true
 }
 base=$(kept "")
-printf '| %-60s | %-16s |\n' "other branch of the tee" "recording frames"
-printf '|%s|%s|\n' "--------------------------------------------------------------" "------------------"
-printf '| %-60s | %-16s |\n' "none" "$base"
+printf '| %-86s | %-16s |\n' "other branch of the tee" "recording frames"
+printf '|%s|%s|\n' "----------------------------------------------------------------------------------------" "------------------"
+printf '| %-86s | %-16s |\n' "none" "$base"
 # The analysis branches' sinks do not preroll (async=false): a live
 # pipeline only reaches PLAYING once every sink has a buffer, and these
 # branches drop frames (imm-convert's plans do the same).
+# (seek=false: what imm-convert's live plans run)
 for b in "t. ! queue ! immsnapshot mode=interval interval=5 ! fakesink async=false" \
+    "t. ! queue ! immsnapshot mode=interval interval=5 seek=false ! fakesink async=false" \
     "t. ! queue ! immsnapshot mode=dhash interval=0.5 threshold=20 ! fakesink async=false" \
+    "t. ! queue ! immsnapshot mode=dhash interval=0.5 threshold=20 seek=false ! fakesink async=false" \
     "t. ! queue ! immhighlight threshold=20 ! fakesink sync=false async=false"; do
   n=$(kept "$b")
-  printf '| %-60s | %-16s |\n' "${b#t. ! queue ! }" "$n ($(awk -v n="$n" -v b="$base" 'BEGIN {printf "%.0f %%", b ? 100 * n / b : 0}'))"
+  printf '| %-86s | %-16s |\n' "${b#t. ! queue ! }" "$n ($(awk -v n="$n" -v b="$base" 'BEGIN {printf "%.0f %%", b ? 100 * n / b : 0}'))"
 done
 
 echo
