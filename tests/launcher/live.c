@@ -654,8 +654,7 @@ GST_END_TEST;
  * tee would stop every branch at the first that ends. */
 GST_START_TEST (live_udp_complete_branch)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u",
-      free_udp_port ());
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
   gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
       "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"URI\":\"oss://b/n-{index}.jpg\",\"Interval\":1,"
@@ -711,6 +710,67 @@ GST_START_TEST (live_udp_complete_branch)
 
 GST_END_TEST;
 
+/* keyframe snapshots (the sender makes an IDR frame every second) and
+ * dhash snapshots with a Number (held until the end), ended by SIGTERM. */
+GST_START_TEST (live_udp_keyframe_dhash_sigterm)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/k-{index}.jpg\","
+      "\"Mode\":\"keyframe\"},{\"Format\":\"png\",\"URI\":"
+      "\"oss://b/d-{index}.png\",\"Mode\":\"dhash\",\"Number\":3}]}}]}",
+      port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  /* 1 + 3 x 1.5 + 1 s: 6.5 s, IDR frames at 0, 1, ... 6 s */
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) "1", (gchar *) "1.5", (gchar *) "3", (gchar *) "1", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result, *o;
+  gint64 n;
+
+  child_start (&tool, tool_argv, out);
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+  fail_unless (child_wait (&sender, 30));
+  kill (tool.pid, SIGTERM);
+  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGTERM");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  o = entry (result, "Snapshots");
+  n = json_object_get_int_member (o, "FrameCount");
+  /* every IDR frame the decoder got: the 7 sent, but the first ones may
+   * go while the receiver sets itself up (5 measured) */
+  fail_unless (n >= 4 && n <= 7, "%" G_GINT64_FORMAT " keyframes", n);
+  o = json_array_get_object_element (json_object_get_array_member
+      (json_object_get_object_member (json_array_get_object_element
+              (json_object_get_array_member (result, "Targets"), 0), "Image"),
+          "Snapshots"), 1);
+  /* the opening frame and the two strongest of the three switches */
+  fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 3);
+  fail_unless_equals_int (json_array_get_length
+      (json_object_get_array_member (o, "Files")), 3);
+  g_object_unref (parser);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
 static Suite *
 live_convert_suite (void)
 {
@@ -725,6 +785,7 @@ live_convert_suite (void)
   tcase_add_test (tc, live_hls_refused);
   tcase_add_test (tc, live_udp_animation_duration);
   tcase_add_test (tc, live_udp_complete_branch);
+  tcase_add_test (tc, live_udp_keyframe_dhash_sigterm);
   tcase_add_test (tc, live_udp_stall);
   tcase_add_test (tc, live_udp_snapshots_and_highlights);
   return s;
