@@ -18,6 +18,10 @@
 #include <json-glib/json-glib.h>
 #include <gif_lib.h>
 
+#ifdef HAVE_RTSP_SERVER
+#include <gst/rtsp-server/rtsp-server.h>
+#endif
+
 #include "../common/remove-tree.h"
 
 typedef struct
@@ -771,6 +775,147 @@ GST_START_TEST (live_udp_keyframe_dhash_sigterm)
 
 GST_END_TEST;
 
+#ifdef HAVE_RTSP_SERVER
+/* An RTSP server on 127.0.0.1 in a thread of its own, serving a live
+ * videotestsrc whose pattern the test switches. */
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  GstRTSPServer *server;
+  GMutex lock;
+  GstElement *src;              /* the served videotestsrc, once playing */
+} RtspServer;
+
+static void
+on_media_configure (GstRTSPMediaFactory * f, GstRTSPMedia * media,
+    gpointer data)
+{
+  RtspServer *rs = data;
+  GstElement *bin = gst_rtsp_media_get_element (media);
+
+  g_mutex_lock (&rs->lock);
+  if (rs->src == NULL)
+    rs->src = gst_bin_get_by_name (GST_BIN (bin), "src");
+  g_mutex_unlock (&rs->lock);
+  gst_object_unref (bin);
+}
+
+static gpointer
+rtsp_thread (gpointer data)
+{
+  RtspServer *rs = data;
+
+  g_main_context_push_thread_default (rs->context);
+  g_main_loop_run (rs->loop);
+  g_main_context_pop_thread_default (rs->context);
+  return NULL;
+}
+
+static guint
+rtsp_server_start (RtspServer * rs)
+{
+  GstRTSPMountPoints *mounts;
+  GstRTSPMediaFactory *f = gst_rtsp_media_factory_new ();
+
+  g_mutex_init (&rs->lock);
+  rs->context = g_main_context_new ();
+  rs->loop = g_main_loop_new (rs->context, FALSE);
+  rs->server = gst_rtsp_server_new ();
+  gst_rtsp_server_set_address (rs->server, "127.0.0.1");
+  gst_rtsp_server_set_service (rs->server, "0");
+  gst_rtsp_media_factory_set_launch (f, "( videotestsrc name=src "
+      "is-live=true pattern=0 ! video/x-raw,format=I420,width=320,"
+      "height=240,framerate=25/1 ! x264enc tune=zerolatency "
+      "speed-preset=ultrafast key-int-max=25 ! rtph264pay name=pay0 pt=96 )");
+  gst_rtsp_media_factory_set_shared (f, TRUE);
+  g_signal_connect (f, "media-configure", G_CALLBACK (on_media_configure), rs);
+  mounts = gst_rtsp_server_get_mount_points (rs->server);
+  gst_rtsp_mount_points_add_factory (mounts, "/cam", f);
+  g_object_unref (mounts);
+  fail_unless (gst_rtsp_server_attach (rs->server, rs->context) > 0);
+  rs->thread = g_thread_new ("rtsp", rtsp_thread, rs);
+  return (guint) gst_rtsp_server_get_bound_port (rs->server);
+}
+
+static void
+rtsp_server_stop (RtspServer * rs)
+{
+  g_main_loop_quit (rs->loop);
+  g_thread_join (rs->thread);
+  if (rs->src)
+    gst_object_unref (rs->src);
+  g_object_unref (rs->server);
+  g_main_loop_unref (rs->loop);
+  g_main_context_unref (rs->context);
+  g_mutex_clear (&rs->lock);
+}
+
+/* imm-convert on an RTSP URL: snapshots and a Highlights target, files
+ * on disk during the run, one clip per switch after SIGINT. */
+GST_START_TEST (live_rtsp_highlights)
+{
+  RtspServer rs = { 0 };
+  guint port = rtsp_server_start (&rs), i;
+  gchar *root = make_root ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"rtsp://127.0.0.1:%u/cam\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}],"
+      "\"Highlights\":[{\"Format\":\"gif\",\"URI\":\"oss://b/h-{index}.gif\","
+      "\"PreRoll\":1,\"PostRoll\":1,\"Width\":160}]}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *s1 = g_build_filename (root, "b", "s-1.jpg", NULL);
+  gchar *h1 = g_build_filename (root, "b", "h-1.gif", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  static const gint patterns[] = { 21, 4, 22 };
+  Child tool;
+  JsonParser *parser;
+  JsonObject *result, *hl;
+
+  child_start (&tool, tool_argv, out);
+  fail_unless (wait_file (s1, 30), "no snapshot on disk while running");
+  /* the first sample of the change detection sets its reference */
+  g_usleep (2 * G_USEC_PER_SEC);
+  for (i = 0; i < G_N_ELEMENTS (patterns); i++) {
+    g_mutex_lock (&rs.lock);
+    fail_unless (rs.src != NULL);
+    g_object_set (rs.src, "pattern", patterns[i], NULL);
+    g_mutex_unlock (&rs.lock);
+    if (i == 0)
+      fail_unless (wait_file (h1, 15), "no highlight on disk after the "
+          "first switch");
+    g_usleep (4 * G_USEC_PER_SEC);
+  }
+  fail_if (child_wait (&tool, 0), "imm-convert ended by itself");
+  kill (tool.pid, SIGINT);
+  fail_unless (child_wait (&tool, 20), "imm-convert did not end on SIGINT");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  fail_unless_equals_string (json_object_get_string_member (result,
+          "Status"), "Succeeded");
+  hl = entry (result, "Highlights");
+  fail_unless_equals_int (json_object_get_int_member (hl, "FrameCount"), 3);
+  fail_unless_equals_int (json_array_get_length
+      (json_object_get_array_member (hl, "Files")), 3);
+  g_object_unref (parser);
+  child_clear (&tool);
+  rtsp_server_stop (&rs);
+  remove_tree (root);
+  g_free (h1);
+  g_free (s1);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (root);
+}
+
+GST_END_TEST;
+#endif
+
 static Suite *
 live_convert_suite (void)
 {
@@ -786,6 +931,9 @@ live_convert_suite (void)
   tcase_add_test (tc, live_udp_animation_duration);
   tcase_add_test (tc, live_udp_complete_branch);
   tcase_add_test (tc, live_udp_keyframe_dhash_sigterm);
+#ifdef HAVE_RTSP_SERVER
+  tcase_add_test (tc, live_rtsp_highlights);
+#endif
   tcase_add_test (tc, live_udp_stall);
   tcase_add_test (tc, live_udp_snapshots_and_highlights);
   return s;
