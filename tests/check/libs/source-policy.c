@@ -95,7 +95,7 @@ static const AddressCase address_cases[] = {
   {"fe80::1", FALSE, "link-local"},
   {"fd00::1", FALSE, "unique local"},
   {"ff02::1", FALSE, "multicast"},
-  {"media.example.com", FALSE, "not an IP"},
+  {"other.example.com", FALSE, "not an IP"},
 };
 
 GST_START_TEST (test_address)
