@@ -25,6 +25,9 @@
 #include "imm/imm-request.h"
 #include "imm/imm-result.h"
 #include "imm/imm-template.h"
+/* worker hook (issue 14): queue worker, submit, restricted mode */
+#include "imm-restrict.h"
+#include "imm-worker.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -101,6 +104,8 @@ help (void)
       "  --quiet             no progress or notes on stderr (errors still)\n"
       "  --verbose           notes on stderr: pipelines run, files written\n"
       "  --version           print the version and exit\n"
+      "  --worker URL        run tasks from Redis (see --worker --help)\n"
+      "  --submit URL        queue a task in Redis (see --submit --help)\n"
       "  -h, --help          this help\n\n"
       "Exit status: 0 the task succeeded, 1 the task failed (see Code and\n"
       "Message in the result), 2 usage error (bad option, unreadable file).\n");
@@ -164,7 +169,9 @@ confine (Task * t, const gchar * path)
   gsize n = strlen (t->storage_root);
 
   if (strncmp (abs, t->storage_root, n) == 0 && (abs[n] == '/'
-          || (n == 1 && t->storage_root[0] == '/')) && abs[n + 1] != '\0')
+          || (n == 1 && t->storage_root[0] == '/')) && abs[n + 1] != '\0'
+      /* worker hook (issue 14): no symlink leading out in restricted mode */
+      && (!imm_restrict_enabled () || imm_restrict_path_inside (abs)))
     return abs;
   g_free (abs);
   return NULL;
@@ -1245,6 +1252,17 @@ run_task (Task * t, const gchar * data)
     t->req = imm_request_peek (data, -1);
     return task_fail_error (t, err);
   }
+  /* worker hook (issue 14): a queued request names only allowed URIs */
+  if (imm_restrict_enabled ()) {
+    gint code;
+    gchar *msg = NULL;
+
+    if (!imm_restrict_check_request (t->req, &code, &msg)) {
+      task_fail (t, code, "%s", msg);
+      g_free (msg);
+      return FALSE;
+    }
+  }
   n_out = t->req->outputs->len;
   t->source_uris = g_new0 (gchar *, t->req->sources->len + 1);
   t->locations = g_new0 (gchar *, n_out + 1);
@@ -1413,7 +1431,9 @@ task_clear (Task * t, gboolean ok)
 static gboolean
 takes_argument (const gchar * opt)
 {
-  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0;
+  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0
+      /* worker hook (issue 14) */
+      || strcmp (opt, "--task-id") == 0 || strcmp (opt, "--allow-hosts") == 0;
 }
 
 static gint
@@ -1434,6 +1454,17 @@ main (int argc, char **argv)
   GDateTime *end;
   gboolean ok;
   gint i;
+  /* worker hook (issue 14): per-task options a worker gives its children */
+  const gchar *task_id = NULL, *allow_hosts = NULL;
+  gboolean restricted = FALSE;
+
+  /* worker hook (issue 14): --worker and --submit are modes of their own */
+  for (i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "--worker") == 0)
+      return imm_worker_main (argc, argv);
+    if (strcmp (argv[i], "--submit") == 0)
+      return imm_submit_main (argc, argv);
+  }
 
   t.verbosity = 1;
   for (i = 1; i < argc; i++) {
@@ -1449,6 +1480,12 @@ main (int argc, char **argv)
       root = argv[++i];
     } else if (strcmp (a, "--notify") == 0 && i + 1 < argc) {
       t.notify_file = argv[++i];
+    } else if (strcmp (a, "--task-id") == 0 && i + 1 < argc) {
+      task_id = argv[++i];      /* worker hook (issue 14) */
+    } else if (strcmp (a, "--allow-hosts") == 0 && i + 1 < argc) {
+      allow_hosts = argv[++i];  /* worker hook (issue 14) */
+    } else if (strcmp (a, "--restricted") == 0) {
+      restricted = TRUE;        /* worker hook (issue 14) */
     } else if (strcmp (a, "--print-pipeline") == 0) {
       t.print_pipeline = TRUE;
     } else if (strcmp (a, "--quiet") == 0) {
@@ -1483,6 +1520,13 @@ main (int argc, char **argv)
   uuid = g_uuid_string_random ();
   t.task_id = g_strconcat ("MediaConvert-", uuid, NULL);
   g_free (uuid);
+  /* worker hook (issue 14): the queue's task id, restricted mode */
+  if (task_id != NULL && *task_id) {
+    g_free (t.task_id);
+    t.task_id = g_strdup (task_id);
+  }
+  if (restricted)
+    imm_restrict_enable (t.storage_root, allow_hosts);
   t.start = g_date_time_new_now_local ();
   t.vars = imm_template_vars_new ();
   t.created_dirs = g_ptr_array_new_with_free_func (g_free);
