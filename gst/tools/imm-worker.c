@@ -294,6 +294,9 @@ start_child (Worker * w, Slot * s)
     prctl (PR_SET_PDEATHSIG, SIGTERM);
     if (getppid () == 1)
       _exit (127);
+    /* its own process group: a Ctrl-C on the worker's terminal is the
+     * worker's to handle (drain), not every task's */
+    setpgid (0, 0);
     sigemptyset (&none);
     sigprocmask (SIG_SETMASK, &none, NULL);
     signal (SIGPIPE, SIG_DFL);

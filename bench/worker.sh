@@ -1,0 +1,110 @@
+#!/bin/bash
+# imm-convert workers on Redis Streams vs the same tasks run one by one.
+# Prints tasks per minute, the speed-up over plain imm-convert and the queue
+# overhead per task.
+#
+# usage: bench/worker.sh [TASKS]
+#   TASKS  short tasks per row (default 40): two 160x120 JPEG snapshots of
+#          a 3 s 320x240 H.264 clip each, a typical thumbnail request
+# Needs: a build in ./build, redis-server, redis-cli, ffmpeg.
+#
+# How it measures:
+# - "plain": the tasks run one after the other as `imm-convert REQUEST`, as
+#   a shell loop would; that is the baseline (1.00x).
+# - Worker rows: a fresh redis-server (--save "" --appendonly no), the
+#   workers started and idle, then every task submitted with --submit;
+#   the time runs from the first submit to the last result entry (polled
+#   every 10 ms with XLEN imm:results). Submitting is inside the time.
+# - "queue ms/task" = (row time - plain time) / TASKS for the one-worker
+#   row: what the queue adds to a task (submit, XREADGROUP, the child's
+#   fork+exec, result write, XACK), on top of running it. For parallel
+#   rows it is not meaningful and left out.
+# - The machine's load average is printed: other work on the same cores
+#   slows the parallel rows first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-40}
+ic=$PWD/build/gst/tools/imm-convert
+export GST_PLUGIN_PATH=$PWD/build/plugins
+tmp=$(mktemp -d /tmp/imm-bench-worker-XXXXXX)
+root=$tmp/root
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+mkdir -p "$root/b"
+ffmpeg -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=25 -t 3 \
+  -c:v libx264 -pix_fmt yuv420p -g 25 "$root/b/v.mp4"
+for i in $(seq 1 "$n"); do
+  cat > "$tmp/req$i.json" <<JSON
+{"Sources":[{"URI":"oss://b/v.mp4"}],"Targets":[{"Image":{"Snapshots":[
+ {"Format":"jpg","URI":"oss://out/t$i/{index}.jpg","Interval":1,"Number":2,
+  "Width":160,"Height":120}]}}]}
+JSON
+done
+now() { date +%s.%N; }
+
+# one warm-up run: the registry and the page cache
+"$ic" --quiet --storage-root "$root" "$tmp/req1.json" > /dev/null
+
+t0=$(now)
+for i in $(seq 1 "$n"); do
+  "$ic" --quiet --storage-root "$root" "$tmp/req$i.json" > /dev/null
+done
+plain=$(echo "$(now) - $t0" | bc -l)
+
+# run_workers LABEL WORKERS JOBS: prints the seconds the tasks took
+run_workers() {
+  local workers=$2 jobs=$3 port t1 w rpid
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$tmp" > /dev/null &
+  rpid=$!
+  pids+=("$rpid")
+  until redis-cli -p "$port" ping > /dev/null 2>&1; do sleep 0.05; done
+  for w in $(seq 1 "$workers"); do
+    "$ic" --worker "redis://127.0.0.1:$port" --consumer "bench$w" \
+      --storage-root "$root" --jobs "$jobs" --quiet &
+    pids+=($!)
+  done
+  sleep 0.5
+  t1=$(now)
+  for i in $(seq 1 "$n"); do
+    "$ic" --submit "redis://127.0.0.1:$port" "$tmp/req$i.json" > /dev/null
+  done
+  until [ "$(redis-cli -p "$port" xlen imm:results)" -ge "$n" ]; do
+    sleep 0.01
+  done
+  echo "$(now) - $t1" | bc -l
+  if [ "$(redis-cli -p "$port" xrange imm:results - + | grep -c '^Succeeded$')" -ne "$n" ]; then
+    echo "not every task succeeded" >&2
+    exit 1
+  fi
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  pids=()
+}
+
+one=$(run_workers "1 worker" 1 1)
+two=$(run_workers "2 workers" 2 1)
+jobs2=$(run_workers "1 worker --jobs 2" 1 2)
+
+echo "imm-convert workers, $n tasks (2 JPEG snapshots each), $(nproc) cores," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| %-26s | %7s | %9s | %8s | %13s |\n' mode seconds tasks/min \
+  speed-up "queue ms/task"
+printf '| %-26s | %7s | %9s | %8s | %13s |\n' --- ---: ---: ---: ---:
+row() {
+  local label=$1 secs=$2 overhead=${3:--}
+  printf '| %-26s | %7.2f | %9.1f | %7.2fx | %13s |\n' "$label" "$secs" \
+    "$(echo "$n * 60 / $secs" | bc -l)" "$(echo "$plain / $secs" | bc -l)" \
+    "$overhead"
+}
+row "plain imm-convert, 1 by 1" "$plain"
+row "1 worker" "$one" "$(printf '%.0f' "$(echo "($one - $plain) * 1000 / $n" | bc -l)")"
+row "2 workers" "$two"
+row "1 worker --jobs 2" "$jobs2"
+printf '2 workers / 1 worker: %.2fx\n' "$(echo "$one / $two" | bc -l)"
