@@ -109,13 +109,17 @@ imm_submit_main (gint argc, gchar ** argv)
   ImmQueue *q;
   gint i, ret = 0;
 
+  /* before the options: "--worker --help" is a request for help */
+  for (i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0) {
+      submit_help ();
+      return 0;
+    }
+  }
   for (i = 1; i < argc; i++) {
     const gchar *a = argv[i];
 
-    if (strcmp (a, "-h") == 0 || strcmp (a, "--help") == 0) {
-      submit_help ();
-      return 0;
-    } else if (strcmp (a, "--wait") == 0) {
+    if (strcmp (a, "--wait") == 0) {
       wait = TRUE;
     } else if (strcmp (a, "--quiet") == 0) {
     } else if (strcmp (a, "--submit") == 0 && i + 1 < argc) {

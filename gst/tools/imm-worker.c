@@ -727,14 +727,18 @@ imm_worker_main (gint argc, gchar ** argv)
   w.claim_idle_ms = 60000;
   w.max_deliveries = 5;
   w.verbosity = 1;
+  /* before the options: "--worker --help" is a request for help */
+  for (i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0) {
+      worker_help ();
+      return 0;
+    }
+  }
   for (i = 1; i < argc; i++) {
     const gchar *a = argv[i];
     const gchar *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-    if (strcmp (a, "-h") == 0 || strcmp (a, "--help") == 0) {
-      worker_help ();
-      return 0;
-    } else if (strcmp (a, "--quiet") == 0) {
+    if (strcmp (a, "--quiet") == 0) {
       w.verbosity = 0;
       continue;
     } else if (strcmp (a, "--verbose") == 0) {
