@@ -152,8 +152,7 @@ check_uri (const gchar * uri, gboolean output, const gchar * field,
   if (!imm_source_policy_check_uri (uri, output, (const gchar * const *)
           allow_hosts, &kind, &host, &why)) {
     *code = IMM_REQUEST_ERROR_INVALID_ARGUMENT;
-    *message = g_strdup_printf ("%s: '%s' is not allowed: %s", field, uri,
-        why);
+    *message = g_strdup_printf ("%s: '%s' is not allowed: %s", field, uri, why);
     return FALSE;
   }
   if (host == NULL)

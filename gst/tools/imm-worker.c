@@ -265,8 +265,7 @@ start_child (Worker * w, Slot * s)
 
   if (in < 0 || out < 0 || write (in, s->entry->request, len) != (gssize) len
       || lseek (in, 0, SEEK_SET) != 0) {
-    say (w, "cannot stage task %s: %s", s->entry->task_id,
-        g_strerror (errno));
+    say (w, "cannot stage task %s: %s", s->entry->task_id, g_strerror (errno));
     if (in >= 0)
       close (in);
     if (out >= 0)
@@ -434,7 +433,8 @@ topic_of (const gchar * request)
   gchar *topic = NULL;
 
   if (json_parser_load_from_data (parser, request, -1, NULL)
-      && (node = json_parser_get_root (parser)) && JSON_NODE_HOLDS_OBJECT (node)) {
+      && (node = json_parser_get_root (parser))
+      && JSON_NODE_HOLDS_OBJECT (node)) {
     JsonObject *o = json_node_get_object (node);
     const gchar *names[] = { "Notification", "MNS" };
     guint i;
@@ -514,8 +514,7 @@ settle (Worker * w, Slot * s)
     return;
   }
   if (!s->warned)
-    say (w, "cannot record task %s yet: %s", s->entry->task_id,
-        err->message);
+    say (w, "cannot record task %s yet: %s", s->entry->task_id, err->message);
   s->warned = TRUE;
   g_clear_error (&err);
   w->need_group = TRUE;
@@ -796,8 +795,7 @@ imm_worker_main (gint argc, gchar ** argv)
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGINT, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
-  say (&w, "reading %s from %s, %u at a time", IMM_QUEUE_TASKS, w.url,
-      w.jobs);
+  say (&w, "reading %s from %s, %u at a time", IMM_QUEUE_TASKS, w.url, w.jobs);
 
   ret = run (&w);
   say (&w, "stopped");

@@ -575,6 +575,10 @@ def case_errors(env):
     """Bad URL, refused connection, wrong DB: one line, exit 2."""
     dead_port = free_port()
     for url, text in (("http://127.0.0.1:6379", "not a Redis URL"),
+                      ("redis://", "not a Redis URL"),
+                      ("redis://127.0.0.1:0", "not a Redis URL"),
+                      ("redis://127.0.0.1:70000", "not a Redis URL"),
+                      ("redis://127.0.0.1:6379/x", "not a Redis URL"),
                       ("redis://127.0.0.1:%d" % dead_port, "cannot connect"),
                       (env.redis.url(99), "database 99")):
         for mode in (["--worker", url], ["--submit", url, "/dev/null"]):
