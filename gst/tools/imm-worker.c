@@ -74,6 +74,19 @@ typedef enum
   SLOT_SETTLING,
 } SlotState;
 
+/* The connection to Redis, as the reading side sees it (slots retry
+ * their own writes on their own backoff). */
+typedef enum
+{
+  /* connected, and the group exists: read */
+  BROKER_READY,
+  /* the group must be (re)created before reading: after a reconnect (a
+   * restarted Redis without persistence has lost it) or a NOGROUP reply */
+  BROKER_NEEDS_GROUP,
+  /* the last command failed; no reads before retry_us */
+  BROKER_LOST,
+} BrokerState;
+
 /* What settling a slot writes. */
 typedef enum
 {
@@ -119,8 +132,7 @@ typedef struct
   ImmQueue *queue;
   WorkerState state;
   Slot *slots;
-  gboolean broker_lost;
-  gboolean need_group;
+  BrokerState broker;
   gint64 retry_us;              /* next connection attempt while lost */
   gint64 backoff_us;
 } Worker;
@@ -385,41 +397,52 @@ reap (Worker * w)
 
 /* ---- broker ---- */
 
+/* A command failed: the next read waits for the backoff. */
 static void
-broker_lost (Worker * w, GError * err)
+on_broker_error (Worker * w, GError * err)
 {
-  if (!w->broker_lost)
+  if (w->broker != BROKER_LOST)
     say (w, "%s; retrying", err->message);
-  w->broker_lost = TRUE;
-  w->need_group = TRUE;
+  w->broker = BROKER_LOST;
   w->retry_us = g_get_monotonic_time () + w->backoff_us;
   w->backoff_us = MIN (w->backoff_us * 2, BACKOFF_MAX_US);
   g_error_free (err);
 }
 
+/* A command worked: a lost connection is back, but what it reaches may
+ * be a new, empty Redis. */
 static void
-broker_ok (Worker * w)
+on_broker_answer (Worker * w)
 {
-  if (w->broker_lost)
+  if (w->broker == BROKER_LOST) {
     say (w, "Redis is back");
-  w->broker_lost = FALSE;
+    w->broker = BROKER_NEEDS_GROUP;
+  }
   w->backoff_us = BACKOFF_MIN_US;
 }
 
-/* Creates the group once per connection (a restarted broker without
- * persistence has lost it). */
+static void
+on_no_group (Worker * w)
+{
+  w->broker = BROKER_NEEDS_GROUP;
+}
+
+/* Before reading: whether the broker is READY, making it so if it can. */
 static gboolean
-ensure_group (Worker * w)
+broker_ready (Worker * w)
 {
   GError *err = NULL;
 
-  if (!w->need_group)
+  if (w->broker == BROKER_READY)
     return TRUE;
+  if (w->broker == BROKER_LOST && g_get_monotonic_time () < w->retry_us)
+    return FALSE;
   if (!imm_queue_ensure_group (w->queue, &err)) {
-    broker_lost (w, err);
+    on_broker_error (w, err);
     return FALSE;
   }
-  w->need_group = FALSE;
+  on_broker_answer (w);
+  w->broker = BROKER_READY;
   return TRUE;
 }
 
@@ -510,14 +533,15 @@ settle (Worker * w, Slot * s)
   }
   if (ok) {
     slot_clear (s);
-    broker_ok (w);
+    on_broker_answer (w);
     return;
   }
   if (!s->warned)
     say (w, "cannot record task %s yet: %s", s->entry->task_id, err->message);
   s->warned = TRUE;
   g_clear_error (&err);
-  w->need_group = TRUE;
+  /* reads wait too; the group is checked once Redis answers again */
+  w->broker = BROKER_LOST;
   s->next_try_us = now + s->backoff_us;
   s->backoff_us = MIN (s->backoff_us * 2, BACKOFF_MAX_US);
 }
@@ -552,7 +576,7 @@ take (Worker * w, Slot * s, ImmQueueEntry * e)
   done = imm_queue_has_result (w->queue, e->task_id, &err);
   if (done < 0) {
     /* stays pending: claimed again later */
-    broker_lost (w, err);
+    on_broker_error (w, err);
     slot_clear (s);
     return;
   }
@@ -599,7 +623,7 @@ fetch (Worker * w)
   GPtrArray *got;
   guint n = free_slots (w), i;
 
-  if (n == 0 || !ensure_group (w))
+  if (n == 0 || !broker_ready (w))
     return;
   got = imm_queue_claim (w->queue, w->consumer, w->claim_idle_ms, n, &err);
   if (got != NULL && got->len == 0) {
@@ -608,14 +632,13 @@ fetch (Worker * w)
   }
   if (got == NULL) {
     if (err->code == 1 && strstr (err->message, "NOGROUP")) {
-      w->need_group = TRUE;
+      on_no_group (w);
       g_error_free (err);
     } else {
-      broker_lost (w, err);
+      on_broker_error (w, err);
     }
     return;
   }
-  broker_ok (w);
   for (i = 0; i < got->len; i++) {
     ImmQueueEntry *e = g_ptr_array_index (got, i);
     Slot *s;
@@ -636,14 +659,14 @@ heartbeat (Worker * w)
   gint64 every = (gint64) w->claim_idle_ms * G_TIME_SPAN_MILLISECOND / 3;
   guint i;
 
-  for (i = 0; i < w->jobs && !w->broker_lost; i++) {
+  for (i = 0; i < w->jobs && w->broker != BROKER_LOST; i++) {
     Slot *s = &w->slots[i];
     GError *err = NULL;
 
     if (s->state != SLOT_RUNNING || now - s->touched_us < every)
       continue;
     if (!imm_queue_touch (w->queue, w->consumer, s->entry->id, &err)) {
-      broker_lost (w, err);
+      on_broker_error (w, err);
       return;
     }
     s->touched_us = now;
@@ -706,7 +729,7 @@ run (Worker * w)
       return 0;
     heartbeat (w);
     if (w->state == WORKER_RUNNING && free_slots (w) > 0
-        && (!w->broker_lost || g_get_monotonic_time () >= w->retry_us))
+        && (w->broker != BROKER_LOST || g_get_monotonic_time () >= w->retry_us))
       fetch (w);
     else
       g_usleep (20 * G_TIME_SPAN_MILLISECOND);
