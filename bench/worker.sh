@@ -3,27 +3,32 @@
 # Prints tasks per minute, the speed-up over plain imm-convert and the queue
 # overhead per task.
 #
-# usage: bench/worker.sh [TASKS]
+# usage: [RUNS=N] bench/worker.sh [TASKS]
 #   TASKS  short tasks per row (default 40): two 160x120 JPEG snapshots of
 #          a 3 s 320x240 H.264 clip each, a typical thumbnail request
-# Needs: a build in ./build, redis-server, redis-cli, ffmpeg.
+#   RUNS   rounds over all rows, the best time of each row counts
+#          (default 3): rounds interleave the rows, so a burst of load
+#          from elsewhere hits them alike
+# Needs: a build in ./build, redis-server, redis-cli, ffmpeg, bc.
 #
 # How it measures:
 # - "plain": the tasks run one after the other as `imm-convert REQUEST`, as
 #   a shell loop would; that is the baseline (1.00x).
-# - Worker rows: a fresh redis-server (--save "" --appendonly no), the
-#   workers started and idle, then every task submitted with --submit;
-#   the time runs from the first submit to the last result entry (polled
-#   every 10 ms with XLEN imm:results). Submitting is inside the time.
+# - Worker rows: a fresh redis-server (--save "" --appendonly no), every
+#   task submitted with --submit (timed apart: "submit ms/task", the
+#   client's cost, one process start and one XADD each), then the workers
+#   started; the time runs from their start to the last result entry
+#   (polled every 10 ms with XLEN imm:results), worker start-up included.
 # - "queue ms/task" = (row time - plain time) / TASKS for the one-worker
-#   row: what the queue adds to a task (submit, XREADGROUP, the child's
-#   fork+exec, result write, XACK), on top of running it. For parallel
-#   rows it is not meaningful and left out.
+#   row: what the queue adds to a task on the worker's side (XAUTOCLAIM,
+#   XREADGROUP, the child's fork+exec, the result write, XACK), on top of
+#   running it. For parallel rows it is not meaningful and left out.
 # - The machine's load average is printed: other work on the same cores
 #   slows the parallel rows first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-40}
+runs=${RUNS:-3}
 ic=$PWD/build/gst/tools/imm-convert
 export GST_PLUGIN_PATH=$PWD/build/plugins
 tmp=$(mktemp -d /tmp/imm-bench-worker-XXXXXX)
@@ -50,30 +55,35 @@ now() { date +%s.%N; }
 # one warm-up run: the registry and the page cache
 "$ic" --quiet --storage-root "$root" "$tmp/req1.json" > /dev/null
 
-t0=$(now)
-for i in $(seq 1 "$n"); do
-  "$ic" --quiet --storage-root "$root" "$tmp/req$i.json" > /dev/null
-done
-plain=$(echo "$(now) - $t0" | bc -l)
+# run_plain: prints the seconds the tasks took one by one
+run_plain() {
+  local t0 i
+  t0=$(now)
+  for i in $(seq 1 "$n"); do
+    "$ic" --quiet --storage-root "$root" "$tmp/req$i.json" > /dev/null
+  done
+  echo "$(now) - $t0" | bc -l
+}
 
-# run_workers LABEL WORKERS JOBS: prints the seconds the tasks took
+# run_workers WORKERS JOBS: prints the seconds the tasks took
 run_workers() {
-  local workers=$2 jobs=$3 port t1 w rpid
+  local workers=$1 jobs=$2 port t1 w rpid
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
     --dir "$tmp" > /dev/null &
   rpid=$!
   pids+=("$rpid")
   until redis-cli -p "$port" ping > /dev/null 2>&1; do sleep 0.05; done
+  t1=$(now)
+  for i in $(seq 1 "$n"); do
+    "$ic" --submit "redis://127.0.0.1:$port" "$tmp/req$i.json" > /dev/null
+  done
+  echo "$(now) - $t1" | bc -l > "$tmp/submit-secs"
+  t1=$(now)
   for w in $(seq 1 "$workers"); do
     "$ic" --worker "redis://127.0.0.1:$port" --consumer "bench$w" \
       --storage-root "$root" --jobs "$jobs" --quiet &
     pids+=($!)
-  done
-  sleep 0.5
-  t1=$(now)
-  for i in $(seq 1 "$n"); do
-    "$ic" --submit "redis://127.0.0.1:$port" "$tmp/req$i.json" > /dev/null
   done
   until [ "$(redis-cli -p "$port" xlen imm:results)" -ge "$n" ]; do
     sleep 0.01
@@ -88,9 +98,14 @@ run_workers() {
   pids=()
 }
 
-one=$(run_workers "1 worker" 1 1)
-two=$(run_workers "2 workers" 2 1)
-jobs2=$(run_workers "1 worker --jobs 2" 1 2)
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+plain=1000000 one=1000000 two=1000000 jobs2=1000000
+for r in $(seq 1 "$runs"); do
+  plain=$(min "$plain" "$(run_plain)")
+  one=$(min "$one" "$(run_workers 1 1)")
+  two=$(min "$two" "$(run_workers 2 1)")
+  jobs2=$(min "$jobs2" "$(run_workers 1 2)")
+done
 
 echo "imm-convert workers, $n tasks (2 JPEG snapshots each), $(nproc) cores," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -107,4 +122,6 @@ row "plain imm-convert, 1 by 1" "$plain"
 row "1 worker" "$one" "$(printf '%.0f' "$(echo "($one - $plain) * 1000 / $n" | bc -l)")"
 row "2 workers" "$two"
 row "1 worker --jobs 2" "$jobs2"
-printf '2 workers / 1 worker: %.2fx\n' "$(echo "$one / $two" | bc -l)"
+printf '2 workers / 1 worker: %.2fx; submit: %.0f ms/task\n' \
+  "$(echo "$one / $two" | bc -l)" \
+  "$(echo "$(cat "$tmp/submit-secs") * 1000 / $n" | bc -l)"
