@@ -33,6 +33,7 @@ struct _ImmQueue
   gchar *host;
   gint port;
   gint db;
+  gchar *user, *password;       /* AUTH, when the URL has them */
   redisContext *ctx;
 };
 
@@ -112,6 +113,20 @@ parse_url (ImmQueue * q, const gchar * url, GError ** error)
   if (!g_str_has_prefix (url, "redis://"))
     goto bad;
   p = url + 8;
+  /* [[user]:password@] */
+  end = strchr (p, '@');
+  if (end != NULL) {
+    const gchar *colon = memchr (p, ':', end - p);
+
+    if (colon == NULL || colon + 1 == end)
+      goto bad;
+    if (colon > p)
+      q->user = g_uri_unescape_segment (p, colon, NULL);
+    q->password = g_uri_unescape_segment (colon + 1, end, NULL);
+    if (q->password == NULL || (colon > p && q->user == NULL))
+      goto bad;
+    p = end + 1;
+  }
   end = p + strcspn (p, ":/");
   if (end == p)
     goto bad;
@@ -144,13 +159,14 @@ parse_url (ImmQueue * q, const gchar * url, GError ** error)
 
 bad:
   g_set_error (error, QUEUE_ERROR, 0, "'%s' is not a Redis URL "
-      "(redis://HOST:PORT[/DB])", url);
+      "(redis://[[USER]:PASSWORD@]HOST:PORT[/DB])", url);
   return FALSE;
 }
 
 /**
  * imm_queue_connect:
- * @url: redis://HOST:PORT[/DB]
+ * @url: redis://[[USER]:PASSWORD@]HOST:PORT[/DB] (percent-escapes in the
+ *   user and password are decoded)
  *
  * Returns: (nullable): a connection, with DB selected; NULL and a
  * one-line @error on a bad URL, a refused connection or a wrong DB.
@@ -160,7 +176,14 @@ imm_queue_connect (const gchar * url, GError ** error)
 {
   ImmQueue *q = g_new0 (ImmQueue, 1);
 
-  if (!parse_url (q, url, error) || !imm_queue_reconnect (q, error)) {
+  if (!parse_url (q, url, error)) {
+    imm_queue_free (q);
+    return NULL;
+  }
+  /* as redis-cli: a password kept out of the command line (and ps) */
+  if (q->password == NULL && g_getenv ("REDISCLI_AUTH") != NULL)
+    q->password = g_strdup (g_getenv ("REDISCLI_AUTH"));
+  if (!imm_queue_reconnect (q, error)) {
     imm_queue_free (q);
     return NULL;
   }
@@ -187,12 +210,36 @@ imm_queue_reconnect (ImmQueue * q, GError ** error)
     return FALSE;
   }
   redisSetTimeout (q->ctx, tv);
+  if (q->password != NULL) {
+    const gchar *auth[3] = { "AUTH", q->user ? q->user : q->password,
+      q->password
+    };
+
+    r = redisCommandArgv (q->ctx, q->user ? 3 : 2, auth, NULL);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+      g_set_error (error, QUEUE_ERROR, 0, "Redis at %s:%d refused the "
+          "password: %s", q->host, q->port, r ? r->str : q->ctx->errstr);
+      if (r)
+        freeReplyObject (r);
+      redisFree (q->ctx);
+      q->ctx = NULL;
+      return FALSE;
+    }
+    freeReplyObject (r);
+  }
   g_snprintf (db, sizeof (db), "%d", q->db);
   r = redisCommandArgv (q->ctx, 2, argv, NULL);
-  if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+  if (r != NULL && r->type == REDIS_REPLY_ERROR
+      && g_str_has_prefix (r->str, "NOAUTH")) {
+    g_set_error (error, QUEUE_ERROR, 0, "Redis at %s:%d wants a password "
+        "(redis://:PASSWORD@HOST:PORT or $REDISCLI_AUTH): %s", q->host,
+        q->port, r->str);
+  } else if (r == NULL || r->type == REDIS_REPLY_ERROR) {
     g_set_error (error, QUEUE_ERROR, 0, "Redis at %s:%d: cannot select "
         "database %d: %s", q->host, q->port, q->db, r ? r->str :
         q->ctx->errstr);
+  }
+  if (r == NULL || r->type == REDIS_REPLY_ERROR) {
     if (r)
       freeReplyObject (r);
     redisFree (q->ctx);
@@ -211,6 +258,8 @@ imm_queue_free (ImmQueue * q)
   if (q->ctx)
     redisFree (q->ctx);
   g_free (q->host);
+  g_free (q->user);
+  g_free (q->password);
   g_free (q);
 }
 

@@ -1,7 +1,7 @@
 /* imm-convert --submit: adds a task to imm:tasks, optionally waits for it.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * imm-convert --submit redis://HOST:PORT[/DB] [--task-id ID] [--wait]
+ * imm-convert --submit redis://[[USER]:PASSWORD@]HOST:PORT[/DB] [--task-id ID] [--wait]
  *     [--timeout S] REQUEST.json|-
  *
  * Prints the task id. With --wait it prints instead the task's result JSON
@@ -22,18 +22,18 @@
 static void
 submit_help (void)
 {
-  printf ("Usage: imm-convert --submit redis://HOST:PORT[/DB] [options] "
+  printf
+      ("Usage: imm-convert --submit redis://[[USER]:PASSWORD@]HOST:PORT[/DB] [options] "
       "REQUEST.json\n\n"
       "Adds the request to the Redis stream imm:tasks and prints its task "
-      "id.\n\n"
-      "Options:\n"
+      "id.\n\n" "Options:\n"
       "  --task-id ID   the task id (default MediaConvert-<uuid>); a task id\n"
       "                 that has a result already is refused\n"
       "  --wait         wait for the result, print it and exit 0 "
-      "(Succeeded)\n"
-      "                 or 1 (Failed), like a local run\n"
+      "(Succeeded)\n" "                 or 1 (Failed), like a local run\n"
       "  --timeout S    give up waiting after S seconds (exit 2; default: "
       "wait)\n"
+      "\nThe Redis password may come from $REDISCLI_AUTH instead of the URL.\n"
       "Exit status 2: bad option, unreadable request, Redis unreachable.\n");
 }
 

@@ -1,7 +1,7 @@
 /* imm-convert --worker: runs tasks from Redis Streams.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * imm-convert --worker redis://HOST:PORT[/DB] [--consumer NAME]
+ * imm-convert --worker redis://[[USER]:PASSWORD@]HOST:PORT[/DB] [--consumer NAME]
  *     [--storage-root DIR] [--jobs N] [--claim-idle MS]
  *     [--max-deliveries N] [--allow-hosts LIST]
  *
@@ -163,11 +163,11 @@ say (Worker * w, const gchar * fmt, ...)
 static void
 worker_help (void)
 {
-  printf ("Usage: imm-convert --worker redis://HOST:PORT[/DB] [options]\n\n"
+  printf
+      ("Usage: imm-convert --worker redis://[[USER]:PASSWORD@]HOST:PORT[/DB] [options]\n\n"
       "Runs tasks of the Redis stream imm:tasks (consumer group imm) until\n"
       "SIGTERM/SIGINT; results go to imm:results, notifications to\n"
-      "imm:notify:TOPIC, tasks that keep crashing to imm:dead.\n\n"
-      "Options:\n"
+      "imm:notify:TOPIC, tasks that keep crashing to imm:dead.\n\n" "Options:\n"
       "  --consumer NAME       consumer name (default HOSTNAME-PID)\n"
       "  --storage-root DIR    where oss://bucket/key lives (default\n"
       "                        $IMM_STORAGE_ROOT, else the current "
@@ -178,9 +178,9 @@ worker_help (void)
       "  --max-deliveries N    a task delivered this often without a result\n"
       "                        goes to imm:dead (default 5)\n"
       "  --allow-hosts LIST    comma-separated hosts http(s) sources may "
-      "use\n"
-      "                        (default none)\n"
+      "use\n" "                        (default none)\n"
       "  --quiet, --verbose    less or more on stderr\n\n"
+      "The Redis password may come from $REDISCLI_AUTH instead of the URL.\n"
       "A first SIGTERM finishes the running tasks and exits 0; a second one\n"
       "stops them, leaving them pending for another worker, and exits 1.\n"
       "Exit status 2: bad option, bad URL, Redis unreachable or wrong DB.\n");
@@ -818,7 +818,7 @@ imm_worker_main (gint argc, gchar ** argv)
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGINT, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
-  say (&w, "reading %s from %s, %u at a time", IMM_QUEUE_TASKS, w.url, w.jobs);
+  say (&w, "reading %s, %u at a time", IMM_QUEUE_TASKS, w.jobs);
 
   ret = run (&w);
   say (&w, "stopped");

@@ -109,26 +109,31 @@ class Client:
 
 
 class Redis:
-    def __init__(self, tmp):
+    def __init__(self, tmp, password=None):
         self.port = free_port()
         self.tmp = tmp
         self.proc = None
+        self.password = password
         self.start()
 
     def start(self):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.tmp],
+             "--save", "", "--appendonly", "no", "--dir", self.tmp] +
+            (["--requirepass", self.password] if self.password else []),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def up():
             try:
                 c = Client(self.port)
-                ok = c.cmd("PING") == "PONG"
-                c.close()
-                return ok
             except OSError:
                 return False
+            try:
+                return c.cmd("PING") == "PONG"
+            except Fail as e:
+                return "NOAUTH" in str(e)   # it answers, asking for AUTH
+            finally:
+                c.close()
         wait_for("redis-server to answer", up, 20)
 
     def stop(self):
@@ -587,6 +592,31 @@ def case_errors(env):
             check(p.returncode == 2 and text in p.stderr
                   and len(p.stderr.strip().splitlines()) == 1,
                   f"{mode}: exit {p.returncode}, stderr {p.stderr!r}")
+    # a Redis with a password: a wrong one is refused the same way; the
+    # right one works in the URL and from $REDISCLI_AUTH, as for redis-cli
+    locked = Redis(env.tmp, password="s3cr:t")
+    try:
+        base = f"127.0.0.1:{locked.port}"
+        req = os.path.join(env.tmp, "req.json")
+        with open(req, "w") as f:
+            json.dump(snapshots(1), f)
+        for url, auth, code, text in (
+                (f"redis://{base}", None, 2, "wants a password"),
+                (f"redis://:wrong@{base}", None, 2, "refused the password"),
+                (f"redis://:s3cr%3At@{base}", None, 0, "task-a"),
+                (f"redis://{base}", "s3cr:t", 0, "task-b")):
+            task = text if code == 0 else "x"
+            p = subprocess.run(
+                [IC, "--submit", url, "--task-id", task, req],
+                capture_output=True, text=True, timeout=30,
+                env=dict(os.environ, **({"REDISCLI_AUTH": auth} if auth
+                                        else {})))
+            out = p.stdout if code == 0 else p.stderr
+            check(p.returncode == code and text in out
+                  and (code == 0 or "s3cr" not in p.stderr),
+                  f"{url}: exit {p.returncode}, {p.stdout!r} {p.stderr!r}")
+    finally:
+        locked.stop()
 
 
 def case_hostile(env):
