@@ -428,6 +428,28 @@ def case_sigkill(env):
     check(env.staging() == [], f"staging left: {env.staging()}")
 
 
+def case_heartbeat(env):
+    """A task longer than --claim-idle is not taken over while it runs."""
+    req = start_long(env)
+    env.worker("w1", "--claim-idle", "600")
+    code, out, err = env.run_submit(req, "slow", wait=False)
+    wait_for("the task to start", env.staging, 60)
+    # a second worker, eager to reclaim anything idle for 0.6 s
+    env.worker("w2", "--claim-idle", "600")
+    c = env.redis.client()
+    t0 = time.monotonic()
+    wait_for("the result", lambda: "slow" in results_by_task(c), 180)
+    took = time.monotonic() - t0
+    r = results_by_task(c)["slow"]
+    check(len(r) == 1 and r[0]["status"] == "Succeeded"
+          and r[0]["attempt"] == "1", f"results: {r}")
+    check(took > 1.2, f"the task took only {took:.1f} s: not longer than "
+          "two claim periods, the test proves nothing")
+    log = open(env.logs[1]).read()
+    check("started" not in log, f"w2 took the task over:\n{log}")
+    check_long_gif(env)
+
+
 def case_duplicate(env):
     """A task run twice (its result already written) gets no 2nd result."""
     make_video(os.path.join(env.root, "b", "v.mp4"), 3)
