@@ -39,6 +39,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "imm/imm-delivery.h"
 #include "imm/imm-request.h"
 #include "imm/imm-result.h"
 #include "imm-queue.h"
@@ -338,46 +339,46 @@ start_child (Worker * w, Slot * s)
 static void
 child_done (Worker * w, Slot * s, gint status)
 {
-  gchar *out = NULL;
+  gchar *out = NULL, *msg;
   gsize len = 0;
+  gboolean exited = WIFEXITED (status);
+  gint code = exited ? WEXITSTATUS (status) : WTERMSIG (status);
 
   g_file_get_contents (s->out_path, &out, &len, NULL);
-  if (WIFEXITED (status) && (WEXITSTATUS (status) == 0
-          || WEXITSTATUS (status) == 1) && out != NULL && len > 0
-      && out[0] == '{') {
-    g_strchomp (out);
-    settle_with (s, SETTLE_RESULT, WEXITSTATUS (status) == 0, out);
-    say (w, "task %s %s", s->entry->task_id, WEXITSTATUS (status) == 0 ?
-        "succeeded" : "failed");
-    return;
-  }
-  g_free (out);
-  if (WIFSIGNALED (status)) {
-    gint sig = WTERMSIG (status);
-    gchar *msg = g_strdup_printf ("the task process was killed by signal %d "
-        "(%s) at delivery %u", sig, g_strsignal (sig), s->entry->deliveries);
-
-    if (s->entry->deliveries >= w->max_deliveries) {
+  switch (imm_delivery_on_end (exited, code, out && len > 0 && out[0] == '{',
+          s->entry->deliveries, w->max_deliveries)) {
+    case IMM_DELIVERY_RECORD:
+      g_strchomp (out);
+      settle_with (s, SETTLE_RESULT, code == 0, out);
+      say (w, "task %s %s", s->entry->task_id, code == 0 ? "succeeded" :
+          "failed");
+      return;
+    case IMM_DELIVERY_RECORD_FAILED:
+      msg = g_strdup_printf ("the task process exited with status %d "
+          "without a result", code);
+      settle_with (s, SETTLE_RESULT, FALSE,
+          failed_result (s, IMM_REQUEST_ERROR_INTERNAL, msg));
+      say (w, "task %s: %s", s->entry->task_id, msg);
+      g_free (msg);
+      break;
+    case IMM_DELIVERY_RETRY:
+      /* left pending: claimed again after --claim-idle */
+      say (w, "task %s: the task process was killed by signal %d (%s) at "
+          "delivery %u; it stays pending", s->entry->task_id, code,
+          g_strsignal (code), s->entry->deliveries);
+      slot_clear (s);
+      break;
+    case IMM_DELIVERY_GIVE_UP:
+      msg = g_strdup_printf ("the task process was killed by signal %d (%s) "
+          "at delivery %u", code, g_strsignal (code), s->entry->deliveries);
       say (w, "task %s: %s; giving it up to %s", s->entry->task_id, msg,
           IMM_QUEUE_DEAD);
       settle_with (s, SETTLE_BURY, FALSE,
           failed_result (s, IMM_REQUEST_ERROR_INTERNAL, msg));
       s->error = msg;
-    } else {
-      /* left pending: claimed again after --claim-idle */
-      say (w, "task %s: %s; it stays pending", s->entry->task_id, msg);
-      g_free (msg);
-      slot_clear (s);
-    }
-    return;
-  } else {
-    gchar *msg = g_strdup_printf ("the task process exited with status %d "
-        "without a result", WEXITSTATUS (status));
-
-    settle_with (s, SETTLE_RESULT, FALSE,
-        failed_result (s, IMM_REQUEST_ERROR_INTERNAL, msg));
-    g_free (msg);
+      break;
   }
+  g_free (out);
 }
 
 static void
@@ -580,17 +581,22 @@ take (Worker * w, Slot * s, ImmQueueEntry * e)
     slot_clear (s);
     return;
   }
-  if (done == 1) {
-    say (w, "task %s has its result already (delivery %u): acknowledging",
-        e->task_id, e->deliveries);
-    settle_with (s, SETTLE_ACK, FALSE, NULL);
-  } else if (e->deliveries > w->max_deliveries) {
-    s->error = g_strdup_printf ("delivered %u times without a result (the "
-        "workers running it stopped)", e->deliveries);
-    settle_with (s, SETTLE_BURY, FALSE,
-        failed_result (s, IMM_REQUEST_ERROR_INTERNAL, s->error));
-  } else if (!start_child (w, s)) {
-    slot_clear (s);
+  switch (imm_delivery_on_take (done == 1, e->deliveries, w->max_deliveries)) {
+    case IMM_DELIVERY_ACK:
+      say (w, "task %s has its result already (delivery %u): acknowledging",
+          e->task_id, e->deliveries);
+      settle_with (s, SETTLE_ACK, FALSE, NULL);
+      break;
+    case IMM_DELIVERY_BURY:
+      s->error = g_strdup_printf ("delivered %u times without a result (the "
+          "workers running it stopped)", e->deliveries);
+      settle_with (s, SETTLE_BURY, FALSE,
+          failed_result (s, IMM_REQUEST_ERROR_INTERNAL, s->error));
+      break;
+    case IMM_DELIVERY_RUN:
+      if (!start_child (w, s))
+        slot_clear (s);
+      break;
   }
 }
 
