@@ -22,7 +22,10 @@
 # - "queue ms/task" = (row time - plain time) / TASKS for the one-worker
 #   row: what the queue adds to a task on the worker's side (XAUTOCLAIM,
 #   XREADGROUP, the child's fork+exec, the result write, XACK), on top of
-#   running it. For parallel rows it is not meaningful and left out.
+#   running it. For parallel rows it is not meaningful and left out. It
+#   is the difference of two noisy times; "queue alone" measures the same
+#   directly: one worker whose task process (IMM_WORKER_CHILD) reads the
+#   request and prints a result, nothing else.
 # - The machine's load average is printed: other work on the same cores
 #   slows the parallel rows first.
 set -euo pipefail
@@ -65,9 +68,10 @@ run_plain() {
   echo "$(now) - $t0" | bc -l
 }
 
-# run_workers WORKERS JOBS: prints the seconds the tasks took
+# run_workers WORKERS JOBS [CHILD]: prints the seconds the tasks took;
+# CHILD replaces the task process (IMM_WORKER_CHILD)
 run_workers() {
-  local workers=$1 jobs=$2 port t1 w rpid
+  local workers=$1 jobs=$2 child=${3:-} port t1 w rpid
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
     --dir "$tmp" > /dev/null &
@@ -81,15 +85,16 @@ run_workers() {
   echo "$(now) - $t1" | bc -l > "$tmp/submit-secs"
   t1=$(now)
   for w in $(seq 1 "$workers"); do
-    "$ic" --worker "redis://127.0.0.1:$port" --consumer "bench$w" \
-      --storage-root "$root" --jobs "$jobs" --quiet &
+    IMM_WORKER_CHILD=$child "$ic" --worker "redis://127.0.0.1:$port" \
+      --consumer "bench$w" --storage-root "$root" --jobs "$jobs" --quiet &
     pids+=($!)
   done
   until [ "$(redis-cli -p "$port" xlen imm:results)" -ge "$n" ]; do
     sleep 0.01
   done
   echo "$(now) - $t1" | bc -l
-  if [ "$(redis-cli -p "$port" xrange imm:results - + | grep -c '^Succeeded$')" -ne "$n" ]; then
+  if [ "$(redis-cli -p "$port" xrange imm:results - + |
+    grep -c '^Succeeded$')" -ne "$n" ]; then
     echo "not every task succeeded" >&2
     exit 1
   fi
@@ -99,8 +104,16 @@ run_workers() {
 }
 
 min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
-plain=1000000 one=1000000 two=1000000 jobs2=1000000
+# a task process that does nothing: the queue's own cost per task
+cat > "$tmp/noop-child" <<'SH'
+#!/bin/sh
+cat > /dev/null
+echo '{"Status":"Succeeded"}'
+SH
+chmod +x "$tmp/noop-child"
+plain=1000000 one=1000000 two=1000000 jobs2=1000000 noop=1000000
 for r in $(seq 1 "$runs"); do
+  noop=$(min "$noop" "$(run_workers 1 1 "$tmp/noop-child")")
   plain=$(min "$plain" "$(run_plain)")
   one=$(min "$one" "$(run_workers 1 1)")
   two=$(min "$two" "$(run_workers 2 1)")
@@ -122,6 +135,8 @@ row "plain imm-convert, 1 by 1" "$plain"
 row "1 worker" "$one" "$(printf '%.0f' "$(echo "($one - $plain) * 1000 / $n" | bc -l)")"
 row "2 workers" "$two"
 row "1 worker --jobs 2" "$jobs2"
-printf '2 workers / 1 worker: %.2fx; submit: %.0f ms/task\n' \
+printf '2 workers / 1 worker: %.2fx; submit: %.0f ms/task; queue alone (a\n' \
   "$(echo "$one / $two" | bc -l)" \
   "$(echo "$(cat "$tmp/submit-secs") * 1000 / $n" | bc -l)"
+printf 'task process that does nothing, 1 worker): %.1f ms/task\n' \
+  "$(echo "$noop * 1000 / $n" | bc -l)"

@@ -24,9 +24,11 @@
  * Tests may set IMM_WORKER_CHILD to a program to run instead of this
  * binary (with the same arguments), to make a child crash on purpose.
  */
+#define _GNU_SOURCE             /* ppoll */
 #include "imm-worker.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -139,11 +141,30 @@ typedef struct
 } Worker;
 
 static volatile sig_atomic_t signals_seen;
+/* The signal mask while waiting. SIGTERM, SIGINT and SIGCHLD are blocked
+ * at all other times, so one that comes between a check and the wait
+ * ends the wait instead of being missed. */
+static sigset_t wait_mask;
 
 static void
 on_stop_signal (int sig)
 {
   signals_seen++;
+}
+
+/* Only wakes the wait: the children are reaped with waitpid. */
+static void
+on_child (int sig)
+{
+}
+
+/* Sleeps up to @ms, less when a child ends or a stop signal comes. */
+static void
+wait_for_event (guint ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+  ppoll (NULL, 0, &ts, &wait_mask);
 }
 
 static void
@@ -715,6 +736,8 @@ run (Worker * w)
   guint i;
 
   while (TRUE) {
+    /* take any signal that came while blocked */
+    wait_for_event (0);
     if (signals_seen >= 2) {
       w->state = WORKER_ABORTING;
       abort_children (w);
@@ -738,7 +761,7 @@ run (Worker * w)
         && (w->broker != BROKER_LOST || g_get_monotonic_time () >= w->retry_us))
       fetch (w);
     else
-      g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+      wait_for_event (50);
   }
 }
 
@@ -749,6 +772,7 @@ imm_worker_main (gint argc, gchar ** argv)
   const gchar *root = NULL, *consumer = NULL;
   GError *err = NULL;
   struct sigaction sa;
+  sigset_t blocked;
   gint i, ret;
 
   w.jobs = 1;
@@ -823,7 +847,14 @@ imm_worker_main (gint argc, gchar ** argv)
   sigemptyset (&sa.sa_mask);
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGINT, &sa, NULL);
+  sa.sa_handler = on_child;
+  sigaction (SIGCHLD, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
+  sigemptyset (&blocked);
+  sigaddset (&blocked, SIGTERM);
+  sigaddset (&blocked, SIGINT);
+  sigaddset (&blocked, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &blocked, &wait_mask);
   say (&w, "reading %s, %u at a time", IMM_QUEUE_TASKS, w.jobs);
 
   ret = run (&w);
