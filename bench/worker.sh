@@ -18,7 +18,8 @@
 #   task submitted with --submit (timed apart: "submit ms/task", the
 #   client's cost, one process start and one XADD each), then the workers
 #   started; the time runs from their start to the last result entry
-#   (polled every 10 ms with XLEN imm:results), worker start-up included.
+#   (polled every 20 ms with XLEN imm:results by one redis-cli), worker
+#   start-up included.
 # - "queue ms/task" = (row time - plain time) / TASKS for the one-worker
 #   row: what the queue adds to a task on the worker's side (XAUTOCLAIM,
 #   XREADGROUP, the child's fork+exec, the result write, XACK), on top of
@@ -89,8 +90,10 @@ run_workers() {
       --consumer "bench$w" --storage-root "$root" --jobs "$jobs" --quiet &
     pids+=($!)
   done
-  until [ "$(redis-cli -p "$port" xlen imm:results)" -ge "$n" ]; do
-    sleep 0.01
+  # one redis-cli asking every 20 ms: a process per poll would cost the
+  # workers a good part of a core
+  redis-cli -p "$port" -r -1 -i 0.02 xlen imm:results | while read -r c; do
+    [ "$c" -ge "$n" ] && break
   done
   echo "$(now) - $t1" | bc -l
   if [ "$(redis-cli -p "$port" xrange imm:results - + |
