@@ -106,7 +106,7 @@ typedef struct
   SlotState state;
   ImmQueueEntry *entry;
   GPid pid;
-  gchar *in_path, *out_path;
+  gint out_fd;                  /* the child's stdout, -1 when none */
   GDateTime *start;
   gint64 touched_us;
   /* outcome */
@@ -228,12 +228,9 @@ parse_uint (const gchar * s, guint min, guint max, guint * out)
 static void
 slot_clear (Slot * s)
 {
-  if (s->in_path)
-    g_unlink (s->in_path);
-  if (s->out_path)
-    g_unlink (s->out_path);
-  g_clear_pointer (&s->in_path, g_free);
-  g_clear_pointer (&s->out_path, g_free);
+  if (s->out_fd >= 0)
+    close (s->out_fd);
+  s->out_fd = -1;
   g_clear_pointer (&s->entry, imm_queue_entry_free);
   g_clear_pointer (&s->start, g_date_time_unref);
   g_clear_pointer (&s->result, g_free);
@@ -280,17 +277,28 @@ settle_with (Slot * s, SettleKind kind, gboolean succeeded, gchar * result)
   s->backoff_us = BACKOFF_MIN_US;
 }
 
+/* A temporary file without a name: nothing to leave behind in /tmp even
+ * when the worker is killed outright. */
 static gint
-open_tmp (gchar ** path)
+open_tmp (void)
 {
-  return g_file_open_tmp ("imm-worker-XXXXXX", path, NULL);
+  gchar *path = NULL;
+  gint fd = g_file_open_tmp ("imm-worker-XXXXXX", &path, NULL);
+
+  if (fd >= 0) {
+    g_unlink (path);
+    /* not for the other slots' children (dup2 gives its own a copy) */
+    fcntl (fd, F_SETFD, FD_CLOEXEC);
+  }
+  g_free (path);
+  return fd;
 }
 
 static gboolean
 start_child (Worker * w, Slot * s)
 {
-  gint in = open_tmp (&s->in_path);
-  gint out = in >= 0 ? open_tmp (&s->out_path) : -1;
+  gint in = open_tmp ();
+  gint out = in >= 0 ? open_tmp () : -1;
   const gchar *exe = g_getenv ("IMM_WORKER_CHILD");
   const gchar *argv[16];
   guint n = 0;
@@ -343,17 +351,36 @@ start_child (Worker * w, Slot * s)
     _exit (127);
   }
   close (in);
-  close (out);
   if (pid < 0) {
     say (w, "cannot start a task process: %s", g_strerror (errno));
+    close (out);
     return FALSE;
   }
+  s->out_fd = out;
   s->pid = pid;
   s->state = SLOT_RUNNING;
   s->touched_us = g_get_monotonic_time ();
   say (w, "task %s (entry %s, delivery %u) started", s->entry->task_id,
       s->entry->id, s->entry->deliveries);
   return TRUE;
+}
+
+/* All the child wrote to @fd (its stdout), NUL-terminated. */
+static gchar *
+read_output (gint fd, gsize * len)
+{
+  GString *buf = g_string_new (NULL);
+  gchar chunk[8192];
+  gssize n;
+
+  if (lseek (fd, 0, SEEK_SET) == 0) {
+    while ((n = read (fd, chunk, sizeof (chunk))) > 0
+        || (n < 0 && errno == EINTR))
+      if (n > 0)
+        g_string_append_len (buf, chunk, n);
+  }
+  *len = buf->len;
+  return g_string_free (buf, FALSE);
 }
 
 /* The child of @s ended with @status: decide what to write. */
@@ -365,7 +392,7 @@ child_done (Worker * w, Slot * s, gint status)
   gboolean exited = WIFEXITED (status);
   gint code = exited ? WEXITSTATUS (status) : WTERMSIG (status);
 
-  g_file_get_contents (s->out_path, &out, &len, NULL);
+  out = read_output (s->out_fd, &len);
   switch (imm_delivery_on_end (exited, code, out && len > 0 && out[0] == '{',
           s->entry->deliveries, w->max_deliveries)) {
     case IMM_DELIVERY_RECORD:
@@ -841,6 +868,8 @@ imm_worker_main (gint argc, gchar ** argv)
     return EXIT_USAGE;
   }
   w.slots = g_new0 (Slot, w.jobs);
+  for (i = 0; i < (gint) w.jobs; i++)
+    w.slots[i].out_fd = -1;
 
   memset (&sa, 0, sizeof (sa));
   sa.sa_handler = on_stop_signal;
