@@ -136,9 +136,10 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   self->hist = imm_palette_histogram_new ();
   {
     /* How much worse than a fresh palette colour the shown colour may be
-     * and still be kept: q 100 exact, the default 68 about 1 level a
-     * channel (the bench's knee), q 30 about 4, q 0 about 7. */
-    gdouble d = (100.0 - self->s.quality) / 32.0;
+     * and still be kept: q 100 exact, the default 75 about 1 level a
+     * channel (the bench's knee, measured when the default was 68 on a
+     * scale of (100 - q) / 32), q 0 about 8. */
+    gdouble d = (100.0 - self->s.quality) / 25.0;
     self->tolerance = (guint) (17.0 * d * d * d);
   }
   if (self->s.palette == GST_IMM_ANIM_PALETTE_GLOBAL)
