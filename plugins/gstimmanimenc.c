@@ -13,8 +13,9 @@
  * One file per clip: the custom downstream event `immhighlight-clip-end`
  * (sent by immhighlight after a clip's last frame) finishes the current
  * file, pushes it as one buffer followed by the event, and the next frame
- * begins a new file, with the properties of that moment and its own
- * timeline (and picture size); EOS finishes the last one. A clip end with
+ * begins a new file, with the properties of that moment (the format
+ * stays the first file's) and its own timeline and picture size; EOS
+ * finishes the last one. A clip end with
  * no frame since the last file writes nothing. With `multifilesink
  * next-file=buffer` every clip becomes a file while the stream runs, and
  * memory is bounded by one clip: the pictures of a GIF's palette window
