@@ -97,9 +97,9 @@
  * gst-launch-1.0 videotestsrc num-buffers=45 pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! immanimenc format=webp quality=80 ! filesink location=ball.webp
  * ]| The same as an animated WebP.
  * |[
- * gst-launch-1.0 videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 ! immhighlight pre-roll=2 post-roll=3 threshold=20 ! immanimenc format=gif ! multifilesink location=event-%05d.gif next-file=buffer
- * ]| One GIF per highlight event while a live stream runs (immhighlight
- * comes with issue 12's work).
+ * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! videoconvert ! immhighlight threshold=20 pre-roll=1 post-roll=1 ! immanimenc format=gif ! multifilesink location=event-%05d.gif next-file=buffer
+ * ]| One GIF per cut immhighlight finds, from 1 s before to 1 s after it;
+ * on a live source the files are written while the stream runs.
  */
 
 #ifdef HAVE_CONFIG_H
