@@ -142,7 +142,7 @@ check_host (const gchar * host, const gchar * field, gchar ** message)
 
 static gboolean
 check_uri (const gchar * uri, gboolean output, const gchar * field,
-    gint * code, gchar ** message)
+    ImmResultCode * code, gchar ** message)
 {
   ImmPolicyUri kind;
   gchar *host = NULL;
@@ -151,7 +151,7 @@ check_uri (const gchar * uri, gboolean output, const gchar * field,
 
   if (!imm_source_policy_check_uri (uri, output, (const gchar * const *)
           allow_hosts, &kind, &host, &why)) {
-    *code = IMM_REQUEST_ERROR_INVALID_ARGUMENT;
+    *code = IMM_CODE_INVALID_ARGUMENT;
     *message = g_strdup_printf ("%s: '%s' is not allowed: %s", field, uri, why);
     return FALSE;
   }
@@ -159,7 +159,7 @@ check_uri (const gchar * uri, gboolean output, const gchar * field,
     return TRUE;
   ok = check_host (host, field, message);
   if (!ok)
-    *code = IMM_REQUEST_ERROR_INVALID_ARGUMENT;
+    *code = IMM_CODE_INVALID_ARGUMENT;
   g_free (host);
   return ok;
 }
@@ -172,7 +172,7 @@ check_uri (const gchar * uri, gboolean output, const gchar * field,
  * field).
  */
 gboolean
-imm_restrict_check_request (const ImmRequest * req, gint * code,
+imm_restrict_check_request (const ImmRequest * req, ImmResultCode * code,
     gchar ** message)
 {
   guint i;

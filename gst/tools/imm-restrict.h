@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "imm/imm-request.h"
+#include "imm/imm-result.h"
 
 G_BEGIN_DECLS
 
@@ -15,8 +16,8 @@ void imm_restrict_enable (const gchar * storage_root,
 
 gboolean imm_restrict_enabled (void);
 
-gboolean imm_restrict_check_request (const ImmRequest * req, gint * code,
-    gchar ** message);
+gboolean imm_restrict_check_request (const ImmRequest * req,
+    ImmResultCode * code, gchar ** message);
 
 gboolean imm_restrict_path_inside (const gchar * path);
 

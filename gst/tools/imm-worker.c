@@ -243,7 +243,7 @@ slot_clear (Slot * s)
 /* A Failed result shaped as a local run prints it, for a task whose child
  * gave none. */
 static gchar *
-failed_result (Slot * s, gint code, const gchar * message)
+failed_result (Slot * s, ImmResultCode code, const gchar * message)
 {
   ImmRequest *req = imm_request_peek (s->entry->request ?
       s->entry->request : "{}", -1);
@@ -405,7 +405,7 @@ child_done (Worker * w, Slot * s, gint status)
       msg = g_strdup_printf ("the task process exited with status %d "
           "without a result", code);
       settle_with (s, SETTLE_RESULT, FALSE,
-          failed_result (s, IMM_REQUEST_ERROR_INTERNAL, msg));
+          failed_result (s, IMM_CODE_INTERNAL, msg));
       say (w, "task %s: %s", s->entry->task_id, msg);
       g_free (msg);
       break;
@@ -422,7 +422,7 @@ child_done (Worker * w, Slot * s, gint status)
       say (w, "task %s: %s; giving it up to %s", s->entry->task_id, msg,
           IMM_QUEUE_DEAD);
       settle_with (s, SETTLE_BURY, FALSE,
-          failed_result (s, IMM_REQUEST_ERROR_INTERNAL, msg));
+          failed_result (s, IMM_CODE_INTERNAL, msg));
       s->error = msg;
       break;
   }
@@ -618,7 +618,7 @@ take (Worker * w, Slot * s, ImmQueueEntry * e)
   s->start = g_date_time_new_now_local ();
   if (e->request == NULL) {
     settle_with (s, SETTLE_RESULT, FALSE, failed_result (s,
-            IMM_REQUEST_ERROR_INVALID_ARGUMENT, "the task entry has no "
+            IMM_CODE_INVALID_ARGUMENT, "the task entry has no "
             "'request' field"));
     return;
   }
@@ -639,7 +639,7 @@ take (Worker * w, Slot * s, ImmQueueEntry * e)
       s->error = g_strdup_printf ("delivered %u times without a result (the "
           "workers running it stopped)", e->deliveries);
       settle_with (s, SETTLE_BURY, FALSE,
-          failed_result (s, IMM_REQUEST_ERROR_INTERNAL, s->error));
+          failed_result (s, IMM_CODE_INTERNAL, s->error));
       break;
     case IMM_DELIVERY_RUN:
       if (!start_child (w, s))
