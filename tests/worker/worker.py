@@ -235,13 +235,14 @@ def probe_size(path):
 
 
 def gif_info(path):
-    out = subprocess.run(["gifsicle", "--info", path], capture_output=True,
-                         text=True, timeout=60).stdout
-    first = out.splitlines()[0]   # "* x.gif 4 images"
-    n = int(first.split()[2])
-    screen = out.split("logical screen ")[1].split()[0]
-    w, h = screen.split("x")
-    return int(w), int(h), n
+    """Canvas size and frame count, as ffmpeg's GIF decoder reads them."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+         "-show_entries", "stream=width,height,nb_read_frames", "-of",
+         "csv=p=0", path], capture_output=True, text=True,
+        timeout=120).stdout.strip()
+    w, h, n = out.split(",")[:3]
+    return int(w), int(h), int(n)
 
 
 def webp_info(path):
