@@ -7,7 +7,8 @@
  * the storage root on disk too (a symlink inside the root that leads out
  * of it is refused); http(s) host names are resolved and every address
  * checked; and no HTTP source follows a redirect, since the target of a
- * redirect is chosen by the server, after our checks.
+ * redirect is chosen by the server, after our checks (a HEAD request
+ * first tells a redirecting source with a clear message).
  *
  * Limits: a file system changed between the check and the open (a
  * symlink swapped in meanwhile), or a DNS answer that changes between our
@@ -140,6 +141,73 @@ check_host (const gchar * host, const gchar * field, gchar ** message)
   return ok;
 }
 
+/* How long the redirect check waits for the server's answer. */
+#define REDIRECT_CHECK_TIMEOUT (10 * GST_SECOND)
+
+/* Asks @uri once with HEAD, redirects not followed: a source that
+ * redirects is refused with a message that says so (souphttpsrc's own
+ * error only has the status line's text, "Found"). Any other answer, or
+ * none, is left to the probe, which reads the source with redirects off
+ * too. */
+static gboolean
+check_redirect (const gchar * uri, const gchar * field, gchar ** message)
+{
+  GstElement *pipe, *src, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  gboolean ok = TRUE;
+
+  src = gst_element_factory_make ("souphttpsrc", NULL);
+  sink = gst_element_factory_make ("fakesink", NULL);
+  if (src == NULL || sink == NULL) {
+    g_clear_object (&src);
+    g_clear_object (&sink);
+    return TRUE;
+  }
+  g_object_set (src, "location", uri, "method", "HEAD", NULL);
+  pipe = gst_pipeline_new (NULL);
+  gst_bin_add_many (GST_BIN (pipe), src, sink, NULL);
+  gst_element_link (src, sink);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PAUSED);
+  while ((msg = gst_bus_timed_pop_filtered (bus, REDIRECT_CHECK_TIMEOUT,
+              GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR | GST_MESSAGE_EOS |
+              GST_MESSAGE_ASYNC_DONE)) != NULL) {
+    const GstStructure *st = gst_message_get_structure (msg);
+    GstStructure *headers = NULL;
+    guint status = 0;
+
+    if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT) {
+      gst_message_unref (msg);
+      break;
+    }
+    if (!gst_structure_has_name (st, "http-headers")) {
+      gst_message_unref (msg);
+      continue;
+    }
+    if (gst_structure_get_uint (st, "http-status-code", &status)
+        && status >= 300 && status < 400) {
+      const gchar *to = NULL;
+
+      if (gst_structure_get (st, "response-headers", GST_TYPE_STRUCTURE,
+              &headers, NULL))
+        to = gst_structure_get_string (headers, "Location");
+      *message = g_strdup_printf ("%s: '%s' redirects (HTTP %u%s%s%s), and "
+          "a worker does not follow redirects", field, uri, status,
+          to ? " to '" : "", to ? to : "", to ? "'" : "");
+      ok = FALSE;
+    }
+    if (headers)
+      gst_structure_free (headers);
+    gst_message_unref (msg);
+    break;
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  return ok;
+}
+
 static gboolean
 check_uri (const gchar * uri, gboolean output, const gchar * field,
     ImmResultCode * code, gchar ** message)
@@ -157,7 +225,8 @@ check_uri (const gchar * uri, gboolean output, const gchar * field,
   }
   if (host == NULL)
     return TRUE;
-  ok = check_host (host, field, message);
+  ok = check_host (host, field, message) && check_redirect (uri, field,
+      message);
   if (!ok)
     *code = IMM_CODE_INVALID_ARGUMENT;
   g_free (host);

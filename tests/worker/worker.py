@@ -692,7 +692,9 @@ def case_hostile(env):
         ("metadata", src("http://169.254.169.254/latest/meta-data/"),
          "Sources[0].URI"),
         ("redirect", src(f"http://127.0.0.1:{rport}/b/v.mp4"),
-         "Sources[0].URI"),
+         "Sources[0].URI: 'http://127.0.0.1:%d/b/v.mp4' redirects (HTTP 302 "
+         "to 'http://localhost:%d/b/v.mp4'), and a worker does not follow "
+         "redirects" % (rport, tport)),
     ]
     for name, req, field in cases:
         code, out, err = env.run_submit(req, name, wait=True, timeout=90)
