@@ -18,6 +18,9 @@ static gchar *fixture;
 static gchar *bframes;
 static gchar *ts_clip;
 static gchar *longgop;
+static gchar *ff_ts;
+static gchar *ff_rm;
+static gchar *ff_part[2];
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
  * (or NULL) and collects pts of frames reaching the appsink "out" and the
@@ -887,6 +890,175 @@ GST_START_TEST (test_qos_off)
 
 GST_END_TEST;
 
+/* --- inputs made by ffmpeg, checked against ffmpeg ----------------------- */
+
+/* Runs @cmd through the shell; fails the test when it fails. Returns its
+ * stderr. */
+static gchar *
+shell (const gchar * cmd)
+{
+  gchar *argv[] = { (gchar *) "/bin/sh", (gchar *) "-c", (gchar *) cmd, NULL };
+  gchar *err = NULL;
+  gint status = 0;
+
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+          NULL, NULL, NULL, &err, &status, NULL), "%s", cmd);
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s: %s", cmd, err);
+  return err;
+}
+
+/* Makes @path with ffmpeg from a 160x120 test pattern (which draws its
+ * frame number), unless it is there already. */
+static void
+ffmpeg_fixture (const gchar * path, const gchar * args)
+{
+  gchar *cmd;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  cmd = g_strdup_printf ("ffmpeg -nostdin -v error -y -f lavfi "
+      "-i testsrc=size=160x120:%s '%s'", args, path);
+  g_free (shell (cmd));
+  g_free (cmd);
+}
+
+/* 30 s of H.264 in MPEG-TS at 10 fps, keyframes 3-8 s apart (0, 3, 9, 17,
+ * 22, 28 s) and B-frames: tsdemux lands a seek by byte estimate, on no
+ * keyframe in particular. */
+static void
+make_ff_ts (void)
+{
+  ffmpeg_fixture (ff_ts, "rate=10:duration=30 -c:v libx264 -preset "
+      "ultrafast -bf 2 -x264-params keyint=100:min-keyint=30:scenecut=0 "
+      "-force_key_frames 0,3,9,17,22,28 -f mpegts");
+}
+
+/* 20 s of RealVideo 2 at 25 fps, a keyframe every 2 s: rmdemux finds no
+ * seek offset in it, after flushing. */
+static void
+make_ff_rm (void)
+{
+  ffmpeg_fixture (ff_rm, "rate=25:duration=20 -c:v rv20 -g 50");
+}
+
+/* Two 4 s clips at 10 fps, a keyframe every second. */
+static void
+make_ff_parts (void)
+{
+  guint i;
+
+  for (i = 0; i < 2; i++)
+    ffmpeg_fixture (ff_part[i], "rate=10:duration=4 -c:v libx264 -preset "
+        "ultrafast -g 10 -x264-params scenecut=0");
+}
+
+/* PSNR in dB of picture @a against @b, by ffmpeg (1000 for identical). */
+static gdouble
+psnr (const gchar * a, const gchar * b)
+{
+  gchar *cmd = g_strdup_printf ("ffmpeg -nostdin -v info -i '%s' -i '%s' "
+      "-lavfi psnr -f null - 2>&1 >/dev/null | grep -o 'average:[^ ]*' "
+      ">&2", a, b);
+  gchar *out = shell (cmd);
+  gdouble db;
+
+  fail_unless (g_str_has_prefix (out, "average:"), "%s: %s", cmd, out);
+  db = g_str_has_prefix (out, "average:inf") ? 1000 :
+      g_ascii_strtod (out + 8, NULL);
+  g_free (out);
+  g_free (cmd);
+  return db;
+}
+
+static const gdouble ts_starts[] = { 5, 12, 20 };
+
+/* The thumbnail at StartTime on an MPEG-TS clip is the frame ffmpeg
+ * decodes from the start at that time (output seeking), not what a seek
+ * to a byte estimate leaves the decoder with (a grey smear). */
+GST_START_TEST (test_ts_seek_picture)
+{
+  gdouble start = ts_starts[__i__];
+  gchar *png = g_build_filename (fixture_dir, "ts-ours.png", NULL);
+  gchar *ref = g_build_filename (fixture_dir, "ts-ffmpeg.png", NULL);
+  gchar *desc, *cmd;
+  gdouble db;
+  Run r;
+
+  make_ff_ts ();
+  desc = g_strdup_printf ("filesrc location=%s ! decodebin ! videoconvert ! "
+      "immsnapshot start-time=%g number=1 ! tee name=t ! queue ! "
+      "fakesink name=out t. ! queue ! videoconvert ! pngenc ! "
+      "filesink location=%s", ff_ts, start, png);
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_int (strlen (r.messages->str) > 0, TRUE);
+  fail_unless (strchr (r.messages->str, ' ') == r.messages->str +
+      strlen (r.messages->str) - 1, "not one frame: %s", r.messages->str);
+  cmd = g_strdup_printf ("ffmpeg -nostdin -v error -y -i '%s' -ss %g "
+      "-frames:v 1 '%s'", ff_ts, start, ref);
+  g_free (shell (cmd));
+  db = psnr (png, ref);
+  fail_unless (db >= 35, "start-time %g: PSNR %.1f dB against ffmpeg", start,
+      db);
+  run_clear (&r);
+  g_free (cmd);
+  g_free (desc);
+  g_unlink (png);
+  g_unlink (ref);
+  g_free (png);
+  g_free (ref);
+}
+
+GST_END_TEST;
+
+/* rmdemux refuses every seek, after flushing its own task away: seeking
+ * there would stall the stream. Whatever the mode, the frames of a
+ * decode without seeking come out, and the run ends. */
+static const Case rm_cases[] = {
+  {"start-time=5 number=1", "5000 "},
+  {"mode=average number=4", "0 5000 10000 15000 "},
+  {"mode=interval interval=6", "0 6000 12000 18000 "},
+  {"mode=keyframe", "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 "},
+};
+
+GST_START_TEST (test_rm_no_seek)
+{
+  const Case *c = &rm_cases[__i__];
+  Run r;
+
+  make_ff_rm ();
+  snapshot_of (ff_rm, c->props, "", &r);
+  fail_unless (r.error == NULL, "%s: %s", c->props, r.error);
+  fail_unless_equals_string (r.frames->str, c->frames);
+  fail_unless_equals_int (r.segments, 1);
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Joined sources: the keyframes of every source count, each decoded by a
+ * decoder of its own. */
+GST_START_TEST (test_concat_keyframes)
+{
+  gchar *desc;
+  Run r;
+
+  make_ff_parts ();
+  desc = g_strdup_printf ("concat name=c ! identity single-segment=true ! "
+      "immsnapshot mode=keyframe ! fakesink name=out "
+      "filesrc location=%s ! decodebin ! videoconvert ! c. "
+      "filesrc location=%s ! decodebin ! videoconvert ! c.", ff_part[0],
+      ff_part[1]);
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.frames->str,
+      "0 1000 2000 3000 4000 5000 6000 7000 ");
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* The path is chosen in the parent process, the file made by the first
  * test (a child): a pipeline run in the parent would leave thread pools
  * behind that forked children cannot use. */
@@ -898,6 +1070,10 @@ choose_fixture (void)
   bframes = g_build_filename (fixture_dir, "bframes.mp4", NULL);
   ts_clip = g_build_filename (fixture_dir, "clip.ts", NULL);
   longgop = g_build_filename (fixture_dir, "longgop.mp4", NULL);
+  ff_ts = g_build_filename (fixture_dir, "ffmpeg.ts", NULL);
+  ff_rm = g_build_filename (fixture_dir, "ffmpeg.rm", NULL);
+  ff_part[0] = g_build_filename (fixture_dir, "part1.mp4", NULL);
+  ff_part[1] = g_build_filename (fixture_dir, "part2.mp4", NULL);
 }
 
 static void
@@ -921,6 +1097,10 @@ teardown_fixture (void)
     g_unlink (bframes);
     g_unlink (longgop);
     g_unlink (ts_clip);
+    g_unlink (ff_ts);
+    g_unlink (ff_rm);
+    g_unlink (ff_part[0]);
+    g_unlink (ff_part[1]);
     g_rmdir (fixture_dir);
   }
 }
@@ -953,6 +1133,9 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_qos_running_time);
   tcase_add_test (tc, test_qos_live);
   tcase_add_loop_test (tc, test_qos_off, 0, 4);
+  tcase_add_loop_test (tc, test_ts_seek_picture, 0, G_N_ELEMENTS (ts_starts));
+  tcase_add_loop_test (tc, test_rm_no_seek, 0, G_N_ELEMENTS (rm_cases));
+  tcase_add_test (tc, test_concat_keyframes);
   return s;
 }
 
