@@ -111,11 +111,13 @@
 
 #include <gst/video/video.h>
 
+#include "immkeywatch.h"
 #include "imm/imm-dhash.h"
 #include "imm/imm-schedule.h"
+#include "imm/imm-seek.h"
 #include "imm/imm-topn.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
+GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
 #define GST_CAT_DEFAULT gst_imm_snapshot_debug
 
 #define DEFAULT_MODE IMM_SNAPSHOT_INTERVAL
@@ -128,19 +130,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
 #define DEFAULT_SEEK TRUE
 #define DEFAULT_SKIP_DECODE TRUE
 
-/* Seek when the next target is further ahead than this; nearer targets
- * are reached faster by decoding on (a seek restarts at a keyframe). Once
- * keyframe distances are known, also only when the target is further from
- * the last keyframe decoded than the longest of them (see seek_pays()). */
-#define SEEK_MIN_GAP (2 * GST_SECOND)
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
  * judges whether to decode a frame by the timestamp of the frame before it
  * in decoding order, which with B-frames can lie a few frames earlier. */
 #define QOS_MARGIN_FRAMES 8
 #define QOS_MARGIN_DEFAULT GST_SECOND
-/* Keyframe times remembered from the encoded stream. */
-#define MAX_KEY_TIMES 256
 
 enum
 {
@@ -156,13 +151,41 @@ enum
   PROP_SKIP_DECODE,
 };
 
-/* Where our last seek stands, as the keyframes entering the decoder tell. */
+/* Where the element's own seeking stands (one seek job at a time, under
+ * seek_lock; transitions in schedule_seek(), do_seek(), on_buffer(),
+ * on_landed(), on_flush_start(), on_flush_stop() and on_eos()):
+ *
+ *   IDLE --seek ahead--> SENT --FLUSH_START--> FLUSHING --FLUSH_STOP-->
+ *   LANDED --first frame where expected--> IDLE (or DISABLED after a
+ *   recovery); LANDED --landed late or on a delta frame--> RESTARTING
+ *   (a recovery seek back) --FLUSH_START--> FLUSHING ...;
+ *   SENT/RESTARTING --refused--> DISABLED.
+ */
 typedef enum
 {
-  LANDING_NONE,
-  LANDING_SENT,                 /* flush not seen yet */
-  LANDING_FLUSHED,              /* the next keyframe is where it landed */
-} SeekLanding;
+  SEEK_IDLE,                    /* no seek of ours on its way: frames judged */
+  SEEK_SENT,                    /* a seek ahead on its way: frames before it still judged */
+  SEEK_RESTARTING,              /* a seek back on its way: frames dropped, EOS waits */
+  SEEK_FLUSHING,                /* its FLUSH_START went by, its FLUSH_STOP not yet */
+  SEEK_LANDED,                  /* flushed: the first frame after it is checked */
+  SEEK_DISABLED,                /* no more seeks: cannot, refused, or landed wrong */
+} SeekState;
+
+/* The seek job: the one seek on its way, or the last one. */
+typedef struct
+{
+  SeekState state;
+  guint32 seqnum;               /* of the last seek scheduled */
+  guint32 seqnums[8];           /* of the last seeks: their flushes stay here */
+  guint n_sent;                 /* seeks scheduled */
+  guint in_flight;              /* scheduled, gst_pad_push_event not back */
+  GstClockTime goal;            /* its target on the capture timeline */
+  GstClockTime resume;          /* the position when it was sent */
+  guint64 last_target;          /* the last target sought (capture timeline) */
+  gboolean key_units;           /* a key-unit trick mode seek */
+  gboolean then_disable;        /* a recovery: no more seeks once landed */
+  guint recoveries;             /* seeks sent after one landed wrong */
+} SeekJob;
 
 struct _GstImmSnapshot
 {
@@ -184,49 +207,26 @@ struct _GstImmSnapshot
   gboolean configured;
   gboolean live;
   gboolean done;
-  gboolean can_seek;
   gboolean run_qos;
   guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
-  gboolean key_seek_wanted;
   GstClockTime last_time;
+  gboolean first_of_stream;     /* no frame since STREAM_START */
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
   guint run_threshold;
   gboolean run_post;
   guint index;
-  gboolean have_prev_hash;
   guint64 prev_hash;
   guint64 samples;
   ImmTopN *topn;
-  GstClockTime seek_last;       /* the target of the last seek */
-  gboolean first_is_key;        /* keyframes watched from this frame on */
-  gint hold_until_flush;        /* atomic: a restarting seek is on its way */
-  gint own_seqnum;              /* atomic: seqnum of our last seek */
-  /* checking where our last seek landed (streaming thread) */
-  gint check_landing;           /* atomic: set by its FLUSH_STOP */
-  GstClockTime seek_goal;       /* its target on the capture timeline */
-  GstClockTime seek_resume;     /* last_time when it was sent */
-  gboolean seek_goal_key;       /* it was a key-unit trick mode seek */
-  guint recoveries;             /* seeks sent after one landed too far */
 
-  /* a seek between scheduling and its flush, under seek_lock */
+  /* keyframes at the decoders upstream, with a lock of its own */
+  ImmKeyWatch *keys;
+
   GMutex seek_lock;
-  GCond seek_cond;
-  guint seeks_running;          /* scheduled, gst_pad_push_event not back */
-  gboolean seek_flushing;       /* its FLUSH_START went by */
-
-  /* keyframe times seen entering the decoder, under key_lock */
-  GMutex key_lock;
-  GstPad *key_pad;
-  gulong key_probe;
-  gboolean key_from_encoded;
-  GArray *key_times;            /* keyframe mode: not yet matched */
-  GstClockTime key_latest;      /* pts of the last keyframe since a flush */
-  GstClockTime key_gap;         /* longest keyframe distance known */
-  SeekLanding landing;
-  GstClockTime landing_target;  /* pts our seek goes to */
-  GstClockTime landing_from;    /* key_latest when it was sent */
+  GCond seek_cond;              /* the job's state changed */
+  SeekJob job;
 };
 
 /* A frame held by top-N, with what its message needs. */
@@ -284,210 +284,52 @@ seconds_to_time (gdouble s)
   return (GstClockTime) (s * GST_SECOND + 0.5);
 }
 
-/* --- keyframes from the encoded stream ----------------------------------- */
+/* --- seeking: one job, one state ----------------------------------------- */
 
-/* called with key_lock */
+static const gchar *
+seek_state_name (SeekState s)
+{
+  static const gchar *const names[] = { "idle", "sent", "restarting",
+    "flushing", "landed", "disabled"
+  };
+
+  return names[s];
+}
+
+/* called with seek_lock */
 static void
-widen_key_gap (GstImmSnapshot * self, GstClockTime gap)
+set_state (GstImmSnapshot * self, SeekState s)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (self->key_gap) || gap > self->key_gap)
-    self->key_gap = gap;
+  if (self->job.state != s)
+    GST_DEBUG_OBJECT (self, "seek state %s -> %s",
+        seek_state_name (self->job.state), seek_state_name (s));
+  self->job.state = s;
+  g_cond_broadcast (&self->seek_cond);
 }
 
-/* called with key_lock */
-static void
-note_keyframe (GstImmSnapshot * self, GstClockTime pts)
-{
-  if (self->landing == LANDING_FLUSHED) {
-    /* Our seek landed back on the keyframe we were decoding from: no
-     * keyframe lies between it and the target. */
-    if (GST_CLOCK_TIME_IS_VALID (self->landing_from)
-        && pts <= self->landing_from && self->landing_target > pts)
-      widen_key_gap (self, self->landing_target - pts + 1);
-    self->landing = LANDING_NONE;
-  } else if (GST_CLOCK_TIME_IS_VALID (self->key_latest)
-      && pts > self->key_latest) {
-    widen_key_gap (self, pts - self->key_latest);
-  }
-  self->key_latest = pts;
-
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME) {
-    if (self->key_times->len >= MAX_KEY_TIMES)
-      g_array_remove_index (self->key_times, 0);
-    g_array_append_val (self->key_times, pts);
-  }
-}
-
-static GstPadProbeReturn
-key_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstImmSnapshot *self = user_data;
-
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_FLUSH) {
-    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
-        GST_EVENT_FLUSH_STOP) {
-      /* keyframes before and after a flush are not neighbours */
-      g_mutex_lock (&self->key_lock);
-      self->key_latest = GST_CLOCK_TIME_NONE;
-      if (self->landing == LANDING_SENT)
-        self->landing = LANDING_FLUSHED;
-      g_mutex_unlock (&self->key_lock);
-    }
-  } else {
-    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-    GstClockTime pts = GST_BUFFER_PTS (buf);
-
-    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
-        && GST_CLOCK_TIME_IS_VALID (pts)) {
-      g_mutex_lock (&self->key_lock);
-      note_keyframe (self, pts);
-      g_mutex_unlock (&self->key_lock);
-    }
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* The element pad feeding @pad, through ghost pads. */
-static GstPad *
-upstream_of (GstPad * pad)
-{
-  GstPad *peer = gst_pad_get_peer (pad);
-
-  while (peer != NULL && GST_IS_GHOST_PAD (peer)) {
-    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
-    gst_object_unref (peer);
-    peer = target;
-  }
-  /* the inside of a ghost sink pad: continue from the ghost pad itself */
-  if (peer != NULL && GST_IS_PROXY_PAD (peer)
-      && GST_IS_GHOST_PAD (GST_OBJECT_PARENT (peer))) {
-    GstPad *ghost = gst_object_ref (GST_PAD (GST_OBJECT_PARENT (peer)));
-    gst_object_unref (peer);
-    peer = upstream_of (ghost);
-    gst_object_unref (ghost);
-  }
-  return peer;
-}
-
+/* called with seek_lock */
 static gboolean
-pad_carries_raw_video (GstPad * pad)
+is_own_seqnum (GstImmSnapshot * self, guint32 seqnum)
 {
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  gboolean raw = TRUE;
-
-  if (caps != NULL) {
-    raw = gst_structure_has_name (gst_caps_get_structure (caps, 0),
-        "video/x-raw");
-    gst_caps_unref (caps);
-  }
-  return raw;
-}
-
-/* Walks upstream over elements that pass raw video until the one whose
- * input is not raw: the decoder. Returns its sink pad, or NULL. */
-static GstPad *
-find_decoder_sink (GstImmSnapshot * self)
-{
-  GstPad *pad = upstream_of (GST_BASE_TRANSFORM_SINK_PAD (self));
-  gint hops;
-
-  for (hops = 0; pad != NULL && hops < 32; hops++) {
-    GstElement *el = gst_pad_get_parent_element (pad);
-    GstPad *sink = NULL;
-    GstIterator *it;
-    GValue v = G_VALUE_INIT;
-
-    gst_object_unref (pad);
-    pad = NULL;
-    if (el == NULL)
-      break;
-    it = gst_element_iterate_sink_pads (el);
-    if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      sink = g_value_dup_object (&v);
-      g_value_unset (&v);
-    }
-    gst_iterator_free (it);
-    gst_object_unref (el);
-    if (sink == NULL)
-      break;
-    if (!pad_carries_raw_video (sink))
-      return sink;
-    pad = upstream_of (sink);
-    gst_object_unref (sink);
-  }
-  if (pad != NULL)
-    gst_object_unref (pad);
-  return NULL;
-}
-
-static void
-watch_keyframes (GstImmSnapshot * self)
-{
-  GstPad *sink = find_decoder_sink (self);
-
-  if (sink == NULL) {
-    GST_DEBUG_OBJECT (self, "no decoder upstream, using buffer flags");
-    return;
-  }
-  GST_DEBUG_OBJECT (self, "keyframes from %" GST_PTR_FORMAT, sink);
-  g_mutex_lock (&self->key_lock);
-  self->key_pad = sink;
-  self->key_from_encoded = TRUE;
-  g_mutex_unlock (&self->key_lock);
-  self->first_is_key = TRUE;
-  self->key_probe = gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_FLUSH, key_probe, self, NULL);
-}
-
-static void
-unwatch_keyframes (GstImmSnapshot * self)
-{
-  g_mutex_lock (&self->key_lock);
-  if (self->key_pad != NULL) {
-    gst_pad_remove_probe (self->key_pad, self->key_probe);
-    gst_object_unref (self->key_pad);
-    self->key_pad = NULL;
-  }
-  self->key_from_encoded = FALSE;
-  g_array_set_size (self->key_times, 0);
-  self->key_latest = GST_CLOCK_TIME_NONE;
-  self->key_gap = GST_CLOCK_TIME_NONE;
-  self->landing = LANDING_NONE;
-  g_mutex_unlock (&self->key_lock);
-}
-
-static gboolean
-is_keyframe (GstImmSnapshot * self, GstBuffer * buf)
-{
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  gboolean key = FALSE;
   guint i;
 
-  g_mutex_lock (&self->key_lock);
-  if (!self->key_from_encoded) {
-    key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  } else {
-    /* Decoders keep the pts of their input; times before this one can be
-     * forgotten. */
-    for (i = 0; i < self->key_times->len; i++) {
-      if (g_array_index (self->key_times, GstClockTime, i) == pts) {
-        key = TRUE;
-        g_array_remove_range (self->key_times, 0, i + 1);
-        break;
-      }
-    }
-  }
-  g_mutex_unlock (&self->key_lock);
-  return key;
+  for (i = 0; i < G_N_ELEMENTS (self->job.seqnums); i++)
+    if (self->job.seqnums[i] == seqnum && seqnum != GST_SEQNUM_INVALID)
+      return TRUE;
+  return FALSE;
 }
 
-/* --- seeking ------------------------------------------------------------- */
-
-typedef struct
+/* No more seeks from now on; says why when @why is set. Called without
+ * seek_lock. */
+static void
+disable_seeking (GstImmSnapshot * self, const gchar * why, const gchar * detail)
 {
-  GstClockTime target;
-  gboolean key_units;
-} SeekJob;
+  g_mutex_lock (&self->seek_lock);
+  set_state (self, SEEK_DISABLED);
+  g_mutex_unlock (&self->seek_lock);
+  if (why != NULL)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s", why), ("%s", detail));
+}
 
 /* Runs on a thread of its own: a flushing seek waits for the streaming
  * thread, so it must not be sent from there. */
@@ -495,57 +337,69 @@ static void
 do_seek (GstElement * element, gpointer user_data)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (element);
-  SeekJob *job = user_data;
+  GstEvent *seek = user_data;
+  guint32 seqnum = gst_event_get_seqnum (seek);
+  gboolean refused;
+
+  GST_DEBUG_OBJECT (self, "sending %" GST_PTR_FORMAT, seek);
+  refused = !gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
+      gst_event_ref (seek));
+  g_mutex_lock (&self->seek_lock);
+  self->job.in_flight--;
+  /* Only the seek of the current job counts: an earlier one's push can
+   * come back after the next was scheduled. */
+  if (refused && seqnum == self->job.seqnum
+      && (self->job.state == SEEK_SENT || self->job.state == SEEK_RESTARTING)) {
+    g_mutex_unlock (&self->seek_lock);
+    disable_seeking (self, NULL, NULL);
+    GST_INFO_OBJECT (self, "seek refused: decoding on without seeking");
+    return;
+  }
+  g_cond_broadcast (&self->seek_cond);
+  g_mutex_unlock (&self->seek_lock);
+}
+
+/* Sends a seek to the stream time @target. @restart: the stream comes
+ * again from there, so frames before its flush are not judged (they would
+ * be flushed out of the sink). @then_disable: a recovery, decode on once
+ * it has landed. Called from the streaming thread. */
+static void
+schedule_seek (GstImmSnapshot * self, GstClockTime target,
+    gboolean key_units, gboolean restart, gboolean then_disable)
+{
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
   GstSeekFlags flags = GST_SEEK_FLAG_FLUSH;
   GstEvent *seek;
+  SeekJob *job = &self->job;
 
   /* Not an accurate seek: decoders clip the frame that straddles the
    * target and stamp it with the target time, which would make the frame
    * taken depend on whether we seeked. From the keyframe before, every
    * frame keeps its own time and the filter picks as without seeking. */
   flags |= GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_BEFORE;
-  if (job->key_units)
+  if (key_units)
     flags |= GST_SEEK_FLAG_TRICKMODE | GST_SEEK_FLAG_TRICKMODE_KEY_UNITS;
   seek = gst_event_new_seek (1.0, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET,
-      job->target, GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE);
-  /* The flushes it causes carry this number: they stay here. */
-  g_atomic_int_set (&self->own_seqnum, (gint) gst_event_get_seqnum (seek));
-  GST_DEBUG_OBJECT (self, "seeking to %" GST_TIME_FORMAT "%s",
-      GST_TIME_ARGS (job->target), job->key_units ? " (key units)" : "");
-  if (!gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self), seek)) {
-    GST_DEBUG_OBJECT (self, "seek refused, filtering instead");
-    g_atomic_int_set (&self->hold_until_flush, FALSE);
-    g_mutex_lock (&self->key_lock);
-    self->landing = LANDING_NONE;
-    g_mutex_unlock (&self->key_lock);
-  }
-  /* A seek's push can come back after the next one was scheduled (the
-   * stream it restarted already ran into the next landing): only the
-   * count says whether one is still on its way. */
+      target, GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE);
+
   g_mutex_lock (&self->seek_lock);
-  self->seeks_running--;
-  g_cond_broadcast (&self->seek_cond);
-  g_mutex_unlock (&self->seek_lock);
-}
-
-/* called from the streaming thread */
-static void
-schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
-{
-  SeekJob *job = g_new (SeekJob, 1);
-
-  job->target = target;
-  job->key_units = key_units;
-  self->seek_goal = GST_CLOCK_TIME_IS_VALID (self->origin)
+  job->seqnum = gst_event_get_seqnum (seek);
+  /* Its flushes carry this number: they stay here. */
+  job->seqnums[job->n_sent++ % G_N_ELEMENTS (job->seqnums)] = job->seqnum;
+  job->goal = GST_CLOCK_TIME_IS_VALID (self->origin)
       && target >= self->origin ? target - self->origin : 0;
-  self->seek_resume = self->last_time;
-  self->seek_goal_key = key_units;
-  g_atomic_int_set (&self->check_landing, FALSE);
-  g_mutex_lock (&self->seek_lock);
-  self->seeks_running++;
-  self->seek_flushing = FALSE;
+  job->resume = self->last_time;
+  job->key_units = key_units;
+  job->then_disable = then_disable;
+  job->in_flight++;
+  set_state (self, restart ? SEEK_RESTARTING : SEEK_SENT);
   g_mutex_unlock (&self->seek_lock);
-  gst_element_call_async (GST_ELEMENT (self), do_seek, job, g_free);
+
+  imm_key_watch_expect_landing (self->keys,
+      gst_event_get_seqnum (seek), gst_segment_position_from_stream_time (seg,
+          GST_FORMAT_TIME, target));
+  gst_element_call_async (GST_ELEMENT (self), do_seek, seek,
+      (GDestroyNotify) gst_mini_object_unref);
 }
 
 static gboolean
@@ -560,59 +414,75 @@ upstream_can_seek (GstImmSnapshot * self)
   return seekable;
 }
 
-/* Whether a seek to the stream time @target is likely to land on a
- * keyframe after the one being decoded from: it does when the target is
- * further from that keyframe than the longest keyframe distance seen (a
- * seek that lands back on it says the distance is longer). When it does
- * not, decoding on (with QoS, only the reference frames) is cheaper than
- * decoding from that keyframe again. Notes the seek when it pays. */
-static gboolean
-seek_pays (GstImmSnapshot * self, GstClockTime target)
-{
-  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
-  guint64 pts = gst_segment_position_from_stream_time (seg, GST_FORMAT_TIME,
-      target);
-  gboolean pays = TRUE;
-
-  g_mutex_lock (&self->key_lock);
-  if (GST_CLOCK_TIME_IS_VALID (pts)
-      && GST_CLOCK_TIME_IS_VALID (self->key_latest)
-      && GST_CLOCK_TIME_IS_VALID (self->key_gap)
-      && pts < self->key_latest + self->key_gap)
-    pays = FALSE;
-  if (pays && self->key_pad != NULL) {
-    self->landing = LANDING_SENT;
-    self->landing_target = pts;
-    self->landing_from = self->key_latest;
-  }
-  GST_DEBUG_OBJECT (self, "target %" GST_TIME_FORMAT ", last keyframe %"
-      GST_TIME_FORMAT ", longest keyframe distance %" GST_TIME_FORMAT
-      ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (self->key_latest),
-      GST_TIME_ARGS (self->key_gap), pays ? "seek" : "decode on");
-  g_mutex_unlock (&self->key_lock);
-  return pays;
-}
-
-/* Jump ahead when the next target is far; @now is the current time on the
- * capture timeline. */
+/* Jump ahead when that pays (imm_seek_decide()); @now is the current
+ * time on the capture timeline. */
 static void
 maybe_seek_ahead (GstImmSnapshot * self, GstClockTime now)
 {
-  guint64 next;
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+  ImmSeekInput in;
+  ImmSeekDecision d;
+  SeekState state;
 
-  if (!self->can_seek || self->run_mode == IMM_SNAPSHOT_KEYFRAME
+  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME
       || self->run_mode == IMM_SNAPSHOT_ALL)
     return;
-  next = imm_schedule_next_target (&self->sched);
-  if (next == IMM_TIME_NONE || next < now + SEEK_MIN_GAP)
+  g_mutex_lock (&self->seek_lock);
+  state = self->job.state;
+  in.last_target = self->job.last_target;
+  g_mutex_unlock (&self->seek_lock);
+  /* one seek at a time; none once disabled */
+  if (state != SEEK_IDLE)
     return;
-  /* One seek a target: when the keyframe before it lies behind us, the
-   * seek lands back there and we decode on; seeking again would loop. */
-  if (GST_CLOCK_TIME_IS_VALID (self->seek_last) && next <= self->seek_last)
+
+  in.seekable = TRUE;
+  in.upstream = imm_key_watch_upstream (self->keys);
+  in.now = now;
+  in.target = imm_schedule_next_target (&self->sched);
+  in.target_pts = IMM_TIME_NONE;
+  if (in.target != IMM_TIME_NONE) {
+    guint64 pts = gst_segment_position_from_stream_time (seg,
+        GST_FORMAT_TIME, in.target + self->origin);
+
+    if (GST_CLOCK_TIME_IS_VALID (pts))
+      in.target_pts = pts;
+  }
+  imm_key_watch_distances (self->keys, &in.key_latest, &in.key_gap);
+  d = imm_seek_decide (&in);
+  if (d == IMM_SEEK_TOO_NEAR || d == IMM_SEEK_NO_TARGET)
     return;
-  self->seek_last = next;
-  if (seek_pays (self, next + self->origin))
-    schedule_seek (self, next + self->origin, FALSE);
+  GST_DEBUG_OBJECT (self, "target %" GST_TIME_FORMAT ", last keyframe %"
+      GST_TIME_FORMAT ", longest keyframe distance %" GST_TIME_FORMAT
+      ": %s", GST_TIME_ARGS (in.target_pts), GST_TIME_ARGS (in.key_latest),
+      GST_TIME_ARGS (in.key_gap), imm_seek_decision_to_string (d));
+  if (d == IMM_SEEK_GO || d == IMM_SEEK_SAME_KEYFRAME) {
+    g_mutex_lock (&self->seek_lock);
+    self->job.last_target = in.target;
+    g_mutex_unlock (&self->seek_lock);
+  }
+  if (d == IMM_SEEK_GO)
+    schedule_seek (self, in.target + self->origin, FALSE, FALSE, FALSE);
+}
+
+/* The stream restarts from the start in key-unit trick mode, so that only
+ * keyframes are decoded. Once: the start counts as its target. */
+static gboolean
+maybe_seek_keyframes (GstImmSnapshot * self)
+{
+  gboolean go;
+
+  if (self->run_mode != IMM_SNAPSHOT_KEYFRAME
+      || !imm_key_watch_has_decoder (self->keys)
+      || imm_key_watch_upstream (self->keys) != IMM_SEEK_UPSTREAM_USUAL)
+    return FALSE;
+  g_mutex_lock (&self->seek_lock);
+  go = self->job.state == SEEK_IDLE && self->job.last_target == IMM_TIME_NONE;
+  if (go)
+    self->job.last_target = self->sched.start;
+  g_mutex_unlock (&self->seek_lock);
+  if (go)
+    schedule_seek (self, self->sched.start + self->origin, TRUE, TRUE, FALSE);
+  return go;
 }
 
 /* --- skipping decoding: QoS ---------------------------------------------- */
@@ -749,7 +619,7 @@ configure (GstImmSnapshot * self)
   GstClockTime start, end = IMM_TIME_NONE, interval;
   gdouble duration;
   guint number;
-  gboolean seek, skip_decode;
+  gboolean seek, skip_decode, can_seek;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -807,21 +677,36 @@ configure (GstImmSnapshot * self)
   if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0)
     self->topn = imm_topn_new (number, held_free);
 
-  self->can_seek = seek && !self->live && upstream_can_seek (self);
+  can_seek = seek && !self->live && upstream_can_seek (self);
   /* Keyframe mode takes them; the seeking modes learn their distances. */
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME || (self->can_seek
+  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME || (can_seek
           && self->run_mode != IMM_SNAPSHOT_ALL))
-    watch_keyframes (self);
+    imm_key_watch_attach (self->keys, sink);
+  if (can_seek && imm_key_watch_upstream (self->keys)
+      == IMM_SEEK_UPSTREAM_REFUSES) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The demuxer upstream (rmdemux) stops the stream when it refuses "
+            "a seek: decoding without seeking."), (NULL));
+    can_seek = FALSE;
+  }
+  if (can_seek && imm_key_watch_upstream (self->keys)
+      != IMM_SEEK_UPSTREAM_USUAL) {
+    /* concat: a seek reaches one source; tsdemux, mpegpsdemux: it lands
+     * anywhere (see imm_seek_upstream_from_factory()) */
+    GST_INFO_OBJECT (self, "upstream does not seek exactly: no seeks");
+    can_seek = FALSE;
+  }
+  if (!can_seek) {
+    g_mutex_lock (&self->seek_lock);
+    set_state (self, SEEK_DISABLED);
+    g_mutex_unlock (&self->seek_lock);
+  }
   self->run_qos = seek && skip_decode
       && (self->run_mode == IMM_SNAPSHOT_INTERVAL
       || self->run_mode == IMM_SNAPSHOT_AVERAGE
       || self->run_mode == IMM_SNAPSHOT_DHASH);
   GST_DEBUG_OBJECT (self, "mode %s live %d seekable %d",
-      imm_snapshot_mode_to_string (self->run_mode), self->live, self->can_seek);
-  /* Key-unit trick mode only saves work where there is a decoder to skip
-   * frames for. */
-  self->key_seek_wanted = self->can_seek
-      && self->run_mode == IMM_SNAPSHOT_KEYFRAME && self->key_from_encoded;
+      imm_snapshot_mode_to_string (self->run_mode), self->live, can_seek);
   self->configured = TRUE;
   return TRUE;
 }
@@ -900,47 +785,106 @@ finish (GstImmSnapshot * self)
   return GST_FLOW_EOS;
 }
 
-/* Some demuxers land a seek after its target (tsdemux estimates the byte
- * offset, and near the end of a file can land past it): the frames in
- * between would be lost. So the first frame after our seek is checked;
- * when it lies after the target (by more than a frame: the target frame
- * itself may follow it), the element goes back to the frame it had
- * reached before the jump, then to the start, and decodes on from there
- * without seeking or QoS. Called with @t the first frame's time, or
- * GST_CLOCK_TIME_NONE at an EOS that came instead. Returns TRUE when a
- * recovery seek is on its way. */
+/* The first frame after our seek (@t its time), or an EOS that came
+ * instead (@t GST_CLOCK_TIME_NONE). Some demuxers do not land where asked:
+ * - on a frame that needs earlier ones (tsdemux seeks by byte estimate):
+ *   the decoder makes grey smears until the next keyframe. The element
+ *   warns, goes back to the start and decodes on without seeking.
+ * - after the target (tsdemux again, near the end of a file even past
+ *   it): the frames in between would be lost. The element goes back to
+ *   the frame it had reached before the jump, then to the start, and
+ *   decodes on from there without seeking or QoS.
+ * Returns TRUE when a recovery seek is on its way. Called in SEEK_LANDED
+ * from the streaming thread. */
 static gboolean
-recover_from_landing (GstImmSnapshot * self, GstClockTime t,
-    GstClockTime duration)
+on_landed (GstImmSnapshot * self, GstClockTime t, GstClockTime duration)
 {
-  GstClockTime goal = self->seek_goal;
-  GstClockTime back;
+  ImmLanding landing = imm_key_watch_landing (self->keys);
+  SeekJob job;
+  GstClockTime goal, back;
+
+  g_mutex_lock (&self->seek_lock);
+  job = self->job;
+  g_mutex_unlock (&self->seek_lock);
+  goal = job.goal;
+
+  if (landing == IMM_LANDING_DELTA) {
+    if (job.recoveries >= 2) {
+      disable_seeking (self, "Upstream seeks land on frames that cannot be "
+          "decoded alone; frames may be wrong. Use seek=false with this "
+          "source.", "even a seek to the start");
+      return FALSE;
+    }
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The demuxer's seek to %.3f s landed on a frame that is not a "
+            "keyframe: decoding from the start without seeking.",
+            (gdouble) goal / GST_SECOND),
+        ("it seeks by estimate (MPEG-TS and MPEG-PS demuxers do)"));
+    g_mutex_lock (&self->seek_lock);
+    self->job.recoveries = 2;
+    g_mutex_unlock (&self->seek_lock);
+    schedule_seek (self, self->origin, job.key_units, TRUE, TRUE);
+    return TRUE;
+  }
 
   if (GST_CLOCK_TIME_IS_VALID (t)) {
-    if (!self->seek_goal_key && GST_CLOCK_TIME_IS_VALID (duration))
+    /* the target frame itself may follow the first one */
+    if (!job.key_units && GST_CLOCK_TIME_IS_VALID (duration))
       goal += duration;
-    if (t <= goal)
+    if (t <= goal) {
+      g_mutex_lock (&self->seek_lock);
+      set_state (self, job.then_disable ? SEEK_DISABLED : SEEK_IDLE);
+      g_mutex_unlock (&self->seek_lock);
       return FALSE;
+    }
   }
-  if (self->recoveries >= 2) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("Upstream seeks land after the requested position; frames may be "
-            "missing. Use seek=false with this source."),
-        ("asked for %" GST_TIME_FORMAT ", got %" GST_TIME_FORMAT,
-            GST_TIME_ARGS (self->seek_goal), GST_TIME_ARGS (t)));
+  if (job.recoveries >= 2) {
+    disable_seeking (self, "Upstream seeks land after the requested "
+        "position; frames may be missing. Use seek=false with this source.",
+        "even a seek to the start");
     return FALSE;
   }
-  back = self->recoveries == 0 && GST_CLOCK_TIME_IS_VALID (self->seek_resume)
-      ? self->seek_resume : 0;
+  back = job.recoveries == 0 && GST_CLOCK_TIME_IS_VALID (job.resume)
+      ? job.resume : 0;
   GST_INFO_OBJECT (self, "seek to %" GST_TIME_FORMAT " landed at %"
       GST_TIME_FORMAT ": back to %" GST_TIME_FORMAT ", no more seeks",
-      GST_TIME_ARGS (self->seek_goal), GST_TIME_ARGS (t), GST_TIME_ARGS (back));
-  self->recoveries++;
-  self->can_seek = FALSE;
+      GST_TIME_ARGS (job.goal), GST_TIME_ARGS (t), GST_TIME_ARGS (back));
+  g_mutex_lock (&self->seek_lock);
+  self->job.recoveries++;
+  g_mutex_unlock (&self->seek_lock);
   self->run_qos = FALSE;
-  g_atomic_int_set (&self->hold_until_flush, TRUE);
-  schedule_seek (self, back + self->origin, self->seek_goal_key);
+  schedule_seek (self, back + self->origin, job.key_units, TRUE, TRUE);
   return TRUE;
+}
+
+/* Every frame; returns TRUE when it is to be dropped unjudged, for the
+ * seek machine's sake. */
+static gboolean
+on_buffer (GstImmSnapshot * self, GstBuffer * buf, GstClockTime t)
+{
+  SeekState state;
+
+  g_mutex_lock (&self->seek_lock);
+  state = self->job.state;
+  g_mutex_unlock (&self->seek_lock);
+  switch (state) {
+    case SEEK_RESTARTING:
+    case SEEK_FLUSHING:
+      /* everything comes again: a frame taken now would be flushed */
+      return TRUE;
+    case SEEK_LANDED:
+      if (on_landed (self, t, GST_BUFFER_DURATION (buf)))
+        return TRUE;
+      break;
+    case SEEK_IDLE:
+      if (maybe_seek_keyframes (self))
+        return TRUE;
+      break;
+    case SEEK_SENT:
+    case SEEK_DISABLED:
+      break;
+  }
+  return FALSE;
 }
 
 static GstFlowReturn
@@ -958,36 +902,25 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (!self->configured && !configure (self))
     return GST_FLOW_ERROR;
 
-  if (g_atomic_int_get (&self->hold_until_flush))
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   t = timeline_time (self, buf);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (g_atomic_int_compare_and_exchange (&self->check_landing, TRUE, FALSE)
-      && recover_from_landing (self, t, GST_BUFFER_DURATION (buf)))
+  if (on_buffer (self, buf, t))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (self->key_seek_wanted) {
-    /* Everything comes again from the start: judge nothing until then, or
-     * a frame taken now would be flushed out of the sink. */
-    self->key_seek_wanted = FALSE;
-    g_atomic_int_set (&self->hold_until_flush, TRUE);
-    schedule_seek (self, self->sched.start + self->origin, TRUE);
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  }
   /* After a seek, frames already judged can come again. */
   if (GST_CLOCK_TIME_IS_VALID (self->last_time) && t <= self->last_time)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   self->last_time = t;
 
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME) {
-    key = is_keyframe (self, buf);
-    /* Its encoded buffer went by before the watch began; a decoder's first
-     * output follows a keyframe. */
-    if (self->first_is_key) {
-      key = TRUE;
-      self->first_is_key = FALSE;
-    }
-  }
+  /* the key watch marks decoded frames (see immkeywatch.c) */
+  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME)
+    key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  /* A decoder's first frame follows a keyframe, which may have gone in
+   * before the watch began (each source joined by concat starts a stream
+   * of its own). */
+  if (self->first_of_stream)
+    key = TRUE;
+  self->first_of_stream = FALSE;
   verdict = imm_schedule_offer (&self->sched, t, key);
   if (verdict == IMM_VERDICT_DONE)
     return finish (self);
@@ -1025,34 +958,67 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* An EOS while a restarting seek is on its way (a short stream can end
- * before the seek thread gets to run) is not the end: wait for the seek
- * to flush it away, or to be refused. Bounded, so that a seek that never
- * comes cannot hang the stream. Returns TRUE when the seek flushed. */
+/* An EOS: when our seek landed, nothing came after it; while a
+ * restarting seek is on its way (a short stream can end before the seek
+ * thread gets to run) it is not the end: wait for the seek to flush it
+ * away, or to be refused. Bounded, so that a seek that never comes cannot
+ * hang the stream. Returns TRUE when the EOS is flushed away. */
 static gboolean
-eos_overtaken_by_seek (GstImmSnapshot * self)
+on_eos (GstImmSnapshot * self)
 {
   gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
-  gboolean flushed;
+  SeekState state;
 
-  if (!g_atomic_int_get (&self->hold_until_flush))
-    return FALSE;
   g_mutex_lock (&self->seek_lock);
-  while (self->seeks_running > 0 && !self->seek_flushing)
+  state = self->job.state;
+  g_mutex_unlock (&self->seek_lock);
+  if (state == SEEK_LANDED && !on_landed (self, GST_CLOCK_TIME_NONE,
+          GST_CLOCK_TIME_NONE))
+    return FALSE;
+
+  g_mutex_lock (&self->seek_lock);
+  while (self->job.state == SEEK_RESTARTING && self->job.in_flight > 0)
     if (!g_cond_wait_until (&self->seek_cond, &self->seek_lock, deadline))
       break;
-  flushed = self->seek_flushing;
+  state = self->job.state;
+  if (state == SEEK_RESTARTING)
+    set_state (self, SEEK_DISABLED);
   g_mutex_unlock (&self->seek_lock);
-  GST_DEBUG_OBJECT (self, "EOS before our seek: %s", flushed ?
-      "flushed by it" : "the seek did not come");
-  return flushed;
+  if (state == SEEK_RESTARTING)
+    GST_WARNING_OBJECT (self, "EOS before our seek, which did not come");
+  return state == SEEK_FLUSHING || state == SEEK_LANDED;
+}
+
+/* FLUSH_START of a seek of ours. */
+static void
+on_flush_start (GstImmSnapshot * self, guint32 seqnum)
+{
+  g_mutex_lock (&self->seek_lock);
+  if (seqnum == self->job.seqnum && (self->job.state == SEEK_SENT
+          || self->job.state == SEEK_RESTARTING))
+    set_state (self, SEEK_FLUSHING);
+  g_mutex_unlock (&self->seek_lock);
+}
+
+/* FLUSH_STOP of a seek of ours, or of someone else's (@own FALSE), which
+ * replaces ours. */
+static void
+on_flush_stop (GstImmSnapshot * self, guint32 seqnum, gboolean own)
+{
+  g_mutex_lock (&self->seek_lock);
+  if (own && seqnum == self->job.seqnum && self->job.state == SEEK_FLUSHING)
+    set_state (self, SEEK_LANDED);
+  else if (!own && self->job.state != SEEK_DISABLED)
+    set_state (self, SEEK_IDLE);
+  g_mutex_unlock (&self->seek_lock);
 }
 
 static gboolean
 gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
-  gboolean ret;
+  guint32 seqnum = gst_event_get_seqnum (event);
+  gboolean own, ret;
 
   /* Once our EOS is out, the source pad refuses every event, and a refused
    * sticky event (a trick-mode decoder sends new tags at each keyframe)
@@ -1065,10 +1031,7 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      /* our seek landed on the end: nothing came since its flush */
-      if (g_atomic_int_compare_and_exchange (&self->check_landing, TRUE, FALSE))
-        recover_from_landing (self, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
-      if (eos_overtaken_by_seek (self)) {
+      if (on_eos (self)) {
         gst_event_unref (event);
         return TRUE;
       }
@@ -1078,27 +1041,23 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       break;
     case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:
-      if (gst_event_get_seqnum (event) ==
-          (guint32) g_atomic_int_get (&self->own_seqnum)) {
+      g_mutex_lock (&self->seek_lock);
+      own = is_own_seqnum (self, seqnum);
+      g_mutex_unlock (&self->seek_lock);
+      if (own) {
         /* Our own seek: what went downstream stays valid (frames queued,
          * an encoder collecting an animation), so the flush ends here and
          * downstream only sees the new segment. */
-        if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-          g_atomic_int_set (&self->check_landing, TRUE);
-          g_atomic_int_set (&self->hold_until_flush, FALSE);
-        } else {
-          g_mutex_lock (&self->seek_lock);
-          self->seek_flushing = TRUE;
-          g_cond_broadcast (&self->seek_cond);
-          g_mutex_unlock (&self->seek_lock);
-        }
+        if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+          on_flush_start (self, seqnum);
+        else
+          on_flush_stop (self, seqnum, TRUE);
         gst_event_unref (event);
         return TRUE;
       }
       if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
         break;
-      /* someone else's seek has landed */
-      g_atomic_int_set (&self->hold_until_flush, FALSE);
+      on_flush_stop (self, seqnum, FALSE);
       if (self->done) {
         /* A seek sent before we finished landed after: the flush took our
          * EOS away from downstream, so it goes again. */
@@ -1108,6 +1067,12 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
             gst_event_new_eos ());
         return ret;
       }
+      break;
+    case GST_EVENT_STREAM_START:
+      /* a new source joined by concat brings its own decoder */
+      self->first_of_stream = TRUE;
+      if (self->configured && self->run_mode == IMM_SNAPSHOT_KEYFRAME)
+        imm_key_watch_attach (self->keys, GST_BASE_TRANSFORM_SINK_PAD (self));
       break;
     case GST_EVENT_SEGMENT:
       /* Decoders forget QoS with each new segment: ask again. */
@@ -1135,26 +1100,24 @@ gst_imm_snapshot_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 static void
 reset (GstImmSnapshot * self)
 {
-  unwatch_keyframes (self);
+  g_clear_pointer (&self->keys, imm_key_watch_free);
+  self->keys = imm_key_watch_new (GST_ELEMENT (self));
   g_clear_pointer (&self->topn, imm_topn_free);
   self->configured = FALSE;
   self->done = FALSE;
   self->live = FALSE;
-  self->can_seek = FALSE;
   self->run_qos = FALSE;
   self->qos_target = IMM_TIME_NONE;
   self->origin = GST_CLOCK_TIME_NONE;
-  self->key_seek_wanted = FALSE;
   self->last_time = GST_CLOCK_TIME_NONE;
-  self->seek_last = GST_CLOCK_TIME_NONE;
-  self->first_is_key = FALSE;
-  self->hold_until_flush = FALSE;
-  self->own_seqnum = (gint) GST_SEQNUM_INVALID;
-  self->check_landing = FALSE;
-  self->seek_goal = GST_CLOCK_TIME_NONE;
-  self->seek_resume = GST_CLOCK_TIME_NONE;
-  self->seek_goal_key = FALSE;
-  self->recoveries = 0;
+  self->first_of_stream = FALSE;
+  g_mutex_lock (&self->seek_lock);
+  memset (&self->job, 0, sizeof (self->job));
+  self->job.state = SEEK_IDLE;
+  self->job.seqnum = GST_SEQNUM_INVALID;
+  self->job.goal = self->job.resume = GST_CLOCK_TIME_NONE;
+  self->job.last_target = IMM_TIME_NONE;
+  g_mutex_unlock (&self->seek_lock);
   self->index = 0;
   self->samples = 0;
   self->prev_hash = 0;
@@ -1276,8 +1239,7 @@ gst_imm_snapshot_finalize (GObject * object)
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (object);
 
   reset (self);
-  g_array_free (self->key_times, TRUE);
-  g_mutex_clear (&self->key_lock);
+  g_clear_pointer (&self->keys, imm_key_watch_free);
   g_mutex_clear (&self->seek_lock);
   g_cond_clear (&self->seek_cond);
   G_OBJECT_CLASS (gst_imm_snapshot_parent_class)->finalize (object);
@@ -1371,11 +1333,8 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->seek = DEFAULT_SEEK;
   self->skip_decode = DEFAULT_SKIP_DECODE;
-  g_mutex_init (&self->key_lock);
   g_mutex_init (&self->seek_lock);
   g_cond_init (&self->seek_cond);
-  self->key_times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
-  self->key_latest = self->key_gap = GST_CLOCK_TIME_NONE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   reset (self);
 }

@@ -24,7 +24,7 @@ imm_seek_decide (const ImmSeekInput * in)
     return IMM_SEEK_NO_TARGET;
   if (!in->seekable)
     return IMM_SEEK_NOT_SEEKABLE;
-  if (in->upstream == IMM_SEEK_UPSTREAM_REFUSES)
+  if (in->upstream != IMM_SEEK_UPSTREAM_USUAL)
     return IMM_SEEK_UPSTREAM_WONT;
   if (in->target < in->now + IMM_SEEK_MIN_GAP)
     return IMM_SEEK_TOO_NEAR;
@@ -48,7 +48,7 @@ imm_seek_decision_to_string (ImmSeekDecision d)
     case IMM_SEEK_NOT_SEEKABLE:
       return "not seekable";
     case IMM_SEEK_UPSTREAM_WONT:
-      return "the demuxer refuses seeks";
+      return "upstream cannot seek as a whole";
     case IMM_SEEK_TOO_NEAR:
       return "target near: decode on";
     case IMM_SEEK_TRIED:
@@ -65,14 +65,23 @@ imm_seek_decision_to_string (ImmSeekDecision d)
  *
  * rmdemux (gst-plugins-ugly 1.22) answers a seek in a file without an
  * index by flushing, pausing its task and then refusing: nothing flows
- * again. It says it can seek all the same.
+ * again. It says it can seek all the same. tsdemux and mpegpsdemux seek
+ * by byte estimate: they land on any frame, often one that needs earlier
+ * ones (the decoder then makes grey smears), and h264parse does not mark
+ * the first buffer after the jump as a delta unit, so the landing cannot
+ * be checked from the flags.
  *
  * Returns: how that demuxer seeks.
  */
 ImmSeekUpstream
 imm_seek_upstream_from_factory (const gchar * factory_name)
 {
-  if (factory_name != NULL && strcmp (factory_name, "rmdemux") == 0)
+  if (factory_name == NULL)
+    return IMM_SEEK_UPSTREAM_USUAL;
+  if (strcmp (factory_name, "rmdemux") == 0)
     return IMM_SEEK_UPSTREAM_REFUSES;
+  if (strcmp (factory_name, "tsdemux") == 0
+      || strcmp (factory_name, "mpegpsdemux") == 0)
+    return IMM_SEEK_UPSTREAM_INEXACT;
   return IMM_SEEK_UPSTREAM_USUAL;
 }

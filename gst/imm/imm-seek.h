@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 {
   IMM_SEEK_UPSTREAM_USUAL,      /* seeks or says no; a landing is checked */
   IMM_SEEK_UPSTREAM_REFUSES,    /* flushes, then refuses: the stream stops */
+  IMM_SEEK_UPSTREAM_JOINED,     /* sources joined (concat): a seek reaches one */
+  IMM_SEEK_UPSTREAM_INEXACT,    /* seeks by byte estimate, lands anywhere */
 } ImmSeekUpstream;
 
 /**
@@ -42,7 +44,7 @@ typedef enum
   IMM_SEEK_GO,                  /* seek to the keyframe before the target */
   IMM_SEEK_NO_TARGET,           /* nothing more to take */
   IMM_SEEK_NOT_SEEKABLE,        /* upstream cannot seek, or seeking is off */
-  IMM_SEEK_UPSTREAM_WONT,       /* this demuxer would stop the stream */
+  IMM_SEEK_UPSTREAM_WONT,       /* it would stop the stream or miss sources */
   IMM_SEEK_TOO_NEAR,            /* decoding on is faster */
   IMM_SEEK_TRIED,               /* sought once: its keyframe lies behind */
   IMM_SEEK_SAME_KEYFRAME,       /* it would land on the keyframe decoded from */

@@ -25,6 +25,10 @@ static const SeekCase cases[] = {
       IMM_SEEK_NOT_SEEKABLE},
   {"rmdemux", {TRUE, REFUSES, 0, 10 * SEC, N, 10 * SEC, N, N},
       IMM_SEEK_UPSTREAM_WONT},
+  {"concat", {TRUE, IMM_SEEK_UPSTREAM_JOINED, 0, 10 * SEC, N, 10 * SEC, N, N},
+      IMM_SEEK_UPSTREAM_WONT},
+  {"tsdemux", {TRUE, IMM_SEEK_UPSTREAM_INEXACT, 0, 10 * SEC, N, 10 * SEC, N,
+          N}, IMM_SEEK_UPSTREAM_WONT},
   {"1.9 s ahead", {TRUE, USUAL, 0, 1900 * GST_MSECOND, N, N, N, N},
       IMM_SEEK_TOO_NEAR},
   {"exactly 2 s ahead", {TRUE, USUAL, 5 * SEC, 7 * SEC, N, N, N, N},
@@ -63,6 +67,10 @@ GST_START_TEST (test_seek_upstream)
 {
   fail_unless_equals_int (imm_seek_upstream_from_factory ("rmdemux"),
       IMM_SEEK_UPSTREAM_REFUSES);
+  fail_unless_equals_int (imm_seek_upstream_from_factory ("tsdemux"),
+      IMM_SEEK_UPSTREAM_INEXACT);
+  fail_unless_equals_int (imm_seek_upstream_from_factory ("mpegpsdemux"),
+      IMM_SEEK_UPSTREAM_INEXACT);
   fail_unless_equals_int (imm_seek_upstream_from_factory ("qtdemux"),
       IMM_SEEK_UPSTREAM_USUAL);
   fail_unless_equals_int (imm_seek_upstream_from_factory (NULL),
