@@ -823,6 +823,8 @@ on_landed (GstImmSnapshot * self, GstClockTime t, GstClockTime duration)
     g_mutex_lock (&self->seek_lock);
     self->job.recoveries = 2;
     g_mutex_unlock (&self->seek_lock);
+    /* QoS would skip the frames the landing check reads */
+    self->run_qos = FALSE;
     schedule_seek (self, self->origin, job.key_units, TRUE, TRUE);
     return TRUE;
   }

@@ -285,6 +285,16 @@ static const Case cases[] = {
   {"mode=all start-time=1 number=3", "1000 1100 1200 "},
 };
 
+/* Whether each case of cases[] seeks: the sink sees a segment for each
+ * seek on top of the first. */
+static const gboolean case_seeks[] = {
+  TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE,
+  /* dhash samples 1 s apart: decoding on is faster */
+  FALSE, FALSE, TRUE,
+  /* mode=all takes every frame */
+  FALSE, FALSE,
+};
+
 /* Every case twice: seeking and filtering must take the same frames. */
 GST_START_TEST (test_modes)
 {
@@ -293,10 +303,15 @@ GST_START_TEST (test_modes)
   gchar *props = g_strdup_printf ("%s seek=%d", c->props, seek);
   Run r;
 
+  G_STATIC_ASSERT (G_N_ELEMENTS (case_seeks) == G_N_ELEMENTS (cases));
   snapshot (props, &r);
   fail_unless (r.error == NULL, "%s: %s", props, r.error);
   fail_unless (g_strcmp0 (r.frames->str, c->frames) == 0,
       "%s: frames '%s', expected '%s'", props, r.frames->str, c->frames);
+  if (seek && case_seeks[__i__ / 2])
+    fail_unless (r.segments >= 2, "%s: no seek", props);
+  else
+    fail_unless_equals_int (r.segments, 1);
   run_clear (&r);
   g_free (props);
 }
@@ -385,8 +400,9 @@ add_seek_delay (GstElement * pipe)
 
 /* Runs @props on @file with an identity named "slow" for @prepare's
  * probes, and checks that the frames @frames, and nothing else, came
- * out cleanly. */
-static void
+ * out cleanly. Returns the number of segments the sink saw: 1 + the
+ * seeks that landed. */
+static guint
 check_probed (const gchar * file, const gchar * props,
     void (*prepare) (GstElement *), const gchar * frames)
 {
@@ -394,13 +410,16 @@ check_probed (const gchar * file, const gchar * props,
       "identity name=slow ! videoconvert ! immsnapshot %s ! "
       "fakesink name=out", file, props);
   Run r;
+  guint segments;
 
   run_pipeline_prepared (desc, &r, prepare);
   fail_unless (r.error == NULL, "%s: %s", props, r.error);
   fail_unless (r.warning == NULL, "%s: %s", props, r.warning);
   fail_unless_equals_string (r.frames->str, frames);
+  segments = r.segments;
   run_clear (&r);
   g_free (desc);
+  return segments;
 }
 
 /* A short stream can end before the element's own seek (here the
@@ -408,8 +427,10 @@ check_probed (const gchar * file, const gchar * props,
  * the end, the seek restarts the stream. */
 GST_START_TEST (test_eos_before_own_seek)
 {
-  check_probed (fixture, "mode=keyframe", add_seek_delay,
-      "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 ");
+  /* the trick-mode seek landed: one segment for it */
+  fail_unless_equals_int (check_probed (fixture, "mode=keyframe",
+          add_seek_delay,
+          "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 "), 2);
 }
 
 GST_END_TEST;
@@ -457,16 +478,19 @@ static const Case late_cases[] = {
 GST_START_TEST (test_seek_lands_late)
 {
   const Case *c = &late_cases[__i__];
+  guint segments = check_probed (fixture, c->props, add_seek_later,
+      c->frames);
 
-  check_probed (fixture, c->props, add_seek_later, c->frames);
+  /* the late seek, and at least one seek back */
+  fail_unless (segments >= 3, "%s: %u seeks", c->props, segments - 1);
 }
 
 GST_END_TEST;
 
-/* The seek to the last target (14 s) comes back from upstream only after
- * the stream it restarted has ended and the element has sent its recovery
- * seek, and the recovery seek goes up later still: the late return of the
- * first must not read as "no seek on its way". */
+/* The seek to the target at 14 s comes back from upstream only after the
+ * stream it restarted has reached the next target and the element has
+ * sent its next seek, which goes up later still: the late return of the
+ * first must not read as "no seek on its way", nor end the second. */
 static GstPadProbeReturn
 late_return (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -497,21 +521,111 @@ late_return (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_HANDLED;
 }
 
+static gint late_state;
+
 static void
 add_late_return (GstElement * pipe)
 {
-  probe_seeks (pipe, late_return, g_new0 (gint, 1), g_free);
+  late_state = 0;
+  probe_seeks (pipe, late_return, &late_state, NULL);
 }
 
 GST_START_TEST (test_seek_returns_late)
 {
-  check_probed (ts_clip, "mode=interval interval=3.5", add_late_return,
-      "125 3625 7125 10625 14125 ");
+  guint segments = check_probed (fixture, "mode=interval interval=3.5",
+      add_late_return, "0 3500 7000 10500 14000 17500 ");
+
+  /* both seeks went up, and both landed */
+  fail_unless_equals_int (late_state, 2);
+  fail_unless (segments >= 3, "%u seeks", segments - 1);
 }
 
 GST_END_TEST;
 
-/* The real case: tsdemux lands the seek to the last target past the end. */
+/* Drops the first encoded buffer after the first flush (the keyframe a
+ * seek lands on), as a demuxer that lands anywhere leaves the decoder
+ * with frames that need earlier ones. */
+static GstPadProbeReturn
+drop_landing_keyframe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gint *state = user_data;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_FLUSH) {
+    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+        GST_EVENT_FLUSH_STOP && *state == 0)
+      *state = 1;
+  } else if (*state == 1) {
+    *state = 2;
+    return GST_PAD_PROBE_DROP;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static gint drop_state;
+
+GST_START_TEST (test_seek_lands_on_delta)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=%s ! qtdemux ! h264parse "
+      "! identity name=drop ! avdec_h264 ! videoconvert ! immsnapshot "
+      "start-time=5 number=1 ! fakesink name=out", fixture);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *drop = gst_bin_get_by_name (GST_BIN (pipe), "drop");
+  GstPad *pad = gst_element_get_static_pad (drop, "src");
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  gchar *warning = NULL;
+  guint warnings = 0;
+  GString *taken = g_string_new (NULL);
+
+  drop_state = 0;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_FLUSH, drop_landing_keyframe, &drop_state, NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
+              GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    const GstStructure *st = gst_message_get_structure (msg);
+    guint64 pts;
+
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (st,
+            "immsnapshot") && gst_structure_get_uint64 (st, "pts", &pts))
+      g_string_append_printf (taken, "%" G_GUINT64_FORMAT " ",
+          pts / GST_MSECOND);
+    if (type == GST_MESSAGE_WARNING && warnings++ == 0) {
+      GError *e;
+
+      gst_message_parse_warning (msg, &e, NULL);
+      warning = g_strdup (e->message);
+      g_error_free (e);
+    }
+    gst_message_unref (msg);
+    fail_if (type == GST_MESSAGE_ERROR);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (msg != NULL, "no EOS within 20 s");
+  fail_unless_equals_int (drop_state, 2);
+  /* one warning, and the right frame all the same */
+  fail_unless_equals_int (warnings, 1);
+  fail_unless_equals_string (taken->str, "5000 ");
+  g_string_free (taken, TRUE);
+  fail_unless_equals_string (warning, "The demuxer's seek to 5.000 s "
+      "landed on a frame that is not a keyframe: decoding from the start "
+      "without seeking.");
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  g_free (warning);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (drop);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+/* tsdemux lands a seek by byte estimate (the seek to the last target even
+ * past the end): the element does not seek on MPEG-TS. */
 GST_START_TEST (test_ts_last_target)
 {
   Run r;
@@ -519,6 +633,7 @@ GST_START_TEST (test_ts_last_target)
   snapshot_of (ts_clip, "mode=interval interval=3.5", "", &r);
   fail_unless (r.error == NULL, "%s", r.error);
   fail_unless_equals_string (r.frames->str, "125 3625 7125 10625 14125 ");
+  fail_unless_equals_int (r.segments, 1);
   run_clear (&r);
 }
 
@@ -873,6 +988,9 @@ GST_START_TEST (test_qos_off)
     "interval=1 seek=false", "interval=1 skip-decode=false",
     "mode=keyframe", "mode=all",
   };
+  /* frames out of 2 s at 25 fps: at 0 and 1 s; raw frames are all
+   * keyframes */
+  static const guint taken[] = { 2, 2, 50, 50 };
   GstHarness *h;
   gchar *desc = g_strdup_printf ("immsnapshot %s", props[__i__]);
   guint n, i;
@@ -884,6 +1002,7 @@ GST_START_TEST (test_qos_off)
     push_frame (h, i * S / 25);
   pull_qos (h, &n);
   fail_unless_equals_int (n, 0);
+  fail_unless_equals_int (gst_harness_buffers_received (h), taken[__i__]);
   gst_harness_teardown (h);
   g_free (desc);
 }
@@ -1122,6 +1241,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_events_after_own_eos);
   tcase_add_loop_test (tc, test_seek_lands_late, 0, G_N_ELEMENTS (late_cases));
   tcase_add_test (tc, test_ts_last_target);
+  tcase_add_test (tc, test_seek_lands_on_delta);
   tcase_add_test (tc, test_seek_returns_late);
   tcase_add_test (tc, test_average_needs_number);
   tcase_add_test (tc, test_live_interval);
