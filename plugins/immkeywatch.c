@@ -19,6 +19,8 @@
  */
 #include "immkeywatch.h"
 
+#include <gst/video/video.h>
+
 GST_DEBUG_CATEGORY_EXTERN (gst_imm_snapshot_debug);
 #define GST_CAT_DEFAULT gst_imm_snapshot_debug
 
@@ -36,7 +38,14 @@ typedef struct
   gulong src_probe;
   GArray *keys;                 /* GstClockTime, in arrival order */
   GstClockTime latest;          /* the last keyframe since a flush */
+  gboolean has_pts;             /* its input has presentation times */
+  GstVideoDecoder *vdec;        /* when it is one, else NULL */
+  gboolean unstamped_key;       /* a keyframe without pts just went in */
+  GPtrArray *held;              /* GstVideoCodecFrame: such keyframes */
 } Decoder;
+
+/* Unstamped keyframes held at most per decoder. */
+#define MAX_HELD 8
 
 struct _ImmKeyWatch
 {
@@ -95,6 +104,30 @@ note_landing (ImmKeyWatch * w, GstBuffer * buf)
       key ? "keyframe" : "delta unit", GST_TIME_ARGS (pts));
 }
 
+/* The decoder's frame of the keyframe without pts that went in last: the
+ * newest sync point it has pending without a pts, or NULL. Its output
+ * buffer tells which decoded frame is a keyframe's. Called without the
+ * lock: the decoder's own lock is taken, which its pushes hold. */
+static GstVideoCodecFrame *
+find_unstamped_key (Decoder * d)
+{
+  GList *frames = gst_video_decoder_get_frames (d->vdec), *l;
+  GstVideoCodecFrame *newest = NULL;
+
+  for (l = frames; l != NULL; l = l->next) {
+    GstVideoCodecFrame *f = l->data;
+
+    if (GST_VIDEO_CODEC_FRAME_IS_SYNC_POINT (f)
+        && !GST_CLOCK_TIME_IS_VALID (f->pts) && (newest == NULL
+            || f->system_frame_number > newest->system_frame_number))
+      newest = f;
+  }
+  if (newest != NULL)
+    gst_video_codec_frame_ref (newest);
+  g_list_free_full (frames, (GDestroyNotify) gst_video_codec_frame_unref);
+  return newest;
+}
+
 static GstPadProbeReturn
 decoder_sink_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -110,6 +143,8 @@ decoder_sink_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
        * decoder forgets the frames it held */
       d->latest = GST_CLOCK_TIME_NONE;
       g_array_set_size (d->keys, 0);
+      g_ptr_array_set_size (d->held, 0);
+      d->unstamped_key = FALSE;
       if (w->landing == IMM_LANDING_PENDING
           && gst_event_get_seqnum (ev) == w->landing_seqnum)
         w->landing_flushed = TRUE;
@@ -117,12 +152,37 @@ decoder_sink_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     }
   } else {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-    /* rmdemux stamps only the decoding time; without reordering the
-     * decoder keeps it as the frame's pts */
-    GstClockTime pts = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf)
-        : GST_BUFFER_DTS (buf);
+    GstClockTime pts = GST_BUFFER_PTS (buf);
+    GstVideoCodecFrame *unstamped = NULL;
+    gboolean look;
 
     g_mutex_lock (&w->lock);
+    look = d->unstamped_key;
+    d->unstamped_key = FALSE;
+    g_mutex_unlock (&w->lock);
+    if (look)
+      unstamped = find_unstamped_key (d);
+
+    g_mutex_lock (&w->lock);
+    if (unstamped != NULL) {
+      if (d->held->len >= MAX_HELD)
+        g_ptr_array_remove_index (d->held, 0);
+      g_ptr_array_add (d->held, unstamped);
+    }
+    /* rmdemux stamps only the decoding time, which the decoder keeps as
+     * the frame's pts. Where some frames have a pts (MPEG-PS stamps one
+     * now and then), a keyframe without one is displayed later than it is
+     * decoded: better missed than the wrong frame taken. */
+    if (GST_CLOCK_TIME_IS_VALID (pts))
+      d->has_pts = TRUE;
+    else if (!d->has_pts)
+      pts = GST_BUFFER_DTS (buf);
+    /* Such a keyframe (MPEG-2 in PS: an I-frame displayed after the
+     * B-frames that follow it) gets its pts from the decoder: its frame
+     * is looked up once the decoder has taken it in, at the next buffer. */
+    if (!GST_CLOCK_TIME_IS_VALID (pts) && d->vdec != NULL
+        && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      d->unstamped_key = TRUE;
     if (w->landing == IMM_LANDING_PENDING && w->landing_flushed)
       note_landing (w, buf);
     if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
@@ -145,7 +205,17 @@ decoder_src_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   guint i;
 
   g_mutex_lock (&d->watch->lock);
-  for (i = 0; GST_CLOCK_TIME_IS_VALID (pts) && i < d->keys->len; i++) {
+  for (i = 0; i < d->held->len; i++) {
+    GstVideoCodecFrame *f = g_ptr_array_index (d->held, i);
+
+    if (f->output_buffer == buf) {
+      key = TRUE;
+      /* lets go of the frame's reference to the buffer too */
+      g_ptr_array_remove_index (d->held, i);
+      break;
+    }
+  }
+  for (i = 0; !key && GST_CLOCK_TIME_IS_VALID (pts) && i < d->keys->len; i++) {
     if (g_array_index (d->keys, GstClockTime, i) == pts) {
       key = TRUE;
       /* frames come out in order: earlier keyframes are past */
@@ -178,6 +248,8 @@ decoder_free (gpointer data)
   }
   gst_object_unref (d->sink);
   g_array_free (d->keys, TRUE);
+  g_ptr_array_free (d->held, TRUE);
+  g_clear_object (&d->vdec);
   g_free (d);
 }
 
@@ -285,9 +357,13 @@ watch_decoder (ImmKeyWatch * w, GstPad * sink)
   d->sink = sink;
   d->keys = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   d->latest = GST_CLOCK_TIME_NONE;
+  d->held = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_video_codec_frame_unref);
   el = gst_pad_get_parent_element (sink);
   if (el != NULL) {
     d->src = first_src_pad (el);
+    if (GST_IS_VIDEO_DECODER (el))
+      d->vdec = GST_VIDEO_DECODER (gst_object_ref (el));
     gst_object_unref (el);
   }
   d->sink_probe = gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER |

@@ -21,6 +21,8 @@ static gchar *longgop;
 static gchar *ff_ts;
 static gchar *ff_rm;
 static gchar *ff_part[2];
+static gchar *ff_ps;
+static gchar *ff_wmv;
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
  * (or NULL) and collects pts of frames reaching the appsink "out" and the
@@ -1155,6 +1157,41 @@ GST_START_TEST (test_rm_no_seek)
 
 GST_END_TEST;
 
+/* Keyframe mode against ffprobe's keyframes (display times), seeking and
+ * not: MPEG-2 in MPEG-PS (a pts only now and then: the I-frames have
+ * none, and are shown after the B-frames that follow them), WMV. */
+static const gchar *const keyframe_inputs[][2] = {
+  {"ps", "rate=25:duration=20 -c:v mpeg2video -g 50 -bf 2 -f vob"},
+  {"wmv", "rate=25:duration=20 -c:v wmv2 -g 50 -f asf"},
+};
+
+GST_START_TEST (test_keyframes_vs_ffprobe)
+{
+  const gchar *const *in = keyframe_inputs[__i__ / 2];
+  const gchar *path = g_str_equal (in[0], "ps") ? ff_ps : ff_wmv;
+  gchar *props = g_strdup_printf ("mode=keyframe seek=%d", __i__ % 2 == 0);
+  gchar *cmd, *expected;
+  Run r;
+
+  ffmpeg_fixture (path, in[1]);
+  cmd = g_strdup_printf ("ffprobe -v error -select_streams v -show_entries "
+      "frame=key_frame,best_effort_timestamp_time -of csv=p=0 '%s' | "
+      "awk -F, '$1==1 {printf \"%%d \", $2*1000+0.5}' >&2", path);
+  expected = shell (cmd);
+  fail_unless (strlen (expected) > 20, "%s: %s", cmd, expected);
+  snapshot_of (path, props, "", &r);
+  fail_unless (r.error == NULL, "%s %s: %s", in[0], props, r.error);
+  fail_unless (g_strcmp0 (r.frames->str, expected) == 0,
+      "%s %s: keyframes '%s', ffprobe's '%s'", in[0], props, r.frames->str,
+      expected);
+  run_clear (&r);
+  g_free (expected);
+  g_free (cmd);
+  g_free (props);
+}
+
+GST_END_TEST;
+
 /* Joined sources: the keyframes of every source count, each decoded by a
  * decoder of its own. */
 GST_START_TEST (test_concat_keyframes)
@@ -1193,6 +1230,8 @@ choose_fixture (void)
   ff_rm = g_build_filename (fixture_dir, "ffmpeg.rm", NULL);
   ff_part[0] = g_build_filename (fixture_dir, "part1.mp4", NULL);
   ff_part[1] = g_build_filename (fixture_dir, "part2.mp4", NULL);
+  ff_ps = g_build_filename (fixture_dir, "ffmpeg.vob", NULL);
+  ff_wmv = g_build_filename (fixture_dir, "ffmpeg.wmv", NULL);
 }
 
 static void
@@ -1220,6 +1259,8 @@ teardown_fixture (void)
     g_unlink (ff_rm);
     g_unlink (ff_part[0]);
     g_unlink (ff_part[1]);
+    g_unlink (ff_ps);
+    g_unlink (ff_wmv);
     g_rmdir (fixture_dir);
   }
 }
@@ -1256,6 +1297,8 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_ts_seek_picture, 0, G_N_ELEMENTS (ts_starts));
   tcase_add_loop_test (tc, test_rm_no_seek, 0, G_N_ELEMENTS (rm_cases));
   tcase_add_test (tc, test_concat_keyframes);
+  tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
+      2 * G_N_ELEMENTS (keyframe_inputs));
   return s;
 }
 
