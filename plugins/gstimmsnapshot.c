@@ -18,8 +18,10 @@
  *   duration, so not on live sources.
  * - `keyframe`: every sync (IDR) frame. Decoded frames do not say whether
  *   they were keyframes (avdec_h264 marks none), so the element watches the
- *   encoded buffers entering the decoder upstream of it; with no decoder
- *   upstream, raw frames count as keyframes unless flagged delta units.
+ *   encoded buffers entering every decoder upstream of it (all sources
+ *   joined by concat) and marks the frames leaving them as delta units or
+ *   not; with no decoder upstream, raw frames count as keyframes unless
+ *   flagged delta units. The first frame of each stream counts as one.
  * - `dhash`: one sample every interval (default 1 s), hashed with a 64-bit
  *   difference hash; a sample's change is the Hamming distance to the
  *   sample before. The first sample is always taken; the others when their
@@ -53,12 +55,16 @@
  * stop at its sink pad, so frames already taken stay downstream. The seeks
  * are sent from a separate thread (gst_element_call_async()), never from
  * the streaming thread. Where upstream cannot seek, the element filters.
- * A seek that lands after its target (tsdemux estimates byte offsets and
- * can overshoot, even past the end) would lose the frames in between: the
- * first frame after each seek is checked, and when it comes after the
- * target the element seeks back to where it was (then, if that lands late
- * too, to the start) and decodes on without seeking or QoS; after a third
- * late landing it warns that frames may be missing.
+ * Nor does it seek where a seek cannot be exact: over MPEG-TS and MPEG-PS
+ * (tsdemux and mpegpsdemux land by byte estimate, on frames that need
+ * earlier ones), RealMedia (rmdemux flushes, refuses and stops the
+ * stream: a warning says so) and sources joined by concat (a seek reaches
+ * one of them). The first frame after each seek is checked: when the
+ * decoder's first input after it was no keyframe, the element warns and
+ * decodes from the start without seeking; when the frame comes after the
+ * target, the element seeks back to where it was (then, if that lands
+ * late too, to the start) and decodes on without seeking or QoS; after a
+ * third bad landing it warns that frames may be missing or wrong.
  *
  * Skipping decoding: in interval, average and dhash modes, with seek and
  * #GstImmSnapshot:skip-decode TRUE (the defaults), the element sends
