@@ -1215,6 +1215,55 @@ GST_START_TEST (test_concat_keyframes)
 
 GST_END_TEST;
 
+/* A decode shared through a tee: the element must not take frames from
+ * the other branch (QoS would make videoconvert drop them for all), live
+ * or not. Unless forced. */
+static const gchar *const shared_cases[][2] = {
+  /* source, immsnapshot props */
+  {"videotestsrc num-buffers=100", "interval=3"},
+  {"videotestsrc is-live=true num-buffers=100", "interval=3"},
+  {"videotestsrc num-buffers=100", "mode=dhash interval=2 threshold=64"},
+};
+
+static void
+count_buffer (GstElement * sink, GstBuffer * buf, GstPad * pad, gint * n)
+{
+  g_atomic_int_inc (n);
+}
+
+static gint recorded;
+
+static void
+add_recorder (GstElement * pipe)
+{
+  GstElement *rec = gst_bin_get_by_name (GST_BIN (pipe), "rec");
+
+  recorded = 0;
+  g_object_set (rec, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (rec, "handoff", G_CALLBACK (count_buffer), &recorded);
+  gst_object_unref (rec);
+}
+
+GST_START_TEST (test_shared_input)
+{
+  const gchar *const *c = shared_cases[__i__];
+  gchar *desc = g_strdup_printf ("%s pattern=ball ! video/x-raw,width=160,"
+      "height=120,framerate=25/1 ! videoconvert ! video/x-raw,format=I420 ! "
+      "tee name=t t. ! queue ! immsnapshot %s ! fakesink name=out t. ! "
+      "queue ! fakesink name=rec", c[0], c[1]);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, add_recorder);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_int (g_atomic_int_get (&recorded), 100);
+  fail_unless_equals_int (r.qos, 0);
+  fail_unless (strlen (r.frames->str) > 0, "no frame taken");
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* The path is chosen in the parent process, the file made by the first
  * test (a child): a pipeline run in the parent would leave thread pools
  * behind that forked children cannot use. */
@@ -1297,6 +1346,7 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_ts_seek_picture, 0, G_N_ELEMENTS (ts_starts));
   tcase_add_loop_test (tc, test_rm_no_seek, 0, G_N_ELEMENTS (rm_cases));
   tcase_add_test (tc, test_concat_keyframes);
+  tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
   tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
       2 * G_N_ELEMENTS (keyframe_inputs));
   return s;
