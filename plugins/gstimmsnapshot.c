@@ -83,8 +83,13 @@
  * ignore QoS change nothing. The frames dropped show up as QoS messages
  * from the decoder and videoconvert, as late frames do, and as "Dropping
  * frame due to QoS" in the decoder's debug log; immsnapshot itself posts
- * no message about them. seek=false turns this off too: a decode shared
- * through a tee must not skip frames another branch needs.
+ * no message about them. seek=false turns this off too.
+ *
+ * The element seeks and sends QoS for itself only: not on a live source,
+ * nor when the decoded frames also feed other branches (a tee or another
+ * element with several source pads between the decoder and the element),
+ * whose sinks would lose frames too; #GstImmSnapshot:force-upstream does
+ * both all the same.
  *
  * Each frame taken posts an element message named `immsnapshot`:
  *
@@ -135,6 +140,7 @@ GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_SEEK TRUE
 #define DEFAULT_SKIP_DECODE TRUE
+#define DEFAULT_FORCE_UPSTREAM FALSE
 
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
@@ -155,6 +161,7 @@ enum
   PROP_POST_MESSAGES,
   PROP_SEEK,
   PROP_SKIP_DECODE,
+  PROP_FORCE_UPSTREAM,
 };
 
 /* Where the element's own seeking stands (one seek job at a time, under
@@ -207,6 +214,7 @@ struct _GstImmSnapshot
   gboolean post_messages;
   gboolean seek;
   gboolean skip_decode;
+  gboolean force_upstream;
 
   /* streaming thread */
   GstVideoInfo info;
@@ -625,7 +633,8 @@ configure (GstImmSnapshot * self)
   GstClockTime start, end = IMM_TIME_NONE, interval;
   gdouble duration;
   guint number;
-  gboolean seek, skip_decode, can_seek;
+  gboolean seek, skip_decode, force, can_seek, polite;
+  ImmSeekUpstream upstream;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -637,6 +646,7 @@ configure (GstImmSnapshot * self)
   self->run_post = self->post_messages;
   seek = self->seek;
   skip_decode = self->skip_decode;
+  force = self->force_upstream;
   GST_OBJECT_UNLOCK (self);
 
   q = gst_query_new_latency ();
@@ -683,31 +693,34 @@ configure (GstImmSnapshot * self)
   if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0)
     self->topn = imm_topn_new (number, held_free);
 
-  can_seek = seek && !self->live && upstream_can_seek (self);
   /* Keyframe mode takes them; the seeking modes learn their distances. */
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME || (can_seek
-          && self->run_mode != IMM_SNAPSHOT_ALL))
-    imm_key_watch_attach (self->keys, sink);
-  if (can_seek && imm_key_watch_upstream (self->keys)
-      == IMM_SEEK_UPSTREAM_REFUSES) {
+  imm_key_watch_attach (self->keys, sink,
+      self->run_mode == IMM_SNAPSHOT_KEYFRAME || (seek
+          && self->run_mode != IMM_SNAPSHOT_ALL));
+  upstream = imm_key_watch_upstream (self->keys);
+  /* Never slow down, drop or seek for the others: a live source's other
+   * sinks, or the other branches of a tee. */
+  polite = !force && (self->live || imm_key_watch_shared (self->keys));
+  if (polite)
+    GST_INFO_OBJECT (self, "%s: no seeks, no QoS", self->live ? "live" :
+        "frames shared with other branches");
+  can_seek = seek && !polite && !self->live && upstream_can_seek (self);
+  if (can_seek && upstream == IMM_SEEK_UPSTREAM_REFUSES)
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("The demuxer upstream (rmdemux) stops the stream when it refuses "
             "a seek: decoding without seeking."), (NULL));
-    can_seek = FALSE;
-  }
-  if (can_seek && imm_key_watch_upstream (self->keys)
-      != IMM_SEEK_UPSTREAM_USUAL) {
+  else if (can_seek && upstream != IMM_SEEK_UPSTREAM_USUAL)
     /* concat: a seek reaches one source; tsdemux, mpegpsdemux: it lands
      * anywhere (see imm_seek_upstream_from_factory()) */
     GST_INFO_OBJECT (self, "upstream does not seek exactly: no seeks");
+  if (upstream != IMM_SEEK_UPSTREAM_USUAL)
     can_seek = FALSE;
-  }
   if (!can_seek) {
     g_mutex_lock (&self->seek_lock);
     set_state (self, SEEK_DISABLED);
     g_mutex_unlock (&self->seek_lock);
   }
-  self->run_qos = seek && skip_decode
+  self->run_qos = seek && skip_decode && !polite
       && (self->run_mode == IMM_SNAPSHOT_INTERVAL
       || self->run_mode == IMM_SNAPSHOT_AVERAGE
       || self->run_mode == IMM_SNAPSHOT_DHASH);
@@ -1080,7 +1093,8 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       /* a new source joined by concat brings its own decoder */
       self->first_of_stream = TRUE;
       if (self->configured && self->run_mode == IMM_SNAPSHOT_KEYFRAME)
-        imm_key_watch_attach (self->keys, GST_BASE_TRANSFORM_SINK_PAD (self));
+        imm_key_watch_attach (self->keys, GST_BASE_TRANSFORM_SINK_PAD (self),
+            TRUE);
       break;
     case GST_EVENT_SEGMENT:
       /* Decoders forget QoS with each new segment: ask again. */
@@ -1192,6 +1206,9 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
     case PROP_SKIP_DECODE:
       self->skip_decode = g_value_get_boolean (value);
       break;
+    case PROP_FORCE_UPSTREAM:
+      self->force_upstream = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1233,6 +1250,9 @@ gst_imm_snapshot_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SKIP_DECODE:
       g_value_set_boolean (value, self->skip_decode);
+      break;
+    case PROP_FORCE_UPSTREAM:
+      g_value_set_boolean (value, self->force_upstream);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1310,6 +1330,11 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           "Send QoS upstream so that decoders skip the frames before the "
           "next capture that no other frame needs (with seek only)",
           DEFAULT_SKIP_DECODE, flags));
+  g_object_class_install_property (gobject_class, PROP_FORCE_UPSTREAM,
+      g_param_spec_boolean ("force-upstream", "Force upstream",
+          "Seek and send QoS even on a live source or when the decoded "
+          "frames also feed other branches (a tee upstream), which then "
+          "lose frames too", DEFAULT_FORCE_UPSTREAM, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
@@ -1341,6 +1366,7 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->seek = DEFAULT_SEEK;
   self->skip_decode = DEFAULT_SKIP_DECODE;
+  self->force_upstream = DEFAULT_FORCE_UPSTREAM;
   g_mutex_init (&self->seek_lock);
   g_cond_init (&self->seek_cond);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);

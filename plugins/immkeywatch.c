@@ -53,6 +53,8 @@ struct _ImmKeyWatch
   GMutex lock;                  /* everything below */
   GPtrArray *decoders;          /* Decoder */
   ImmSeekUpstream upstream;
+  gboolean shared;              /* decoded frames feed other branches too */
+  gboolean decoders_wanted;     /* watch the decoders, not only the way */
   GstClockTime latest;          /* the last keyframe entering any decoder */
   GstClockTime gap;             /* the longest keyframe distance known */
   ImmLanding landing;
@@ -416,6 +418,10 @@ walk (ImmKeyWatch * w, GstPad * pad, gboolean past_decoder, guint * hops)
    * and a trick mode on one changes the running time of those after */
   if (!past_decoder && el->numsinkpads > 1)
     w->upstream = IMM_SEEK_UPSTREAM_JOINED;
+  /* tee: the decoded frames feed other branches, which need every one of
+   * them (beyond the decoder, a demuxer's other streams do not count) */
+  if (!past_decoder && el->numsrcpads > 1)
+    w->shared = TRUE;
   it = gst_element_iterate_sink_pads (el);
   while (more) {
     switch (gst_iterator_next (it, &v)) {
@@ -425,7 +431,7 @@ walk (ImmKeyWatch * w, GstPad * pad, gboolean past_decoder, guint * hops)
         GstPad *up = upstream_of (sink);
 
         g_value_unset (&v);
-        if (decoder)
+        if (decoder && w->decoders_wanted)
           found += watch_decoder (w, gst_object_ref (sink));
         gst_object_unref (sink);
         /* beyond the decoder only to learn about the demuxer */
@@ -450,13 +456,15 @@ walk (ImmKeyWatch * w, GstPad * pad, gboolean past_decoder, guint * hops)
  * imm_key_watch_attach:
  * @sink: the watching element's sink pad
  *
- * Watches every decoder upstream of @sink not watched yet: call it again
- * when the upstream may have changed (a new segment from concat).
+ * Learns the way upstream of @sink (see imm_key_watch_upstream() and
+ * imm_key_watch_shared()) and, with @decoders, watches every decoder on
+ * it not watched yet: call it again when the upstream may have changed (a
+ * new stream from concat).
  *
  * Returns: the number of decoders newly watched.
  */
 guint
-imm_key_watch_attach (ImmKeyWatch * w, GstPad * sink)
+imm_key_watch_attach (ImmKeyWatch * w, GstPad * sink, gboolean decoders)
 {
   GstPad *up = upstream_of (sink);
   guint hops = 0, found = 0;
@@ -464,6 +472,7 @@ imm_key_watch_attach (ImmKeyWatch * w, GstPad * sink)
   if (up == NULL)
     return 0;
   g_mutex_lock (&w->lock);
+  w->decoders_wanted = decoders;
   found = walk (w, up, FALSE, &hops);
   g_mutex_unlock (&w->lock);
   return found;
@@ -489,6 +498,18 @@ imm_key_watch_upstream (ImmKeyWatch * w)
   u = w->upstream;
   g_mutex_unlock (&w->lock);
   return u;
+}
+
+/* Whether the decoded frames also feed other branches (a tee between). */
+gboolean
+imm_key_watch_shared (ImmKeyWatch * w)
+{
+  gboolean shared;
+
+  g_mutex_lock (&w->lock);
+  shared = w->shared;
+  g_mutex_unlock (&w->lock);
+  return shared;
 }
 
 /* The last keyframe decoded and the longest keyframe distance known. */

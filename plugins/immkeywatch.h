@@ -23,11 +23,14 @@ ImmKeyWatch *imm_key_watch_new (GstElement * owner);
 
 void imm_key_watch_free (ImmKeyWatch * w);
 
-guint imm_key_watch_attach (ImmKeyWatch * w, GstPad * sink);
+guint imm_key_watch_attach (ImmKeyWatch * w, GstPad * sink,
+    gboolean decoders);
 
 gboolean imm_key_watch_has_decoder (ImmKeyWatch * w);
 
 ImmSeekUpstream imm_key_watch_upstream (ImmKeyWatch * w);
+
+gboolean imm_key_watch_shared (ImmKeyWatch * w);
 
 void imm_key_watch_distances (ImmKeyWatch * w, GstClockTime * latest,
     GstClockTime * gap);

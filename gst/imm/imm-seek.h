@@ -19,6 +19,7 @@ G_BEGIN_DECLS
   IMM_SEEK_UPSTREAM_REFUSES,    /* flushes, then refuses: the stream stops */
   IMM_SEEK_UPSTREAM_JOINED,     /* sources joined (concat): a seek reaches one */
   IMM_SEEK_UPSTREAM_INEXACT,    /* seeks by byte estimate, lands anywhere */
+  IMM_SEEK_UPSTREAM_SHARED,     /* decoded frames feed other branches (tee) */
 } ImmSeekUpstream;
 
 /**

@@ -29,6 +29,8 @@ static const SeekCase cases[] = {
       IMM_SEEK_UPSTREAM_WONT},
   {"tsdemux", {TRUE, IMM_SEEK_UPSTREAM_INEXACT, 0, 10 * SEC, N, 10 * SEC, N,
           N}, IMM_SEEK_UPSTREAM_WONT},
+  {"tee", {TRUE, IMM_SEEK_UPSTREAM_SHARED, 0, 10 * SEC, N, 10 * SEC, N, N},
+      IMM_SEEK_UPSTREAM_WONT},
   {"1.9 s ahead", {TRUE, USUAL, 0, 1900 * GST_MSECOND, N, N, N, N},
       IMM_SEEK_TOO_NEAR},
   {"exactly 2 s ahead", {TRUE, USUAL, 5 * SEC, 7 * SEC, N, N, N, N},
