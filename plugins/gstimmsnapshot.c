@@ -34,9 +34,12 @@
  *
  * The range is [start-time, start-time + #GstImmSnapshot:duration), in
  * stream time since the first frame (on a live source: running time since
- * the first frame); streams such as MPEG-TS do not start at 0. When no further frame can be taken, the element sends EOS
- * downstream and returns EOS upstream, so pipelines end early. A start time
- * beyond the end gives no frame and a warning message.
+ * the first frame); streams such as MPEG-TS do not start at 0. When no
+ * further frame can be taken, the element sends EOS downstream and returns
+ * EOS upstream, so pipelines end early; on a live source (or with
+ * #GstImmSnapshot:when-done `drop`) it drops the rest instead, so that
+ * the source's other sinks run on. A start time beyond the end gives no
+ * frame and a warning message.
  *
  * Seeking: on a seekable, non-live upstream (and #GstImmSnapshot:seek
  * TRUE), interval, average and dhash jump to the keyframe before the next
@@ -102,6 +105,12 @@
  *   of its hash to the previous sample's; -1 for the first sample.
  * - `hash` (guint64, dhash only): its 64-bit hash.
  *
+ * When no further frame can be taken it posts `immsnapshot-done`:
+ *
+ * - `frames` (guint): the number of frames taken.
+ * - `eos` (gboolean): TRUE when it ended the stream, FALSE when it drops
+ *   the rest.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! videoconvert ! immsnapshot mode=interval start-time=11 interval=4 number=5 ! jpegenc ! multifilesink location=snapshot-%d.jpg index=1
@@ -141,6 +150,7 @@ GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
 #define DEFAULT_SEEK TRUE
 #define DEFAULT_SKIP_DECODE TRUE
 #define DEFAULT_FORCE_UPSTREAM FALSE
+#define DEFAULT_WHEN_DONE IMM_WHEN_DONE_AUTO
 
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
@@ -162,7 +172,24 @@ enum
   PROP_SEEK,
   PROP_SKIP_DECODE,
   PROP_FORCE_UPSTREAM,
+  PROP_WHEN_DONE,
 };
+
+/* What a finished capture does with the rest of the stream. */
+typedef enum
+{
+  IMM_WHEN_DONE_AUTO,
+  IMM_WHEN_DONE_EOS,
+  IMM_WHEN_DONE_DROP,
+} ImmWhenDone;
+
+/* Where the capture stands (streaming thread). */
+typedef enum
+{
+  CAPTURE_RUNNING,              /* frames are judged */
+  CAPTURE_ENDED,                /* finished, EOS sent: EOS returned upstream */
+  CAPTURE_DROPPING,             /* finished: frames dropped, upstream runs on */
+} CaptureState;
 
 /* Where the element's own seeking stands (one seek job at a time, under
  * seek_lock; transitions in schedule_seek(), do_seek(), on_buffer(),
@@ -215,12 +242,14 @@ struct _GstImmSnapshot
   gboolean seek;
   gboolean skip_decode;
   gboolean force_upstream;
+  ImmWhenDone when_done;
 
   /* streaming thread */
   GstVideoInfo info;
   gboolean configured;
   gboolean live;
-  gboolean done;
+  CaptureState capture;
+  ImmWhenDone run_when_done;    /* EOS or DROP */
   gboolean run_qos;
   guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
@@ -287,6 +316,24 @@ gst_imm_snapshot_mode_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstImmSnapshotMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_imm_snapshot_when_done_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {IMM_WHEN_DONE_AUTO, "drop on live sources, else eos", "auto"},
+    {IMM_WHEN_DONE_EOS, "End the stream", "eos"},
+    {IMM_WHEN_DONE_DROP, "Drop the rest, upstream runs on", "drop"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstImmSnapshotWhenDone", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -647,12 +694,18 @@ configure (GstImmSnapshot * self)
   seek = self->seek;
   skip_decode = self->skip_decode;
   force = self->force_upstream;
+  self->run_when_done = self->when_done;
   GST_OBJECT_UNLOCK (self);
 
   q = gst_query_new_latency ();
   if (gst_pad_peer_query (sink, q))
     gst_query_parse_latency (q, &self->live, NULL, NULL);
   gst_query_unref (q);
+
+  /* A live source feeds other sinks too: ending the stream would stop
+   * them. */
+  if (self->run_when_done == IMM_WHEN_DONE_AUTO)
+    self->run_when_done = self->live ? IMM_WHEN_DONE_DROP : IMM_WHEN_DONE_EOS;
 
   if (duration > 0)
     end = start + seconds_to_time (duration);
@@ -789,18 +842,31 @@ warn_if_nothing (GstImmSnapshot * self)
         ("last frame at %" GST_TIME_FORMAT, GST_TIME_ARGS (self->last_time)));
 }
 
-/* No later frame will be taken: end the stream here. */
+/* No later frame will be taken: end the stream here, or (when-done=drop)
+ * let upstream run on for the source's other sinks and drop the rest. */
 static GstFlowReturn
 finish (GstImmSnapshot * self)
 {
-  if (!self->done) {
-    self->done = TRUE;
-    push_held (self);
-    warn_if_nothing (self);
-    GST_DEBUG_OBJECT (self, "done after %u frames, sending EOS", self->index);
-    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
-        gst_event_new_eos ());
+  if (self->capture != CAPTURE_RUNNING)
+    return self->capture == CAPTURE_ENDED ? GST_FLOW_EOS :
+        GST_BASE_TRANSFORM_FLOW_DROPPED;
+  push_held (self);
+  warn_if_nothing (self);
+  if (self->run_post)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("immsnapshot-done", "frames", G_TYPE_UINT,
+                self->index, "eos", G_TYPE_BOOLEAN,
+                self->run_when_done == IMM_WHEN_DONE_EOS, NULL)));
+  if (self->run_when_done == IMM_WHEN_DONE_DROP) {
+    GST_DEBUG_OBJECT (self, "done after %u frames, dropping the rest",
+        self->index);
+    self->capture = CAPTURE_DROPPING;
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
+  self->capture = CAPTURE_ENDED;
+  GST_DEBUG_OBJECT (self, "done after %u frames, sending EOS", self->index);
+  gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self), gst_event_new_eos ());
   return GST_FLOW_EOS;
 }
 
@@ -918,8 +984,10 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gint distance = -1;
   guint64 hash = 0;
 
-  if (self->done)
+  if (self->capture == CAPTURE_ENDED)
     return GST_FLOW_EOS;
+  if (self->capture == CAPTURE_DROPPING)
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   if (!self->configured && !configure (self))
     return GST_FLOW_ERROR;
 
@@ -1044,7 +1112,8 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
   /* Once our EOS is out, the source pad refuses every event, and a refused
    * sticky event (a trick-mode decoder sends new tags at each keyframe)
    * would come back upstream as a flow error. */
-  if (self->done && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
+  if (self->capture == CAPTURE_ENDED
+      && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP) {
     gst_event_unref (event);
     return TRUE;
@@ -1056,9 +1125,11 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
         gst_event_unref (event);
         return TRUE;
       }
-      push_held (self);
-      warn_if_nothing (self);
-      self->done = TRUE;
+      if (self->capture == CAPTURE_RUNNING) {
+        push_held (self);
+        warn_if_nothing (self);
+      }
+      self->capture = CAPTURE_ENDED;
       break;
     case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:
@@ -1079,7 +1150,7 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
         break;
       on_flush_stop (self, seqnum, FALSE);
-      if (self->done) {
+      if (self->capture == CAPTURE_ENDED) {
         /* A seek sent before we finished landed after: the flush took our
          * EOS away from downstream, so it goes again. */
         ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)
@@ -1126,7 +1197,7 @@ reset (GstImmSnapshot * self)
   self->keys = imm_key_watch_new (GST_ELEMENT (self));
   g_clear_pointer (&self->topn, imm_topn_free);
   self->configured = FALSE;
-  self->done = FALSE;
+  self->capture = CAPTURE_RUNNING;
   self->live = FALSE;
   self->run_qos = FALSE;
   self->qos_target = IMM_TIME_NONE;
@@ -1209,6 +1280,9 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
     case PROP_FORCE_UPSTREAM:
       self->force_upstream = g_value_get_boolean (value);
       break;
+    case PROP_WHEN_DONE:
+      self->when_done = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1253,6 +1327,9 @@ gst_imm_snapshot_get_property (GObject * object, guint prop_id,
       break;
     case PROP_FORCE_UPSTREAM:
       g_value_set_boolean (value, self->force_upstream);
+      break;
+    case PROP_WHEN_DONE:
+      g_value_set_enum (value, self->when_done);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1335,6 +1412,12 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           "Seek and send QoS even on a live source or when the decoded "
           "frames also feed other branches (a tee upstream), which then "
           "lose frames too", DEFAULT_FORCE_UPSTREAM, flags));
+  g_object_class_install_property (gobject_class, PROP_WHEN_DONE,
+      g_param_spec_enum ("when-done", "When done",
+          "What to do once no later frame can be taken: end the stream "
+          "(eos), or drop the rest so that upstream runs on for other "
+          "sinks (drop); auto = drop on live sources, else eos",
+          GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, DEFAULT_WHEN_DONE, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
@@ -1352,6 +1435,7 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_imm_snapshot_stop);
 
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, 0);
 }
 
 static void
@@ -1367,6 +1451,7 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->seek = DEFAULT_SEEK;
   self->skip_decode = DEFAULT_SKIP_DECODE;
   self->force_upstream = DEFAULT_FORCE_UPSTREAM;
+  self->when_done = DEFAULT_WHEN_DONE;
   g_mutex_init (&self->seek_lock);
   g_cond_init (&self->seek_cond);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);

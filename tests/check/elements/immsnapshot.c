@@ -36,6 +36,7 @@ typedef struct
   gchar *warning;
   guint qos;                    /* QoS messages: frames dropped upstream */
   guint segments;               /* at the sink: 1 + the element's seeks */
+  gboolean done;                /* an immsnapshot-done message came */
 } Run;
 
 /* Frames are counted as the sink renders them: what a file sink would
@@ -87,6 +88,7 @@ run_pipeline_prepared (const gchar * desc, Run * r,
   r->messages = g_string_new (NULL);
   r->error = r->warning = NULL;
   r->qos = r->segments = 0;
+  r->done = FALSE;
   sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
   if (sink != NULL) {
     GstPad *pad = gst_element_get_static_pad (sink, "sink");
@@ -135,6 +137,8 @@ run_pipeline_prepared (const gchar * desc, Run * r,
         guint64 pts;
         gint distance;
 
+        if (gst_structure_has_name (s, "immsnapshot-done"))
+          r->done = TRUE;
         if (gst_structure_has_name (s, "immsnapshot")) {
           fail_unless (gst_structure_get_uint (s, "index", &index));
           fail_unless (gst_structure_get_uint64 (s, "pts", &pts));
@@ -646,7 +650,8 @@ GST_END_TEST;
  * upstream. */
 GST_START_TEST (test_events_after_own_eos)
 {
-  GstHarness *h = gst_harness_new_parse ("immsnapshot number=1");
+  GstHarness *h = gst_harness_new_parse ("immsnapshot number=1 "
+      "when-done=eos");
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean eos = FALSE;
   GstEvent *ev;
@@ -1268,6 +1273,36 @@ GST_START_TEST (test_shared_input)
 
 GST_END_TEST;
 
+/* A finished branch of a live tee leaves the others running: the element
+ * drops what comes after its last frame (when-done=drop, the default on
+ * live sources) and says so; when-done=eos ends the stream there. */
+GST_START_TEST (test_when_done)
+{
+  static const gchar *const props[] = { "", "when-done=eos" };
+  gchar *desc = g_strdup_printf ("videotestsrc is-live=true num-buffers=50 "
+      "! video/x-raw,width=64,height=48,framerate=25/1 ! tee name=t t. ! "
+      "queue ! immsnapshot interval=1 number=1 %s ! fakesink name=out t. ! "
+      "queue ! fakesink name=rec", props[__i__]);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, add_recorder);
+  fail_unless (r.error == NULL, "%s", r.error);
+  /* one frame taken (live pts follow the clock) */
+  fail_unless (g_str_has_prefix (r.messages->str, "1:")
+      && strchr (r.messages->str, ' ') == r.messages->str +
+      strlen (r.messages->str) - 1, "%s", r.messages->str);
+  if (__i__ == 0) {
+    fail_unless_equals_int (g_atomic_int_get (&recorded), 50);
+    fail_unless (r.done, "no immsnapshot-done message");
+  } else {
+    fail_unless (g_atomic_int_get (&recorded) < 50);
+  }
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* The path is chosen in the parent process, the file made by the first
  * test (a child): a pipeline run in the parent would leave thread pools
  * behind that forked children cannot use. */
@@ -1350,6 +1385,7 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_ts_seek_picture, 0, G_N_ELEMENTS (ts_starts));
   tcase_add_loop_test (tc, test_rm_no_seek, 0, G_N_ELEMENTS (rm_cases));
   tcase_add_test (tc, test_concat_keyframes);
+  tcase_add_loop_test (tc, test_when_done, 0, 2);
   tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
   tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
       2 * G_N_ELEMENTS (keyframe_inputs));
