@@ -105,6 +105,12 @@
  *   of its hash to the previous sample's; -1 for the first sample.
  * - `hash` (guint64, dhash only): its 64-bit hash.
  *
+ * #GstImmSnapshot:threshold, #GstImmSnapshot:post-messages and
+ * #GstImmSnapshot:when-done can change while the stream runs and apply
+ * from the next frame; the other properties set the schedule and the way
+ * upstream when the stream starts, and a change while it runs is refused
+ * with a warning message.
+ *
  * When no further frame can be taken it posts `immsnapshot-done`:
  *
  * - `frames` (guint): the number of frames taken.
@@ -249,7 +255,6 @@ struct _GstImmSnapshot
   gboolean configured;
   gboolean live;
   CaptureState capture;
-  ImmWhenDone run_when_done;    /* EOS or DROP */
   gboolean run_qos;
   guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
@@ -257,8 +262,6 @@ struct _GstImmSnapshot
   gboolean first_of_stream;     /* no frame since STREAM_START */
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
-  guint run_threshold;
-  gboolean run_post;
   guint index;
   guint64 prev_hash;
   guint64 samples;
@@ -614,9 +617,13 @@ post_taken (GstImmSnapshot * self, GstBuffer * buf, gint distance, guint64 hash)
   GstSegment *seg = &trans->segment;
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstStructure *s;
+  gboolean post;
 
   self->index++;
-  if (!self->run_post)
+  GST_OBJECT_LOCK (self);
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (!post)
     return;
   s = gst_structure_new ("immsnapshot",
       "index", G_TYPE_UINT, self->index,
@@ -689,23 +696,15 @@ configure (GstImmSnapshot * self)
   duration = self->duration;
   interval = seconds_to_time (self->interval);
   number = self->number;
-  self->run_threshold = self->threshold;
-  self->run_post = self->post_messages;
   seek = self->seek;
   skip_decode = self->skip_decode;
   force = self->force_upstream;
-  self->run_when_done = self->when_done;
   GST_OBJECT_UNLOCK (self);
 
   q = gst_query_new_latency ();
   if (gst_pad_peer_query (sink, q))
     gst_query_parse_latency (q, &self->live, NULL, NULL);
   gst_query_unref (q);
-
-  /* A live source feeds other sinks too: ending the stream would stop
-   * them. */
-  if (self->run_when_done == IMM_WHEN_DONE_AUTO)
-    self->run_when_done = self->live ? IMM_WHEN_DONE_DROP : IMM_WHEN_DONE_EOS;
 
   if (duration > 0)
     end = start + seconds_to_time (duration);
@@ -847,18 +846,29 @@ warn_if_nothing (GstImmSnapshot * self)
 static GstFlowReturn
 finish (GstImmSnapshot * self)
 {
+  ImmWhenDone when_done;
+  gboolean post;
+
   if (self->capture != CAPTURE_RUNNING)
     return self->capture == CAPTURE_ENDED ? GST_FLOW_EOS :
         GST_BASE_TRANSFORM_FLOW_DROPPED;
+  GST_OBJECT_LOCK (self);
+  when_done = self->when_done;
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  /* A live source feeds other sinks too: ending the stream would stop
+   * them. */
+  if (when_done == IMM_WHEN_DONE_AUTO)
+    when_done = self->live ? IMM_WHEN_DONE_DROP : IMM_WHEN_DONE_EOS;
   push_held (self);
   warn_if_nothing (self);
-  if (self->run_post)
+  if (post)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
             gst_structure_new ("immsnapshot-done", "frames", G_TYPE_UINT,
                 self->index, "eos", G_TYPE_BOOLEAN,
-                self->run_when_done == IMM_WHEN_DONE_EOS, NULL)));
-  if (self->run_when_done == IMM_WHEN_DONE_DROP) {
+                when_done == IMM_WHEN_DONE_EOS, NULL)));
+  if (when_done == IMM_WHEN_DONE_DROP) {
     GST_DEBUG_OBJECT (self, "done after %u frames, dropping the rest",
         self->index);
     self->capture = CAPTURE_DROPPING;
@@ -983,6 +993,7 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gboolean key = FALSE;
   gint distance = -1;
   guint64 hash = 0;
+  guint threshold;
 
   if (self->capture == CAPTURE_ENDED)
     return GST_FLOW_EOS;
@@ -1028,7 +1039,10 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->prev_hash = hash;
     self->samples++;
     /* the first sample always counts */
-    if (distance >= 0 && (guint) distance <= self->run_threshold)
+    GST_OBJECT_LOCK (self);
+    threshold = self->threshold;
+    GST_OBJECT_UNLOCK (self);
+    if (distance >= 0 && (guint) distance <= threshold)
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     if (self->topn != NULL) {
       Held *held = g_new (Held, 1);
@@ -1249,6 +1263,17 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (object);
 
   GST_OBJECT_LOCK (self);
+  /* The schedule and the way upstream are set when the stream starts:
+   * changing them midway would contradict the frames taken so far. */
+  if (!(pspec->flags & GST_PARAM_MUTABLE_PLAYING)
+      && GST_STATE (self) >= GST_STATE_PAUSED) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("The %s property cannot change while the stream runs; it keeps "
+            "its value. Set it before the pipeline starts.", pspec->name),
+        (NULL));
+    return;
+  }
   switch (prop_id) {
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
@@ -1356,9 +1381,12 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  /* Read when the stream starts: a change applies to the next run. */
+  /* Read when the stream starts: refused while it runs. */
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY;
+  /* Read at every frame: a change applies from the next one. */
+  const GParamFlags live_flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
   /* 100 days: far beyond any stream, small enough to add without wrapping */
   const gdouble max_seconds = 100 * 24 * 3600.0;
 
@@ -1392,11 +1420,11 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
       g_param_spec_uint ("threshold", "Threshold",
           "dhash: a sample counts as a change when its Hamming distance (of "
           "64 bits) to the previous sample is greater than this",
-          0, 100, DEFAULT_THRESHOLD, flags));
+          0, 100, DEFAULT_THRESHOLD, live_flags));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post an element message for every frame captured",
-          DEFAULT_POST_MESSAGES, flags));
+          DEFAULT_POST_MESSAGES, live_flags));
   g_object_class_install_property (gobject_class, PROP_SEEK,
       g_param_spec_boolean ("seek", "Seek",
           "Seek upstream past frames that are not needed (seekable, "
@@ -1417,7 +1445,7 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           "What to do once no later frame can be taken: end the stream "
           "(eos), or drop the rest so that upstream runs on for other "
           "sinks (drop); auto = drop on live sources, else eos",
-          GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, DEFAULT_WHEN_DONE, flags));
+          GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, DEFAULT_WHEN_DONE, live_flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",

@@ -922,11 +922,10 @@ push_segment (GstHarness * h, GstClockTime start, GstClockTime base)
  * target, and again on a new segment. */
 GST_START_TEST (test_qos_running_time)
 {
-  GstHarness *h = gst_harness_new ("immsnapshot");
+  GstHarness *h = gst_harness_new_parse ("immsnapshot interval=1");
   GstClockTime t;
   guint n, i;
 
-  g_object_set (h->element, "interval", 1.0, NULL);
   gst_harness_set_live (h, FALSE);
   gst_harness_set_src_caps_str (h, GRAY_CAPS ("25/1"));
   push_segment (h, 2 * S, 0);
@@ -974,11 +973,11 @@ GST_END_TEST;
 GST_START_TEST (test_qos_live)
 {
   gboolean force = __i__ == 1;
-  GstHarness *h = gst_harness_new ("immsnapshot");
+  GstHarness *h = gst_harness_new_parse (force ?
+      "immsnapshot interval=3 force-upstream=true" : "immsnapshot interval=3");
   GstClockTime t;
   guint n;
 
-  g_object_set (h->element, "interval", 3.0, "force-upstream", force, NULL);
   gst_harness_set_src_caps_str (h, GRAY_CAPS ("0/1"));
   fail_unless_equals_int (push_frame (h, 5 * S), GST_FLOW_OK);
   gst_buffer_unref (gst_harness_pull (h));
@@ -1303,6 +1302,70 @@ GST_START_TEST (test_when_done)
 
 GST_END_TEST;
 
+/* A left-to-right or right-to-left ramp: dHashes 64 bits apart. */
+static GstFlowReturn
+push_ramp (GstHarness * h, GstClockTime pts, gboolean rising)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16, NULL);
+  GstMapInfo map;
+  guint x, y;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (y = 0; y < 16; y++)
+    for (x = 0; x < 16; x++)
+      map.data[y * 16 + x] = rising ? x * 16 : 255 - x * 16;
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  return gst_harness_push (h, buf);
+}
+
+/* threshold, post-messages and when-done change while the stream runs,
+ * from the next frame; the schedule's properties keep their value, with
+ * a warning. */
+GST_START_TEST (test_properties_while_playing)
+{
+  GstHarness *h = gst_harness_new_parse ("immsnapshot mode=dhash "
+      "threshold=64");
+  GstElement *snap = gst_harness_find_element (h, "immsnapshot");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  gdouble interval;
+  GError *e;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("1/1"));
+  fail_unless_equals_int (push_ramp (h, 0, TRUE), GST_FLOW_OK);
+  /* 64 bits apart, not more than 64: dropped */
+  fail_unless_equals_int (push_ramp (h, 1 * S, FALSE), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  g_object_set (snap, "threshold", 10, NULL);
+  fail_unless_equals_int (push_ramp (h, 2 * S, TRUE), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2);
+
+  g_object_set (snap, "interval", 5.0, NULL);
+  g_object_get (snap, "interval", &interval, NULL);
+  fail_unless_equals_float (interval, 0.0);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &e, NULL);
+  fail_unless_equals_string (e->message, "The interval property cannot "
+      "change while the stream runs; it keeps its value. Set it before the "
+      "pipeline starts.");
+  g_error_free (e);
+  gst_message_unref (msg);
+  /* the schedule is as before: a sample a second */
+  fail_unless_equals_int (push_ramp (h, 3 * S, FALSE), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 3);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (snap);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* The path is chosen in the parent process, the file made by the first
  * test (a child): a pipeline run in the parent would leave thread pools
  * behind that forked children cannot use. */
@@ -1386,6 +1449,7 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_rm_no_seek, 0, G_N_ELEMENTS (rm_cases));
   tcase_add_test (tc, test_concat_keyframes);
   tcase_add_loop_test (tc, test_when_done, 0, 2);
+  tcase_add_test (tc, test_properties_while_playing);
   tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
   tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
       2 * G_N_ELEMENTS (keyframe_inputs));
