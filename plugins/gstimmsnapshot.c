@@ -111,6 +111,15 @@
  * upstream when the stream starts, and a change while it runs is refused
  * with a warning message.
  *
+ * With #GstImmSnapshot:action `mark` every frame goes on, and each frame
+ * taken carries an #ImmSnapshotMeta (index, mode, distance, hash; see
+ * imm/imm-snapshot-meta.h) and is followed by a serialized custom
+ * downstream event named `immsnapshot-mark` with the fields `index`
+ * (guint), `pts` (guint64), `mode` (string), `distance` (gint, -1 outside
+ * dhash) and `hash` (guint64, 0 outside dhash). The element then neither
+ * seeks, nor sends QoS, nor ends the stream early; dhash with number is
+ * refused.
+ *
  * When no further frame can be taken it posts `immsnapshot-done`:
  *
  * - `frames` (guint): the number of frames taken.
@@ -141,6 +150,7 @@
 #include "imm/imm-dhash.h"
 #include "imm/imm-schedule.h"
 #include "imm/imm-seek.h"
+#include "imm/imm-snapshot-meta.h"
 #include "imm/imm-topn.h"
 
 GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
@@ -157,6 +167,7 @@ GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
 #define DEFAULT_SKIP_DECODE TRUE
 #define DEFAULT_FORCE_UPSTREAM FALSE
 #define DEFAULT_WHEN_DONE IMM_WHEN_DONE_AUTO
+#define DEFAULT_ACTION IMM_ACTION_DROP
 
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
@@ -179,7 +190,23 @@ enum
   PROP_SKIP_DECODE,
   PROP_FORCE_UPSTREAM,
   PROP_WHEN_DONE,
+  PROP_ACTION,
 };
+
+/* What happens to the frames. */
+typedef enum
+{
+  IMM_ACTION_DROP,
+  IMM_ACTION_MARK,
+} ImmAction;
+
+/* A frame judged: taken, and what its mark says. */
+typedef struct
+{
+  gboolean taken;
+  gint distance;
+  guint64 hash;
+} Judgement;
 
 /* What a finished capture does with the rest of the stream. */
 typedef enum
@@ -194,7 +221,7 @@ typedef enum
 {
   CAPTURE_RUNNING,              /* frames are judged */
   CAPTURE_ENDED,                /* finished, EOS sent: EOS returned upstream */
-  CAPTURE_DROPPING,             /* finished: frames dropped, upstream runs on */
+  CAPTURE_DROPPING,             /* finished: frames dropped (marking: passed), upstream runs on */
 } CaptureState;
 
 /* Where the element's own seeking stands (one seek job at a time, under
@@ -249,12 +276,14 @@ struct _GstImmSnapshot
   gboolean skip_decode;
   gboolean force_upstream;
   ImmWhenDone when_done;
+  ImmAction action;
 
   /* streaming thread */
   GstVideoInfo info;
   gboolean configured;
   gboolean live;
   CaptureState capture;
+  ImmAction run_action;
   gboolean run_qos;
   guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
@@ -337,6 +366,23 @@ gst_imm_snapshot_when_done_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstImmSnapshotWhenDone", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_imm_snapshot_action_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {IMM_ACTION_DROP, "Only the frames taken go on", "drop"},
+    {IMM_ACTION_MARK, "Every frame goes on, the taken ones marked", "mark"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstImmSnapshotAction", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -699,6 +745,7 @@ configure (GstImmSnapshot * self)
   seek = self->seek;
   skip_decode = self->skip_decode;
   force = self->force_upstream;
+  self->run_action = self->action;
   GST_OBJECT_UNLOCK (self);
 
   q = gst_query_new_latency ();
@@ -742,6 +789,14 @@ configure (GstImmSnapshot * self)
         (NULL));
     return FALSE;
   }
+  if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0
+      && self->run_action == IMM_ACTION_MARK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("action=mark cannot keep the N largest changes (mode=dhash with "
+            "number): they are known only at the end of the stream, after "
+            "the frames went by. Use number=0 and threshold."), (NULL));
+    return FALSE;
+  }
   if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0)
     self->topn = imm_topn_new (number, held_free);
 
@@ -753,6 +808,9 @@ configure (GstImmSnapshot * self)
   /* Never slow down, drop or seek for the others: a live source's other
    * sinks, or the other branches of a tee. */
   polite = !force && (self->live || imm_key_watch_shared (self->keys));
+  /* marking lets every frame through: nothing to skip */
+  if (self->run_action == IMM_ACTION_MARK)
+    polite = TRUE;
   if (polite)
     GST_INFO_OBJECT (self, "%s: no seeks, no QoS", self->live ? "live" :
         "frames shared with other branches");
@@ -860,6 +918,9 @@ finish (GstImmSnapshot * self)
    * them. */
   if (when_done == IMM_WHEN_DONE_AUTO)
     when_done = self->live ? IMM_WHEN_DONE_DROP : IMM_WHEN_DONE_EOS;
+  /* marking: the rest goes by unmarked (see transform_ip) */
+  if (self->run_action == IMM_ACTION_MARK)
+    when_done = IMM_WHEN_DONE_DROP;
   push_held (self);
   warn_if_nothing (self);
   if (post)
@@ -984,10 +1045,11 @@ on_buffer (GstImmSnapshot * self, GstBuffer * buf, GstClockTime t)
   return FALSE;
 }
 
+/* Judges @buf: GST_FLOW_OK when taken (@j says how), the base class's
+ * DROPPED when not, GST_FLOW_EOS when the stream ends here. */
 static GstFlowReturn
-gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
 {
-  GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
   GstClockTime t;
   ImmVerdict verdict;
   gboolean key = FALSE;
@@ -1058,7 +1120,55 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
 
   post_taken (self, buf, distance, hash);
+  j->taken = TRUE;
+  j->distance = distance;
+  j->hash = hash;
   return GST_FLOW_OK;
+}
+
+/* action=mark: @buf goes on with an ImmSnapshotMeta, followed by an
+ * immsnapshot-mark event. Pushed from here so that the event follows it;
+ * returns the base class's DROPPED when that went well. */
+static GstFlowReturn
+push_marked (GstImmSnapshot * self, GstBuffer * buf, const Judgement * j)
+{
+  GstPad *src = GST_BASE_TRANSFORM_SRC_PAD (self);
+  /* a shallow copy: the frame's memory is shared, the metas are its own */
+  GstBuffer *out = gst_buffer_make_writable (gst_buffer_ref (buf));
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  GstFlowReturn ret;
+
+  imm_buffer_add_snapshot_meta (out, self->index, self->run_mode,
+      j->distance, j->hash);
+  ret = gst_pad_push (src, out);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_pad_push_event (src, gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+          gst_structure_new ("immsnapshot-mark",
+              "index", G_TYPE_UINT, self->index,
+              "pts", G_TYPE_UINT64, pts,
+              "mode", G_TYPE_STRING,
+              imm_snapshot_mode_to_string (self->run_mode),
+              "distance", G_TYPE_INT, j->distance,
+              "hash", G_TYPE_UINT64, j->hash, NULL)));
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
+}
+
+static GstFlowReturn
+gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
+  Judgement j = { FALSE, -1, 0 };
+  GstFlowReturn ret = judge (self, buf, &j);
+
+  if (!self->configured || self->run_action != IMM_ACTION_MARK)
+    return ret;
+  /* marking: every frame goes on, the taken ones marked */
+  if (ret == GST_FLOW_OK && j.taken)
+    return push_marked (self, buf, &j);
+  if (ret == GST_BASE_TRANSFORM_FLOW_DROPPED)
+    return GST_FLOW_OK;
+  return ret;
 }
 
 /* An EOS: when our seek landed, nothing came after it; while a
@@ -1308,6 +1418,9 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
     case PROP_WHEN_DONE:
       self->when_done = g_value_get_enum (value);
       break;
+    case PROP_ACTION:
+      self->action = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1355,6 +1468,9 @@ gst_imm_snapshot_get_property (GObject * object, guint prop_id,
       break;
     case PROP_WHEN_DONE:
       g_value_set_enum (value, self->when_done);
+      break;
+    case PROP_ACTION:
+      g_value_set_enum (value, self->action);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1446,6 +1562,12 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           "(eos), or drop the rest so that upstream runs on for other "
           "sinks (drop); auto = drop on live sources, else eos",
           GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, DEFAULT_WHEN_DONE, live_flags));
+  g_object_class_install_property (gobject_class, PROP_ACTION,
+      g_param_spec_enum ("action", "Action",
+          "What happens to the frames: only the frames taken go on (drop), "
+          "or every frame goes on and the taken ones carry an "
+          "ImmSnapshotMeta, each followed by an immsnapshot-mark event "
+          "(mark)", GST_TYPE_IMM_SNAPSHOT_ACTION, DEFAULT_ACTION, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
@@ -1464,6 +1586,7 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_ACTION, 0);
 }
 
 static void
@@ -1480,6 +1603,7 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->skip_decode = DEFAULT_SKIP_DECODE;
   self->force_upstream = DEFAULT_FORCE_UPSTREAM;
   self->when_done = DEFAULT_WHEN_DONE;
+  self->action = DEFAULT_ACTION;
   g_mutex_init (&self->seek_lock);
   g_cond_init (&self->seek_cond);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);

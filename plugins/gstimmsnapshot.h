@@ -18,6 +18,9 @@ GType gst_imm_snapshot_mode_get_type (void);
 #define GST_TYPE_IMM_SNAPSHOT_WHEN_DONE (gst_imm_snapshot_when_done_get_type ())
 GType gst_imm_snapshot_when_done_get_type (void);
 
+#define GST_TYPE_IMM_SNAPSHOT_ACTION (gst_imm_snapshot_action_get_type ())
+GType gst_imm_snapshot_action_get_type (void);
+
 GST_ELEMENT_REGISTER_DECLARE (immsnapshot);
 
 G_END_DECLS

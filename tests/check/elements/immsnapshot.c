@@ -11,6 +11,8 @@
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
 
+#include "imm/imm-snapshot-meta.h"
+
 #define S GST_SECOND
 
 static gchar *fixture_dir;
@@ -1366,6 +1368,92 @@ GST_START_TEST (test_properties_while_playing)
 
 GST_END_TEST;
 
+/* Records what reaches the sink in marking mode: "." a frame, "m1@0" a
+ * frame marked (index@pts in ms), "e1@0" a mark event. */
+static GstPadProbeReturn
+record_marks (GstPad * pad, GstPadProbeInfo * info, GString * out)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    ImmSnapshotMeta *m = imm_buffer_get_snapshot_meta (buf);
+
+    if (m != NULL)
+      g_string_append_printf (out, "m%u@%" G_GUINT64_FORMAT "%s ", m->index,
+          GST_BUFFER_PTS (buf) / GST_MSECOND,
+          m->mode == IMM_SNAPSHOT_INTERVAL && m->distance == -1 ? "" : "?");
+    else
+      g_string_append (out, ". ");
+  } else {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    const GstStructure *st = gst_event_get_structure (ev);
+    guint index;
+    guint64 pts;
+
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM
+        && gst_structure_has_name (st, "immsnapshot-mark")) {
+      fail_unless (gst_structure_get_uint (st, "index", &index));
+      fail_unless (gst_structure_get_uint64 (st, "pts", &pts));
+      fail_unless_equals_string (gst_structure_get_string (st, "mode"),
+          "interval");
+      g_string_append_printf (out, "e%u@%" G_GUINT64_FORMAT " ", index,
+          pts / GST_MSECOND);
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GString *marks;
+
+static void
+add_mark_recorder (GstElement * pipe)
+{
+  GstElement *out = gst_bin_get_by_name (GST_BIN (pipe), "out");
+  GstPad *pad = gst_element_get_static_pad (out, "sink");
+
+  marks = g_string_new (NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      (GstPadProbeCallback) record_marks, marks, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (out);
+}
+
+/* action=mark: every frame goes on, the ones taken carry the meta and
+ * are followed by the event; no EOS before the stream's own. */
+GST_START_TEST (test_mark)
+{
+  GString *expected = g_string_new (NULL);
+  guint i;
+  Run r;
+
+  run_pipeline_prepared ("videotestsrc num-buffers=35 ! video/x-raw,"
+      "width=64,height=48,framerate=10/1 ! immsnapshot action=mark "
+      "interval=1 number=3 ! fakesink name=out", &r, add_mark_recorder);
+  fail_unless (r.error == NULL, "%s", r.error);
+  for (i = 0; i < 35; i++) {
+    if (i % 10 == 0 && i < 30)
+      g_string_append_printf (expected, "m%u@%u e%u@%u ", i / 10 + 1,
+          i * 100, i / 10 + 1, i * 100);
+    else
+      g_string_append (expected, ". ");
+  }
+  fail_unless_equals_string (marks->str, expected->str);
+  fail_unless_equals_string (r.messages->str, "1:0 2:1000 3:2000 ");
+  g_string_free (expected, TRUE);
+  g_string_free (marks, TRUE);
+  run_clear (&r);
+
+  /* the N largest changes are known only at the end */
+  run_pipeline ("videotestsrc num-buffers=5 ! video/x-raw,width=64,"
+      "height=48,framerate=10/1 ! immsnapshot action=mark mode=dhash "
+      "number=2 ! fakesink name=out", &r);
+  fail_unless (g_str_has_prefix (r.error, "action=mark cannot keep the N "
+          "largest changes"), "%s", r.error);
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
 /* The path is chosen in the parent process, the file made by the first
  * test (a child): a pipeline run in the parent would leave thread pools
  * behind that forked children cannot use. */
@@ -1450,6 +1538,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_concat_keyframes);
   tcase_add_loop_test (tc, test_when_done, 0, 2);
   tcase_add_test (tc, test_properties_while_playing);
+  tcase_add_test (tc, test_mark);
   tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
   tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
       2 * G_N_ELEMENTS (keyframe_inputs));
