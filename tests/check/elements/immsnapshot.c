@@ -3,8 +3,12 @@
  * hard cuts between still patterns at 5, 10 and 15 s; and 8 s of a moving
  * ball at 25 fps with B-frames (x264's default 3 between references, the
  * middle one a reference too), a keyframe every 2 s; and 24 s of it at
- * 10 fps with a keyframe every 8 s.
- * Harness tests check the QoS events the element sends upstream.
+ * 10 fps with a keyframe every 8 s. Inputs in the shapes users have are
+ * made by ffmpeg (MPEG-TS with keyframes 3-8 s apart, MPEG-PS, WMV,
+ * RealMedia, two clips joined) and checked against ffmpeg: pictures by
+ * PSNR, keyframe lists against ffprobe's.
+ * Harness tests check the QoS events the element sends upstream, the
+ * properties that change while playing, and marking.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gst/check/gstcheck.h>
