@@ -16,7 +16,7 @@
  *   3  frames - 1 (modulo 12)
  *   4  caps framerate (modulo 61, 0 = variable)
  *   5  bits 0-1 dither, 2 per-frame palette, 3 lossless, 4 allow-mixed,
- *      5 minimize-size, 6 threads 1
+ *      5 minimize-size, 6 threads
  *   6  loop (0, 1, 2, else 65535), 7  quality, 8  colors - 2, 9  method
  *   10 frame-rate: < 128 0/1 (timestamps), < 192 15/1, else 30000/1001
  *   11 kmin + 1 (low nibble), kmax + 1 (high nibble)

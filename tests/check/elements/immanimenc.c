@@ -568,7 +568,7 @@ static const gchar *gif_variants[] = {
   "format=gif dither=sierra-lite palette=per-frame",
   "format=gif quality=100 colors=2",
   "format=webp lossless=true kmin=1 kmax=2 allow-mixed=true "
-      "minimize-size=true threads=1 background-color=0xff000000",
+      "minimize-size=true threads=false background-color=0xff000000",
 };
 
 /* Flat-colour content stays exact whatever the palette and dither mode. */
