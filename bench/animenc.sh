@@ -20,6 +20,7 @@
 #              next run (ours are always encoded again)
 #   GIF_ARGS   extra immanimenc properties for our GIF (e.g. "dither=none")
 #   ONLY=gif   skip WebP
+#   GIFSICLE=0 skip gifsicle --lossy on our GIF
 # Times are wall-clock seconds of one run each; the machine may be shared,
 # so compare the ratios of one run rather than absolute numbers.
 set -eu
@@ -125,11 +126,13 @@ for c in $clips; do
   # shellcheck disable=SC2086
   run "$c" gif-ours "$out_file" gst format=gif ${GIF_ARGS:-}
   cp "$out_file" "$work/$c-ours.gif"
+  if [ "${GIFSICLE:-1}" != 0 ]; then
   t0=$(now)
   gifsicle -O3 --lossy=80 "$out_file" -o "$tmp/lossy.gif"
   t1=$(now)
   ours_secs=$(tail -n 1 "$results" | cut -d' ' -f3)
   echo "$c gif-ours+gifsicle-lossy80 $(echo "$ours_secs + $t1 - $t0" | bc) $(measure "$tmp/lossy.gif")" >> "$results"
+  fi
   if [ "${ONLY:-}" != gif ]; then
     anchor "$c" webp-ffmpeg-q75 "$d/ff.webp" ffmpeg -v error -i "$d/ref.y4m" \
       -c:v libwebp_anim -quality 75 -loop 0 -y "$d/ff.webp"
