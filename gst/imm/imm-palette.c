@@ -91,6 +91,33 @@ imm_palette_histogram_add_rgba (ImmPaletteHistogram * hist,
   }
 }
 
+void
+imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
+    const guint8 * rgba, guint width, guint height, gsize stride,
+    const guint8 * mask)
+{
+  guint x, y;
+
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    const guint8 *m = mask + (gsize) y * width;
+
+    for (x = 0; x < width; x++) {
+      const guint8 *px = p + 4 * x;
+      guint i;
+
+      if (!m[x])
+        continue;
+      i = hist_index (px[0], px[1], px[2]);
+      hist->count[i]++;
+      hist->sum[i][0] += px[0];
+      hist->sum[i][1] += px[1];
+      hist->sum[i][2] += px[2];
+      hist->total++;
+    }
+  }
+}
+
 typedef struct
 {
   guint32 count;

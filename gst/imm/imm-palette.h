@@ -6,9 +6,7 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
-
-typedef struct
+G_BEGIN_DECLS typedef struct
 {
   guint8 r, g, b;
 } ImmRgb;
@@ -24,6 +22,12 @@ void imm_palette_histogram_clear (ImmPaletteHistogram * hist);
  * every step-th pixel of every step-th row. */
 void imm_palette_histogram_add_rgba (ImmPaletteHistogram * hist,
     const guint8 * rgba, guint width, guint height, gsize stride, guint step);
+/* As imm_palette_histogram_add_rgba, counting only the pixels whose @mask
+ * byte (@width bytes a row) is not 0: the palette is spent on what a frame
+ * writes, not on what stays on screen from the frames before. */
+void imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
+    const guint8 * rgba, guint width, guint height, gsize stride,
+    const guint8 * mask);
 guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 
 /* Median cut on the histogram, refined by @kmeans_iterations rounds of
@@ -48,5 +52,4 @@ guint imm_rgb_distance (guint r1, guint g1, guint b1, guint r2, guint g2,
     guint b2);
 
 G_END_DECLS
-
 #endif /* __IMM_PALETTE_H__ */
