@@ -13,6 +13,7 @@
 
 #include "imm/imm-anim.h"
 #include "imm/imm-dither.h"
+#include "imm/imm-lzw.h"
 #include "imm/imm-palette.h"
 
 GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
@@ -22,6 +23,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
 #define HOLD_BYTES (48 * 1024 * 1024)
 #define HOLD_FRAMES_MAX 120
 #define BAYER_STRENGTH 6
+/* Floyd-Steinberg error spread, 16ths: half the error. Full strength
+ * lowered de_blur a little more but its noise cost SSIM and bytes. */
+#define DIFFUSION_STRENGTH 12
+#define KMEANS_ITERATIONS 2
 
 typedef struct
 {
@@ -39,15 +44,20 @@ typedef struct
   GByteArray *bytes;
   ImmPaletteHistogram *hist;
   ImmPaletteMap *map;
-  guint8 *indices, *canvas;
-  guint tolerance;
+  guint8 *indices, *canvas, *shown, *mask;
+  guint tolerance;              /* source change a pixel may drift unseen */
+  guint strength;               /* error diffusion, 16ths */
+  guint lossy;                  /* lossy LZW threshold */
+  guint kmeans;
+  guint refine;                 /* still pixels shown worse are redone */
   GQueue held;                  /* Held, waiting for the global palette */
   guint hold;                   /* frames to hold before the palette is fixed */
   guint n_out;
 
   ImmAnimGifTimeline timeline;
-  ImmAnimRect pending_rect;
-  guint8 *pending_idx, *scratch_idx;
+  ImmDitherRect pending_rect;
+  GByteArray *pending_data;     /* LZW sub-blocks of the pending frame */
+  guint8 *scratch_idx;
   ImmRgb pending_pal[256];
   guint pending_ncolors;
   gint pending_transparent;
@@ -98,7 +108,9 @@ gif_reset (ImmAnimBackend * be)
   g_clear_pointer (&self->map, imm_palette_map_free);
   g_clear_pointer (&self->indices, g_free);
   g_clear_pointer (&self->canvas, g_free);
-  g_clear_pointer (&self->pending_idx, g_free);
+  g_clear_pointer (&self->shown, g_free);
+  g_clear_pointer (&self->mask, g_free);
+  g_clear_pointer (&self->pending_data, g_byte_array_unref);
   g_clear_pointer (&self->scratch_idx, g_free);
   imm_anim_gif_timeline_init (&self->timeline);
   self->n_out = 0;
@@ -131,15 +143,25 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   self->s = *settings;
   self->indices = g_malloc (pixels);
   self->canvas = g_malloc0 (pixels * 3);
-  self->pending_idx = g_malloc (pixels);
+  self->shown = g_malloc0 (pixels * 3);
+  self->mask = g_malloc (pixels);
+  self->pending_data = g_byte_array_new ();
   self->scratch_idx = g_malloc (pixels);
   self->hist = imm_palette_histogram_new ();
   {
-    /* How much worse than a fresh palette colour the shown colour may be
-     * and still be kept: q 100 exact, the default 68 about 1 level a
-     * channel (the bench's knee), q 30 about 4, q 0 about 7. */
+    /* One quality scale for every trade, all exact at 100; d is 1 at the
+     * default 68, where bench/animenc.sh measured the issue 10 balance
+     * against gifski -Q 90: a pixel is written again once its source moved
+     * by about 3 levels a channel (noise and slow drift stay unseen), a
+     * still pixel is refined when a later palette shows it clearly better,
+     * lossy LZW may swap colours about 4 levels apart. */
     gdouble d = (100.0 - self->s.quality) / 32.0;
-    self->tolerance = (guint) (17.0 * d * d * d);
+
+    self->tolerance = (guint) (120.0 * d * d * d);
+    self->refine = (guint) (150.0 * d * d);
+    self->lossy = (guint) (200.0 * d * d);
+    self->strength = DIFFUSION_STRENGTH;
+    self->kmeans = KMEANS_ITERATIONS;
   }
   if (self->s.palette == GST_IMM_ANIM_PALETTE_GLOBAL)
     self->hold = CLAMP (HOLD_BYTES / MAX (pixels * 4, 1), 1, HOLD_FRAMES_MAX);
@@ -185,7 +207,7 @@ gif_write_pending (GifBackend * self, guint delay_cs)
   GifColorType colors[256];
   guint n = 2, i;
   size_t len;
-  ImmAnimRect *r = &self->pending_rect;
+  ImmDitherRect *r = &self->pending_rect;
 
   while (n < self->pending_ncolors)
     n *= 2;
@@ -211,11 +233,14 @@ gif_write_pending (GifBackend * self, guint delay_cs)
           cmap) != GIF_OK)
     goto fail_map;
   GifFreeMapObject (cmap);
-  for (i = 0; i < r->height; i++) {
-    if (EGifPutLine (self->gif, self->pending_idx + (gsize) i * r->width,
-            r->width) != GIF_OK)
+  /* giflib wrote the minimum code size with the descriptor; the image
+   * data is ours (lossy LZW), written as it comes. */
+  for (i = 0; i < self->pending_data->len; i += self->pending_data->data[i] + 1) {
+    if (EGifPutCodeNext (self->gif, self->pending_data->data + i) != GIF_OK)
       goto fail;
   }
+  if (EGifPutCodeNext (self->gif, NULL) != GIF_OK)
+    goto fail;
   self->n_out++;
   return TRUE;
 
@@ -236,11 +261,12 @@ gif_build_palette (GifBackend * self, const guint8 * rgba)
 
   if (rgba) {
     imm_palette_histogram_clear (self->hist);
-    imm_palette_histogram_add_rgba (self->hist, rgba, self->s.width,
-        self->s.height, (gsize) self->s.width * 4, 1);
+    imm_palette_histogram_add_rgba_masked (self->hist, rgba, self->s.width,
+        self->s.height, (gsize) self->s.width * 4, self->mask);
   }
   /* One entry stays free for the transparent index. */
-  n = imm_palette_build (self->hist, MIN (self->s.colors, 255), 4, pal);
+  n = imm_palette_build (self->hist, MIN (self->s.colors, 255),
+      self->kmeans, pal);
   g_clear_pointer (&self->map, imm_palette_map_free);
   self->map = imm_palette_map_new (pal, MAX (n, 1));
 }
@@ -257,10 +283,11 @@ frame_rgba (ImmAnimFrame * frame, GstMapInfo * map)
 static gboolean
 gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
 {
-  guint changed, npal, delay;
+  guint changed, npal, delay, keep;
   const ImmRgb *pal;
   const guint8 *rgba;
-  ImmAnimRect rect;
+  ImmDitherRect rect;
+  gsize stride;
   GstMapInfo map;
   ImmAnimGifSlot slot;
   gboolean first, ok = TRUE;
@@ -275,37 +302,60 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
     return FALSE;
   }
   first = self->n_out == 0 && !self->timeline.have_pending;
+  stride = (gsize) self->s.width * 4;
+  changed = imm_dither_mark_changes (rgba, stride, self->s.width,
+      self->s.height, first ? NULL : self->shown, self->tolerance,
+      self->canvas, self->refine, self->mask);
+  if (changed == 0) {
+    gst_buffer_unmap (frame->buffer, &map);
+    /* Nothing new on screen: the frame shown stays longer. */
+    imm_anim_gif_timeline_show (&self->timeline, FALSE, &delay);
+    return TRUE;
+  }
   if (self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME || !self->map)
     gif_build_palette (self, self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME
         ? rgba : NULL);
   pal = imm_palette_map_colors (self->map, &npal);
+  keep = first ? 256 : npal;
 
-  imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, rgba,
-      self->s.width, self->s.height, (gsize) self->s.width * 4, self->indices);
+  if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
+    imm_dither_diffuse_temporal (self->map, self->strength, self->refine,
+        rgba, stride,
+        self->s.width, self->s.height, first ? NULL : self->mask,
+        self->canvas, keep, self->indices);
+  else {
+    gsize i;
 
-  changed = imm_anim_optimize_frame (rgba, (gsize) self->s.width * 4,
-      self->indices, pal, self->s.width, self->s.height, self->canvas, first,
-      self->tolerance, npal, self->scratch_idx, &rect);
-  gst_buffer_unmap (frame->buffer, &map);
+    imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, rgba,
+        self->s.width, self->s.height, stride, self->indices);
+    if (!first)
+      for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
+        if (self->mask[i] != IMM_DITHER_WRITE)
+          self->indices[i] = keep;
+  }
+  imm_dither_crop (self->indices, self->s.width, self->s.height, keep,
+      self->scratch_idx, &rect);
 
-  /* Nothing new on screen: the frame shown stays longer. */
-  if (!imm_anim_gif_timeline_show (&self->timeline, changed > 0, &delay))
+  if (!imm_anim_gif_timeline_show (&self->timeline, TRUE, &delay)) {
+    gst_buffer_unmap (frame->buffer, &map);
     return TRUE;
+  }
   if (delay > 0)
     ok = gif_write_pending (self, delay);
 
-  {
-    guint8 *tmp = self->pending_idx;
-
-    self->pending_idx = self->scratch_idx;
-    self->scratch_idx = tmp;
-  }
   self->pending_rect = rect;
   memcpy (self->pending_pal, pal, npal * sizeof (ImmRgb));
   self->pending_pal[npal].r = self->pending_pal[npal].g =
       self->pending_pal[npal].b = 0;
   self->pending_ncolors = npal + (first ? 0 : 1);
   self->pending_transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
+  g_byte_array_set_size (self->pending_data, 0);
+  imm_lzw_encode (self->scratch_idx, (gsize) rect.width * rect.height,
+      imm_lzw_min_code_size (MAX (self->pending_ncolors, 1)), self->pending_pal,
+      keep, self->lossy, self->pending_data);
+  imm_dither_commit (self->scratch_idx, &rect, self->pending_pal, keep, rgba,
+      stride, self->s.width, self->canvas, self->shown);
+  gst_buffer_unmap (frame->buffer, &map);
   return ok;
 }
 

@@ -120,22 +120,30 @@ imm_dither_rgba (ImmPaletteMap * map, ImmDitherMethod method,
 
 guint
 imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
-    guint height, const guint8 * shown, guint tolerance, guint8 * mask)
+    guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask)
 {
   guint x, y, n = 0;
 
   if (!shown) {
-    memset (mask, 1, (gsize) width * height);
+    memset (mask, IMM_DITHER_WRITE, (gsize) width * height);
     return width * height;
   }
   for (y = 0; y < height; y++) {
     const guint8 *p = rgba + y * stride;
     const guint8 *s = shown + (gsize) y * width * 3;
+    const guint8 *c = canvas + (gsize) y * width * 3;
     guint8 *m = mask + (gsize) y * width;
 
-    for (x = 0; x < width; x++, p += 4, s += 3) {
-      m[x] = imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]) > tolerance;
-      n += m[x];
+    for (x = 0; x < width; x++, p += 4, s += 3, c += 3) {
+      if (imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]) > tolerance) {
+        m[x] = IMM_DITHER_WRITE;
+        n++;
+      } else if (refine > 0 && imm_rgb_distance (p[0], p[1], p[2], c[0], c[1],
+              c[2]) > refine)
+        m[x] = IMM_DITHER_REFINE;
+      else
+        m[x] = IMM_DITHER_KEEP;
     }
   }
   return n;
@@ -143,7 +151,7 @@ imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
 
 void
 imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
-    const guint8 * rgba, gsize stride, guint width, guint height,
+    guint refine, const guint8 * rgba, gsize stride, guint width, guint height,
     const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out)
 {
   const ImmRgb *pal = imm_palette_map_colors (map, NULL);
@@ -169,14 +177,21 @@ imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
        * times 16ths of the strength */
       for (k = 0; k < 3; k++)
         v[k] = clamp8 (p[k] + (e[k] + (e[k] >= 0 ? 128 : -128)) / 256);
-      if (m && !m[x]) {
+      if (m && m[x] == IMM_DITHER_KEEP) {
         o[x] = keep;
         c = cv + 3 * x;
       } else {
         guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
 
+        /* A still pixel is written again only when the new palette shows
+         * it clearly better than the screen does. */
+        if (m && m[x] == IMM_DITHER_REFINE
+            && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
+                cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
+                pal[idx].r, pal[idx].g, pal[idx].b) + refine)
+          idx = keep;
         o[x] = idx;
-        c = &pal[idx].r;
+        c = idx == keep ? cv + 3 * x : &pal[idx].r;
       }
       for (k = 0; k < 3; k++) {
         gint err = (v[k] - c[k]) * (gint) strength;

@@ -31,17 +31,27 @@ void imm_dither_rgba (ImmPaletteMap * map, ImmDitherMethod method,
  * pixels whose source is more than @tolerance (imm_rgb_distance) from it
  * and returns how many; with @shown NULL (the first frame) all are. Noise
  * and slow drift below the tolerance then cost no bytes and no flicker. */
+enum
+{
+  IMM_DITHER_KEEP = 0,          /* the screen shows it well enough */
+  IMM_DITHER_WRITE = 1,         /* its source changed: written */
+  IMM_DITHER_REFINE = 2,        /* still, but shown more than @refine off */
+};
+
 guint imm_dither_mark_changes (const guint8 * rgba, gsize stride,
     guint width, guint height, const guint8 * shown, guint tolerance,
-    guint8 * mask);
+    const guint8 * canvas, guint refine, guint8 * mask);
 
 /* Floyd-Steinberg over the whole picture with the error scaled by
  * @strength / 16, writing indices only where @mask is set (all with @mask
  * NULL) and @keep elsewhere. A kept pixel still takes part in the
  * diffusion with the colour on screen, @canvas (RGB), so the pixels
  * written next to it are dithered against what is actually shown, and
- * still areas are never dithered again. */
+ * still areas are never dithered again. A pixel marked IMM_DITHER_REFINE
+ * is written only when its new colour is more than @refine closer to the
+ * wanted colour than the screen's. */
 void imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
+    guint refine,
     const guint8 * rgba, gsize stride, guint width, guint height,
     const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out);
 

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#define HIST_BITS 5
+#define HIST_BITS 6
 #define HIST_SIZE (1 << (3 * HIST_BITS))
 #define MAP_BITS 7
 #define MAP_SIZE (1 << (3 * MAP_BITS))
@@ -23,19 +23,11 @@ struct _ImmPaletteMap
   ImmRgb colors[256];
   guint n_colors;
   guint16 *cache;
+  /* the entries in order of green, the heaviest weight of the distance:
+   * a search from the nearest green outwards stops once the green
+   * difference alone costs more than the best match */
+  guint8 by_green[256];
 };
-
-/* Weights close to the eye's sensitivity (green > red > blue); cheap enough
- * for per-pixel lookups, unlike a full OkLab conversion. */
-guint
-imm_rgb_distance (guint r1, guint g1, guint b1, guint r2, guint g2, guint b2)
-{
-  gint dr = (gint) r1 - (gint) r2;
-  gint dg = (gint) g1 - (gint) g2;
-  gint db = (gint) b1 - (gint) b2;
-
-  return 3 * dr * dr + 6 * dg * dg + 2 * db * db;
-}
 
 ImmPaletteHistogram *
 imm_palette_histogram_new (void)
@@ -64,7 +56,7 @@ imm_palette_histogram_total (const ImmPaletteHistogram * hist)
 static inline guint
 hist_index (guint r, guint g, guint b)
 {
-  return ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
+  return ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
 }
 
 void
@@ -181,6 +173,67 @@ bin_compare (gconstpointer a, gconstpointer b, gpointer user_data)
   return x->count < y->count ? -1 : x->count > y->count;
 }
 
+/* Order of the @n entries of @colors by green (stable: ties keep the
+ * palette order). */
+static void
+sort_by_green (const ImmRgb * colors, guint n, guint8 * order)
+{
+  guint i, j;
+
+  for (i = 0; i < n; i++) {
+    for (j = i; j > 0 && colors[order[j - 1]].g > colors[i].g; j--)
+      order[j] = order[j - 1];
+    order[j] = i;
+  }
+}
+
+/* The entry of @colors nearest (r, g, b), the lowest index among equals.
+ * Green has the heaviest weight of the distance, so a search from the
+ * nearest green outwards (@order: by green) stops once the green
+ * difference alone costs more than the best match: a few dozen entries
+ * are looked at instead of all. */
+static guint
+nearest_sorted (const ImmRgb * colors, const guint8 * order, guint n,
+    guint r, guint g, guint b)
+{
+  guint lo = 0, hi = n, bd = G_MAXUINT, v = 0;
+  gint up, down;
+
+  while (lo < hi) {
+    guint mid = (lo + hi) / 2;
+
+    if (colors[order[mid]].g < g)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  up = lo;
+  down = (gint) lo - 1;
+  while (up < (gint) n || down >= 0) {
+    gint side;
+    guint i, dg, d;
+
+    if (up < (gint) n && down >= 0)
+      side = (colors[order[up]].g - g <= g - colors[order[down]].g) ? up : down;
+    else
+      side = up < (gint) n ? up : down;
+    i = order[side];
+    dg = ABS ((gint) colors[i].g - (gint) g);
+    if (6 * dg * dg > bd)
+      break;
+    if (side == up)
+      up++;
+    else
+      down--;
+    d = imm_rgb_distance (r, g, b, colors[i].r, colors[i].g, colors[i].b);
+    if (d < bd || (d == bd && i < v)) {
+      bd = d;
+      v = i;
+    }
+  }
+  return v;
+}
+
 guint
 imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out)
@@ -189,6 +242,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   Box *boxes;
   guint n_bins = 0, n_boxes, i, k, it;
   gdouble *acc;
+  guint8 *order;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
 
@@ -265,19 +319,14 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   }
 
   acc = g_new (gdouble, 4 * n_boxes);
+  order = g_new (guint8, n_boxes);
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
+    sort_by_green (out, n_boxes, order);
     for (i = 0; i < n_bins; i++) {
-      guint best = 0, bd = G_MAXUINT, j;
+      guint best = nearest_sorted (out, order, n_boxes, bins[i].c[0],
+          bins[i].c[1], bins[i].c[2]);
 
-      for (j = 0; j < n_boxes; j++) {
-        guint d = imm_rgb_distance (bins[i].c[0], bins[i].c[1], bins[i].c[2],
-            out[j].r, out[j].g, out[j].b);
-        if (d < bd) {
-          bd = d;
-          best = j;
-        }
-      }
       for (k = 0; k < 3; k++)
         acc[4 * best + k] += (gdouble) bins[i].c[k] * bins[i].count;
       acc[4 * best + 3] += bins[i].count;
@@ -294,6 +343,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   }
 
   g_free (acc);
+  g_free (order);
   g_free (boxes);
   g_free (bins);
   return n_boxes;
@@ -308,6 +358,7 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
   map = g_new (ImmPaletteMap, 1);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
+  sort_by_green (colors, n_colors, map->by_green);
   map->cache = g_malloc (MAP_SIZE * sizeof (guint16));
   memset (map->cache, 0xff, MAP_SIZE * sizeof (guint16));
   return map;
@@ -337,18 +388,8 @@ imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
   if (G_UNLIKELY (v == MAP_EMPTY)) {
     /* Measure from the centre of the cache cell so the answer is the same
      * for every colour that shares it. */
-    guint cr = r | 1, cg = g | 1, cb = b | 1;
-    guint i, bd = G_MAXUINT;
-
-    v = 0;
-    for (i = 0; i < map->n_colors; i++) {
-      guint d = imm_rgb_distance (cr, cg, cb, map->colors[i].r,
-          map->colors[i].g, map->colors[i].b);
-      if (d < bd) {
-        bd = d;
-        v = i;
-      }
-    }
+    v = nearest_sorted (map->colors, map->by_green, map->n_colors, r | 1,
+        g | 1, b | 1);
     map->cache[key] = v;
   }
   return (guint8) v;
