@@ -152,12 +152,12 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   self->hist = imm_palette_histogram_new ();
   {
     /* One quality scale for every trade, all exact at 100; d is 1 at the
-     * default 68, where bench/animenc.sh measured the issue 10 balance
+     * default 75, where bench/animenc.sh measured the issue 10 balance
      * against gifski -Q 90: a pixel is written again once its source moved
      * by about 3 levels a channel (noise and slow drift stay unseen), a
      * still pixel is refined when a later palette shows it clearly better,
      * lossy LZW may swap colours about 4 levels apart. */
-    gdouble d = (100.0 - self->s.quality) / 32.0;
+    gdouble d = (100.0 - self->s.quality) / 25.0;
 
     self->tolerance = (guint) (120.0 * d * d * d);
     self->refine = (guint) (150.0 * d * d);

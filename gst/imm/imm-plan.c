@@ -106,16 +106,17 @@ imm_plan_side (gdouble requested, gdouble other)
  * @num: (out): numerator
  * @den: (out): denominator
  *
- * The animation's playback rate: FrameRate, else 1/Interval (real-time
- * playback), else 0/1 (immanimenc follows the frame timestamps).
+ * The animation's playback rate: FrameRate, else 0/1: immanimenc follows
+ * the frame timestamps. Without FrameRate the API plays the samples in
+ * real time (1/Interval), which is what their timestamps say, also when
+ * Interval is shorter than a source frame (then every source frame is
+ * taken once, and 1/Interval would play them too fast).
  */
 void
 imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den)
 {
   if (out->frame_rate > 0)
     gst_util_double_to_fraction (out->frame_rate, num, den);
-  else if (out->interval > 0)
-    gst_util_double_to_fraction (1.0 / out->interval, num, den);
   else {
     *num = 0;
     *den = 1;
