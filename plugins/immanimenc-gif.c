@@ -55,6 +55,7 @@ typedef struct
   GQueue held;                  /* Held, waiting for the global palette */
   guint hold;                   /* frames to hold before the palette is fixed */
   guint n_out;
+  gboolean global_table;        /* frames use the screen's colour table */
 
   ImmAnimGifTimeline timeline;
   ImmDitherRect pending_rect;
@@ -116,6 +117,7 @@ gif_reset (ImmAnimBackend * be)
   g_clear_pointer (&self->scratch_idx, g_free);
   imm_anim_gif_timeline_init (&self->timeline);
   self->n_out = 0;
+  self->global_table = FALSE;
 }
 
 static void
@@ -175,9 +177,26 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   if (!self->gif)
     goto fail;
   EGifSetGifVersion (self->gif, TRUE);
+  /* The screen descriptor waits for the first frame: with a global
+   * palette it carries the colour table, written once for all frames. */
+  return TRUE;
+
+fail:
+  GST_ELEMENT_ERROR (self->owner, LIBRARY, INIT,
+      ("Could not start the GIF file."), ("giflib error %d: %s",
+          self->gif ? self->gif->Error : err,
+          GifErrorString (self->gif ? self->gif->Error : err)));
+  return FALSE;
+}
+
+/* The logical screen (with the colour table @global, or none) and the
+ * loop count, before the first frame. */
+static gboolean
+gif_put_header (GifBackend * self, const ColorMapObject * global)
+{
   if (EGifPutScreenDesc (self->gif, self->s.width, self->s.height, 8, 0,
-          NULL) != GIF_OK)
-    goto fail;
+          global) != GIF_OK)
+      return FALSE;
   if (self->s.loop != 1) {
     guint repeats = self->s.loop == 0 ? 0 : MIN (self->s.loop - 1, 65535);
     GifByteType ext[3] = { 1, repeats & 0xff, (repeats >> 8) & 0xff };
@@ -187,16 +206,9 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
         || EGifPutExtensionBlock (self->gif, 11, "NETSCAPE2.0") != GIF_OK
         || EGifPutExtensionBlock (self->gif, 3, ext) != GIF_OK
         || EGifPutExtensionTrailer (self->gif) != GIF_OK)
-      goto fail;
+      return FALSE;
   }
   return TRUE;
-
-fail:
-  GST_ELEMENT_ERROR (self->owner, LIBRARY, INIT,
-      ("Could not start the GIF file."), ("giflib error %d: %s",
-          self->gif ? self->gif->Error : err,
-          GifErrorString (self->gif ? self->gif->Error : err)));
-  return FALSE;
 }
 
 /* Writes the pending frame, which shows for @delay_cs. */
@@ -222,6 +234,14 @@ gif_write_pending (GifBackend * self, guint delay_cs)
   cmap = GifMakeMapObject (n, colors);
   if (!cmap)
     goto fail;
+  if (self->n_out == 0) {
+    gboolean shared = self->s.palette == GST_IMM_ANIM_PALETTE_GLOBAL;
+
+    if (!gif_put_header (self, shared ? cmap : NULL))
+      goto fail_map;
+    if (shared)
+      self->global_table = TRUE;
+  }
 
   gcb.DisposalMode = DISPOSE_DO_NOT;
   gcb.UserInputFlag = false;
@@ -232,7 +252,7 @@ gif_write_pending (GifBackend * self, guint delay_cs)
           ext) != GIF_OK)
     goto fail_map;
   if (EGifPutImageDesc (self->gif, r->x, r->y, r->width, r->height, false,
-          cmap) != GIF_OK)
+          self->global_table ? NULL : cmap) != GIF_OK)
     goto fail_map;
   GifFreeMapObject (cmap);
   /* giflib wrote the minimum code size with the descriptor; the image
@@ -349,7 +369,10 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
   memcpy (self->pending_pal, pal, npal * sizeof (ImmRgb));
   self->pending_pal[npal].r = self->pending_pal[npal].g =
       self->pending_pal[npal].b = 0;
-  self->pending_ncolors = npal + (first ? 0 : 1);
+  /* A global table holds the transparent entry from the start, so every
+   * frame's image data has the same code size. */
+  self->pending_ncolors = npal + (first
+      && self->s.palette != GST_IMM_ANIM_PALETTE_GLOBAL ? 0 : 1);
   self->pending_transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
   g_byte_array_set_size (self->pending_data, 0);
   imm_lzw_encode (self->scratch_idx, (gsize) rect.width * rect.height,
@@ -432,6 +455,12 @@ gif_finish (ImmAnimBackend * be, ImmAnimFileInfo * info)
   delay = imm_anim_gif_timeline_finish (&self->timeline);
   if (delay > 0 && !gif_write_pending (self, delay))
     return NULL;
+  if (self->n_out == 0 && !gif_put_header (self, NULL)) {
+    GST_ELEMENT_ERROR (self->owner, LIBRARY, ENCODE,
+        ("Could not write the GIF header."), ("giflib error %d: %s",
+            self->gif->Error, GifErrorString (self->gif->Error)));
+    return NULL;
+  }
   info->frames = self->n_out;
   info->duration = self->timeline.committed_cs * 10 * GST_MSECOND;
   if (EGifCloseFile (self->gif, &err) != GIF_OK) {

@@ -254,6 +254,40 @@ GST_START_TEST (test_gif_still_pixels_stay)
 
 GST_END_TEST;
 
+/* palette=global: the colour table is written once, in the screen
+ * descriptor, and no frame repeats it; the pictures decode right. */
+GST_START_TEST (test_gif_global_table_once)
+{
+  GBytes *bytes = encode ("palette=global", fill_noisy_scene);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  GifFileType *gif = gif_memory_slurp (data, size);
+  guint8 *frames, src[W * H * 4];
+  guint n, i, k;
+  gdouble sum = 0;
+  int err;
+
+  fail_unless (gif != NULL);
+  fail_unless (gif->SColorMap != NULL);
+  fail_unless (gif->ImageCount >= 2);
+  for (i = 0; i < (guint) gif->ImageCount; i++)
+    fail_unless (gif->SavedImages[i].ImageDesc.ColorMap == NULL, "frame %u "
+        "has a local table", i);
+  DGifCloseFile (gif, &err);
+
+  n = decode (bytes, &frames);
+  fill_noisy_scene (src, N_FRAMES - 1);
+  for (i = 0; i < W * H; i++)
+    for (k = 0; k < 3; k++)
+      sum += ABS ((gint) frames[(gsize) (n - 1) * W * H * 3 + 3 * i + k] -
+          (gint) src[4 * i + k]);
+  fail_unless (sum / (W * H * 3) < 6.0, "mean error %f", sum / (W * H * 3));
+  g_free (frames);
+  g_bytes_unref (bytes);
+}
+
+GST_END_TEST;
+
 static Suite *
 gifquality_suite (void)
 {
@@ -264,6 +298,7 @@ gifquality_suite (void)
   tcase_add_test (tc, test_gif_deterministic);
   tcase_add_test (tc, test_gif_gradient_no_bands);
   tcase_add_test (tc, test_gif_still_pixels_stay);
+  tcase_add_test (tc, test_gif_global_table_once);
   return s;
 }
 
