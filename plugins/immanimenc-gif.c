@@ -289,8 +289,10 @@ gif_build_palette (GifBackend * self, const guint8 * rgba)
   /* One entry stays free for the transparent index. */
   n = imm_palette_build (self->hist, MIN (self->s.colors, 255),
       self->kmeans, pal);
-  g_clear_pointer (&self->map, imm_palette_map_free);
-  self->map = imm_palette_map_new (pal, MAX (n, 1));
+  if (self->map)
+    imm_palette_map_set_colors (self->map, pal, MAX (n, 1));
+  else
+    self->map = imm_palette_map_new (pal, MAX (n, 1));
 }
 
 static const guint8 *

@@ -9,20 +9,26 @@
 #define HIST_SIZE (1 << (3 * HIST_BITS))
 #define MAP_BITS 7
 #define MAP_SIZE (1 << (3 * MAP_BITS))
-#define MAP_EMPTY 0xffff
 
 struct _ImmPaletteHistogram
 {
   guint32 count[HIST_SIZE];
   guint64 sum[HIST_SIZE][3];
   guint64 total;
+  /* the bins in use, in order of first use: clearing and building visit
+   * these instead of all 2^18 bins (a frame uses a few thousand) */
+  guint32 used[HIST_SIZE];
+  guint n_used;
 };
 
 struct _ImmPaletteMap
 {
   ImmRgb colors[256];
   guint n_colors;
-  guint16 *cache;
+  /* (generation << 8) | index: an entry counts only when its generation is
+   * the palette's, so a new palette needs no 8 MB clear */
+  guint32 *cache;
+  guint32 generation;
   /* the entries in order of green, the heaviest weight of the distance:
    * a search from the nearest green outwards stops once the green
    * difference alone costs more than the best match */
@@ -44,7 +50,16 @@ imm_palette_histogram_free (ImmPaletteHistogram * hist)
 void
 imm_palette_histogram_clear (ImmPaletteHistogram * hist)
 {
-  memset (hist, 0, sizeof (*hist));
+  guint i;
+
+  for (i = 0; i < hist->n_used; i++) {
+    guint b = hist->used[i];
+
+    hist->count[b] = 0;
+    hist->sum[b][0] = hist->sum[b][1] = hist->sum[b][2] = 0;
+  }
+  hist->n_used = 0;
+  hist->total = 0;
 }
 
 guint64
@@ -74,7 +89,8 @@ imm_palette_histogram_add_rgba (ImmPaletteHistogram * hist,
       const guint8 *px = p + 4 * x;
       guint i = hist_index (px[0], px[1], px[2]);
 
-      hist->count[i]++;
+      if (hist->count[i]++ == 0)
+        hist->used[hist->n_used++] = i;
       hist->sum[i][0] += px[0];
       hist->sum[i][1] += px[1];
       hist->sum[i][2] += px[2];
@@ -101,7 +117,8 @@ imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
       if (!m[x])
         continue;
       i = hist_index (px[0], px[1], px[2]);
-      hist->count[i]++;
+      if (hist->count[i]++ == 0)
+        hist->used[hist->n_used++] = i;
       hist->sum[i][0] += px[0];
       hist->sum[i][1] += px[1];
       hist->sum[i][2] += px[2];
@@ -243,18 +260,20 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   guint n_bins = 0, n_boxes, i, k, it;
   gdouble *acc;
   guint8 *order;
+  guint u;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
 
-  bins = g_new (Bin, HIST_SIZE);
-  for (i = 0; i < HIST_SIZE; i++) {
-    guint32 c = hist->count[i];
+  bins = g_new (Bin, MAX (hist->n_used, 1));
+  for (u = 0; u < hist->n_used; u++) {
+    guint b = hist->used[u];
+    guint32 c = hist->count[b];
 
     if (!c)
       continue;
     bins[n_bins].count = c;
     for (k = 0; k < 3; k++)
-      bins[n_bins].c[k] = (hist->sum[i][k] + c / 2) / c;
+      bins[n_bins].c[k] = (hist->sum[b][k] + c / 2) / c;
     n_bins++;
   }
   if (n_bins == 0) {
@@ -356,12 +375,25 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
 
   g_return_val_if_fail (n_colors >= 1 && n_colors <= 256, NULL);
   map = g_new (ImmPaletteMap, 1);
+  map->cache = g_new0 (guint32, MAP_SIZE);
+  map->generation = 0;
+  imm_palette_map_set_colors (map, colors, n_colors);
+  return map;
+}
+
+void
+imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
+    guint n_colors)
+{
+  g_return_if_fail (n_colors >= 1 && n_colors <= 256);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
   sort_by_green (colors, n_colors, map->by_green);
-  map->cache = g_malloc (MAP_SIZE * sizeof (guint16));
-  memset (map->cache, 0xff, MAP_SIZE * sizeof (guint16));
-  return map;
+  map->generation++;
+  if (map->generation >= (1u << 24)) {
+    memset (map->cache, 0, MAP_SIZE * sizeof (guint32));
+    map->generation = 1;
+  }
 }
 
 void
@@ -383,14 +415,14 @@ guint8
 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
 {
   guint key = ((r >> 1) << 14) | ((g >> 1) << 7) | (b >> 1);
-  guint16 v = map->cache[key];
+  guint32 v = map->cache[key];
 
-  if (G_UNLIKELY (v == MAP_EMPTY)) {
+  if (G_UNLIKELY ((v >> 8) != map->generation)) {
     /* Measure from the centre of the cache cell so the answer is the same
      * for every colour that shares it. */
     v = nearest_sorted (map->colors, map->by_green, map->n_colors, r | 1,
         g | 1, b | 1);
-    map->cache[key] = v;
+    map->cache[key] = (map->generation << 8) | v;
   }
-  return (guint8) v;
+  return (guint8) (v & 0xff);
 }

@@ -42,6 +42,10 @@ typedef struct _ImmPaletteMap ImmPaletteMap;
 
 ImmPaletteMap *imm_palette_map_new (const ImmRgb * colors, guint n_colors);
 void imm_palette_map_free (ImmPaletteMap * map);
+/* Gives @map a new palette, keeping its cache's memory (per-frame
+ * palettes would otherwise clear 8 MB a frame). */
+void imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
+    guint n_colors);
 guint8 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g,
     guint8 b);
 const ImmRgb *imm_palette_map_colors (const ImmPaletteMap * map,
