@@ -29,10 +29,8 @@ struct _ImmPaletteMap
    * the palette's, so a new palette needs no 8 MB clear */
   guint32 *cache;
   guint32 generation;
-  /* the entries in order of green, the heaviest weight of the distance:
-   * a search from the nearest green outwards stops once the green
-   * difference alone costs more than the best match */
-  guint8 by_green[256];
+  guint8 by_key[256];           /* entries along the grey axis */
+  gint keys[256];               /* their keys, in that order */
 };
 
 ImmPaletteHistogram *
@@ -190,36 +188,47 @@ bin_compare (gconstpointer a, gconstpointer b, gpointer user_data)
   return x->count < y->count ? -1 : x->count > y->count;
 }
 
-/* Order of the @n entries of @colors by green (stable: ties keep the
- * palette order). */
+/* The projection of a colour on the grey axis of the distance's space:
+ * with x = (sqrt 3 r, sqrt 6 g, sqrt 2 b) the distance is Euclidean, and
+ * its grey axis (sqrt 3, sqrt 6, sqrt 2) / sqrt 11 gives
+ * distance >= (key difference)^2 / 11. */
+#define GREY_KEY(r, g, b) (3 * (gint) (r) + 6 * (gint) (g) + 2 * (gint) (b))
+
+/* Order of the @n entries of @colors along the grey axis (stable: ties
+ * keep the palette order). */
 static void
-sort_by_green (const ImmRgb * colors, guint n, guint8 * order)
+sort_by_key (const ImmRgb * colors, guint n, guint8 * order, gint * keys)
 {
   guint i, j;
 
   for (i = 0; i < n; i++) {
-    for (j = i; j > 0 && colors[order[j - 1]].g > colors[i].g; j--)
+    gint ki = GREY_KEY (colors[i].r, colors[i].g, colors[i].b);
+
+    for (j = i; j > 0 && keys[j - 1] > ki; j--) {
       order[j] = order[j - 1];
+      keys[j] = keys[j - 1];
+    }
     order[j] = i;
+    keys[j] = ki;
   }
 }
 
 /* The entry of @colors nearest (r, g, b), the lowest index among equals.
- * Green has the heaviest weight of the distance, so a search from the
- * nearest green outwards (@order: by green) stops once the green
- * difference alone costs more than the best match: a few dozen entries
- * are looked at instead of all. */
+ * The search walks out from the nearest grey-axis key (@order: by key) and
+ * stops once the key difference alone bounds the distance above the best
+ * match: video palettes lie along that axis, so a few dozen entries are
+ * looked at instead of all. */
 static guint
-nearest_sorted (const ImmRgb * colors, const guint8 * order, guint n,
-    guint r, guint g, guint b)
+nearest_sorted (const ImmRgb * colors, const guint8 * order,
+    const gint * keys, guint n, guint r, guint g, guint b)
 {
   guint lo = 0, hi = n, bd = G_MAXUINT, v = 0;
-  gint up, down;
+  gint up, down, key = GREY_KEY (r, g, b);
 
   while (lo < hi) {
     guint mid = (lo + hi) / 2;
 
-    if (colors[order[mid]].g < g)
+    if (keys[mid] < key)
       lo = mid + 1;
     else
       hi = mid;
@@ -227,17 +236,19 @@ nearest_sorted (const ImmRgb * colors, const guint8 * order, guint n,
   up = lo;
   down = (gint) lo - 1;
   while (up < (gint) n || down >= 0) {
-    gint side;
-    guint i, dg, d;
+    gint side, ku = G_MAXINT, kd = G_MAXINT;
+    guint i, dk, d;
 
-    if (up < (gint) n && down >= 0)
-      side = (colors[order[up]].g - g <= g - colors[order[down]].g) ? up : down;
-    else
-      side = up < (gint) n ? up : down;
-    i = order[side];
-    dg = ABS ((gint) colors[i].g - (gint) g);
-    if (6 * dg * dg > bd)
+    if (up < (gint) n)
+      ku = keys[up] - key;
+    if (down >= 0)
+      kd = key - keys[down];
+    side = ku <= kd ? up : down;
+    dk = MIN (ku, kd);
+    /* (dk^2) / 11 > bd, in integers */
+    if ((guint64) dk * dk > (guint64) bd * 11)
       break;
+    i = order[side];
     if (side == up)
       up++;
     else
@@ -260,6 +271,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   guint n_bins = 0, n_boxes, i, k, it;
   gdouble *acc;
   guint8 *order;
+  gint keys[256];
   guint u;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
@@ -341,9 +353,9 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   order = g_new (guint8, n_boxes);
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
-    sort_by_green (out, n_boxes, order);
+    sort_by_key (out, n_boxes, order, keys);
     for (i = 0; i < n_bins; i++) {
-      guint best = nearest_sorted (out, order, n_boxes, bins[i].c[0],
+      guint best = nearest_sorted (out, order, keys, n_boxes, bins[i].c[0],
           bins[i].c[1], bins[i].c[2]);
 
       for (k = 0; k < 3; k++)
@@ -388,7 +400,7 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
   g_return_if_fail (n_colors >= 1 && n_colors <= 256);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
-  sort_by_green (colors, n_colors, map->by_green);
+  sort_by_key (colors, n_colors, map->by_key, map->keys);
   map->generation++;
   if (map->generation >= (1u << 24)) {
     memset (map->cache, 0, MAP_SIZE * sizeof (guint32));
@@ -420,8 +432,8 @@ imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
   if (G_UNLIKELY ((v >> 8) != map->generation)) {
     /* Measure from the centre of the cache cell so the answer is the same
      * for every colour that shares it. */
-    v = nearest_sorted (map->colors, map->by_green, map->n_colors, r | 1,
-        g | 1, b | 1);
+    v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
+        r | 1, g | 1, b | 1);
     map->cache[key] = (map->generation << 8) | v;
   }
   return (guint8) (v & 0xff);
