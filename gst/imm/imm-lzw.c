@@ -111,12 +111,17 @@ find_child (const Lzw * z, guint code, guint p, const gint * want,
 {
   guint c, best = NO_CODE, best_d = G_MAXUINT;
 
+  /* the exact continuation first: it is the common case and needs no
+   * distance */
+  for (c = z->first_child[code]; c != NO_CODE; c = z->next_sibling[c])
+    if (z->pixel[c] == p)
+      return c;
+  if (threshold == 0 || p == transparent)
+    return NO_CODE;
   for (c = z->first_child[code]; c != NO_CODE; c = z->next_sibling[c]) {
     guint q = z->pixel[c], d;
 
-    if (q == p)
-      return c;
-    if (threshold == 0 || p == transparent || q == transparent)
+    if (q == transparent)
       continue;
     d = imm_rgb_distance (CLAMP (want[0], 0, 255), CLAMP (want[1], 0, 255),
         CLAMP (want[2], 0, 255), palette[q].r, palette[q].g, palette[q].b);
