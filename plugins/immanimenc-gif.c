@@ -46,6 +46,7 @@ typedef struct
   GByteArray *bytes;
   ImmPaletteHistogram *hist;
   ImmPaletteMap *map;
+  gboolean have_palette;        /* map holds this file's palette */
   guint8 *indices, *canvas, *shown, *mask;
   guint tolerance;              /* source change a pixel may drift unseen */
   guint strength;               /* error diffusion, 16ths */
@@ -107,8 +108,9 @@ gif_reset (ImmAnimBackend * be)
     g_byte_array_unref (self->bytes);
     self->bytes = NULL;
   }
-  g_clear_pointer (&self->hist, imm_palette_histogram_free);
-  g_clear_pointer (&self->map, imm_palette_map_free);
+  /* hist and map (16 MB together) stay for the next file: allocating them
+   * per file would leave the RSS to the allocator's whims */
+  self->have_palette = FALSE;
   g_clear_pointer (&self->indices, g_free);
   g_clear_pointer (&self->canvas, g_free);
   g_clear_pointer (&self->shown, g_free);
@@ -123,7 +125,11 @@ gif_reset (ImmAnimBackend * be)
 static void
 gif_free (ImmAnimBackend * be)
 {
+  GifBackend *self = (GifBackend *) be;
+
   gif_reset (be);
+  g_clear_pointer (&self->hist, imm_palette_histogram_free);
+  g_clear_pointer (&self->map, imm_palette_map_free);
   g_free (be);
 }
 
@@ -151,7 +157,8 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   self->mask = g_malloc (pixels);
   self->pending_data = g_byte_array_new ();
   self->scratch_idx = g_malloc (pixels);
-  self->hist = imm_palette_histogram_new ();
+  if (!self->hist)
+    self->hist = imm_palette_histogram_new ();
   {
     /* One quality scale for every trade, all exact at 100; d is 1 at the
      * default 75, where bench/animenc.sh measured the issue 10 balance
@@ -289,6 +296,7 @@ gif_build_palette (GifBackend * self, const guint8 * rgba)
   /* One entry stays free for the transparent index. */
   n = imm_palette_build (self->hist, MIN (self->s.colors, 255),
       self->kmeans, pal);
+  self->have_palette = TRUE;
   if (self->map)
     imm_palette_map_set_colors (self->map, pal, MAX (n, 1));
   else
@@ -336,7 +344,7 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
     imm_anim_gif_timeline_show (&self->timeline, FALSE, &delay);
     return TRUE;
   }
-  if (self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME || !self->map)
+  if (self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME || !self->have_palette)
     gif_build_palette (self, self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME
         ? rgba : NULL);
   pal = imm_palette_map_colors (self->map, &npal);
@@ -393,7 +401,7 @@ gif_fix_palette (GifBackend * self)
   guint step;
   guint64 px = (guint64) self->s.width * self->s.height * self->held.length;
 
-  if (self->map || self->s.palette != GST_IMM_ANIM_PALETTE_GLOBAL)
+  if (self->have_palette || self->s.palette != GST_IMM_ANIM_PALETTE_GLOBAL)
     return;
   /* A few million samples are plenty for 256 colours. */
   step = 1;
