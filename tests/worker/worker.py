@@ -495,6 +495,12 @@ def case_poison(env):
     check(res["Status"] == "Failed" and res["Code"] == "InternalError"
           and "signal 11" in res["Message"], f"result: {out[:300]}")
     c = env.redis.client()
+    # The result is recorded first (idempotent), then imm:dead, then XACK:
+    # --wait can return before the last two.
+    limit = time.monotonic() + 10
+    while (not c.entries("imm:dead") or c.pending()) \
+            and time.monotonic() < limit:
+        time.sleep(0.05)
     dead = c.entries("imm:dead")
     check(len(dead) == 1 and dead[0][1]["task-id"] == "poison-task"
           and dead[0][1]["deliveries"] == "3"
