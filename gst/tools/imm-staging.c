@@ -18,6 +18,7 @@
 #include "imm/imm-template.h"
 #include "imm-fileops.h"
 #include "imm-task-private.h"
+#include "imm-restrict.h"       /* worker hook (issue 14) */
 
 /* Outputs with more possible files than this are checked by pattern. */
 #define MAX_ENUMERATED 100000
@@ -80,7 +81,9 @@ staging_confine (Task * t, const gchar * path)
   gsize n = strlen (t->storage_root);
 
   if (strncmp (abs, t->storage_root, n) == 0 && (abs[n] == '/'
-          || (n == 1 && t->storage_root[0] == '/')) && abs[n + 1] != '\0')
+          || (n == 1 && t->storage_root[0] == '/')) && abs[n + 1] != '\0'
+      /* worker hook (issue 14): no symlink leading out in restricted mode */
+      && (!imm_restrict_enabled () || imm_restrict_path_inside (abs)))
     return abs;
   g_free (abs);
   return NULL;

@@ -16,6 +16,7 @@
 
 #include "imm/imm-template.h"
 #include "imm-task-private.h"
+#include "imm-restrict.h"       /* worker hook (issue 14) */
 
 /* Set by imm_task_interrupt() (a signal handler): the running pipeline
  * stops and the single cleanup path removes everything the task wrote;
@@ -98,6 +99,17 @@ parse (Task * t, const gchar * data)
     /* Still report ProjectName/UserData and notify if asked to. */
     t->req = imm_request_peek (data, -1);
     return task_fail_error (t, err, IMM_CODE_INVALID_ARGUMENT);
+  }
+  /* worker hook (issue 14): a queued request names only allowed URIs */
+  if (imm_restrict_enabled ()) {
+    ImmResultCode code;
+    gchar *msg = NULL;
+
+    if (!imm_restrict_check_request (t->req, &code, &msg)) {
+      task_fail (t, code, "%s", msg);
+      g_free (msg);
+      return FALSE;
+    }
   }
   n_out = t->req->outputs->len;
   t->source_uris = g_new0 (gchar *, t->req->sources->len + 1);

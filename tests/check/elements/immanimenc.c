@@ -1157,6 +1157,92 @@ GST_START_TEST (test_determinism)
 
 GST_END_TEST;
 
+/* Memory on an endless stream: 400 clips of 25 frames through a pipeline
+ * (GIF and WebP), one file each; the resident memory after clip 400 is
+ * within 10 % of that after clip 40 (a record of 300 bytes kept per frame
+ * would break that). */
+typedef struct
+{
+  guint count;
+  guint64 rss_early, rss_late;
+} ClipMemory;
+
+static guint64
+rss_bytes (void)
+{
+  gchar *status = NULL, *line;
+  guint64 kb = 0;
+
+  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  fail_unless (line != NULL);
+  kb = g_ascii_strtoull (line + 6, NULL, 10);
+  g_free (status);
+  return kb * 1024;
+}
+
+static GstPadProbeReturn
+clip_every_25 (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  ClipMemory *m = data;
+
+  if (m->count > 0 && m->count % 25 == 0) {
+    gst_pad_send_event (pad, clip_end_event (m->count / 25));
+    if (m->count == 40 * 25)
+      m->rss_early = rss_bytes ();
+    else if (m->count == 400 * 25)
+      m->rss_late = rss_bytes ();
+  }
+  m->count++;
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_clip_memory)
+{
+  const gchar *format = __i__ == 0 ? "gif" : "webp";
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=10001 "
+      "pattern=ball ! video/x-raw,width=64,height=48,framerate=30/1 ! "
+      "immanimenc name=enc format=%s ! fakesink", format);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (pipe), "enc");
+  GstPad *sink = gst_element_get_static_pad (enc, "sink");
+  GstBus *bus = gst_element_get_bus (pipe);
+  ClipMemory m = { 0, 0, 0 };
+  GstMessage *msg;
+  guint files = 0;
+
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, clip_every_25, &m, NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+
+    if (type == GST_MESSAGE_ELEMENT && gst_message_has_name (msg, "immanimenc"))
+      files++;
+    gst_message_unref (msg);
+    if (type != GST_MESSAGE_ELEMENT)
+      break;
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  /* 400 clips of 25, then the last frame alone at EOS */
+  fail_unless_equals_int (files, 401);
+  GST_INFO ("%s: RSS %" G_GUINT64_FORMAT " kB after 40 clips, %"
+      G_GUINT64_FORMAT " kB after 400", format, m.rss_early / 1024,
+      m.rss_late / 1024);
+  fail_unless (m.rss_early > 0 && m.rss_late > 0);
+  fail_unless (m.rss_late <= m.rss_early + m.rss_early / 10,
+      "%s: RSS grew from %" G_GUINT64_FORMAT " to %"
+      G_GUINT64_FORMAT " kB", format, m.rss_early / 1024, m.rss_late / 1024);
+  gst_object_unref (sink);
+  gst_object_unref (enc);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -1184,6 +1270,7 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_file_message);
   tcase_add_test (tc, test_clip_files);
   tcase_add_test (tc, test_clip_multifilesink);
+  tcase_add_loop_test (tc, test_clip_memory, 0, 2);
   tcase_add_loop_test (tc, test_determinism, 0,
       G_N_ELEMENTS (determinism_props));
   return s;
