@@ -31,6 +31,10 @@ struct _ImmPaletteMap
   guint32 generation;
   guint8 by_key[256];           /* entries along the grey axis */
   gint keys[256];               /* their keys, in that order */
+  /* a quarter of each entry's squared distance to its nearest other entry:
+   * a colour closer than that to an entry has it as its unique nearest */
+  guint safe[256];
+  guint last;                   /* the last miss's answer, the next guess */
 };
 
 ImmPaletteHistogram *
@@ -217,13 +221,21 @@ sort_by_key (const ImmRgb * colors, guint n, guint8 * order, gint * keys)
  * The search walks out from the nearest grey-axis key (@order: by key) and
  * stops once the key difference alone bounds the distance above the best
  * match: video palettes lie along that axis, so a few dozen entries are
- * looked at instead of all. */
+ * looked at instead of all. @guess (an entry, or n for none) seeds the
+ * bound: neighbouring pixels map to near entries, so the walk stops sooner;
+ * entries at the same distance are still visited, so the answer is the
+ * same. */
 static guint
 nearest_sorted (const ImmRgb * colors, const guint8 * order,
-    const gint * keys, guint n, guint r, guint g, guint b)
+    const gint * keys, guint n, guint r, guint g, guint b, guint guess)
 {
   guint lo = 0, hi = n, bd = G_MAXUINT, v = 0;
   gint up, down, key = GREY_KEY (r, g, b);
+
+  if (guess < n) {
+    v = guess;
+    bd = imm_rgb_distance (r, g, b, colors[v].r, colors[v].g, colors[v].b);
+  }
 
   while (lo < hi) {
     guint mid = (lo + hi) / 2;
@@ -356,7 +368,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     sort_by_key (out, n_boxes, order, keys);
     for (i = 0; i < n_bins; i++) {
       guint best = nearest_sorted (out, order, keys, n_boxes, bins[i].c[0],
-          bins[i].c[1], bins[i].c[2]);
+          bins[i].c[1], bins[i].c[2], n_boxes);
 
       for (k = 0; k < 3; k++)
         acc[4 * best + k] += (gdouble) bins[i].c[k] * bins[i].count;
@@ -401,6 +413,25 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
   sort_by_key (colors, n_colors, map->by_key, map->keys);
+  {
+    guint i, j;
+
+    for (i = 0; i < n_colors; i++)
+      map->safe[i] = G_MAXUINT;
+    for (i = 0; i < n_colors; i++)
+      for (j = i + 1; j < n_colors; j++) {
+        guint d = imm_rgb_distance (colors[i].r, colors[i].g, colors[i].b,
+            colors[j].r, colors[j].g, colors[j].b);
+
+        map->safe[i] = MIN (map->safe[i], d);
+        map->safe[j] = MIN (map->safe[j], d);
+      }
+    /* |p - c| < |c - c'| / 2 for every other c' makes c the nearest: in
+     * squared (weighted Euclidean) units, 4 d(p, c) < d(c, c') */
+    for (i = 0; i < n_colors; i++)
+      map->safe[i] = map->safe[i] == G_MAXUINT ? G_MAXUINT : map->safe[i] / 4;
+    map->last = 0;
+  }
   map->generation++;
   if (map->generation >= (1u << 24)) {
     memset (map->cache, 0, MAP_SIZE * sizeof (guint32));
@@ -432,8 +463,16 @@ imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
   if (G_UNLIKELY ((v >> 8) != map->generation)) {
     /* Measure from the centre of the cache cell so the answer is the same
      * for every colour that shares it. */
-    v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
-        r | 1, g | 1, b | 1);
+    guint cr = r | 1, cg = g | 1, cb = b | 1, l = map->last;
+    const ImmRgb *c = &map->colors[l];
+
+    /* strictly inside the guess's safe ball: no other entry can tie */
+    if (imm_rgb_distance (cr, cg, cb, c->r, c->g, c->b) < map->safe[l])
+      v = l;
+    else
+      v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
+          cr, cg, cb, l);
+    map->last = v;
     map->cache[key] = (map->generation << 8) | v;
   }
   return (guint8) (v & 0xff);
