@@ -282,7 +282,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   Box *boxes;
   guint n_bins = 0, n_boxes, i, k, it;
   gdouble *acc;
-  guint8 *order;
+  guint8 *order, *assign;
   gint keys[256];
   guint u;
 
@@ -363,12 +363,18 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
 
   acc = g_new (gdouble, 4 * n_boxes);
   order = g_new (guint8, n_boxes);
+  assign = g_new (guint8, n_bins);
+  for (i = 0; i < n_boxes; i++)
+    memset (assign + boxes[i].start, i, boxes[i].len);
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
     sort_by_key (out, n_boxes, order, keys);
     for (i = 0; i < n_bins; i++) {
+      /* the bin's last entry (its box at first) is a close guess */
       guint best = nearest_sorted (out, order, keys, n_boxes, bins[i].c[0],
-          bins[i].c[1], bins[i].c[2], n_boxes);
+          bins[i].c[1], bins[i].c[2], assign[i]);
+
+      assign[i] = best;
 
       for (k = 0; k < 3; k++)
         acc[4 * best + k] += (gdouble) bins[i].c[k] * bins[i].count;
@@ -387,6 +393,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
 
   g_free (acc);
   g_free (order);
+  g_free (assign);
   g_free (boxes);
   g_free (bins);
   return n_boxes;
