@@ -7,7 +7,11 @@
 
 #define HIST_BITS 6
 #define HIST_SIZE (1 << (3 * HIST_BITS))
-#define MAP_BITS 7
+/* 6 bits a channel: the 1 MB cache stays in the processor's cache, where
+ * 7 bits (8 MB) missed it on every new colour; film 0.37 -> 0.30 CPU s,
+ * de_blur 0.645 -> 0.672 (gifski -Q 90: 0.757), testsrc and ui slightly
+ * better. The error of the cell is left to the dithering. */
+#define MAP_BITS 6
 #define MAP_SIZE (1 << (3 * MAP_BITS))
 
 struct _ImmPaletteHistogram
@@ -26,7 +30,7 @@ struct _ImmPaletteMap
   ImmRgb colors[256];
   guint n_colors;
   /* (generation << 8) | index: an entry counts only when its generation is
-   * the palette's, so a new palette needs no 8 MB clear */
+   * the palette's, so a new palette needs no 1 MB clear */
   guint32 *cache;
   guint32 generation;
   guint8 by_key[256];           /* entries along the grey axis */
@@ -465,13 +469,14 @@ imm_palette_map_colors (const ImmPaletteMap * map, guint * n_colors)
 guint8
 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
 {
-  guint key = ((r >> 1) << 14) | ((g >> 1) << 7) | (b >> 1);
+  guint key = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
   guint32 v = map->cache[key];
 
   if (G_UNLIKELY ((v >> 8) != map->generation)) {
     /* Measure from the centre of the cache cell so the answer is the same
      * for every colour that shares it. */
-    guint cr = r | 1, cg = g | 1, cb = b | 1, l = map->last;
+    guint cr = (r & ~3u) | 2, cg = (g & ~3u) | 2, cb = (b & ~3u) | 2;
+    guint l = map->last;
     const ImmRgb *c = &map->colors[l];
 
     /* strictly inside the guess's safe ball: no other entry can tie */

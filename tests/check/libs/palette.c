@@ -217,8 +217,11 @@ noisy_picture (guint w, guint h, guint seed)
   return rgba;
 }
 
+/* the centre of a colour's cell in the lookup cache */
+#define CELL(v) (((guint) (v) & ~3u) | 2)
+
 /* The ordered search gives what a scan of every entry gives: the nearest
- * entry (from the centre of the 7-bit cache cell), the lowest index among
+ * entry (from the centre of the 6-bit cache cell), the lowest index among
  * equals. Random palettes with duplicates and ties. */
 GST_START_TEST (test_map_lookup_is_nearest)
 {
@@ -244,7 +247,7 @@ GST_START_TEST (test_map_lookup_is_nearest)
       guint best = 0, bd = G_MAXUINT;
 
       for (i = 0; i < n; i++) {
-        guint d = imm_rgb_distance (r | 1, g | 1, b | 1, pal[i].r, pal[i].g,
+        guint d = imm_rgb_distance (CELL (r), CELL (g), CELL (b), pal[i].r, pal[i].g,
             pal[i].b);
         if (d < bd) {
           bd = d;
@@ -291,7 +294,7 @@ GST_START_TEST (test_map_lookup_walk_is_nearest)
         c[k] = CLAMP (v, 0, 255);
       }
       for (i = 0; i < n; i++) {
-        guint d = imm_rgb_distance (c[0] | 1, c[1] | 1, c[2] | 1, pal[i].r,
+        guint d = imm_rgb_distance (CELL (c[0]), CELL (c[1]), CELL (c[2]), pal[i].r,
             pal[i].g, pal[i].b);
         if (d < bd) {
           bd = d;
