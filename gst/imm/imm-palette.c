@@ -228,10 +228,12 @@ sort_by_key (const ImmRgb * colors, guint n, guint8 * order, gint * keys)
  * looked at instead of all. @guess (an entry, or n for none) seeds the
  * bound: neighbouring pixels map to near entries, so the walk stops sooner;
  * entries at the same distance are still visited, so the answer is the
- * same. */
+ * same. @safe (or NULL): each entry's safe radius (see ImmPaletteMap); a
+ * match inside it is the unique nearest and ends the walk. */
 static guint
 nearest_sorted (const ImmRgb * colors, const guint8 * order,
-    const gint * keys, guint n, guint r, guint g, guint b, guint guess)
+    const gint * keys, guint n, guint r, guint g, guint b, guint guess,
+    const guint * safe)
 {
   guint lo = 0, hi = n, bd = G_MAXUINT, v = 0;
   gint up, down, key = GREY_KEY (r, g, b);
@@ -273,6 +275,8 @@ nearest_sorted (const ImmRgb * colors, const guint8 * order,
     if (d < bd || (d == bd && i < v)) {
       bd = d;
       v = i;
+      if (safe && d < safe[i])
+        break;
     }
   }
   return v;
@@ -376,7 +380,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     for (i = 0; i < n_bins; i++) {
       /* the bin's last entry (its box at first) is a close guess */
       guint best = nearest_sorted (out, order, keys, n_boxes, bins[i].c[0],
-          bins[i].c[1], bins[i].c[2], assign[i]);
+          bins[i].c[1], bins[i].c[2], assign[i], NULL);
 
       assign[i] = best;
 
@@ -484,7 +488,7 @@ imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
       v = l;
     else
       v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
-          cr, cg, cb, l);
+          cr, cg, cb, l, map->safe);
     map->last = v;
     map->cache[key] = (map->generation << 8) | v;
   }
