@@ -108,7 +108,7 @@ gif_reset (ImmAnimBackend * be)
     g_byte_array_unref (self->bytes);
     self->bytes = NULL;
   }
-  /* hist and map (16 MB together) stay for the next file: allocating them
+  /* hist and map (9 MB together) stay for the next file: allocating them
    * per file would leave the RSS to the allocator's whims */
   self->have_palette = FALSE;
   g_clear_pointer (&self->indices, g_free);

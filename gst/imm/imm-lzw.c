@@ -9,6 +9,10 @@
  * code once code 4095 would be assigned, as giflib's does. */
 #define MAX_CODE 4095
 #define NO_CODE 0xffff
+/* Open-addressed (code, pixel) -> child table, twice the codes: finding
+ * the exact continuation by walking a code's children cost film most of
+ * the encoder's time (a single pixel's code can have 255 children). */
+#define HASH_SIZE 8192
 
 /* The code table as a trie: every code is a string, its children the
  * strings one pixel longer, linked so the lossy search can walk them. */
@@ -17,6 +21,8 @@ typedef struct
   guint16 first_child[MAX_CODE + 1];
   guint16 next_sibling[MAX_CODE + 1];
   guint8 pixel[MAX_CODE + 1];
+  guint32 hash_key[HASH_SIZE];  /* (code << 8 | pixel) + 1, 0: empty */
+  guint16 hash_code[HASH_SIZE];
   guint next_code;
   guint clear_code;
   guint bits;
@@ -68,6 +74,38 @@ reset_table (Lzw * z)
     z->first_child[i] = NO_CODE;
   z->next_code = z->clear_code + 2;
   z->bits = g_bit_storage (z->clear_code);
+  memset (z->hash_key, 0, sizeof (z->hash_key));
+}
+
+static inline guint
+hash_slot (guint key)
+{
+  /* Fibonacci hashing: the top 13 bits (HASH_SIZE) of the product */
+  return (key * 2654435761u) >> (32 - 13);
+}
+
+static guint
+hash_find (const Lzw * z, guint code, guint p)
+{
+  guint key = ((code << 8) | p) + 1, h = hash_slot (key);
+
+  while (z->hash_key[h] != 0) {
+    if (z->hash_key[h] == key)
+      return z->hash_code[h];
+    h = (h + 1) & (HASH_SIZE - 1);
+  }
+  return NO_CODE;
+}
+
+static void
+hash_add (Lzw * z, guint code, guint p, guint child)
+{
+  guint key = ((code << 8) | p) + 1, h = hash_slot (key);
+
+  while (z->hash_key[h] != 0)
+    h = (h + 1) & (HASH_SIZE - 1);
+  z->hash_key[h] = key;
+  z->hash_code[h] = child;
 }
 
 /* Writes @code and grows the table by the entry the decoder will derive
@@ -90,6 +128,7 @@ emit (Lzw * z, guint code, guint parent, guint pixel)
   z->first_child[z->next_code] = NO_CODE;
   z->next_sibling[z->next_code] = z->first_child[parent];
   z->first_child[parent] = z->next_code;
+  hash_add (z, parent, pixel, z->next_code);
   z->next_code++;
 }
 
@@ -113,11 +152,9 @@ find_child (const Lzw * z, guint code, guint p, const gint * want,
 
   /* the exact continuation first: it is the common case and needs no
    * distance */
-  for (c = z->first_child[code]; c != NO_CODE; c = z->next_sibling[c])
-    if (z->pixel[c] == p)
-      return c;
-  if (threshold == 0 || p == transparent)
-    return NO_CODE;
+  c = hash_find (z, code, p);
+  if (c != NO_CODE || threshold == 0 || p == transparent)
+    return c;
   for (c = z->first_child[code]; c != NO_CODE; c = z->next_sibling[c]) {
     guint q = z->pixel[c], d;
 

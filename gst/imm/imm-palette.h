@@ -37,13 +37,15 @@ guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out);
 
-/* Nearest-colour lookup with a lazily filled 7-bit-per-channel cache. */
+/* Nearest-colour lookup with a lazily filled 6-bit-per-channel cache:
+ * the answer for a colour is the entry nearest the centre of its cell
+ * ((c & ~3) | 2 on each channel). */
 typedef struct _ImmPaletteMap ImmPaletteMap;
 
 ImmPaletteMap *imm_palette_map_new (const ImmRgb * colors, guint n_colors);
 void imm_palette_map_free (ImmPaletteMap * map);
 /* Gives @map a new palette, keeping its cache's memory (per-frame
- * palettes would otherwise clear 8 MB a frame). */
+ * palettes would otherwise clear 1 MB a frame). */
 void imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
     guint n_colors);
 guint8 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g,

@@ -217,8 +217,11 @@ noisy_picture (guint w, guint h, guint seed)
   return rgba;
 }
 
+/* the centre of a colour's cell in the lookup cache */
+#define CELL(v) (((guint) (v) & ~3u) | 2)
+
 /* The ordered search gives what a scan of every entry gives: the nearest
- * entry (from the centre of the 7-bit cache cell), the lowest index among
+ * entry (from the centre of the 6-bit cache cell), the lowest index among
  * equals. Random palettes with duplicates and ties. */
 GST_START_TEST (test_map_lookup_is_nearest)
 {
@@ -244,7 +247,7 @@ GST_START_TEST (test_map_lookup_is_nearest)
       guint best = 0, bd = G_MAXUINT;
 
       for (i = 0; i < n; i++) {
-        guint d = imm_rgb_distance (r | 1, g | 1, b | 1, pal[i].r, pal[i].g,
+        guint d = imm_rgb_distance (CELL (r), CELL (g), CELL (b), pal[i].r, pal[i].g,
             pal[i].b);
         if (d < bd) {
           bd = d;
@@ -252,6 +255,54 @@ GST_START_TEST (test_map_lookup_is_nearest)
         }
       }
       fail_unless_equals_int (imm_palette_map_lookup (map, r, g, b), best);
+    }
+    imm_palette_map_free (map);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+/* Neighbouring colours, as a dithered picture asks them: each miss is
+ * seeded with the last answer and may stop at its safe radius; the answers
+ * must still be those of a scan of every entry. */
+GST_START_TEST (test_map_lookup_walk_is_nearest)
+{
+  GRand *rand = g_rand_new_with_seed (12);
+  guint round;
+
+  for (round = 0; round < 10; round++) {
+    ImmRgb pal[256];
+    guint n = 2 + g_rand_int_range (rand, 0, 255), i, q;
+    gint c[3] = { 128, 128, 128 }, k;
+    ImmPaletteMap *map;
+
+    for (i = 0; i < n; i++) {
+      pal[i].r = g_rand_int_range (rand, 0, 256);
+      pal[i].g = g_rand_int_range (rand, 0, 256);
+      pal[i].b = g_rand_int_range (rand, 0, 256);
+    }
+    map = imm_palette_map_new (pal, n);
+    for (q = 0; q < 5000; q++) {
+      guint best = 0, bd = G_MAXUINT;
+      guint8 got;
+
+      for (k = 0; k < 3; k++) {
+        /* CLAMP evaluates its argument more than once */
+        gint v = c[k] + g_rand_int_range (rand, -3, 4);
+
+        c[k] = CLAMP (v, 0, 255);
+      }
+      for (i = 0; i < n; i++) {
+        guint d = imm_rgb_distance (CELL (c[0]), CELL (c[1]), CELL (c[2]), pal[i].r,
+            pal[i].g, pal[i].b);
+        if (d < bd) {
+          bd = d;
+          best = i;
+        }
+      }
+      got = imm_palette_map_lookup (map, c[0], c[1], c[2]);
+      fail_unless_equals_int (got, best);
     }
     imm_palette_map_free (map);
   }
@@ -308,6 +359,7 @@ palette_suite (void)
   tcase_add_test (tc, test_optimize_rect);
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
+  tcase_add_test (tc, test_map_lookup_walk_is_nearest);
   return s;
 }
 
