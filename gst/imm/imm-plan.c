@@ -289,8 +289,15 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
     case IMM_OUTPUT_JPG:
       /* jpegenc writes the samples it gets as JFIF, which is full-range
        * BT.601: limited-range video would come out washed out (black 16,
-       * white 235), and HD video (BT.709) with shifted colours. */
-      add (argv, "video/x-raw,format=I420,colorimetry=1:4:0:0");
+       * white 235), and HD video (BT.709) with shifted colours. The RGB
+       * step in between keeps that wish from travelling upstream: given
+       * a colorimetry downstream, avdec_h264 labels an untagged stream
+       * with it instead of converting. */
+      add (argv, "video/x-raw,format=RGB");
+      add (argv, "!");
+      add (argv, "videoconvert");
+      add (argv, "!");
+      add (argv, "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg");
       add (argv, "!");
       add (argv, "jpegenc");
       add (argv, "quality=90");
@@ -299,9 +306,10 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
       add (argv, "pngenc");
       break;
     case IMM_OUTPUT_WEBP:
-      /* libwebp reads YUV as limited-range BT.601, whatever the video's
-       * range and matrix were (full-range or HD sources). */
-      add (argv, "video/x-raw,format=I420,colorimetry=bt601");
+      /* libwebp converts RGB into its own YUV (limited-range BT.601);
+       * YUV given to it would be read that way whatever the video's
+       * range and matrix (full-range or HD sources). */
+      add (argv, "video/x-raw,format=RGB");
       add (argv, "!");
       add (argv, "webpenc");
       break;

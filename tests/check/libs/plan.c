@@ -12,6 +12,9 @@
 #define SNAPS(x) HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
 #define DEC "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) " \
   "expose-all-streams=false ! videoconvert ! videoflip video-direction=auto ! "
+/* what jpegenc is given: full-range BT.601 (JFIF), through RGB */
+#define JFIF "video/x-raw,format=RGB ! videoconvert ! " \
+  "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg"
 
 typedef struct
 {
@@ -27,7 +30,7 @@ static const PlanCase seed_cases[] = {
             "\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=interval start-time=5 number=1 ! "
               "videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
-              "videoconvert ! video/x-raw,format=I420,colorimetry=1:4:0:0 ! "
+              "videoconvert ! " JFIF " ! "
               "jpegenc quality=90 ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"ai training", SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
@@ -37,7 +40,7 @@ static const PlanCase seed_cases[] = {
       {DEC "immsnapshot name=imm0 mode=interval interval=10 ! "
               "videoconvert "
               "! immscale width=512 height=512 scale-type=crop ! videoconvert "
-              "! video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc "
+              "! " JFIF " ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d "
               "index=1"}},
   {"segment", SNAPS ("{\"Format\":\"png\",\"StartTime\":11,\"Interval\":4,"
@@ -54,7 +57,7 @@ static const PlanCase seed_cases[] = {
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 ! "
               "videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
-              "videoconvert ! video/x-raw,format=I420,colorimetry=1:4:0:0 ! "
+              "videoconvert ! " JFIF " ! "
               "jpegenc quality=90 ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"representative",
@@ -64,7 +67,7 @@ static const PlanCase seed_cases[] = {
       {DEC "immsnapshot name=imm0 mode=dhash interval=1 number=5 "
               "threshold=0 ! videoconvert ! immscale width=1 height=1 "
               "scale-type=stretch ! videoconvert ! "
-              "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc "
+              JFIF " ! jpegenc "
               "quality=90 ! "
               "multifilesink location=/o/0-%d index=1"}},
   {"idr",
@@ -73,7 +76,7 @@ static const PlanCase seed_cases[] = {
         NULL,
       {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! immscale "
            "width=1 height=1 scale-type=stretch ! videoconvert ! "
-           "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc "
+           JFIF " ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"average", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
             "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
@@ -81,7 +84,7 @@ static const PlanCase seed_cases[] = {
       {DEC "immsnapshot name=imm0 mode=average number=10 ! "
               "videoconvert ! "
               "immscale width=1 height=1 scale-type=stretch ! videoconvert ! "
-              "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc "
+              JFIF " ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"audio cover", HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
         "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
@@ -89,7 +92,7 @@ static const PlanCase seed_cases[] = {
         "cover.jpg\"}]}}]}", "/t/cover",
       {"filesrc location=/t/cover ! decodebin ! videoconvert ! immscale "
        "width=1 height=1 scale-type=stretch ! videoconvert ! "
-       "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc "
+       JFIF " ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"whole video webp", HEAD SRC "\"Targets\":[{\"Image\":{\"Animations\":[{"
         "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
@@ -127,7 +130,7 @@ static const PlanCase other_cases[] = {
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=dhash threshold=0 seek=false ! videoconvert ! immscale "
               "width=1 height=1 scale-type=stretch ! videoconvert ! "
-              "video/x-raw,format=I420,colorimetry=bt601 ! webpenc ! "
+              "video/x-raw,format=RGB ! webpenc ! "
               "multifilesink location=/o/0-%d index=1 async=false sync=false "
               "t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
@@ -143,7 +146,7 @@ static const PlanCase other_cases[] = {
         "\"URI\":\"a\",\"Number\":20}]}}]}", NULL,
         {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! "
               "immscale width=1 height=1 scale-type=stretch ! videoconvert ! "
-              "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc "
+              JFIF " ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1",
               DEC "immsnapshot name=imm2 mode=all number=20 ! "
               "videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
@@ -151,7 +154,7 @@ static const PlanCase other_cases[] = {
               "filesink location=/o/2-%d",
           DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 "
               "! videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
-              "videoconvert ! video/x-raw,format=I420,colorimetry=1:4:0:0 ! "
+              "videoconvert ! " JFIF " ! "
               "jpegenc quality=90 ! multifilesink location=/o/1-%d index=1"}},
   {"joined sources", HEAD "\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\","
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
@@ -447,14 +450,14 @@ GST_START_TEST (test_no_seek)
   fail_unless_equals_string (s, DEC "immsnapshot name=imm0 mode=interval "
       "start-time=5 number=1 seek=false ! videoconvert ! immscale width=1 "
       "height=1 scale-type=stretch ! videoconvert ! "
-      "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc quality=90 "
+      JFIF " ! jpegenc quality=90 "
       "! multifilesink location=/o/0-%d index=1");
   g_free (s);
   s = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 1));
   fail_unless_equals_string (s, DEC "immsnapshot name=imm1 mode=keyframe "
       "seek=false ! videoconvert ! immscale width=1 height=1 "
       "scale-type=stretch ! videoconvert ! "
-      "video/x-raw,format=I420,colorimetry=1:4:0:0 ! jpegenc quality=90 ! "
+      JFIF " ! jpegenc quality=90 ! "
       "multifilesink "
       "location=/o/1-%d index=1");
   g_free (s);
