@@ -25,7 +25,10 @@
  * and if downstream asks for nothing the element works in passthrough. The
  * source pixel aspect ratio counts (fractions are of the display size); the
  * output has square pixels. The colour format is kept: put `videoconvert`
- * in front for format changes.
+ * in front for format changes. Colorimetry fields the input leaves unknown
+ * (a decoder on a stream that tags only its range, e.g. "1:0:0:0") are
+ * labelled on the output with GStreamer's defaults for the size (SD
+ * BT.601, HD BT.709), as a player reads them; the pixels are unchanged.
  *
  * #GstImmScale:method picks the GstVideoResampler filter; for `cubic` (the
  * default), #GstImmScale:cubic-b and #GstImmScale:cubic-c give its shape.

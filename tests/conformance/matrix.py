@@ -507,7 +507,7 @@ def run_cell(env, root, inp, o, col, webp_frames):
     name, kind, entry, expect = col
     fmt = entry(o)["Format"]
     # A cell known to hang need not hold the run up for long.
-    limit = 20 if (inp["name"], name) in EXPECTED else RUN_TIMEOUT
+    limit = 10 if (inp["name"], name) in EXPECTED else RUN_TIMEOUT
     outdir = os.path.join(root, "b", "out", inp["name"], name)
     shutil.rmtree(outdir, ignore_errors=True)
     e = dict(entry(o))
@@ -589,14 +589,15 @@ def main():
         missing = [n for n in inp.get("needs", [])
                    if not (have_gst(n) or have_ffmpeg_encoder(n))]
         if missing:
-            return inp, None, "no " + "/".join(missing)
+            return inp, None, "skipped: no " + "/".join(missing)
+        # A fixture or oracle that fails is a failure, not a skip.
         try:
             path = made[inp["name"]] = make_input(inp, srcdir, made)
             return inp, Oracle(inp, path), None
         except Fail as e:
-            return inp, None, str(e)
+            return inp, None, "FAILED: " + str(e)
         except subprocess.TimeoutExpired:
-            return inp, None, "fixture timeout"
+            return inp, None, "FAILED: fixture timeout"
 
     # Derived inputs need their base first.
     prepared = []
@@ -624,9 +625,11 @@ def main():
                         return "!" + str(e)
                 cells[col[0]] = pool.submit(one)
             if o is None:
-                notes.append("%s: skipped: %s" % (inp["name"], why))
+                notes.append("%s: %s" % (inp["name"], why))
             rows.append((inp, cells, why))
-        failed = xfailed = 0
+        failed = sum(1 for _, o, why in prepared
+                     if o is None and why.startswith("FAILED"))
+        xfailed = 0
         table = []
         for inp, cells, why in rows:
             line = []
