@@ -691,8 +691,11 @@ typedef struct
 static void
 decode_image (const gchar * path, Image * img)
 {
+  /* Luma in limited range (what block_luma() gives) whatever the file's
+   * range: a JPEG is full-range JFIF. */
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-      "tee name=t ! queue ! videoconvert ! video/x-raw,format=I420 ! "
+      "tee name=t ! queue ! videoconvert ! "
+      "video/x-raw,format=I420,colorimetry=bt601 ! "
       "appsink name=gray t. ! queue ! videoconvert ! "
       "video/x-raw,format=RGB ! appsink name=rgb", path);
   GstElement *p = parse (desc);
