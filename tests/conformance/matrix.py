@@ -63,9 +63,10 @@ OPEN = {
     ("mp4-h264-10bit", "average.webp"): "10 to 8 bit truncates",
     ("mp4-h264-10bit", "keyframe.jpg"): "10 to 8 bit truncates",
     ("mp4-h264-10bit", "dhash.png"): "10 to 8 bit truncates",
-    ("mkv-offset60", "average.webp"): "average slices the stream time "
-    "(60-68 s) as if it began at 0",
-    ("vob-mpeg2", "average.webp"): "average: third frame one early",
+    ("mkv-offset60", "average.webp"): "average on a stream whose first pts "
+    "is 60 s takes 1 frame of 3, with or without seeking",
+    ("vob-mpeg2", "average.webp"): "average: third frame one early (VOB "
+    "starts at 0.54 s)",
     ("avi-mpeg4", "dhash.png"): "AVI with B-frames: two frames share a "
     "pts after a keyframe",
     ("avi-mpeg4", "anim.gif"): "AVI with B-frames: two frames share a pts",
@@ -442,7 +443,7 @@ COLUMNS = [
      lambda o: targets_interval(1, o.span() / 3, 3, o)),
     ("average.webp", "Snapshots",
      lambda o: {"Format": "webp", "Mode": "average", "Number": 3},
-     lambda o: [o.index_at(o.duration * k / 3) for k in range(3)]),
+     lambda o: [o.index_at(o.shown_duration() * k / 3) for k in range(3)]),
     ("keyframe.jpg", "Snapshots",
      lambda o: {"Format": "jpg", "Mode": "keyframe"},
      lambda o: o.keys),
@@ -471,6 +472,16 @@ def span(self):
 
 
 Oracle.span = span
+
+
+def shown_duration(self):
+    """The duration a player shows: the frames' (the container's own can
+    count from 0 on a stream that starts at 60 s)."""
+    return min(self.duration, self.span() + 1.0 / FPS) if self.duration \
+        else self.span() + 1.0 / FPS
+
+
+Oracle.shown_duration = shown_duration
 
 
 def check_still(o, idx, got, fmt, what):
