@@ -136,14 +136,22 @@ box_update (Box * box, const Bin * bins)
   }
 }
 
-static guint sort_axis;
-
+/* The axis comes as the sort's user data: palettes are built on several
+ * threads at once (two outputs of one request), so no global state. Ties
+ * are broken on the other channels so the order never depends on the
+ * sort's algorithm. */
 static gint
-bin_compare (gconstpointer a, gconstpointer b)
+bin_compare (gconstpointer a, gconstpointer b, gpointer user_data)
 {
   const Bin *x = a, *y = b;
+  guint axis = GPOINTER_TO_UINT (user_data), k;
 
-  return (gint) x->c[sort_axis] - (gint) y->c[sort_axis];
+  if (x->c[axis] != y->c[axis])
+    return (gint) x->c[axis] - (gint) y->c[axis];
+  for (k = 0; k < 3; k++)
+    if (x->c[k] != y->c[k])
+      return (gint) x->c[k] - (gint) y->c[k];
+  return x->count < y->count ? -1 : x->count > y->count;
 }
 
 guint
@@ -197,8 +205,8 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
         best_axis = k;
       }
     }
-    sort_axis = best_axis;
-    qsort (bins + b->start, b->len, sizeof (Bin), bin_compare);
+    g_qsort_with_data (bins + b->start, b->len, sizeof (Bin), bin_compare,
+        GUINT_TO_POINTER (best_axis));
     half = b->count / 2;
     /* cut: first bin of the upper half, which is never empty */
     for (cut = b->start + 1; cut < b->start + b->len - 1; cut++) {

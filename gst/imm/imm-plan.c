@@ -106,16 +106,17 @@ imm_plan_side (gdouble requested, gdouble other)
  * @num: (out): numerator
  * @den: (out): denominator
  *
- * The animation's playback rate: FrameRate, else 1/Interval (real-time
- * playback), else 0/1 (immanimenc follows the frame timestamps).
+ * The animation's playback rate: FrameRate, else 0/1: immanimenc follows
+ * the frame timestamps. Without FrameRate the API plays the samples in
+ * real time (1/Interval), which is what their timestamps say, also when
+ * Interval is shorter than a source frame (then every source frame is
+ * taken once, and 1/Interval would play them too fast).
  */
 void
 imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den)
 {
   if (out->frame_rate > 0)
     gst_util_double_to_fraction (out->frame_rate, num, den);
-  else if (out->interval > 0)
-    gst_util_double_to_fraction (1.0 / out->interval, num, den);
   else {
     *num = 0;
     *den = 1;
@@ -318,13 +319,22 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
   }
 }
 
+/* Where an output chain hangs. */
+typedef enum
+{
+  CHAIN_ALONE,                  /* a pipeline of its own, may seek */
+  CHAIN_SHARED,                 /* a branch of the shared decode's tee */
+  CHAIN_COVER,                  /* after a cover picture: no immsnapshot */
+} ChainKind;
+
 /* The chain of one output, from raw video to its sink. */
 static gboolean
 add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
-    const ImmPlanInput * in, ImmPlanFlags flags, gboolean cover,
-    gboolean shared, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, ChainKind kind,
+    GError ** error)
 {
   const ImmOutput *out = g_ptr_array_index (req->outputs, index);
+  gboolean cover = kind == CHAIN_COVER, shared = kind == CHAIN_SHARED;
   gdouble start = 0, duration = 0;
   gchar *name = imm_plan_snapshot_name (index);
 
@@ -338,22 +348,22 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     if (out->animation)
       addf (argv, "mode=%s", out->interval > 0 ? "interval" : "all");
     else
-      addf (argv, "mode=%s", imm_capture_mode_name (out->mode));
+      addf (argv, "mode=%s", imm_snapshot_mode_to_string (out->mode));
     if (start > 0)
       add_double (argv, "start-time", start);
     if (duration > 0)
       add_double (argv, "duration", duration);
     if (out->interval > 0 && (out->animation
-            || out->mode == IMM_CAPTURE_INTERVAL
-            || out->mode == IMM_CAPTURE_DHASH))
+            || out->mode == IMM_SNAPSHOT_INTERVAL
+            || out->mode == IMM_SNAPSHOT_DHASH))
       add_double (argv, "interval", out->interval);
-    if (!out->animation && out->mode == IMM_CAPTURE_INTERVAL
+    if (!out->animation && out->mode == IMM_SNAPSHOT_INTERVAL
         && out->interval == 0)
       /* Without Interval the API takes the one frame at StartTime. */
       add (argv, "number=1");
     else if (out->number > 0)
       addf (argv, "number=%u", out->number);
-    if (!out->animation && out->mode == IMM_CAPTURE_DHASH)
+    if (!out->animation && out->mode == IMM_SNAPSHOT_DHASH)
       addf (argv, "threshold=%u", out->threshold);
     if (!may_seek (req, flags, shared))
       add (argv, "seek=false");
@@ -512,7 +522,7 @@ finish_argv (ImmPlanPipeline * p, GPtrArray * argv)
 static gboolean
 is_sparse (const ImmOutput * out)
 {
-  return !out->animation && out->mode == IMM_CAPTURE_INTERVAL;
+  return !out->animation && out->mode == IMM_SNAPSHOT_INTERVAL;
 }
 
 /* Whether an output may hang off the shared decode. immsnapshot ends its
@@ -529,10 +539,10 @@ can_share (const ImmRequest * req, const ImmOutput * out)
   if (out->animation)
     return out->number == 0;
   switch (out->mode) {
-    case IMM_CAPTURE_DHASH:
+    case IMM_SNAPSHOT_DHASH:
       /* The N strongest changes are only known at the end. */
       return TRUE;
-    case IMM_CAPTURE_KEYFRAME:
+    case IMM_SNAPSHOT_KEYFRAME:
       /* It seeks in trick mode, decoding nothing but sync frames. */
       return FALSE;
     default:
@@ -557,14 +567,14 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
   } else {
     add_sources (argv, req, in);
   }
-  if (!add_output_chain (argv, req, index, in, flags, cover, FALSE, error)) {
+  if (!add_output_chain (argv, req, index, in, flags,
+          cover ? CHAIN_COVER : CHAIN_ALONE, error)) {
     g_ptr_array_unref (argv);
     pipeline_free (p);
     return FALSE;
   }
   add_concat_inputs (argv, req, in);
   g_array_append_val (p->outputs, index);
-  p->seeking = !cover && is_sparse (g_ptr_array_index (req->outputs, index));
   finish_argv (p, argv);
   g_ptr_array_add (plan->pipelines, p);
   return TRUE;
@@ -588,7 +598,7 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
     add (argv, "!");
     add (argv, "queue");
     add (argv, "!");
-    if (!add_output_chain (argv, req, index, in, flags, FALSE, TRUE, error)) {
+    if (!add_output_chain (argv, req, index, in, flags, CHAIN_SHARED, error)) {
       g_ptr_array_unref (argv);
       pipeline_free (p);
       return FALSE;

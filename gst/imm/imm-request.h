@@ -8,12 +8,14 @@
 #include <json-glib/json-glib.h>
 
 #include "imm-geometry.h"
+#include "imm-schedule.h"
 
 G_BEGIN_DECLS
 
 #define IMM_REQUEST_ERROR (imm_request_error_quark ())
 
-/* Error codes double as the result's `Code`: see imm_request_code_name(). */
+/* Why a request or a plan was refused; imm_result_code_from_error() turns
+ * them into the result's Code. */
 typedef enum
 {
   IMM_REQUEST_ERROR_INVALID_ARGUMENT,
@@ -33,14 +35,6 @@ typedef enum
   IMM_OUTPUT_WEBP,
   IMM_OUTPUT_GIF,
 } ImmOutputFormat;
-
-typedef enum
-{
-  IMM_CAPTURE_INTERVAL,
-  IMM_CAPTURE_AVERAGE,
-  IMM_CAPTURE_KEYFRAME,
-  IMM_CAPTURE_DHASH,
-} ImmCaptureMode;
 
 typedef struct
 {
@@ -65,7 +59,7 @@ typedef struct
   guint entry_index;
   ImmOutputFormat format;
   gchar *uri;
-  ImmCaptureMode mode;
+  ImmSnapshotMode mode;         /* a snapshot's Mode (never all) */
   gdouble start_time;
   gdouble interval;
   guint number;
@@ -92,8 +86,6 @@ typedef struct
 
 GQuark imm_request_error_quark (void);
 
-const gchar *imm_request_code_name (gint code);
-
 ImmRequest *imm_request_parse (const gchar * data, gssize length,
     GError ** error);
 
@@ -102,8 +94,6 @@ ImmRequest *imm_request_peek (const gchar * data, gssize length);
 void imm_request_free (ImmRequest * req);
 
 const gchar *imm_output_format_extension (ImmOutputFormat format);
-
-const gchar *imm_capture_mode_name (ImmCaptureMode mode);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmRequest, imm_request_free);
 

@@ -4,7 +4,6 @@
 #include <gst/check/gstcheck.h>
 
 #include "imm/imm-request.h"
-#include "imm/imm-result.h"
 
 /* Wraps one Snapshots[] entry into a whole request. */
 #define SNAP(entry) "{\"Sources\":[{\"URI\":\"oss://b/v.mov\"}]," \
@@ -225,7 +224,7 @@ GST_START_TEST (test_full)
   fail_unless_equals_string (o->path, "Targets[0].Image.Snapshots[0]");
   fail_if (o->animation);
   fail_unless_equals_int (o->format, IMM_OUTPUT_PNG);
-  fail_unless_equals_int (o->mode, IMM_CAPTURE_INTERVAL);
+  fail_unless_equals_int (o->mode, IMM_SNAPSHOT_INTERVAL);
   fail_unless_equals_float (o->start_time, 11);
   fail_unless_equals_float (o->interval, 4);
   fail_unless_equals_int (o->number, 5);
@@ -236,7 +235,7 @@ GST_START_TEST (test_full)
   /* Snapshots come before Animations within one Image. */
   o = g_ptr_array_index (req->outputs, 1);
   fail_unless_equals_string (o->path, "Targets[1].Image.Snapshots[0]");
-  fail_unless_equals_int (o->mode, IMM_CAPTURE_DHASH);
+  fail_unless_equals_int (o->mode, IMM_SNAPSHOT_DHASH);
   fail_unless_equals_int (o->threshold, 15);
   fail_if (o->multi);
   fail_unless_equals_int (o->target_index, 1);
@@ -297,68 +296,6 @@ GST_START_TEST (test_multi)
 
 GST_END_TEST;
 
-GST_START_TEST (test_result_json)
-{
-  GError *err = NULL;
-  ImmRequest *req = imm_request_parse (full_request, -1, &err);
-  ImmOutputResult outs[3];
-  ImmResult r = { 0 };
-  GDateTime *start = g_date_time_new_utc (2026, 11, 23, 8, 0, 1.25);
-  GDateTime *end = g_date_time_new_utc (2026, 11, 23, 8, 0, 3);
-  gchar *json, *env;
-  guint i;
-
-  g_assert_no_error (err);
-  for (i = 0; i < 3; i++) {
-    outs[i].files = g_ptr_array_new_with_free_func (g_free);
-    outs[i].frames = i + 1;
-  }
-  g_ptr_array_add (outs[1].files, g_strdup ("c.jpg"));
-  r.task_id = "MediaConvert-x";
-  r.succeeded = TRUE;
-  r.start = start;
-  r.end = end;
-  r.outputs = outs;
-  json = imm_result_to_json (req, &r, FALSE);
-  fail_unless (g_str_has_prefix (json, "{\"ProjectName\":\"test-project\","
-          "\"TaskId\":\"MediaConvert-x\",\"TaskType\":\"MediaConvert\","
-          "\"Status\":\"Succeeded\",\"Code\":\"\",\"Message\":\"\","
-          "\"StartTime\":\"2026-11-23T08:00:01.250Z\","
-          "\"EndTime\":\"2026-11-23T08:00:03.000Z\","
-          "\"UserData\":\"{\\\"k\\\":1}\",\"Sources\":[{"), "%s", json);
-  fail_unless (strstr (json, "\"Threshold\":15,\"URI\":\"c.jpg\","
-          "\"Files\":[\"c.jpg\"],\"FrameCount\":2}") != NULL, "%s", json);
-  fail_unless (strstr (json, "\"Width\":0.5,\"Files\":[],"
-          "\"FrameCount\":3}") != NULL, "%s", json);
-
-  env = imm_result_envelope (req, "{\"a\":1}", "id-1", 1234);
-  fail_unless_equals_string (env, "{\"id\":\"id-1\",\"source\":\"acs.imm\","
-      "\"type\":\"imm:Task:MediaConvert\","
-      "\"subject\":\"acs:imm::project/test-project\",\"time\":\"1234\","
-      "\"content\":\"{\\\"a\\\":1}\"}");
-
-  r.succeeded = FALSE;
-  r.code = IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
-  r.message = "Sources[0].URI: gone";
-  r.outputs = NULL;
-  g_free (json);
-  json = imm_result_to_json (NULL, &r, FALSE);
-  fail_unless (g_str_has_prefix (json, "{\"ProjectName\":\"\","
-          "\"TaskId\":\"MediaConvert-x\",\"TaskType\":\"MediaConvert\","
-          "\"Status\":\"Failed\",\"Code\":\"ResourceNotFound\","
-          "\"Message\":\"Sources[0].URI: gone\""), "%s", json);
-
-  for (i = 0; i < 3; i++)
-    g_ptr_array_unref (outs[i].files);
-  g_free (env);
-  g_free (json);
-  g_date_time_unref (start);
-  g_date_time_unref (end);
-  imm_request_free (req);
-}
-
-GST_END_TEST;
-
 GST_START_TEST (test_peek)
 {
   ImmRequest *req = imm_request_peek ("{\"ProjectName\":\"p\","
@@ -389,7 +326,6 @@ request_suite (void)
   tcase_add_loop_test (tc, test_invalid, 0, G_N_ELEMENTS (invalid_cases));
   tcase_add_test (tc, test_full);
   tcase_add_loop_test (tc, test_multi, 0, G_N_ELEMENTS (multi_cases));
-  tcase_add_test (tc, test_result_json);
   tcase_add_test (tc, test_peek);
   return s;
 }
