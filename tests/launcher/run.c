@@ -203,10 +203,11 @@ void
 decode_image (const gchar * path, Image * img)
 {
   /* Luma in limited range (what block_luma() gives) whatever the file's
-   * range: a JPEG is full-range JFIF. */
+   * range: a JPEG is full-range JFIF. Through RGB: asked for bt601 right
+   * away, jpegdec would label its full-range samples so. */
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! "
-      "tee name=t ! queue ! videoconvert ! "
-      "video/x-raw,format=I420,colorimetry=bt601 ! "
+      "tee name=t ! queue ! videoconvert ! video/x-raw,format=RGB ! "
+      "videoconvert ! video/x-raw,format=I420,colorimetry=bt601 ! "
       "appsink name=gray t. ! queue ! videoconvert ! "
       "video/x-raw,format=RGB ! appsink name=rgb", path);
   GstElement *p = parse (desc);
