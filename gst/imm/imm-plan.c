@@ -298,7 +298,8 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
       add (argv, "!");
       add (argv, "videoconvert");
       add (argv, "!");
-      add (argv, "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg");
+      add (argv,
+          "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg");
       add (argv, "!");
       add (argv, "jpegenc");
       add (argv, "quality=90");
