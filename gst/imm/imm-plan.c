@@ -283,6 +283,19 @@ add_animation_scale (GPtrArray * argv, const ImmOutput * out,
   add_immscale (argv, imm_plan_side (w, h), imm_plan_side (h, w), mode);
 }
 
+/* RGB through a 16-bit step: videoconvert's direct 8-bit YUV to RGB
+ * path of GStreamer 1.22 is about 2 levels dark (limited luma 32 gives 16,
+ * not 18.6; 235 gives 253), through AYUV64 it is within a level. */
+static void
+add_rgb (GPtrArray * argv)
+{
+  add (argv, "video/x-raw,format=AYUV64");
+  add (argv, "!");
+  add (argv, "videoconvert");
+  add (argv, "!");
+  add (argv, "video/x-raw,format=RGB");
+}
+
 static void
 add_encoder (GPtrArray * argv, ImmOutputFormat format)
 {
@@ -294,7 +307,7 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
        * step in between keeps that wish from travelling upstream: given
        * a colorimetry downstream, avdec_h264 labels an untagged stream
        * with it instead of converting. */
-      add (argv, "video/x-raw,format=RGB");
+      add_rgb (argv);
       add (argv, "!");
       add (argv, "videoconvert");
       add (argv, "!");
@@ -311,7 +324,7 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
       /* libwebp converts RGB into its own YUV (limited-range BT.601);
        * YUV given to it would be read that way whatever the video's
        * range and matrix (full-range or HD sources). */
-      add (argv, "video/x-raw,format=RGB");
+      add_rgb (argv);
       add (argv, "!");
       add (argv, "webpenc");
       break;

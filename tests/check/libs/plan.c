@@ -13,7 +13,9 @@
 #define DEC "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) " \
   "expose-all-streams=false ! videoconvert ! videoflip video-direction=auto ! "
 /* what jpegenc is given: full-range BT.601 (JFIF), through RGB */
-#define JFIF "video/x-raw,format=RGB ! videoconvert ! " \
+#define RGB "video/x-raw,format=AYUV64 ! videoconvert ! " \
+  "video/x-raw,format=RGB"
+#define JFIF RGB " ! videoconvert ! " \
   "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg"
 
 typedef struct
@@ -130,7 +132,7 @@ static const PlanCase other_cases[] = {
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=dhash threshold=0 seek=false ! videoconvert ! immscale "
               "width=1 height=1 scale-type=stretch ! videoconvert ! "
-              "video/x-raw,format=RGB ! webpenc ! "
+              RGB " ! webpenc ! "
               "multifilesink location=/o/0-%d index=1 async=false sync=false "
               "t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
