@@ -13,8 +13,8 @@
 #define DEC "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) " \
   "expose-all-streams=false ! videoconvert ! videoflip video-direction=auto ! "
 /* what jpegenc is given: full-range BT.601 (JFIF), through RGB */
-#define RGB "video/x-raw,format=AYUV64 ! videoconvert ! " \
-  "video/x-raw,format=RGB"
+#define RGB "videoconvert chroma-mode=none ! " \
+  "video/x-raw,format=AYUV64 ! videoconvert ! video/x-raw,format=RGB"
 #define JFIF RGB " ! videoconvert ! " \
   "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg"
 
