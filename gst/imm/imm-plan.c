@@ -134,7 +134,7 @@ output_range (const ImmRequest * req, const ImmOutput * out,
 
   /* Several sources are trimmed one by one before they are joined, so
    * the output's times are on the joined timeline. */
-  if (req->sources->len == 1) {
+  if (req->sources->len == 1 && !src->live) {
     src_start = src->start_time;
     src_duration = src->duration;
   }
@@ -163,7 +163,10 @@ output_range (const ImmRequest * req, const ImmOutput * out,
 static gboolean
 may_seek (const ImmRequest * req, ImmPlanFlags flags, gboolean shared)
 {
-  return !shared && req->sources->len == 1 && !(flags & IMM_PLAN_NO_SEEK);
+  const ImmSource *src = g_ptr_array_index (req->sources, 0);
+
+  return !shared && req->sources->len == 1 && !src->live
+      && !(flags & IMM_PLAN_NO_SEEK);
 }
 
 /* @w and @h as imm_plan_side() gives them */
@@ -338,6 +341,57 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
   }
 }
 
+/* The chain of a Highlights[] entry: frames sampled at FrameRate, clips
+ * around each change immhighlight finds, one animation file per clip
+ * (immanimenc finishes a file at each clip end, multifilesink writes each
+ * as it comes and says so on the bus). */
+static void
+add_highlight_chain (GPtrArray * argv, const ImmRequest * req, guint index,
+    const ImmPlanInput * in, gboolean shared)
+{
+  const ImmOutput *out = g_ptr_array_index (req->outputs, index);
+  gchar *name = imm_plan_snapshot_name (index);
+  gint num, den;
+
+  /* Fewer frames in the ring and the encoder: the first frame at or after
+   * every 1/FrameRate (immsnapshot, not videorate, whose caps queries
+   * with framerate ranges make immscale warn). It takes every frame it
+   * sees at those times, so it must not seek. */
+  add (argv, "immsnapshot");
+  add (argv, "mode=interval");
+  add_double (argv, "interval", 1.0 / out->frame_rate);
+  add (argv, "post-messages=false");
+  add (argv, "seek=false");
+  add (argv, "!");
+  add (argv, "immhighlight");
+  addf (argv, "name=%s", name);
+  addf (argv, "threshold=%u", out->threshold);
+  add_double (argv, "interval", out->interval);
+  add_double (argv, "pre-roll", out->pre_roll);
+  add_double (argv, "post-roll", out->post_roll);
+  if (out->min_gap > 0)
+    add_double (argv, "min-gap", out->min_gap);
+  add (argv, "!");
+  g_free (name);
+  add_animation_scale (argv, out, in);
+  add (argv, "videoconvert");
+  add (argv, "!");
+  imm_plan_frame_rate (out, &num, &den);
+  add (argv, "immanimenc");
+  addf (argv, "format=%s", imm_output_format_extension (out->format));
+  addf (argv, "frame-rate=%d/%d", num, den);
+  add (argv, "!");
+  add (argv, "multifilesink");
+  addf (argv, "location=%s", in->locations[index]);
+  add (argv, "index=1");
+  add (argv, "next-file=buffer");
+  add (argv, "post-messages=true");
+  if (shared) {
+    add (argv, "async=false");
+    add (argv, "sync=false");
+  }
+}
+
 /* Where an output chain hangs. */
 typedef enum
 {
@@ -355,8 +409,13 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   const ImmOutput *out = g_ptr_array_index (req->outputs, index);
   gboolean cover = kind == CHAIN_COVER, shared = kind == CHAIN_SHARED;
   gdouble start = 0, duration = 0;
-  gchar *name = imm_plan_snapshot_name (index);
+  gchar *name;
 
+  if (out->highlight) {
+    add_highlight_chain (argv, req, index, in, shared);
+    return TRUE;
+  }
+  name = imm_plan_snapshot_name (index);
   if (!cover) {
     if (!output_range (req, out, &start, &duration, error)) {
       g_free (name);
@@ -412,6 +471,9 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     add (argv, "multifilesink");
     addf (argv, "location=%s", in->locations[index]);
     add (argv, "index=1");
+    if (((const ImmSource *) g_ptr_array_index (req->sources, 0))->live)
+      /* each file is committed as soon as it is written */
+      add (argv, "post-messages=true");
   }
   /* A sink waiting for its first buffer blocks the pipeline's preroll
    * while the other sinks have theirs and hold the tee; outputs that only
@@ -641,6 +703,37 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
   return TRUE;
 }
 
+/* A live source plays once, in real time: every output hangs off one
+ * decode, none seeks. An output that ends (a Number reached) ends the
+ * stream for all of them, as tee stops at the first branch that ends. */
+static gboolean
+build_live (ImmPlan * plan, const ImmRequest * req, const ImmPlanInput * in,
+    ImmPlanFlags flags, GError ** error)
+{
+  ImmPlanPipeline *p = pipeline_new ();
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  add_sources (argv, req, in);
+  add (argv, "tee");
+  add (argv, "name=t");
+  for (i = 0; i < req->outputs->len; i++) {
+    add (argv, "t.");
+    add (argv, "!");
+    add (argv, "queue");
+    add (argv, "!");
+    if (!add_output_chain (argv, req, i, in, flags, CHAIN_SHARED, error)) {
+      g_ptr_array_unref (argv);
+      pipeline_free (p);
+      return FALSE;
+    }
+    g_array_append_val (p->outputs, i);
+  }
+  finish_argv (p, argv);
+  g_ptr_array_add (plan->pipelines, p);
+  return TRUE;
+}
+
 /**
  * imm_plan_build:
  * @req: a validated request
@@ -678,6 +771,15 @@ imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
   guint i;
 
   plan->pipelines = g_ptr_array_new_with_free_func (pipeline_free);
+  if (((const ImmSource *) g_ptr_array_index (req->sources, 0))->live
+      && in->cover_location == NULL) {
+    g_array_unref (dense);
+    if (!build_live (plan, req, in, flags, error)) {
+      imm_plan_free (plan);
+      return NULL;
+    }
+    return plan;
+  }
   for (i = 0; i < req->outputs->len && ok; i++) {
     const ImmOutput *out = g_ptr_array_index (req->outputs, i);
 
@@ -685,7 +787,12 @@ imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
       g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_FILE,
           "%s: the source has no video stream to animate", out->path);
       ok = FALSE;
-    } else if (in->cover_location != NULL || !can_share (req, out)) {
+    } else if (in->cover_location != NULL && out->highlight) {
+      g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_FILE,
+          "%s: the source has no video stream to find events in", out->path);
+      ok = FALSE;
+    } else if (in->cover_location != NULL || out->highlight
+        || !can_share (req, out)) {
       ok = build_single (plan, req, i, in, flags, error);
     } else {
       g_array_append_val (dense, i);

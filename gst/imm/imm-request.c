@@ -289,9 +289,11 @@ parse_source (JsonNode * node, const gchar * path, ImmSource * src,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return fail (error, path, "expected an object, got %s", node_kind (node));
   o = json_node_get_object (node);
-  return check_members (o, path, allowed, error)
-      && get_string (o, path, "URI", TRUE, &src->uri, error)
-      && get_number (o, path, "StartTime", 0, FALSE, MAX_SECONDS,
+  if (!check_members (o, path, allowed, error)
+      || !get_string (o, path, "URI", TRUE, &src->uri, error))
+    return FALSE;
+  src->live = imm_request_uri_is_live (src->uri);
+  return get_number (o, path, "StartTime", 0, FALSE, MAX_SECONDS,
       &src->start_time, NULL, error)
       && get_number (o, path, "Duration", 0, FALSE, MAX_SECONDS,
       &src->duration, NULL, error)
@@ -483,9 +485,93 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
   return TRUE;
 }
 
+/* Defaults of a Highlights[] entry (SPEC.md). */
+#define HIGHLIGHT_THRESHOLD 20
+#define HIGHLIGHT_INTERVAL 0.5
+#define HIGHLIGHT_PRE_ROLL 2.0
+#define HIGHLIGHT_POST_ROLL 3.0
+#define HIGHLIGHT_FRAME_RATE 10.0
+/* A clip is held in memory until it ends: PreRoll and PostRoll stay
+ * short. */
+#define HIGHLIGHT_MAX_ROLL 30.0
+
+/* A Highlights[] entry: an animation per event, files named by {index}
+ * like snapshots. */
+static gboolean
+parse_highlight (JsonNode * node, const gchar * path, GHashTable * tags,
+    ImmOutput * out, GError ** error)
+{
+  static const gchar *const allowed[] = { "Format", "URI", "Threshold",
+    "Interval", "PreRoll", "PostRoll", "MinGap", "Number", "FrameRate",
+    "Width", "Height", "ScaleType", NULL
+  };
+  JsonObject *o;
+  guint format = 0, scale = 0, threshold = HIGHLIGHT_THRESHOLD;
+  gboolean uses_index = FALSE;
+  GError *terr = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, path, "expected an object, got %s", node_kind (node));
+  o = json_node_get_object (node);
+  out->highlight = TRUE;
+  out->multi = TRUE;
+  /* the event detection of dhash snapshots */
+  out->mode = IMM_SNAPSHOT_DHASH;
+  out->interval = HIGHLIGHT_INTERVAL;
+  out->pre_roll = HIGHLIGHT_PRE_ROLL;
+  out->post_roll = HIGHLIGHT_POST_ROLL;
+  out->frame_rate = HIGHLIGHT_FRAME_RATE;
+  if (!check_members (o, path, allowed, error))
+    return FALSE;
+  if (!json_object_has_member (o, "Format"))
+    return fail_member (error, path, "Format", "required field is missing");
+  if (!parse_enum (o, path, "Format", animation_format_name, 2, "format",
+          &format, error)
+      || !get_string (o, path, "URI", TRUE, &out->uri, error)
+      || !get_uint (o, path, "Threshold", 100, &threshold, error)
+      || !get_number (o, path, "Interval", 0, TRUE, MAX_SECONDS,
+          &out->interval, NULL, error)
+      || !get_number (o, path, "PreRoll", 0, FALSE, HIGHLIGHT_MAX_ROLL,
+          &out->pre_roll, NULL, error)
+      || !get_number (o, path, "PostRoll", 0, FALSE, HIGHLIGHT_MAX_ROLL,
+          &out->post_roll, NULL, error)
+      || !get_number (o, path, "MinGap", 0, FALSE, MAX_SECONDS,
+          &out->min_gap, NULL, error)
+      || !get_uint (o, path, "Number", G_MAXINT, &out->number, error)
+      || !get_number (o, path, "FrameRate", 0, TRUE, MAX_FRAME_RATE,
+          &out->frame_rate, NULL, error)
+      || !get_number (o, path, "Width", 0, TRUE, MAX_SIDE, &out->width, NULL,
+          error)
+      || !get_number (o, path, "Height", 0, TRUE, MAX_SIDE, &out->height,
+          NULL, error)
+      || !parse_enum (o, path, "ScaleType", scale_type_name, N_SCALE_TYPES,
+          "scale type", &scale, error))
+    return FALSE;
+  out->format = format == 0 ? IMM_OUTPUT_GIF : IMM_OUTPUT_WEBP;
+  out->threshold = threshold;
+  out->scale_type = (ImmResizeMode) scale;
+  if (!imm_template_check (out->uri, tags, &uses_index, &terr)) {
+    fail_member (error, path, "URI", "%s", terr->message);
+    g_clear_error (&terr);
+    return FALSE;
+  }
+  if (!uses_index)
+    return fail_member (error, path, "URI", "a file is written per event, "
+        "so the URI needs '{index}'");
+  return TRUE;
+}
+
+/* Which array of Image an entry comes from. */
+typedef enum
+{
+  ENTRY_SNAPSHOT,
+  ENTRY_ANIMATION,
+  ENTRY_HIGHLIGHT,
+} EntryKind;
+
 static gboolean
 parse_outputs (JsonObject * image, const gchar * image_path, guint target,
-    const gchar * name, gboolean animation, ImmRequest * req, GError ** error)
+    const gchar * name, EntryKind kind, ImmRequest * req, GError ** error)
 {
   JsonNode *arr_node;
   JsonArray *arr;
@@ -504,9 +590,14 @@ parse_outputs (JsonObject * image, const gchar * image_path, guint target,
     out->target_index = target;
     out->entry_index = i;
     g_ptr_array_add (req->outputs, out);
-    if (!parse_output (json_array_get_element (arr, i), out->path, animation,
-            req->tags, out, error))
+    if (kind == ENTRY_HIGHLIGHT) {
+      if (!parse_highlight (json_array_get_element (arr, i), out->path,
+              req->tags, out, error))
+        return FALSE;
+    } else if (!parse_output (json_array_get_element (arr, i), out->path,
+            kind == ENTRY_ANIMATION, req->tags, out, error)) {
       return FALSE;
+    }
   }
   return TRUE;
 }
@@ -517,7 +608,7 @@ parse_target (JsonNode * node, const gchar * path, guint index,
 {
   static const gchar *const allowed[] = { "Image", "URI", "Container", NULL };
   static const gchar *const image_allowed[] = { "Snapshots", "Animations",
-    NULL
+    "Highlights", NULL
   };
   JsonObject *o, *image;
   JsonNode *image_node;
@@ -541,12 +632,15 @@ parse_target (JsonNode * node, const gchar * path, guint index,
   image = json_node_get_object (image_node);
   image_path = member_path (path, "Image");
   ok = check_members (image, image_path, image_allowed, error)
-      && parse_outputs (image, image_path, index, "Snapshots", FALSE, req,
-      error)
-      && parse_outputs (image, image_path, index, "Animations", TRUE, req,
-      error);
+      && parse_outputs (image, image_path, index, "Snapshots", ENTRY_SNAPSHOT,
+      req, error)
+      && parse_outputs (image, image_path, index, "Animations",
+      ENTRY_ANIMATION, req, error)
+      && parse_outputs (image, image_path, index, "Highlights",
+      ENTRY_HIGHLIGHT, req, error);
   if (ok && req->outputs->len == before)
-    ok = fail (error, image_path, "no Snapshots or Animations to make");
+    ok = fail (error, image_path, "no Snapshots, Animations or Highlights to "
+        "make");
   g_free (image_path);
   return ok;
 }
@@ -660,6 +754,77 @@ parse_root (JsonNode * root, ImmRequest * req, GError ** error)
     g_free (p);
     if (!ok)
       return FALSE;
+  }
+  /* live by their scheme; a live HLS playlist is only known once probed */
+  return imm_request_check_live (req, error);
+}
+
+/**
+ * imm_request_uri_is_live:
+ * @uri: a Sources[].URI
+ *
+ * Returns: whether @uri's scheme is a live stream's (rtsp, rtsps, rtmp,
+ * rtmps, srt, udp); live HLS playlists are told by their content.
+ */
+gboolean
+imm_request_uri_is_live (const gchar * uri)
+{
+  static const gchar *const live[] = { "rtsp", "rtsps", "rtspu", "rtspt",
+    "rtmp", "rtmps", "srt", "udp", NULL
+  };
+  const gchar *colon = strstr (uri, "://");
+  gchar *scheme;
+  gboolean ok;
+
+  if (colon == NULL)
+    return FALSE;
+  scheme = g_ascii_strdown (uri, colon - uri);
+  ok = g_strv_contains (live, scheme);
+  g_free (scheme);
+  return ok;
+}
+
+/**
+ * imm_request_check_live:
+ * @req: a parsed request whose sources' @live is set
+ *
+ * What a live source cannot do (SPEC "Live sources"): be joined with other
+ * sources (it never ends), average snapshots (there is no duration to
+ * spread them over), animations without a Number or a Source Duration
+ * (they would grow for ever).
+ *
+ * Returns: %FALSE with @error naming the field when @req asks for one.
+ */
+gboolean
+imm_request_check_live (const ImmRequest * req, GError ** error)
+{
+  const ImmSource *src = g_ptr_array_index (req->sources, 0);
+  guint i;
+
+  for (i = 0; i < req->sources->len; i++) {
+    const ImmSource *s = g_ptr_array_index (req->sources, i);
+
+    if (s->live && req->sources->len > 1) {
+      gchar *p = g_strdup_printf ("Sources[%u].URI", i);
+
+      fail (error, p, "'%s' is a live stream, which never ends: it cannot "
+          "be joined with other sources", s->uri);
+      g_free (p);
+      return FALSE;
+    }
+  }
+  if (!src->live)
+    return TRUE;
+  for (i = 0; i < req->outputs->len; i++) {
+    const ImmOutput *out = g_ptr_array_index (req->outputs, i);
+
+    if (!out->animation && !out->highlight && out->mode == IMM_SNAPSHOT_AVERAGE)
+      return fail_member (error, out->path, "Mode", "average needs the "
+          "source's duration, and Sources[0] is a live stream; use "
+          "interval, keyframe or dhash");
+    if (out->animation && out->number == 0 && src->duration == 0)
+      return fail_member (error, out->path, "Number", "an animation of a "
+          "live stream needs a Number, or a Duration in Sources[0]");
   }
   return TRUE;
 }

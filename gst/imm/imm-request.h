@@ -41,6 +41,7 @@ typedef struct
   gchar *uri;
   gdouble start_time;           /* seconds, 0 = from the start */
   gdouble duration;             /* seconds, 0 = to the end */
+  gboolean live;                /* a live stream (SPEC "Live sources") */
 } ImmSource;
 
 /**
@@ -49,11 +50,16 @@ typedef struct
  * @path: its JSON path, e.g. `Targets[0].Image.Snapshots[1]`
  * @width/@height: 0 = absent, (0, 1) fraction, >= 1 pixels
  * @interval, @frame_rate: 0 = absent
- * @multi: whether it can produce more than one file (snapshots)
+ * @multi: whether it can produce more than one file (snapshots,
+ *   highlights)
+ * @highlight: a `Highlights[]` entry: one animation file per event, named
+ *   like snapshot files (by {index}); @animation is %FALSE for it
+ * @pre_roll, @post_roll, @min_gap: a highlight's clip times, seconds
  */
 typedef struct
 {
   gboolean animation;
+  gboolean highlight;
   gchar *path;
   guint target_index;
   guint entry_index;
@@ -69,6 +75,9 @@ typedef struct
   ImmResizeMode scale_type;
   gdouble frame_rate;
   gboolean multi;
+  gdouble pre_roll;
+  gdouble post_roll;
+  gdouble min_gap;
 } ImmOutput;
 
 typedef struct
@@ -94,6 +103,10 @@ ImmRequest *imm_request_peek (const gchar * data, gssize length);
 void imm_request_free (ImmRequest * req);
 
 const gchar *imm_output_format_extension (ImmOutputFormat format);
+
+gboolean imm_request_uri_is_live (const gchar * uri);
+
+gboolean imm_request_check_live (const ImmRequest * req, GError ** error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmRequest, imm_request_free);
 

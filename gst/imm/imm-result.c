@@ -137,7 +137,8 @@ annotate (JsonObject * targets_root, const ImmOutput * out,
   JsonObject *image = json_object_get_object_member
       (json_array_get_object_element (targets, out->target_index), "Image");
   JsonArray *entries = json_object_get_array_member (image,
-      out->animation ? "Animations" : "Snapshots");
+      out->highlight ? "Highlights" : out->animation ? "Animations" :
+      "Snapshots");
   JsonObject *entry = json_array_get_object_element (entries,
       out->entry_index);
   JsonArray *files = json_array_new ();

@@ -14,6 +14,9 @@
 #include <gst/gst.h>
 
 #include "imm-task.h"
+/* worker hook (issue 14): queue worker, submit, restricted mode */
+#include "imm-restrict.h"
+#include "imm-worker.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -42,9 +45,16 @@ help (void)
       "  --notify FILE       when the request has a Notification, append the\n"
       "                      result to FILE as one JSON line in the API's\n"
       "                      notification envelope\n"
+      "  --stall-timeout S   a live source that sends nothing for S seconds "
+      "ends\n"
+      "                      the task with an error, keeping the files "
+      "written\n"
+      "                      (default 30)\n"
       "  --quiet             no progress or notes on stderr (errors still)\n"
       "  --verbose           notes on stderr: pipelines run, files written\n"
       "  --version           print the version and exit\n"
+      "  --worker URL        run tasks from Redis (see --worker --help)\n"
+      "  --submit URL        queue a task in Redis (see --submit --help)\n"
       "  -h, --help          this help\n\n"
       "Exit status: 0 the task succeeded, 1 the task failed (see Code and\n"
       "Message in the result), 2 usage error (bad option, unreadable file).\n");
@@ -79,7 +89,10 @@ read_request (const gchar * file, GError ** error)
 static gboolean
 takes_argument (const gchar * opt)
 {
-  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0;
+  return strcmp (opt, "--storage-root") == 0 || strcmp (opt, "--notify") == 0
+      || strcmp (opt, "--stall-timeout") == 0
+      /* worker hook (issue 14) */
+      || strcmp (opt, "--task-id") == 0 || strcmp (opt, "--allow-hosts") == 0;
 }
 
 static gint
@@ -98,6 +111,17 @@ main (int argc, char **argv)
   GError *err = NULL;
   ImmTaskOutcome outcome;
   gint i;
+  /* worker hook (issue 14): options a worker gives each task's process */
+  const gchar *allow_hosts = NULL;
+  gboolean restricted = FALSE;
+
+  /* worker hook (issue 14): --worker and --submit are modes of their own */
+  for (i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "--worker") == 0)
+      return imm_worker_main (argc, argv);
+    if (strcmp (argv[i], "--submit") == 0)
+      return imm_submit_main (argc, argv);
+  }
 
   opts.verbosity = 1;
   for (i = 1; i < argc; i++) {
@@ -113,6 +137,20 @@ main (int argc, char **argv)
       opts.storage_root = argv[++i];
     } else if (strcmp (a, "--notify") == 0 && i + 1 < argc) {
       opts.notify_file = argv[++i];
+    } else if (strcmp (a, "--stall-timeout") == 0 && i + 1 < argc) {
+      gchar *end = NULL;
+
+      opts.stall_timeout = g_ascii_strtod (argv[++i], &end);
+      if (end == argv[i] || *end != '\0' || !(opts.stall_timeout > 0)
+          || opts.stall_timeout > 1e6)
+        return usage_error ("--stall-timeout needs a number of seconds > 0, "
+            "got ", argv[i]);
+    } else if (strcmp (a, "--task-id") == 0 && i + 1 < argc) {
+      opts.task_id = argv[++i]; /* worker hook (issue 14) */
+    } else if (strcmp (a, "--allow-hosts") == 0 && i + 1 < argc) {
+      allow_hosts = argv[++i];  /* worker hook (issue 14) */
+    } else if (strcmp (a, "--restricted") == 0) {
+      restricted = TRUE;        /* worker hook (issue 14) */
     } else if (strcmp (a, "--print-pipeline") == 0) {
       opts.print_pipeline = TRUE;
     } else if (strcmp (a, "--quiet") == 0) {
@@ -144,6 +182,14 @@ main (int argc, char **argv)
   if (opts.storage_root == NULL)
     opts.storage_root = g_getenv ("IMM_STORAGE_ROOT");
   opts.progress = opts.verbosity >= 1 && !opts.print_pipeline && isatty (2);
+  /* worker hook (issue 14): a queued request names only allowed URIs */
+  if (restricted) {
+    gchar *root = g_canonicalize_filename (opts.storage_root
+        && *opts.storage_root ? opts.storage_root : ".", NULL);
+
+    imm_restrict_enable (root, allow_hosts);
+    g_free (root);
+  }
   signal (SIGINT, on_signal);
   signal (SIGTERM, on_signal);
 

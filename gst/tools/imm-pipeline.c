@@ -14,11 +14,19 @@
 
 /* No new position and no message for this long: the pipeline is stuck. */
 #define STALL_TIMEOUT_US (120 * G_USEC_PER_SEC)
+/* --stall-timeout's default: a live source sending nothing for this long. */
+#define LIVE_STALL_TIMEOUT 30.0
+/* An EOS sent to end a run must reach every sink within this. */
+#define DRAIN_TIMEOUT_US (15 * G_USEC_PER_SEC)
 
 typedef enum
 {
   /* Playing; the bus decides what happens next. */
   RUN_PLAYING,
+  /* An EOS was sent into the pipeline (SIGINT or the Source Duration on a
+   * live source, every highlight's Number reached); the sinks finish
+   * their files on it. */
+  RUN_DRAINING,
   /* EOS reached: every output of the pipeline is complete. */
   RUN_ENDED,
   /* Failed; the task holds the cause. */
@@ -49,6 +57,16 @@ typedef struct
   GHashTable *snapshot_outputs; /* immsnapshot name -> output index + 1 */
   GString *missing;             /* missing plugins posted so far */
   DecodeState decode;
+  gint64 drain_started_us;      /* when RUN_DRAINING began */
+  /* live: monotonic times of the first and the last decoded frame, the
+   * first frame's pts, and whether a frame reached the Source Duration;
+   * set from the streaming thread */
+  GMutex lock;
+  gint64 first_frame_us, last_frame_us;
+  GstClockTime first_pts;
+  gboolean past_duration;
+  gint branches_done;           /* live branches whose output ended */
+  gint sinks, sinks_ended;      /* live: sinks, and those that got EOS */
 } Run;
 
 /* Where decoding has got to: asked upstream of the first immsnapshot (the
@@ -428,6 +446,53 @@ on_error (Run * r, GstMessage * msg)
   g_free (debug);
 }
 
+/* Ends the run at the next EOS: the sources send it, every sink finishes
+ * what it holds. */
+static void
+drain (Run * r, const gchar * why)
+{
+  GstElement *tee;
+
+  if (r->state != RUN_PLAYING)
+    return;
+  note (r->t, "ending the stream: %s", why);
+  r->state = RUN_DRAINING;
+  r->drain_started_us = g_get_monotonic_time ();
+  /* A live plan's tee (build_live) gets the EOS straight on its sink pad:
+   * udpsrc 1.22 loses an EOS sent to it while it waits for data (the run
+   * waited DRAIN_TIMEOUT_US every time), and a live source may never send
+   * again. A serialized event takes the pad's stream lock, so this waits
+   * for the frame being pushed, if any; frames after it are refused. */
+  tee = r->t->live ? gst_bin_get_by_name (GST_BIN (r->pipeline), "t") : NULL;
+  if (tee != NULL) {
+    GstPad *pad = gst_element_get_static_pad (tee, "sink");
+
+    gst_pad_send_event (pad, gst_event_new_eos ());
+    gst_object_unref (pad);
+    gst_object_unref (tee);
+  } else {
+    gst_element_send_event (r->pipeline, gst_event_new_eos ());
+  }
+}
+
+/* Whether every output of the pipeline is a highlight whose Number of
+ * clips is written: nothing more is wanted from the source. */
+static gboolean
+highlights_done (Run * r)
+{
+  guint i;
+
+  for (i = 0; i < r->pp->outputs->len; i++) {
+    guint o = g_array_index (r->pp->outputs, guint, i);
+    const ImmOutput *out = g_ptr_array_index (r->t->req->outputs, o);
+
+    if (!out->highlight || out->number == 0
+        || r->t->results[o].files->len < out->number)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 on_element (Run * r, GstMessage * msg)
 {
@@ -435,7 +500,7 @@ on_element (Run * r, GstMessage * msg)
   const GstStructure *s = gst_message_get_structure (msg);
   GstObject *src = GST_MESSAGE_SRC (msg);
   guint o, frames;
-  gint i;
+  gint i, index;
 
   if (gst_is_missing_plugin_message (msg)) {
     gchar *d = gst_missing_plugin_message_get_description (msg);
@@ -449,10 +514,22 @@ on_element (Run * r, GstMessage * msg)
                   GST_OBJECT_NAME (src)))) > 0) {
     t->results[o - 1].frames++;
     t->frames_seen++;
+  } else if (gst_structure_has_name (s, "GstMultiFileSink")
+      && gst_structure_get_int (s, "index", &index)
+      && GST_IS_ELEMENT (src)
+      && (i = output_of_element (r, GST_ELEMENT (src))) >= 0) {
+    /* multifilesink says so only where each file is committed at once
+     * (live sources, highlights) */
+    if (!staging_commit_file (t, i, index))
+      r->state = RUN_FAILED;
+    else if (highlights_done (r))
+      drain (r, "every highlight's Number was reached");
   } else if (gst_structure_has_name (s, "immanimenc")
       && gst_structure_get_uint (s, "frames", &frames)
       && GST_IS_ELEMENT (src)
-      && (i = output_of_element (r, GST_ELEMENT (src))) >= 0) {
+      && (i = output_of_element (r, GST_ELEMENT (src))) >= 0
+      && !((const ImmOutput *) g_ptr_array_index (t->req->outputs,
+              i))->highlight) {
     /* An animation's FrameCount is the frames in the file it wrote:
      * immanimenc merges identical frames and ones shown too briefly, so
      * this can be fewer than immsnapshot took. Without the message (an
@@ -466,10 +543,237 @@ on_element (Run * r, GstMessage * msg)
 /* Nothing on the bus for a while: redraw the progress line, and give up
  * on a pipeline whose position has not moved for too long. */
 static void
+on_idle_live (Run * r)
+{
+  Task *t = r->t;
+  const ImmSource *src = g_ptr_array_index (t->req->sources, 0);
+  gdouble stall = t->opts.stall_timeout > 0 ? t->opts.stall_timeout :
+      LIVE_STALL_TIMEOUT;
+  gint64 now = g_get_monotonic_time (), last;
+  gboolean past;
+
+  g_mutex_lock (&r->lock);
+  last = r->last_frame_us;
+  past = r->past_duration;
+  g_mutex_unlock (&r->lock);
+  pipeline_show_progress (t, -1, FALSE, TRUE);
+  if (r->state == RUN_DRAINING) {
+    /* GstBin 1.22 may never post EOS when every sink is async=false (see
+     * build_shared() in the plan): the sinks tell it themselves */
+    if (g_atomic_int_get (&r->sinks_ended) >= r->sinks) {
+      r->state = RUN_ENDED;
+      return;
+    }
+    /* a sink that never sees the EOS (a branch that ended before) must
+     * not hold the task: what was written is committed */
+    if (now - r->drain_started_us > DRAIN_TIMEOUT_US) {
+      note (t, "the stream did not end within %d s; ending anyway",
+          (gint) (DRAIN_TIMEOUT_US / G_USEC_PER_SEC));
+      r->state = RUN_ENDED;
+    }
+    return;
+  }
+  if (now - (last > 0 ? last : t->started_us) > stall * G_USEC_PER_SEC) {
+    task_fail (t, IMM_CODE_INTERNAL, "Sources[0].URI: the live stream '%s' "
+        "sent no frame for %g s (--stall-timeout); the %u files written "
+        "before are kept", src->uri, stall, staging_committed (t));
+    r->state = RUN_FAILED;
+  } else if (past) {
+    drain (r, "Sources[0].Duration passed");
+  } else if ((guint) g_atomic_int_get (&r->branches_done) ==
+      r->pp->outputs->len) {
+    drain (r, "every output is complete");
+  }
+}
+
+/* Live: the time of each frame decoded, for the stall watch; frames from
+ * the Source Duration on (counted from the first frame's pts) go no
+ * further, so every output ends on the same frame, and the run loop ends
+ * the stream. Called from the streaming thread. */
+static GstPadProbeReturn
+on_live_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Run *r = data;
+  const ImmSource *src = g_ptr_array_index (r->t->req->sources, 0);
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  gboolean drop = FALSE;
+
+  g_mutex_lock (&r->lock);
+  r->last_frame_us = g_get_monotonic_time ();
+  if (r->first_frame_us == 0)
+    r->first_frame_us = r->last_frame_us;
+  if (!GST_CLOCK_TIME_IS_VALID (r->first_pts))
+    r->first_pts = pts;
+  if (src->duration > 0 && GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (r->first_pts) && pts >= r->first_pts
+      && pts - r->first_pts >= (GstClockTime) (src->duration * GST_SECOND))
+    r->past_duration = TRUE;
+  drop = r->past_duration;
+  g_mutex_unlock (&r->lock);
+  return drop ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* One branch of a live pipeline's tee: the queue it starts with and the
+ * element of its output that ends it (immsnapshot or immhighlight). */
+typedef struct
+{
+  Run *r;
+  GstPad *queue_src;
+  GstElement *output;
+  gboolean done;                /* streaming thread of the tee only */
+} Branch;
+
+static void
+branch_free (gpointer data)
+{
+  Branch *b = data;
+
+  gst_object_unref (b->queue_src);
+  gst_object_unref (b->output);
+  g_free (b);
+}
+
+/* tee stops feeding every branch once one of them returns EOS, and an
+ * output that is complete (a Number reached) returns EOS: such a branch
+ * is closed here instead, its frames dropped (returning OK to the tee) and
+ * an EOS sent down it so that its encoder finishes the file. Called from
+ * the tee's streaming thread, before the buffer enters the branch's
+ * queue. */
+static GstPadProbeReturn
+on_branch_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Branch *b = data;
+  GstPad *out_src;
+
+  if (b->done)
+    return GST_PAD_PROBE_DROP;
+  if (gst_pad_get_last_flow_return (b->queue_src) != GST_FLOW_EOS)
+    return GST_PAD_PROBE_OK;
+  b->done = TRUE;
+  /* the queue's thread has stopped: nothing else pushes there now */
+  out_src = gst_element_get_static_pad (b->output, "src");
+  if (out_src != NULL) {
+    gst_pad_push_event (out_src, gst_event_new_eos ());
+    gst_object_unref (out_src);
+  }
+  g_atomic_int_inc (&b->r->branches_done);
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+watch_live_branches (Run * r)
+{
+  guint i;
+
+  for (i = 0; i < r->pp->outputs->len; i++) {
+    gchar *name = imm_plan_snapshot_name (g_array_index (r->pp->outputs,
+            guint, i));
+    GstElement *output = gst_bin_get_by_name (GST_BIN (r->pipeline), name);
+    GstPad *in, *queue_sink;
+    GstElement *queue = NULL;
+
+    g_free (name);
+    if (output == NULL)
+      continue;
+    /* the queue right before it, or before the immsnapshot that samples
+     * a highlight's frames */
+    in = gst_element_get_static_pad (output, "sink");
+    while (in != NULL) {
+      GstPad *peer = gst_pad_get_peer (in);
+      GstElement *up = peer ? gst_pad_get_parent_element (peer) : NULL;
+
+      gst_object_unref (in);
+      in = NULL;
+      if (peer != NULL)
+        gst_object_unref (peer);
+      if (up == NULL)
+        break;
+      if (GST_IS_ELEMENT (up) && g_str_has_prefix (GST_OBJECT_NAME (up),
+              "queue")) {
+        queue = up;
+        break;
+      }
+      in = gst_element_get_static_pad (up, "sink");
+      gst_object_unref (up);
+    }
+    if (queue != NULL) {
+      Branch *b = g_new0 (Branch, 1);
+
+      b->r = r;
+      b->queue_src = gst_element_get_static_pad (queue, "src");
+      b->output = gst_object_ref (output);
+      queue_sink = gst_element_get_static_pad (queue, "sink");
+      gst_pad_add_probe (queue_sink, GST_PAD_PROBE_TYPE_BUFFER,
+          on_branch_frame, b, branch_free);
+      gst_object_unref (queue_sink);
+      gst_object_unref (queue);
+    }
+    gst_object_unref (output);
+  }
+}
+
+static GstPadProbeReturn
+on_sink_event (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Run *r = data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    g_atomic_int_inc (&r->sinks_ended);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Counts the sinks that got EOS (in the sink's streaming thread, before
+ * the sink handles it: a file sink writes synchronously, and the files
+ * are committed only after the pipeline is stopped). */
+static void
+watch_live_sinks (Run * r)
+{
+  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (r->pipeline));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *sink = g_value_get_object (&v);
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+    if (pad != NULL) {
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+          on_sink_event, r, NULL);
+      gst_object_unref (pad);
+      r->sinks++;
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+}
+
+static void
+watch_live_frames (Run * r)
+{
+  /* the plan's tee after the decoder (build_live) */
+  GstElement *tee = gst_bin_get_by_name (GST_BIN (r->pipeline), "t");
+  GstPad *pad;
+
+  if (tee == NULL)
+    return;
+  pad = gst_element_get_static_pad (tee, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_live_frame, r, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (tee);
+}
+
+static void
 on_idle (Run * r, gint64 * last_pos, gint64 * last_change)
 {
   gint64 now = g_get_monotonic_time ();
-  gint64 pos = decode_position (r->pipeline, r->pp);
+  gint64 pos;
+
+  if (r->t->live) {
+    on_idle_live (r);
+    return;
+  }
+  pos = decode_position (r->pipeline, r->pp);
 
   pipeline_show_progress (r->t, pos, FALSE, TRUE);
   /* A deadlocked or starved pipeline never ends by itself. */
@@ -495,13 +799,18 @@ on_idle (Run * r, gint64 * last_pos, gint64 * last_change)
 gboolean
 pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
 {
-  Run r = { t, pp, NULL, RUN_PLAYING, seek_refused != NULL, NULL, NULL,
-    DECODE_STRICT
-  };
+  Run r = { 0 };
   GError *err = NULL;
   GstBus *bus;
   gboolean start_failed;
   gint64 last_change = g_get_monotonic_time (), last_pos = -1;
+
+  r.t = t;
+  r.pp = pp;
+  r.state = RUN_PLAYING;
+  r.may_refuse_seek = seek_refused != NULL;
+  r.decode = DECODE_STRICT;
+  r.first_pts = GST_CLOCK_TIME_NONE;
 
   if (t->opts.verbosity >= 2) {
     gchar *line = imm_plan_pipeline_to_shell (pp);
@@ -521,7 +830,13 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
   r.snapshot_outputs = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, NULL);
   r.missing = g_string_new (NULL);
+  g_mutex_init (&r.lock);
   find_snapshots (&r);
+  if (t->live) {
+    watch_live_frames (&r);
+    watch_live_branches (&r);
+    watch_live_sinks (&r);
+  }
   g_signal_connect (r.pipeline, "deep-element-added",
       G_CALLBACK (on_element_added), NULL);
   bus = gst_element_get_bus (r.pipeline);
@@ -529,10 +844,15 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
    * first empty poll ends the run. */
   start_failed = gst_element_set_state (r.pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE;
-  while (r.state == RUN_PLAYING) {
+  while (r.state == RUN_PLAYING || r.state == RUN_DRAINING) {
     GstMessage *msg = gst_bus_timed_pop (bus, 100 * GST_MSECOND);
 
-    if (task_interrupted ()) {
+    if (task_interrupted () && t->live) {
+      /* a live stream has no end of its own: this is it */
+      drain (&r, "interrupted");
+      if (msg == NULL)
+        on_idle (&r, &last_pos, &last_change);
+    } else if (task_interrupted ()) {
       task_fail (t, IMM_CODE_INTERNAL, "interrupted");
       r.state = RUN_FAILED;
     } else if (msg == NULL && start_failed) {
@@ -557,6 +877,7 @@ pipeline_run (Task * t, const ImmPlanPipeline * pp, gboolean * seek_refused)
   gst_object_unref (r.pipeline);
   g_hash_table_unref (r.snapshot_outputs);
   g_string_free (r.missing, TRUE);
+  g_mutex_clear (&r.lock);
   if (seek_refused)
     *seek_refused = r.state == RUN_SEEK_REFUSED;
   return r.state == RUN_ENDED;

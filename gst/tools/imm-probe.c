@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -49,7 +50,7 @@ probe_resolve_source (Task * t, guint i)
       goto done;
     }
   } else if (g_str_has_prefix (uri, "http://")
-      || g_str_has_prefix (uri, "https://")) {
+      || g_str_has_prefix (uri, "https://") || src->live) {
     const gchar *p = strchr (strstr (uri, "://") + 3, '/');
 
     t->source_uris[i] = g_strdup (uri);
@@ -58,7 +59,8 @@ probe_resolve_source (Task * t, guint i)
   } else if (strstr (uri, "://") != NULL) {
     ok = task_fail (t, IMM_CODE_INVALID_ARGUMENT,
         "Sources[%u].URI: unsupported scheme in '%s' (use oss://, file://, "
-        "http(s):// or a path)", i, uri);
+        "http(s)://, a path, or a live rtsp://, rtmp://, srt://, udp:// "
+        "stream)", i, uri);
     goto done;
   } else {
     path = g_canonicalize_filename (uri, NULL);
@@ -223,16 +225,105 @@ remote_open_error (const gchar * uri)
   return err;
 }
 
+/* Reads what a playlist URI serves, at most @max bytes; NULL when it
+ * cannot be read (the discoverer then says why). */
+static gchar *
+read_playlist (const gchar * uri, gsize max)
+{
+  GstElement *pipe, *src, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  gchar *tmp, *data = NULL;
+  gint fd = g_file_open_tmp ("imm-playlist-XXXXXX", &tmp, NULL);
+
+  if (fd < 0)
+    return NULL;
+  close (fd);
+  /* the bare source: urisourcebin would plug the HLS demuxer */
+  src = gst_element_make_from_uri (GST_URI_SRC, uri, NULL, NULL);
+  sink = gst_element_factory_make ("filesink", NULL);
+  pipe = NULL;
+  if (src != NULL && sink != NULL) {
+    pipe = gst_pipeline_new (NULL);
+    g_object_set (sink, "location", tmp, NULL);
+    gst_bin_add_many (GST_BIN (pipe), src, sink, NULL);
+    gst_element_link (src, sink);
+  } else {
+    if (src != NULL)
+      gst_object_unref (gst_object_ref_sink (src));
+    if (sink != NULL)
+      gst_object_unref (gst_object_ref_sink (sink));
+  }
+  if (pipe != NULL) {
+    bus = gst_element_get_bus (pipe);
+    gst_element_set_state (pipe, GST_STATE_PLAYING);
+    msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+        GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    if (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gsize len;
+
+      if (g_file_get_contents (tmp, &data, &len, NULL) && len > max) {
+        g_free (data);
+        data = NULL;
+      }
+    }
+    if (msg != NULL)
+      gst_message_unref (msg);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (pipe);
+  }
+  g_unlink (tmp);
+  g_free (tmp);
+  return data;
+}
+
+/* An HLS media playlist without #EXT-X-ENDLIST is a live stream (RFC 8216
+ * 4.3.3.4): the discoverer calls it seekable and not live. A master
+ * playlist's variants are not followed. */
+static gboolean
+is_live_hls (const gchar * uri)
+{
+  gchar *lower = g_ascii_strdown (uri, -1), *q, *text;
+  gboolean live = FALSE;
+
+  q = strchr (lower, '?');
+  if (q != NULL)
+    *q = '\0';
+  if (g_str_has_suffix (lower, ".m3u8")
+      && (text = read_playlist (uri, 1 << 20)) != NULL) {
+    live = g_str_has_prefix (text, "#EXTM3U")
+        && strstr (text, "#EXT-X-TARGETDURATION") != NULL
+        && strstr (text, "#EXT-X-ENDLIST") == NULL;
+    g_free (text);
+  }
+  g_free (lower);
+  return live;
+}
+
 /* Checks that every source can be decoded; an audio-only single source
- * switches to its cover picture. */
+ * switches to its cover picture. Live streams are not probed: they may
+ * not send anything yet, and --stall-timeout covers one that never
+ * does. */
 gboolean
 probe_sources (Task * t)
 {
   GError *err = NULL;
-  GstDiscoverer *disc = gst_discoverer_new (PROBE_TIMEOUT, &err);
+  GstDiscoverer *disc;
   gboolean ok = TRUE;
   guint i;
 
+  for (i = 0; i < t->req->sources->len; i++) {
+    ImmSource *src = g_ptr_array_index (t->req->sources, i);
+
+    if (!src->live && is_live_hls (t->source_uris[i]))
+      src->live = TRUE;
+  }
+  if (((ImmSource *) g_ptr_array_index (t->req->sources, 0))->live) {
+    t->range_known = FALSE;
+    return TRUE;
+  }
+  disc = gst_discoverer_new (PROBE_TIMEOUT, &err);
   if (disc == NULL)
     return task_fail_error (t, err, IMM_CODE_INTERNAL);
   t->range_known = TRUE;

@@ -18,6 +18,7 @@
 #include "imm/imm-template.h"
 #include "imm-fileops.h"
 #include "imm-task-private.h"
+#include "imm-restrict.h"       /* worker hook (issue 14) */
 
 /* Outputs with more possible files than this are checked by pattern. */
 #define MAX_ENUMERATED 100000
@@ -44,6 +45,8 @@ typedef struct
                                  * is set by expand() on this copy only */
   gchar *final_pattern;         /* multifilesink location (%d) or the path */
   guint max_files;              /* known before running, or UNBOUNDED */
+  guint committed;              /* files 1..committed moved into place one
+                                 * by one while running (live, highlights) */
 } StagedOutput;
 
 struct _Staging
@@ -78,7 +81,9 @@ staging_confine (Task * t, const gchar * path)
   gsize n = strlen (t->storage_root);
 
   if (strncmp (abs, t->storage_root, n) == 0 && (abs[n] == '/'
-          || (n == 1 && t->storage_root[0] == '/')) && abs[n + 1] != '\0')
+          || (n == 1 && t->storage_root[0] == '/')) && abs[n + 1] != '\0'
+      /* worker hook (issue 14): no symlink leading out in restricted mode */
+      && (!imm_restrict_enabled () || imm_restrict_path_inside (abs)))
     return abs;
   g_free (abs);
   return NULL;
@@ -208,6 +213,8 @@ max_files (Task * t, const StagedOutput * so)
 
   if (out->animation || !out->multi || t->cover_file != NULL)
     return 1;
+  if (out->highlight)
+    return out->number > 0 ? out->number : UNBOUNDED;
   if (out->number > 0)
     return out->number;
   if (out->mode == IMM_SNAPSHOT_INTERVAL && out->interval > 0
@@ -441,7 +448,7 @@ staging_collect (Task * t)
     } else {
       gint k;
 
-      for (k = 1;; k++) {
+      for (k = s->outputs[i].committed + 1;; k++) {
         gchar *f = temp_file (t, i, k);
         gboolean exists = g_file_test (f, G_FILE_TEST_IS_REGULAR);
 
@@ -451,10 +458,12 @@ staging_collect (Task * t)
         /* Placeholder entries; staging_commit() fills in the URIs. */
         g_ptr_array_add (res->files, g_strdup (""));
       }
-      if (res->files->len == 0)
+      /* A live stream may end before anything was due, and a video may
+       * have no event: no file is then the right answer. */
+      if (res->files->len == 0 && !t->live && !out->highlight)
         return staging_fail_no_frame (t, out);
-      /* Every file is one captured frame, also for covers, which have no
-       * immsnapshot to count them. */
+      /* Every file is one captured frame (a highlight: one clip), also
+       * for covers, which have no immsnapshot to count them. */
       res->frames = res->files->len;
     }
   }
@@ -477,9 +486,11 @@ staging_commit (Task * t)
     const ImmOutput *out = s->outputs[i].out;
     ImmOutputResult *res = &t->results[i];
     guint n = out->animation ? 1u : res->files->len;
+    guint done = out->animation ? 0 : s->outputs[i].committed;
 
-    g_ptr_array_set_size (res->files, 0);
-    for (k = 0; k < n && ok; k++) {
+    /* the files committed while running keep their entries */
+    g_ptr_array_set_size (res->files, done);
+    for (k = done; k < n && ok; k++) {
       gchar *uri = NULL, *path = NULL;
 
       if (!staging_output_uri (t, i, k + 1, &uri, &path)) {
@@ -520,6 +531,62 @@ staging_commit (Task * t)
   g_ptr_array_unref (from);
   g_ptr_array_unref (to);
   return ok;
+}
+
+/**
+ * staging_commit_file:
+ * @output: a snapshot or highlight output
+ * @index: the number of the file its multifilesink just wrote (from 1)
+ *
+ * Moves one finished file into place while the pipeline runs (a live
+ * source, a highlight clip) and lists it in the result. Such files stay
+ * when the task fails later: they were complete when they were committed,
+ * and a live task that stalls keeps what it wrote (SPEC "Live sources").
+ * Files past the output's Number are removed.
+ */
+gboolean
+staging_commit_file (Task * t, guint output, guint index)
+{
+  StagedOutput *so = &t->staging->outputs[output];
+  ImmOutputResult *res = &t->results[output];
+  gchar *from = temp_file (t, output, index), *uri = NULL, *path = NULL;
+  GError *err = NULL;
+  gboolean ok = TRUE;
+
+  /* multifilesink writes its files in index order, one message each */
+  if (index != so->committed + 1 || (so->out->number > 0
+          && index > so->out->number)) {
+    g_unlink (from);
+    g_free (from);
+    return TRUE;
+  }
+  if (!staging_output_uri (t, output, index, &uri, &path)) {
+    ok = FALSE;
+  } else if (!fileops_make_parents (path, t->staging->created_dirs, &err)
+      || !fileops_move_into_place (from, path, &err)) {
+    ok = task_fail_error (t, err, IMM_CODE_INTERNAL);
+  } else {
+    so->committed = index;
+    g_ptr_array_add (res->files, uri);
+    uri = NULL;
+    res->frames = res->files->len;
+    note (t, "wrote %s", path);
+  }
+  g_free (uri);
+  g_free (path);
+  g_free (from);
+  return ok;
+}
+
+/* The number of files committed one by one so far. */
+guint
+staging_committed (Task * t)
+{
+  guint i, n = 0;
+
+  for (i = 0; i < t->staging->n_outputs; i++)
+    n += t->staging->outputs[i].committed;
+  return n;
 }
 
 /* The single cleanup path: a task that did not succeed takes back what

@@ -36,6 +36,7 @@ typedef struct
   GstClockTime range;           /* of the joined sources, 0 unknown */
   gboolean range_known;         /* every source told its duration */
   gchar *cover_file;
+  gboolean live;                /* the (single) source is a live stream */
 
   /* outputs (imm-staging.c) */
   Staging *staging;
@@ -79,6 +80,8 @@ void staging_discard (Task * t, const ImmPlanPipeline * pp);
 gboolean staging_collect (Task * t);
 gboolean staging_fail_no_frame (Task * t, const ImmOutput * out);
 gboolean staging_commit (Task * t);
+gboolean staging_commit_file (Task * t, guint output, guint index);
+guint staging_committed (Task * t);
 void staging_free (Task * t, gboolean succeeded);
 
 /* imm-pipeline.c */

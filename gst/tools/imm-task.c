@@ -16,15 +16,19 @@
 
 #include "imm/imm-template.h"
 #include "imm-task-private.h"
+#include "imm-restrict.h"       /* worker hook (issue 14) */
 
 /* Set by imm_task_interrupt() (a signal handler): the running pipeline
- * stops and the single cleanup path removes everything the task wrote. */
+ * stops and the single cleanup path removes everything the task wrote;
+ * on a live source, which has no end of its own, the task ends there and
+ * succeeds with what it wrote. */
 static volatile sig_atomic_t interrupted;
 
 /**
  * imm_task_interrupt:
  *
- * Stops the running task as failed. Safe to call from a signal handler.
+ * Stops the running task: as failed, or on a live source as ended (SPEC
+ * "Live sources"). Safe to call from a signal handler.
  */
 void
 imm_task_interrupt (void)
@@ -96,6 +100,17 @@ parse (Task * t, const gchar * data)
     t->req = imm_request_peek (data, -1);
     return task_fail_error (t, err, IMM_CODE_INVALID_ARGUMENT);
   }
+  /* worker hook (issue 14): a queued request names only allowed URIs */
+  if (imm_restrict_enabled ()) {
+    ImmResultCode code;
+    gchar *msg = NULL;
+
+    if (!imm_restrict_check_request (t->req, &code, &msg)) {
+      task_fail (t, code, "%s", msg);
+      g_free (msg);
+      return FALSE;
+    }
+  }
   n_out = t->req->outputs->len;
   t->source_uris = g_new0 (gchar *, t->req->sources->len + 1);
   t->results = g_new0 (ImmOutputResult, n_out);
@@ -135,6 +150,19 @@ first_transposed (GstDiscovererVideoInfo * video)
   transposed = imm_plan_orientation_transposes (orientation);
   g_free (orientation);
   return transposed;
+}
+
+/* A live HLS playlist is only known once probed: the request's limits on
+ * live sources are checked again. */
+static gboolean
+check_live (Task * t)
+{
+  GError *err = NULL;
+
+  t->live = ((ImmSource *) g_ptr_array_index (t->req->sources, 0))->live;
+  if (!imm_request_check_live (t->req, &err))
+    return task_fail_error (t, err, IMM_CODE_INVALID_ARGUMENT);
+  return TRUE;
 }
 
 static ImmPlan *
@@ -245,7 +273,7 @@ run_task (Task * t, const gchar * data, gchar ** shell)
 
   if (!parse (t, data) || !resolve_sources (t)
       || !staging_resolve_outputs (t) || !staging_open (t)
-      || !probe_sources (t) || !staging_check_collisions (t)
+      || !probe_sources (t) || !check_live (t) || !staging_check_collisions (t)
       || !(p = plan (t, &in, IMM_PLAN_DEFAULT)))
     return FALSE;
   if (t->opts.print_pipeline) {

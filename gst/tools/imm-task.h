@@ -28,6 +28,8 @@ typedef enum
  * @progress: draw a progress line on stderr (a terminal)
  * @task_id: (nullable): the TaskId to report (a queue's own id);
  *   %NULL makes one, `MediaConvert-<uuid>`
+ * @stall_timeout: seconds a live source may send nothing before the task
+ *   ends with an error (keeping what it wrote); 0: 30 s
  */
 typedef struct
 {
@@ -37,6 +39,7 @@ typedef struct
   gint verbosity;
   gboolean progress;
   const gchar *task_id;
+  gdouble stall_timeout;
 } ImmTaskOptions;
 
 ImmTaskOutcome imm_task_run (const gchar * request_json,

@@ -191,7 +191,7 @@ static const BadRun bad_runs[] = {
   {"{" SRC ANIMS ("{\"Format\":\"gif\"}"), 1, "InvalidArgument",
       "Targets[0].Image.Animations[0].URI: required field is missing"},
   {"{" SRC "\"Targets\":[{\"Image\":{}}]}", 1, "InvalidArgument",
-      "Targets[0].Image: no Snapshots or Animations to make"},
+      "Targets[0].Image: no Snapshots, Animations or Highlights to make"},
   {"{" SRC TGT ("{\"Format\":\"jpg\",\"Mode\":\"average\"," OUT "}"), 1,
         "InvalidArgument",
       "Targets[0].Image.Snapshots[0].Number: average mode needs Number "

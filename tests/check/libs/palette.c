@@ -217,6 +217,49 @@ noisy_picture (guint w, guint h, guint seed)
   return rgba;
 }
 
+/* The ordered search gives what a scan of every entry gives: the nearest
+ * entry (from the centre of the 7-bit cache cell), the lowest index among
+ * equals. Random palettes with duplicates and ties. */
+GST_START_TEST (test_map_lookup_is_nearest)
+{
+  GRand *rand = g_rand_new_with_seed (11);
+  guint round;
+
+  for (round = 0; round < 20; round++) {
+    ImmRgb pal[256];
+    guint n = 1 + g_rand_int_range (rand, 0, 256), i, q;
+    ImmPaletteMap *map;
+
+    for (i = 0; i < n; i++) {
+      /* coarse values make ties and duplicates likely */
+      pal[i].r = g_rand_int_range (rand, 0, 16) * 17;
+      pal[i].g = g_rand_int_range (rand, 0, 16) * 17;
+      pal[i].b = g_rand_int_range (rand, 0, 16) * 17;
+    }
+    map = imm_palette_map_new (pal, n);
+    for (q = 0; q < 2000; q++) {
+      guint8 r = g_rand_int_range (rand, 0, 256);
+      guint8 g = g_rand_int_range (rand, 0, 256);
+      guint8 b = g_rand_int_range (rand, 0, 256);
+      guint best = 0, bd = G_MAXUINT;
+
+      for (i = 0; i < n; i++) {
+        guint d = imm_rgb_distance (r | 1, g | 1, b | 1, pal[i].r, pal[i].g,
+            pal[i].b);
+        if (d < bd) {
+          bd = d;
+          best = i;
+        }
+      }
+      fail_unless_equals_int (imm_palette_map_lookup (map, r, g, b), best);
+    }
+    imm_palette_map_free (map);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_palette_threads)
 {
   ImmPaletteHistogram *hist[2];
@@ -264,6 +307,7 @@ palette_suite (void)
   tcase_add_test (tc, test_gif_delay_carry);
   tcase_add_test (tc, test_optimize_rect);
   tcase_add_test (tc, test_palette_threads);
+  tcase_add_test (tc, test_map_lookup_is_nearest);
   return s;
 }
 

@@ -182,6 +182,35 @@ static const PlanCase other_cases[] = {
               "immscale width=0.3 height=1 scale-type=fill ! videoconvert ! "
               "immanimenc format=gif frame-rate=25/2 ! filesink "
               "location=/o/0-%d"}},
+  /* a highlight on a file: a pipeline of its own, files as clips end */
+  {"highlight", HEAD SRC "\"Targets\":[{\"Image\":{\"Highlights\":[{"
+        "\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Threshold\":12,"
+        "\"PreRoll\":1,\"PostRoll\":2.5,\"MinGap\":3,\"Width\":160}]}}]}", NULL,
+      {DEC "immsnapshot mode=interval interval=0.1 post-messages=false "
+              "seek=false ! immhighlight name=imm0 threshold=12 "
+              "interval=0.5 pre-roll=1 post-roll=2.5 min-gap=3 ! videoconvert "
+              "! immscale width=160 height=1 scale-type=stretch ! videoconvert "
+              "! immanimenc format=gif frame-rate=10/1 ! multifilesink "
+              "location=/o/0-%d index=1 next-file=buffer post-messages=true"}},
+  /* a live source: one decode for every output, nothing seeks, each file
+   * committed as it is written */
+  {"live", "{\"Sources\":[{\"URI\":\"udp://127.0.0.1:5000\","
+        "\"Duration\":60}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+        "{\"Format\":\"jpg\",\"URI\":\"{index}.jpg\",\"Interval\":2,"
+        "\"StartTime\":1},{\"Format\":\"jpg\",\"URI\":\"k{index}.jpg\","
+        "\"Mode\":\"keyframe\"}],\"Highlights\":[{\"Format\":\"webp\","
+        "\"URI\":\"h{index}.webp\",\"FrameRate\":12.5}]}}]}", NULL,
+      {DEC "tee name=t t. ! queue ! immsnapshot name=imm0 mode=interval "
+              "start-time=1 interval=2 seek=false ! videoconvert ! jpegenc "
+              "quality=90 ! multifilesink location=/o/0-%d index=1 "
+              "post-messages=true async=false sync=false t. ! queue ! "
+              "immsnapshot name=imm1 mode=keyframe seek=false ! videoconvert "
+              "! jpegenc quality=90 ! multifilesink location=/o/1-%d index=1 "
+              "post-messages=true t. ! queue ! immsnapshot mode=interval "
+              "interval=0.08 seek=false ! "
+              "immhighlight name=imm2 ! immanimenc format=webp "
+              "frame-rate=25/2 ! multifilesink location=/o/2-%d "
+              "post-messages=true"}},
 };
 
 /* Whether @token sets a property (`key=value`); caps (`video/x-raw,...`)
