@@ -18,7 +18,7 @@ animation frames must carry the expected numbers at the oracle's size.
 
 Prints a table: rows are inputs, columns requests; a cell is "ok", the
 first failing figure, or "skip" with the reason printed below. Cells the
-KNOWN dict lists are expected to fail until the seek rework lands, those
+KNOWN dict lists (empty now) fail only by the seek bugs of issue 11, those
 OPEN lists are bugs found here and not fixed yet: they print "xfail
 <figure>" (or "XPASS" once they pass) and do not fail the run unless
 IMM_CONFORMANCE_STRICT=1.
@@ -44,17 +44,10 @@ PSNR_MIN = 35.0
 LEVEL_TOL = 2
 RUN_TIMEOUT = 60
 
-# Cells that fail on this branch only because of the seek bugs of issue 11
-# (items 1, 5, 6), which the immsnapshot seek rework fixes.
-KNOWN = {
-    ("ts-h264", "thumb.jpg"): "TS: wrong frames after a seek",
-    ("ts-h264", "interval.png"): "TS: wrong frames after a seek",
-    ("rm-rv20", "thumb.jpg"): "RealMedia: a seek hangs",
-    ("rm-rv20", "interval.png"): "RealMedia: a seek hangs",
-    ("rm-rv20", "average.webp"): "RealMedia: a seek hangs",
-    ("rm-rv20", "keyframe.jpg"): "RealMedia: a seek hangs",
-    ("vob-mpeg2", "keyframe.jpg"): "MPEG-PS: keyframes missed",
-}
+# Cells that fail only because of the seek bugs of issue 11 (items 1, 5,
+# 6): none since the immsnapshot seek rework (TS after a seek, RealMedia
+# seeks and VOB keyframes pass).
+KNOWN = {}
 
 # Bugs the matrix found outside the seek code, not fixed yet (README).
 OPEN = {
