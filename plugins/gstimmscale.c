@@ -25,7 +25,10 @@
  * and if downstream asks for nothing the element works in passthrough. The
  * source pixel aspect ratio counts (fractions are of the display size); the
  * output has square pixels. The colour format is kept: put `videoconvert`
- * in front for format changes.
+ * in front for format changes. Colorimetry fields the input leaves unknown
+ * (a decoder on a stream that tags only its range, e.g. "1:0:0:0") are
+ * labelled on the output with GStreamer's defaults for the size (SD
+ * BT.601, HD BT.709), as a player reads them; the pixels are unchanged.
  *
  * #GstImmScale:method picks the GstVideoResampler filter; for `cubic` (the
  * default), #GstImmScale:cubic-b and #GstImmScale:cubic-c give its shape.
@@ -189,6 +192,53 @@ compute_geometry (GstImmScale * self, const GstVideoInfo * in,
       GST_VIDEO_INFO_PAR_D (in), tw, th, mode, geo);
 }
 
+/* Decoders leave unknown what a stream does not tag (avdec_h264 on a
+ * full-range H.264 without a matrix says "1:0:0:0"), and
+ * gst_video_info_from_caps() then drops the whole colorimetry for the
+ * defaults, range included: full-range video would be read as limited.
+ * Players take each unknown field from GStreamer's defaults for the size
+ * (SD BT.601, HD BT.709) and keep the known ones: immscale labels what it
+ * passes on that way, so the encoders after it get the colours a player
+ * shows (SPEC.md, Resize). */
+static void
+fill_colorimetry (GstVideoInfo * info, GstCaps * caps)
+{
+  const gchar *str =
+      gst_structure_get_string (gst_caps_get_structure (caps, 0),
+      "colorimetry");
+  GstVideoColorimetry c;
+  GstVideoInfo def;
+
+  if (str == NULL || !gst_video_colorimetry_from_string (&c, str)
+      || !GST_VIDEO_INFO_IS_YUV (info)
+      || !gst_video_info_set_format (&def, GST_VIDEO_INFO_FORMAT (info),
+          GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info)))
+    return;
+  if (c.range == GST_VIDEO_COLOR_RANGE_UNKNOWN)
+    c.range = def.colorimetry.range;
+  if (c.matrix == GST_VIDEO_COLOR_MATRIX_UNKNOWN)
+    c.matrix = def.colorimetry.matrix;
+  if (c.transfer == GST_VIDEO_TRANSFER_UNKNOWN)
+    c.transfer = def.colorimetry.transfer;
+  if (c.primaries == GST_VIDEO_COLOR_PRIMARIES_UNKNOWN)
+    c.primaries = def.colorimetry.primaries;
+  info->colorimetry = c;
+}
+
+/* Whether @s has a fixed colorimetry with fields fill_colorimetry() sets. */
+static gboolean
+has_unknown_colorimetry (const GstStructure * s)
+{
+  const gchar *str = gst_structure_get_string (s, "colorimetry");
+  GstVideoColorimetry c;
+
+  return str != NULL && gst_video_colorimetry_from_string (&c, str)
+      && (c.range == GST_VIDEO_COLOR_RANGE_UNKNOWN
+      || c.matrix == GST_VIDEO_COLOR_MATRIX_UNKNOWN
+      || c.transfer == GST_VIDEO_TRANSFER_UNKNOWN
+      || c.primaries == GST_VIDEO_COLOR_PRIMARIES_UNKNOWN);
+}
+
 static GstCaps *
 gst_imm_scale_transform_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * filter)
@@ -206,6 +256,8 @@ gst_imm_scale_transform_caps (GstBaseTransform * trans,
         IMM_GEOMETRY_MAX_SIDE, "height", GST_TYPE_INT_RANGE, 1,
         IMM_GEOMETRY_MAX_SIDE, NULL);
     gst_structure_remove_field (s, "pixel-aspect-ratio");
+    if (has_unknown_colorimetry (s))
+      gst_structure_remove_field (s, "colorimetry");
     gst_caps_append_structure_full (ret, s,
         gst_caps_features_copy (gst_caps_get_features (caps, i)));
   }
@@ -245,6 +297,7 @@ gst_imm_scale_fixate_caps (GstBaseTransform * trans,
 
   if (direction != GST_PAD_SINK || !gst_video_info_from_caps (&in, caps))
     return gst_caps_fixate (othercaps);
+  fill_colorimetry (&in, caps);
 
   os = gst_caps_is_empty (othercaps) ? NULL :
       gst_caps_get_structure (othercaps, 0);
@@ -257,8 +310,10 @@ gst_imm_scale_fixate_caps (GstBaseTransform * trans,
       "height", G_TYPE_INT, geo.out_height, NULL);
   /* Caps without colorimetry default by frame height (SD: BT.601, HD:
    * BT.709), so a resize across 576 lines would add a colour conversion.
-   * Pin the input's so resizing stays resizing. */
-  if (!gst_structure_has_field (want_s, "colorimetry")) {
+   * Pin the input's so resizing stays resizing (unknown fields filled
+   * in, see fill_colorimetry()). */
+  if (!gst_structure_has_field (want_s, "colorimetry")
+      || has_unknown_colorimetry (want_s)) {
     gchar *cs = gst_video_colorimetry_to_string (&in.colorimetry);
     if (cs != NULL)
       gst_structure_set (want_s, "colorimetry", G_TYPE_STRING, cs, NULL);
@@ -401,6 +456,7 @@ gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
     GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
 {
   GstImmScale *self = GST_IMM_SCALE (filter);
+  GstVideoInfo in_filled = *in_info;
   ImmGeometry geo;
   GstStructure *opts;
   guint border, threads;
@@ -423,7 +479,9 @@ gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
     return FALSE;
   }
 
-  if (gst_video_info_is_equal (in_info, out_info)) {
+  /* Only a label added: the buffers pass unchanged. */
+  fill_colorimetry (&in_filled, incaps);
+  if (gst_video_info_is_equal (&in_filled, out_info)) {
     gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (filter), TRUE);
     return TRUE;
   }
@@ -456,7 +514,7 @@ gst_imm_scale_set_info (GstVideoFilter * filter, GstCaps * incaps,
       threads ? threads : g_get_num_processors (), NULL);
   set_flat_sharpness (self, in_info, &geo, method, opts);
 
-  self->convert = gst_video_converter_new (in_info, out_info, opts);
+  self->convert = gst_video_converter_new (&in_filled, out_info, opts);
   if (self->convert == NULL) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("immscale cannot convert %s %dx%d to %dx%d.",

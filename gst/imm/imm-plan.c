@@ -182,6 +182,9 @@ add_immscale (GPtrArray * argv, gdouble w, gdouble h, ImmResizeMode mode)
   add (argv, "!");
 }
 
+/* A snapshot without a size still gets immscale: at 1 x 1 (the whole
+ * picture, as fractions) it gives the display size in square pixels, like
+ * ffmpeg's scale=iw*sar:ih, and passes square-pixel video through. */
 static void
 add_scale (GPtrArray * argv, const ImmOutput * out)
 {
@@ -190,6 +193,24 @@ add_scale (GPtrArray * argv, const ImmOutput * out)
 
   if (w != 0 || h != 0)
     add_immscale (argv, w, h, out->scale_type);
+  else
+    add_immscale (argv, 1.0, 1.0, IMM_RESIZE_STRETCH);
+}
+
+/**
+ * imm_plan_orientation_transposes:
+ * @orientation: (nullable): an image-orientation tag value
+ *   (`rotate-90`, `flip-rotate-270`, ...)
+ *
+ * Returns: whether showing the picture upright swaps its width and height.
+ */
+gboolean
+imm_plan_orientation_transposes (const gchar * orientation)
+{
+  return g_strcmp0 (orientation, "rotate-90") == 0
+      || g_strcmp0 (orientation, "rotate-270") == 0
+      || g_strcmp0 (orientation, "flip-rotate-90") == 0
+      || g_strcmp0 (orientation, "flip-rotate-270") == 0;
 }
 
 /**
@@ -205,6 +226,7 @@ add_scale (GPtrArray * argv, const ImmOutput * out)
  * joined sources may differ. So an animation keeps the size the request
  * gives on the first source's picture, in pixels: absent sides and
  * fractions are worked out on it (both sides absent: its display size).
+ * The sizes are those of the upright picture (@in's first_transposed).
  * A later picture of another size is scaled to that size; `fit` (whose
  * size depends on the picture's shape) and an absent size become `fill`
  * there, keeping the picture's aspect ratio with borders. The first
@@ -218,17 +240,25 @@ imm_plan_animation_size (const ImmOutput * out, const ImmPlanInput * in,
     gint * width, gint * height, ImmResizeMode * mode)
 {
   ImmGeometry g;
+  gint fw = in->first_width, fh = in->first_height;
+  gint par_n = in->first_par_n, par_d = in->first_par_d;
 
-  if (in->first_width <= 0 || in->first_height <= 0)
+  if (fw <= 0 || fh <= 0)
     return FALSE;
+  /* videoflip turns the picture upright before it is scaled: a pixel
+   * that was wide is now tall. */
+  if (in->first_transposed) {
+    fw = in->first_height;
+    fh = in->first_width;
+    par_n = in->first_par_d;
+    par_d = in->first_par_n;
+  }
   if (out->width == 0 && out->height == 0) {
-    imm_geometry_display_size (in->first_width, in->first_height,
-        in->first_par_n, in->first_par_d, width, height);
+    imm_geometry_display_size (fw, fh, par_n, par_d, width, height);
     *mode = IMM_RESIZE_FILL;
     return TRUE;
   }
-  if (!imm_geometry_compute (in->first_width, in->first_height,
-          in->first_par_n, in->first_par_d, imm_plan_side (out->width,
+  if (!imm_geometry_compute (fw, fh, par_n, par_d, imm_plan_side (out->width,
               out->height), imm_plan_side (out->height, out->width),
           out->scale_type, &g))
     return FALSE;
@@ -256,11 +286,42 @@ add_animation_scale (GPtrArray * argv, const ImmOutput * out,
   add_immscale (argv, imm_plan_side (w, h), imm_plan_side (h, w), mode);
 }
 
+/* RGB through a 16-bit step: videoconvert's direct 8-bit YUV to RGB
+ * path of GStreamer 1.22 is about 2 levels dark (limited luma 32 gives 16,
+ * not 18.6; 235 gives 253), through AYUV64 it is within a level. Chroma
+ * is repeated, not interpolated, on the way up, as ffmpeg's own YUV to RGB
+ * does (interpolated: 1.5 dB further from its pictures). */
+static void
+add_rgb (GPtrArray * argv)
+{
+  add (argv, "videoconvert");
+  add (argv, "chroma-mode=none");
+  add (argv, "!");
+  add (argv, "video/x-raw,format=AYUV64");
+  add (argv, "!");
+  add (argv, "videoconvert");
+  add (argv, "!");
+  add (argv, "video/x-raw,format=RGB");
+}
+
 static void
 add_encoder (GPtrArray * argv, ImmOutputFormat format)
 {
   switch (format) {
     case IMM_OUTPUT_JPG:
+      /* jpegenc writes the samples it gets as JFIF, which is full-range
+       * BT.601: limited-range video would come out washed out (black 16,
+       * white 235), and HD video (BT.709) with shifted colours. The RGB
+       * step in between keeps that wish from travelling upstream: given
+       * a colorimetry downstream, avdec_h264 labels an untagged stream
+       * with it instead of converting. */
+      add_rgb (argv);
+      add (argv, "!");
+      add (argv, "videoconvert");
+      add (argv, "!");
+      add (argv,
+          "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg");
+      add (argv, "!");
       add (argv, "jpegenc");
       add (argv, "quality=90");
       break;
@@ -268,6 +329,11 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
       add (argv, "pngenc");
       break;
     case IMM_OUTPUT_WEBP:
+      /* libwebp converts RGB into its own YUV (limited-range BT.601);
+       * YUV given to it would be read that way whatever the video's
+       * range and matrix (full-range or HD sources). */
+      add_rgb (argv);
+      add (argv, "!");
       add (argv, "webpenc");
       break;
     case IMM_OUTPUT_GIF:
@@ -421,6 +487,19 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   return TRUE;
 }
 
+/* The source's rotation (the container's display matrix, a phone's
+ * orientation tag: both reach us as the image-orientation tag) is applied
+ * before anything looks at the picture, so snapshots, animations and the
+ * dhash input are upright and sizes refer to the upright picture, as in
+ * every player. videoflip passes unrotated video through untouched. */
+static void
+add_upright (GPtrArray * argv)
+{
+  add (argv, "videoflip");
+  add (argv, "video-direction=auto");
+  add (argv, "!");
+}
+
 /* Decoded raw video of all sources, joined in order. Leaves the chain open
  * for the next "!" element. */
 static void
@@ -436,6 +515,7 @@ add_sources (GPtrArray * argv, const ImmRequest * req, const ImmPlanInput * in)
      * H.264 High 10) would not link. A passthrough for everything else. */
     add (argv, "videoconvert");
     add (argv, "!");
+    add_upright (argv);
     return;
   }
 
@@ -475,6 +555,7 @@ add_concat_inputs (GPtrArray * argv, const ImmRequest * req,
     add (argv, "!");
     add (argv, "video/x-raw,format=I420");
     add (argv, "!");
+    add_upright (argv);
     if (src->start_time > 0 || src->duration > 0) {
       add (argv, "immsnapshot");
       add (argv, "mode=all");

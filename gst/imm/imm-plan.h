@@ -23,6 +23,10 @@ G_BEGIN_DECLS
  * @first_height: its height
  * @first_par_n: its pixel aspect ratio numerator (0 means 1:1)
  * @first_par_d: its pixel aspect ratio denominator
+ * @first_transposed: the first picture is shown turned by 90 or 270
+ *   degrees (its image-orientation tag, see
+ *   imm_plan_orientation_transposes()): the sizes above are as stored, the
+ *   upright picture swaps them
  */
 typedef struct
 {
@@ -31,6 +35,7 @@ typedef struct
   const gchar *cover_location;
   gint first_width, first_height;
   gint first_par_n, first_par_d;
+  gboolean first_transposed;
 } ImmPlanInput;
 
 /**
@@ -79,6 +84,7 @@ void imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den);
 
 gdouble imm_plan_side (gdouble requested, gdouble other);
 
+gboolean imm_plan_orientation_transposes (const gchar * orientation);
 gboolean imm_plan_animation_size (const ImmOutput * out,
     const ImmPlanInput * in, gint * width, gint * height,
     ImmResizeMode * mode);

@@ -133,6 +133,25 @@ resolve_sources (Task * t)
   return TRUE;
 }
 
+/* Whether the probed picture is shown turned by a quarter: its rotation
+ * arrives as the stream's image-orientation tag. */
+static gboolean
+first_transposed (GstDiscovererVideoInfo * video)
+{
+  const GstTagList *tags =
+      gst_discoverer_stream_info_get_tags (GST_DISCOVERER_STREAM_INFO (video));
+  gchar *orientation = NULL;
+  gboolean transposed;
+
+  if (tags == NULL
+      || !gst_tag_list_get_string (tags, GST_TAG_IMAGE_ORIENTATION,
+          &orientation))
+    return FALSE;
+  transposed = imm_plan_orientation_transposes (orientation);
+  g_free (orientation);
+  return transposed;
+}
+
 /* A live HLS playlist is only known once probed: the request's limits on
  * live sources are checked again. */
 static gboolean
@@ -161,6 +180,7 @@ plan (Task * t, ImmPlanInput * in, ImmPlanFlags flags)
     in->first_height = gst_discoverer_video_info_get_height (t->first_video);
     in->first_par_n = gst_discoverer_video_info_get_par_num (t->first_video);
     in->first_par_d = gst_discoverer_video_info_get_par_denom (t->first_video);
+    in->first_transposed = first_transposed (t->first_video);
   }
   p = imm_plan_build_full (t->req, in, flags, &err);
   if (p == NULL)

@@ -11,7 +11,12 @@
   "\"oss://test-bucket/video-demo/Winemaking.mov\"}],"
 #define SNAPS(x) HEAD SRC "\"Targets\":[{\"Image\":{\"Snapshots\":[" x "]}}]}"
 #define DEC "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) " \
-  "expose-all-streams=false ! videoconvert ! "
+  "expose-all-streams=false ! videoconvert ! videoflip video-direction=auto ! "
+/* what jpegenc is given: full-range BT.601 (JFIF), through RGB */
+#define RGB "videoconvert chroma-mode=none ! " \
+  "video/x-raw,format=AYUV64 ! videoconvert ! video/x-raw,format=RGB"
+#define JFIF RGB " ! videoconvert ! " \
+  "video/x-raw,format=I420,colorimetry=1:4:0:0,chroma-site=jpeg"
 
 typedef struct
 {
@@ -26,7 +31,9 @@ static const PlanCase seed_cases[] = {
   {"thumbnail", SNAPS ("{\"Format\":\"jpg\",\"StartTime\":5,\"Number\":1,"
             "\"URI\":\"oss://test-bucket/video-demo/cover.jpg\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=interval start-time=5 number=1 ! "
-              "videoconvert ! jpegenc quality=90 ! multifilesink "
+              "videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
+              "videoconvert ! " JFIF " ! "
+              "jpegenc quality=90 ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"ai training", SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
             "\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/video-demo/"
@@ -35,7 +42,8 @@ static const PlanCase seed_cases[] = {
       {DEC "immsnapshot name=imm0 mode=interval interval=10 ! "
               "videoconvert "
               "! immscale width=512 height=512 scale-type=crop ! videoconvert "
-              "! jpegenc quality=90 ! multifilesink location=/o/0-%d "
+              "! " JFIF " ! jpegenc "
+              "quality=90 ! multifilesink location=/o/0-%d "
               "index=1"}},
   {"segment", SNAPS ("{\"Format\":\"png\",\"StartTime\":11,\"Interval\":4,"
             "\"Number\":5,\"ScaleType\":\"crop\",\"URI\":\"oss://test-bucket/"
@@ -50,32 +58,43 @@ static const PlanCase seed_cases[] = {
             "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=dhash interval=1 threshold=15 ! "
-              "videoconvert ! jpegenc quality=90 ! multifilesink "
+              "videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
+              "videoconvert ! " JFIF " ! "
+              "jpegenc quality=90 ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"representative",
         SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Number\":5,\"URI\":\"oss://test-bucket/"
             "video-demo/snapshot-{index}.{autoext}\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=dhash interval=1 number=5 "
-              "threshold=0 ! videoconvert ! jpegenc quality=90 ! "
+              "threshold=0 ! videoconvert ! immscale width=1 height=1 "
+              "scale-type=stretch ! videoconvert ! "
+              JFIF " ! jpegenc "
+              "quality=90 ! "
               "multifilesink location=/o/0-%d index=1"}},
   {"idr",
         SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"keyframe\",\"URI\":"
             "\"oss://test-bucket/video-demo/snapshot-{index}.{autoext}\"}"),
         NULL,
-      {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! jpegenc "
+      {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! immscale "
+           "width=1 height=1 scale-type=stretch ! videoconvert ! "
+           JFIF " ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"average", SNAPS ("{\"Format\":\"jpg\",\"Mode\":\"average\",\"Number\":10,"
             "\"URI\":\"oss://test-bucket/video-demo/snapshot-{index}."
             "{autoext}\"}"), NULL,
       {DEC "immsnapshot name=imm0 mode=average number=10 ! "
               "videoconvert ! "
-              "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1"}},
+              "immscale width=1 height=1 scale-type=stretch ! videoconvert ! "
+              JFIF " ! jpegenc "
+              "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"audio cover", HEAD "\"Sources\":[{\"URI\":\"oss://test-bucket/video-demo/"
         "test.mp3\"}],\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":"
         "\"jpg\",\"Number\":1,\"URI\":\"oss://test-bucket/video-demo/"
         "cover.jpg\"}]}}]}", "/t/cover",
-      {"filesrc location=/t/cover ! decodebin ! videoconvert ! jpegenc "
+      {"filesrc location=/t/cover ! decodebin ! videoconvert ! immscale "
+       "width=1 height=1 scale-type=stretch ! videoconvert ! "
+       JFIF " ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1"}},
   {"whole video webp", HEAD SRC "\"Targets\":[{\"Image\":{\"Animations\":[{"
         "\"Format\":\"webp\",\"FrameRate\":15,\"Height\":0.5,\"Interval\":1,"
@@ -111,7 +130,9 @@ static const PlanCase other_cases[] = {
               "scale-type=stretch ! videoconvert ! pngenc ! multifilesink "
               "location=/o/1-%d index=1",
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
-              "mode=dhash threshold=0 seek=false ! videoconvert ! webpenc ! "
+              "mode=dhash threshold=0 seek=false ! videoconvert ! immscale "
+              "width=1 height=1 scale-type=stretch ! videoconvert ! "
+              RGB " ! webpenc ! "
               "multifilesink location=/o/0-%d index=1 async=false sync=false "
               "t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
@@ -126,27 +147,33 @@ static const PlanCase other_cases[] = {
         "\"URI\":\"d{index}\"}],\"Animations\":[{\"Format\":\"gif\","
         "\"URI\":\"a\",\"Number\":20}]}}]}", NULL,
         {DEC "immsnapshot name=imm0 mode=keyframe ! videoconvert ! "
-              "jpegenc quality=90 ! multifilesink location=/o/0-%d index=1",
+              "immscale width=1 height=1 scale-type=stretch ! videoconvert ! "
+              JFIF " ! jpegenc "
+              "quality=90 ! multifilesink location=/o/0-%d index=1",
               DEC "immsnapshot name=imm2 mode=all number=20 ! "
+              "videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
               "videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
               "filesink location=/o/2-%d",
           DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 "
-              "! videoconvert ! jpegenc quality=90 ! "
-              "multifilesink location=/o/1-%d index=1"}},
+              "! videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
+              "videoconvert ! " JFIF " ! "
+              "jpegenc quality=90 ! multifilesink location=/o/1-%d index=1"}},
   {"joined sources", HEAD "\"Sources\":[{\"URI\":\"a\"},{\"URI\":\"b\","
         "\"StartTime\":1,\"Duration\":2.25}],\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\","
         "\"Interval\":0.5,\"StartTime\":4}]}}]}", NULL,
       {"concat name=cat ! identity single-segment=true ! "
               "immsnapshot name=imm0 mode=interval start-time=4 "
-              "interval=0.5 seek=false ! videoconvert ! immanimenc "
+              "interval=0.5 seek=false ! videoconvert ! immscale width=1 "
+              "height=1 scale-type=stretch ! videoconvert ! immanimenc "
               "format=gif frame-rate=0/1 ! filesink location=/o/0-%d "
               "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) "
               "expose-all-streams=false ! videoconvert ! "
-              "video/x-raw,format=I420 ! cat. "
+              "video/x-raw,format=I420 ! videoflip video-direction=auto ! cat. "
               "uridecodebin uri=file:///r/w.mov caps=video/x-raw(ANY) "
               "expose-all-streams=false ! videoconvert ! "
-              "video/x-raw,format=I420 ! immsnapshot mode=all start-time=1 "
+              "video/x-raw,format=I420 ! videoflip video-direction=auto ! "
+              "immsnapshot mode=all start-time=1 "
               "duration=2.25 post-messages=false seek=false ! cat."}},
   {"fraction and frame rate", HEAD SRC "\"Targets\":[{\"Image\":{"
         "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a\",\"Width\":0.3,"
@@ -405,19 +432,30 @@ static const struct
   gint first_w, first_h, par_n, par_d;
   gint w, h;
   ImmResizeMode mode;
+  gboolean transposed;
 } animation_sizes[] = {
   /* absent: the display size; a later picture of another shape gets
    * borders */
-  {0, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 320, 240, IMM_RESIZE_FILL},
-  {0, 0, IMM_RESIZE_CROP, 720, 576, 16, 15, 768, 576, IMM_RESIZE_FILL},
+  {0, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 320, 240, IMM_RESIZE_FILL, FALSE},
+  {0, 0, IMM_RESIZE_CROP, 720, 576, 16, 15, 768, 576, IMM_RESIZE_FILL, FALSE},
   /* an absent side is the first picture's */
-  {160, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 160, 240, IMM_RESIZE_STRETCH},
-  {0, 0.5, IMM_RESIZE_CROP, 320, 240, 0, 0, 320, 120, IMM_RESIZE_CROP},
+  {160, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 160, 240, IMM_RESIZE_STRETCH,
+      FALSE},
+  {0, 0.5, IMM_RESIZE_CROP, 320, 240, 0, 0, 320, 120, IMM_RESIZE_CROP, FALSE},
   /* fit's size depends on the picture: fill keeps it */
-  {0.5, 0.5, IMM_RESIZE_FIT, 320, 240, 1, 1, 160, 120, IMM_RESIZE_FILL},
-  {100, 100, IMM_RESIZE_FIT, 320, 240, 1, 1, 100, 75, IMM_RESIZE_FILL},
-  {100, 100, IMM_RESIZE_CROP, 320, 240, 1, 1, 100, 100, IMM_RESIZE_CROP},
-  {1, 1, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 1, 1, IMM_RESIZE_STRETCH},
+  {0.5, 0.5, IMM_RESIZE_FIT, 320, 240, 1, 1, 160, 120, IMM_RESIZE_FILL, FALSE},
+  {100, 100, IMM_RESIZE_FIT, 320, 240, 1, 1, 100, 75, IMM_RESIZE_FILL, FALSE},
+  {100, 100, IMM_RESIZE_CROP, 320, 240, 1, 1, 100, 100, IMM_RESIZE_CROP, FALSE},
+  {1, 1, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 1, 1, IMM_RESIZE_STRETCH, FALSE},
+  /* a phone video turned by a quarter: sizes refer to the upright
+   * picture, whose pixels are now tall (ffmpeg: transpose, then
+   * scale=iw*sar:ih) */
+  {0, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 240, 320, IMM_RESIZE_FILL, TRUE},
+  {0, 0, IMM_RESIZE_STRETCH, 720, 576, 16, 15, 540, 720, IMM_RESIZE_FILL,
+      TRUE},
+  {0.5, 0, IMM_RESIZE_STRETCH, 320, 240, 1, 1, 120, 320, IMM_RESIZE_STRETCH,
+      TRUE},
+  {100, 100, IMM_RESIZE_FIT, 320, 240, 1, 1, 75, 100, IMM_RESIZE_FILL, TRUE},
 };
 
 GST_START_TEST (test_animation_size)
@@ -437,10 +475,33 @@ GST_START_TEST (test_animation_size)
   in.first_height = animation_sizes[__i__].first_h;
   in.first_par_n = animation_sizes[__i__].par_n;
   in.first_par_d = animation_sizes[__i__].par_d;
+  in.first_transposed = animation_sizes[__i__].transposed;
   fail_unless (imm_plan_animation_size (&out, &in, &w, &h, &mode));
   fail_unless_equals_int (w, animation_sizes[__i__].w);
   fail_unless_equals_int (h, animation_sizes[__i__].h);
   fail_unless_equals_int (mode, animation_sizes[__i__].mode);
+}
+
+GST_END_TEST;
+
+/* The image-orientation values that turn the picture by a quarter. */
+GST_START_TEST (test_orientation)
+{
+  static const struct
+  {
+    const gchar *tag;
+    gboolean transposes;
+  } cases[] = {
+    {NULL, FALSE}, {"rotate-0", FALSE}, {"rotate-90", TRUE},
+    {"rotate-180", FALSE}, {"rotate-270", TRUE}, {"flip-rotate-0", FALSE},
+    {"flip-rotate-90", TRUE}, {"flip-rotate-180", FALSE},
+    {"flip-rotate-270", TRUE}, {"rotate-45", FALSE},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    fail_unless_equals_int (imm_plan_orientation_transposes (cases[i].tag),
+        cases[i].transposes);
 }
 
 GST_END_TEST;
@@ -553,12 +614,17 @@ GST_START_TEST (test_no_seek)
   fail_unless_equals_int (plan->pipelines->len, 2);
   s = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 0));
   fail_unless_equals_string (s, DEC "immsnapshot name=imm0 mode=interval "
-      "start-time=5 number=1 seek=false ! videoconvert ! jpegenc quality=90 "
+      "start-time=5 number=1 seek=false ! videoconvert ! immscale width=1 "
+      "height=1 scale-type=stretch ! videoconvert ! "
+      JFIF " ! jpegenc quality=90 "
       "! multifilesink location=/o/0-%d index=1");
   g_free (s);
   s = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 1));
   fail_unless_equals_string (s, DEC "immsnapshot name=imm1 mode=keyframe "
-      "seek=false ! videoconvert ! jpegenc quality=90 ! multifilesink "
+      "seek=false ! videoconvert ! immscale width=1 height=1 "
+      "scale-type=stretch ! videoconvert ! "
+      JFIF " ! jpegenc quality=90 ! "
+      "multifilesink "
       "location=/o/1-%d index=1");
   g_free (s);
   imm_plan_free (plan);
@@ -608,6 +674,7 @@ plan_suite (void)
   tcase_add_test (tc, test_frame_rates);
   tcase_add_loop_test (tc, test_animation_size, 0,
       G_N_ELEMENTS (animation_sizes));
+  tcase_add_test (tc, test_orientation);
   tcase_add_test (tc, test_animation_keeps_first_size);
   tcase_add_test (tc, test_range_past_source);
   tcase_add_test (tc, test_no_seek);
