@@ -18,22 +18,37 @@ GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
 #define CHUNK_FRAMES 8
 
 /* Parallel encoding: WebPAnimEncoder decides every frame from the source
- * pixels of the frame before (its previous canvas is the source, not the
- * decoded picture), so a run of frames can be encoded on its own by an
- * encoder that first sees the frame before the run (the primer). Each
- * chunk is one WebPAnimEncoder on a worker thread; finish() splices their
- * frames, primers dropped, into one file with the bytes one encoder would
- * have written. A chunk starts only where the frame before and the first
- * frame are opaque: then dispose-to-background can never give a smaller
- * rectangle, so the primer's full-canvas rectangle decides nothing. */
+ * pixels of the last frame it kept (its previous canvas is that source,
+ * not the decoded picture; a frame too close to it is merged, not kept),
+ * so a run of frames can be encoded on its own by an encoder that first
+ * sees that kept frame (the primer). Each chunk is one WebPAnimEncoder on
+ * a worker thread; which frame the chunk before keeps last is known only
+ * once it is encoded, so a chunk primed with another frame is encoded
+ * again (rare: only where frames merge across the cut). finish() splices
+ * the chunks, primers dropped, into the bytes one encoder writes. A chunk
+ * starts only where the frame before and the first frame are opaque: then
+ * dispose-to-background never gives a smaller rectangle, so the primer's
+ * full-canvas rectangle decides nothing. */
+typedef enum
+{
+  CHUNK_FILLING,                /* the open chunk, taking frames */
+  CHUNK_QUEUED,                 /* handed to the pool */
+  CHUNK_ENCODED,                /* encoded, its primer not yet checked */
+  CHUNK_VERIFIED,               /* primed with the right frame: final */
+} WebPChunkState;
+
 typedef struct
 {
+  WebPChunkState state;         /* under WebPBackend.lock */
   ImmAnimFrame *primer;         /* the frame before, NULL for the first */
   gint primer_ms;
-  GPtrArray *frames;            /* ImmAnimFrame, owned */
+  GPtrArray *frames;            /* ImmAnimFrame, owned until verified */
   GArray *ms;                   /* gint timestamp per frame */
   gint end_ms;                  /* the end of the chunk's last frame */
   WebPData out;                 /* the chunk as its own animation */
+  guint n_out;                  /* frames in out, the primer's included */
+  ImmAnimFrame *last_kept;      /* the last frame out shows, a ref */
+  gint last_kept_ms;
   gchar *error;                 /* set when encoding failed */
 } WebPChunk;
 
@@ -59,6 +74,14 @@ typedef struct
   WebPConfig primer_config;     /* fastest: a primer's bytes are dropped */
   GThreadPool *pool;            /* WEBP_MODE_CHUNKED */
   GPtrArray *chunks;            /* WebPChunk, in order; the last is open */
+  guint n_verified;             /* chunks[0..n_verified) are final */
+  guint n_threads;
+  /* Chunks pushed and not yet encoded: the streaming thread waits while
+   * the pool has n_threads + 1, so frames cannot pile up in memory when
+   * decoding is faster than encoding. */
+  GMutex lock;
+  GCond done_cond;
+  guint in_flight;
   gint64 last_ms;               /* timestamp of the last frame added */
   guint n_in;
 } WebPBackend;
@@ -70,6 +93,8 @@ webp_create (GstElement * owner)
 
   self->owner = owner;
   self->last_ms = -1;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->done_cond);
   return (ImmAnimBackend *) self;
 }
 
@@ -91,6 +116,7 @@ static void
 chunk_free (WebPChunk * c)
 {
   imm_anim_frame_free (c->primer);
+  imm_anim_frame_free (c->last_kept);
   g_ptr_array_unref (c->frames);
   g_array_unref (c->ms);
   WebPDataClear (&c->out);
@@ -116,8 +142,8 @@ webp_reset (ImmAnimBackend * be)
   WebPBackend *self = (WebPBackend *) be;
 
   if (self->pool) {
-    /* Waits for the chunks under way: they own their frames. */
-    g_thread_pool_free (self->pool, FALSE, TRUE);
+    /* Drops the chunks not started, waits for those under way. */
+    g_thread_pool_free (self->pool, TRUE, TRUE);
     self->pool = NULL;
   }
   g_clear_pointer (&self->chunks, g_ptr_array_unref);
@@ -132,7 +158,11 @@ webp_reset (ImmAnimBackend * be)
 static void
 webp_free (ImmAnimBackend * be)
 {
+  WebPBackend *self = (WebPBackend *) be;
+
   webp_reset (be);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->done_cond);
   g_free (be);
 }
 
@@ -193,11 +223,14 @@ webp_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   if (self->s.threads && self->s.kmin < 0 && self->s.kmax < 0
       && !self->s.minimize_size && g_get_num_processors () > 1) {
     self->mode = WEBP_MODE_CHUNKED;
-    self->pool = g_thread_pool_new (encode_chunk, self,
-        MIN (g_get_num_processors (), 4), FALSE, NULL);
+    self->n_threads = MIN (g_get_num_processors (), 4);
+    self->in_flight = 0;
+    self->pool = g_thread_pool_new (encode_chunk, self, self->n_threads,
+        FALSE, NULL);
     self->chunks = g_ptr_array_new_with_free_func ((GDestroyNotify)
         chunk_free);
     g_ptr_array_add (self->chunks, chunk_new ());
+    self->n_verified = 0;
     return TRUE;
   }
   self->mode = WEBP_MODE_SERIAL;
@@ -292,20 +325,66 @@ frame_opaque (ImmAnimFrame * frame)
   return opaque;
 }
 
-/* The thread pool's function: one chunk as its own animation. */
-static void
-encode_chunk (gpointer data, gpointer user_data)
+static ImmAnimFrame *
+frame_ref (ImmAnimFrame * f)
 {
-  WebPChunk *c = data;
-  WebPBackend *self = user_data;
+  ImmAnimFrame *r = g_new0 (ImmAnimFrame, 1);
+
+  r->buffer = gst_buffer_ref (f->buffer);
+  r->info = f->info;
+  r->start = f->start;
+  return r;
+}
+
+/* Finds the frame @c's animation shows last (its start is the sum of the
+ * durations before it) and keeps a ref to it as the next chunk's primer. */
+static gboolean
+chunk_find_last_kept (WebPChunk * c)
+{
+  WebPMux *mux = WebPMuxCreate (&c->out, 0);
+  gint start = c->primer ? c->primer_ms : g_array_index (c->ms, gint, 0);
+  int n = 0, j;
+  guint i;
+
+  if (!mux)
+    return FALSE;
+  if (WebPMuxNumChunks (mux, WEBP_CHUNK_ANMF, &n) != WEBP_MUX_OK)
+    n = 0;
+  for (j = 1; j < n; j++) {
+    WebPMuxFrameInfo fi;
+
+    if (WebPMuxGetFrame (mux, j, &fi) != WEBP_MUX_OK) {
+      WebPMuxDelete (mux);
+      return FALSE;
+    }
+    start += fi.duration;
+    WebPDataClear (&fi.bitstream);
+  }
+  WebPMuxDelete (mux);
+  c->n_out = MAX (n, 1);
+  g_clear_pointer (&c->last_kept, imm_anim_frame_free);
+  c->last_kept_ms = start;
+  if (c->primer && start == c->primer_ms)
+    c->last_kept = frame_ref (c->primer);
+  for (i = 0; !c->last_kept && i < c->ms->len; i++)
+    if (g_array_index (c->ms, gint, i) == start)
+      c->last_kept = frame_ref (g_ptr_array_index (c->frames, i));
+  return c->last_kept != NULL;
+}
+
+/* Encodes @c as its own animation (again, if it was). */
+static void
+chunk_encode (WebPBackend * self, WebPChunk * c)
+{
   WebPAnimEncoder *enc =
       WebPAnimEncoderNew (self->s.width, self->s.height, &self->opts);
   const gchar *err = NULL;
   guint i;
 
+  WebPDataClear (&c->out);
   if (!enc) {
     c->error = g_strdup ("WebPAnimEncoderNew failed");
-    goto done;
+    return;
   }
   /* The primer only sets the encoder's previous canvas: fastest setting. */
   if (c->primer)
@@ -318,18 +397,108 @@ encode_chunk (gpointer data, gpointer user_data)
   if (!err && (!WebPAnimEncoderAdd (enc, NULL, c->end_ms, NULL)
           || !WebPAnimEncoderAssemble (enc, &c->out)))
     err = WebPAnimEncoderGetError (enc);
-  if (err)
+  if (!err && !chunk_find_last_kept (c))
+    err = "the encoded chunk does not match its frames";
+  if (err && !c->error)
     c->error = g_strdup (err);
   WebPAnimEncoderDelete (enc);
-done:
-  /* The frames are done with: give their memory back now. */
-  g_ptr_array_set_size (c->frames, 0);
-  g_clear_pointer (&c->primer, imm_anim_frame_free);
+}
+
+/* The thread pool's function. */
+static void
+encode_chunk (gpointer data, gpointer user_data)
+{
+  WebPChunk *c = data;
+  WebPBackend *self = user_data;
+
+  chunk_encode (self, c);
+  g_mutex_lock (&self->lock);
+  c->state = CHUNK_ENCODED;
+  self->in_flight--;
+  g_cond_signal (&self->done_cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+push_chunk (WebPBackend * self, WebPChunk * c)
+{
+  g_mutex_lock (&self->lock);
+  while (self->in_flight > self->n_threads)
+    g_cond_wait (&self->done_cond, &self->lock);
+  self->in_flight++;
+  c->state = CHUNK_QUEUED;
+  g_mutex_unlock (&self->lock);
+  g_thread_pool_push (self->pool, c, NULL);
+}
+
+/* Makes the encoded chunks final in order, in the streaming thread: a
+ * chunk primed with another frame than the one the chunk before kept last
+ * is encoded again; a first chunk that came out as one frame (libwebp
+ * then writes a still image) takes in the next chunk's frames. Returns
+ * FALSE on an error (posted). */
+static gboolean
+verify_chunks (WebPBackend * self)
+{
+  while (self->n_verified < self->chunks->len) {
+    guint i = self->n_verified;
+    WebPChunk *c = g_ptr_array_index (self->chunks, i);
+    WebPChunkState state;
+
+    g_mutex_lock (&self->lock);
+    state = c->state;
+    g_mutex_unlock (&self->lock);
+    if (state != CHUNK_ENCODED)
+      return TRUE;
+    if (!c->error && i == 0 && c->n_out == 1 && self->chunks->len > 1) {
+      WebPChunk *next = g_ptr_array_index (self->chunks, 1);
+
+      g_mutex_lock (&self->lock);
+      state = next->state;
+      g_mutex_unlock (&self->lock);
+      if (state != CHUNK_ENCODED)
+        return TRUE;
+      while (next->frames->len)
+        g_ptr_array_add (c->frames, g_ptr_array_steal_index (next->frames, 0));
+      g_array_append_vals (c->ms, next->ms->data, next->ms->len);
+      c->end_ms = next->end_ms;
+      if (!next->error)
+        chunk_encode (self, c);
+      else
+        c->error = g_steal_pointer (&next->error);
+      g_ptr_array_remove_index (self->chunks, 1);
+      continue;
+    }
+    if (!c->error && i > 0) {
+      WebPChunk *prev = g_ptr_array_index (self->chunks, i - 1);
+
+      if (c->primer_ms != prev->last_kept_ms) {
+        GST_DEBUG_OBJECT (self->owner, "chunk %u primed with %d ms, the "
+            "frame kept is %d ms: encoding it again", i, c->primer_ms,
+            prev->last_kept_ms);
+        imm_anim_frame_free (c->primer);
+        c->primer = frame_ref (prev->last_kept);
+        c->primer_ms = prev->last_kept_ms;
+        chunk_encode (self, c);
+      }
+      g_clear_pointer (&prev->last_kept, imm_anim_frame_free);
+    }
+    if (c->error) {
+      GST_ELEMENT_ERROR (self->owner, LIBRARY, ENCODE,
+          ("Could not encode a WebP frame."), ("%s", c->error));
+      return FALSE;
+    }
+    /* Final: only the last kept frame is still needed, by the next. */
+    g_ptr_array_set_size (c->frames, 0);
+    g_clear_pointer (&c->primer, imm_anim_frame_free);
+    c->state = CHUNK_VERIFIED;
+    self->n_verified++;
+  }
+  return TRUE;
 }
 
 /* WEBP_MODE_CHUNKED: @frame joins the open chunk, or starts the next one
  * once the open chunk is long enough and the cut is safe (see WebPChunk). */
-static void
+static gboolean
 chunk_add (WebPBackend * self, ImmAnimFrame * frame, gint ms)
 {
   WebPChunk *c = g_ptr_array_index (self->chunks, self->chunks->len - 1);
@@ -340,19 +509,17 @@ chunk_add (WebPBackend * self, ImmAnimFrame * frame, gint ms)
     if (frame_opaque (prev) && frame_opaque (frame)) {
       WebPChunk *next = chunk_new ();
 
-      next->primer = g_new0 (ImmAnimFrame, 1);
-      next->primer->buffer = gst_buffer_ref (prev->buffer);
-      next->primer->info = prev->info;
-      next->primer->start = prev->start;
+      next->primer = frame_ref (prev);
       next->primer_ms = g_array_index (c->ms, gint, c->ms->len - 1);
       c->end_ms = ms;
-      g_thread_pool_push (self->pool, c, NULL);
+      push_chunk (self, c);
       g_ptr_array_add (self->chunks, next);
       c = next;
     }
   }
   g_ptr_array_add (c->frames, frame);
   g_array_append_val (c->ms, ms);
+  return verify_chunks (self);
 }
 
 static gboolean
@@ -371,7 +538,8 @@ webp_add (ImmAnimBackend * be, ImmAnimFrame * frame, guint64 end, gboolean last)
     return webp_too_long (self);
   }
   if (self->mode == WEBP_MODE_CHUNKED) {
-    chunk_add (self, frame, (gint) ms);
+    if (!chunk_add (self, frame, (gint) ms))
+      return FALSE;
     frame = NULL;
   } else {
     err = add_picture (self->enc, frame, (gint) ms, &self->config,
@@ -500,20 +668,14 @@ static gboolean
 finish_chunks (WebPBackend * self, WebPData * data)
 {
   WebPChunk *c = g_ptr_array_index (self->chunks, self->chunks->len - 1);
-  guint i;
 
   c->end_ms = (gint) self->last_ms;
-  g_thread_pool_push (self->pool, c, NULL);
+  push_chunk (self, c);
   g_thread_pool_free (self->pool, FALSE, TRUE);
   self->pool = NULL;
-  for (i = 0; i < self->chunks->len; i++) {
-    c = g_ptr_array_index (self->chunks, i);
-    if (c->error) {
-      GST_ELEMENT_ERROR (self->owner, LIBRARY, ENCODE,
-          ("Could not encode a WebP frame."), ("%s", c->error));
-      return FALSE;
-    }
-  }
+  if (!verify_chunks (self))
+    return FALSE;
+  g_assert (self->n_verified == self->chunks->len);
   if (self->chunks->len == 1) {
     c = g_ptr_array_index (self->chunks, 0);
     *data = c->out;

@@ -1243,6 +1243,86 @@ GST_START_TEST (test_clip_memory)
 
 GST_END_TEST;
 
+/* The first 12 frames the same (libwebp merges them into one), then the
+ * square moves. */
+static void
+fill_hold_square (guint8 * rgba, gint w, gint h, guint n)
+{
+  fill_square (rgba, w, h, n < 12 ? 0 : n);
+}
+
+/* fill_square with half-transparent pixels on odd frames: frames that
+ * are not opaque. */
+static void
+fill_alpha_square (guint8 * rgba, gint w, gint h, guint n)
+{
+  gint p;
+
+  fill_square (rgba, w, h, n);
+  if (n % 2)
+    for (p = 0; p < w * h; p += 3)
+      rgba[4 * p + 3] = 128;
+}
+
+/* Only the last frame differs from the first. */
+static void
+fill_late_change (guint8 * rgba, gint w, gint h, guint n)
+{
+  fill_square (rgba, w, h, n < 29 ? 0 : 5);
+}
+
+/* threads=true encodes chunks of frames in parallel and joins them: the
+ * file must be the one a single WebPAnimEncoder writes (threads=false),
+ * byte for byte, whatever frames merge at a chunk's edges. */
+GST_START_TEST (test_webp_threads_same_bytes)
+{
+  const struct
+  {
+    const gchar *props;
+    guint n;
+    GstClockTime step;
+    FillFunc fill;
+  } cases[] = {
+    {"format=webp", 40, FRAME_15, fill_square},
+    {"format=webp", 30, FRAME_15, fill_gradient},
+    {"format=webp", 30, FRAME_15, fill_hold_square},
+    {"format=webp", 30, FRAME_15, fill_late_change},
+    {"format=webp", 30, FRAME_15, fill_flat},
+    {"format=webp quality=90 method=2", 25, 40 * GST_MSECOND, fill_square},
+    {"format=webp", 30, FRAME_15, fill_alpha_square},
+    {"format=webp lossless=true", 20, FRAME_15, fill_square},
+    {"format=webp allow-mixed=true", 20, FRAME_15, fill_gradient},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *a = g_strdup_printf ("%s threads=true", cases[i].props);
+    gchar *b = g_strdup_printf ("%s threads=false", cases[i].props);
+    GstBuffer *ta = encode (a, 96, 64, cases[i].n, cases[i].step,
+        cases[i].fill);
+    GstBuffer *tb = encode (b, 96, 64, cases[i].n, cases[i].step,
+        cases[i].fill);
+    GstMapInfo ma, mb;
+
+    gst_buffer_map (ta, &ma, GST_MAP_READ);
+    gst_buffer_map (tb, &mb, GST_MAP_READ);
+    fail_unless (ma.size == mb.size && memcmp (ma.data, mb.data,
+            ma.size) == 0, "case %u (%s): %" G_GSIZE_FORMAT " bytes with "
+        "threads, %" G_GSIZE_FORMAT " without", i, cases[i].props, ma.size,
+        mb.size);
+    gst_buffer_unmap (ta, &ma);
+    gst_buffer_unmap (tb, &mb);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (ta),
+        GST_BUFFER_DURATION (tb));
+    gst_buffer_unref (ta);
+    gst_buffer_unref (tb);
+    g_free (a);
+    g_free (b);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -1267,6 +1347,7 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_tee_preroll);
   tcase_add_test (tc, test_webp_yuv_psnr);
   tcase_add_test (tc, test_webp_sharp_yuv);
+  tcase_add_test (tc, test_webp_threads_same_bytes);
   tcase_add_test (tc, test_file_message);
   tcase_add_test (tc, test_clip_files);
   tcase_add_test (tc, test_clip_multifilesink);
