@@ -9,6 +9,7 @@
 
 #include <webp/encode.h>
 #include <webp/mux.h>
+#include <math.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
 #define GST_CAT_DEFAULT gst_imm_anim_enc_debug
@@ -84,6 +85,12 @@ typedef struct
   guint in_flight;
   gint64 last_ms;               /* timestamp of the last frame added */
   guint n_in;
+  /* The frame WebPAnimEncoder will have kept last, as far as we can tell
+   * (a frame within max_diff of it on every pixel merges into it): the
+   * primer of the next chunk, so that chunks rarely need encoding twice. */
+  ImmAnimFrame *kept;
+  gint kept_ms;
+  gint max_diff;
 } WebPBackend;
 
 static ImmAnimBackend *
@@ -153,6 +160,7 @@ webp_reset (ImmAnimBackend * be)
   }
   self->last_ms = -1;
   self->n_in = 0;
+  g_clear_pointer (&self->kept, imm_anim_frame_free);
 }
 
 static void
@@ -231,6 +239,11 @@ webp_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
         chunk_free);
     g_ptr_array_add (self->chunks, chunk_new ());
     self->n_verified = 0;
+    /* libwebp's tolerance for "unchanged" (QualityToMaxDiff in
+     * anim_encode.c); lossless needs equal pixels. */
+    self->max_diff = self->s.lossless ? 0 :
+        (gint) (31 * (1 - sqrt (self->s.quality / 100.)) +
+        sqrt (self->s.quality / 100.) + 0.5);
     return TRUE;
   }
   self->mode = WEBP_MODE_SERIAL;
@@ -496,6 +509,50 @@ verify_chunks (WebPBackend * self)
   return TRUE;
 }
 
+/* Whether libwebp would merge @b into @a: every sample within @max_diff
+ * (on RGBA its test exactly, alpha equal; on YUV planes an estimate). A
+ * wrong guess costs time only: verify_chunks() encodes the chunk again. */
+static gboolean
+frames_similar (ImmAnimFrame * a, ImmAnimFrame * b, gint max_diff)
+{
+  GstVideoFrame va, vb;
+  gboolean same = TRUE;
+  guint p;
+  gint x, y;
+
+  if (!gst_video_frame_map (&va, a->info, a->buffer, GST_MAP_READ))
+    return FALSE;
+  if (!gst_video_frame_map (&vb, b->info, b->buffer, GST_MAP_READ)) {
+    gst_video_frame_unmap (&va);
+    return FALSE;
+  }
+  for (p = 0; same && p < GST_VIDEO_FRAME_N_PLANES (&va); p++) {
+    gint w = GST_VIDEO_FRAME_COMP_WIDTH (&va, p) *
+        GST_VIDEO_FRAME_COMP_PSTRIDE (&va, p);
+    gint h = GST_VIDEO_FRAME_COMP_HEIGHT (&va, p);
+    gboolean rgba = GST_VIDEO_FRAME_FORMAT (&va) == GST_VIDEO_FORMAT_RGBA;
+
+    for (y = 0; same && y < h; y++) {
+      const guint8 *ra = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&va, p)
+          + (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&va, p);
+      const guint8 *rb = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&vb, p)
+          + (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&vb, p);
+
+      for (x = 0; x < w; x++) {
+        gint tol = (rgba && x % 4 == 3) ? 0 : max_diff;
+
+        if (ABS (ra[x] - rb[x]) > tol) {
+          same = FALSE;
+          break;
+        }
+      }
+    }
+  }
+  gst_video_frame_unmap (&vb);
+  gst_video_frame_unmap (&va);
+  return same;
+}
+
 /* WEBP_MODE_CHUNKED: @frame joins the open chunk, or starts the next one
  * once the open chunk is long enough and the cut is safe (see WebPChunk). */
 static gboolean
@@ -503,20 +560,26 @@ chunk_add (WebPBackend * self, ImmAnimFrame * frame, gint ms)
 {
   WebPChunk *c = g_ptr_array_index (self->chunks, self->chunks->len - 1);
 
-  if (c->frames->len >= CHUNK_FRAMES) {
-    ImmAnimFrame *prev = g_ptr_array_index (c->frames, c->frames->len - 1);
-
-    if (frame_opaque (prev) && frame_opaque (frame)) {
-      WebPChunk *next = chunk_new ();
-
-      next->primer = frame_ref (prev);
-      next->primer_ms = g_array_index (c->ms, gint, c->ms->len - 1);
-      c->end_ms = ms;
-      push_chunk (self, c);
-      g_ptr_array_add (self->chunks, next);
-      c = next;
-    }
+  /* A frame libwebp will merge changes nothing: no cut before it. */
+  if (self->kept && frames_similar (self->kept, frame, self->max_diff)) {
+    g_ptr_array_add (c->frames, frame);
+    g_array_append_val (c->ms, ms);
+    return TRUE;
   }
+  if (c->frames->len >= CHUNK_FRAMES && frame_opaque (self->kept)
+      && frame_opaque (frame)) {
+    WebPChunk *next = chunk_new ();
+
+    next->primer = frame_ref (self->kept);
+    next->primer_ms = self->kept_ms;
+    c->end_ms = ms;
+    push_chunk (self, c);
+    g_ptr_array_add (self->chunks, next);
+    c = next;
+  }
+  imm_anim_frame_free (self->kept);
+  self->kept = frame_ref (frame);
+  self->kept_ms = ms;
   g_ptr_array_add (c->frames, frame);
   g_array_append_val (c->ms, ms);
   return verify_chunks (self);
