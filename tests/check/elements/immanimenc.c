@@ -1271,6 +1271,41 @@ fill_late_change (guint8 * rgba, gint w, gint h, guint n)
   fill_square (rgba, w, h, n < 29 ? 0 : 5);
 }
 
+/* encode() with the frames given as I420 (BT.601): the YUV path. */
+static GstBuffer *
+encode_i420 (const gchar * props, gint w, gint h, guint n, FillFunc fill)
+{
+  gchar *desc = g_strdup_printf ("immanimenc %s", props);
+  gchar *caps = g_strdup_printf ("video/x-raw,format=I420,width=%d,"
+      "height=%d,framerate=15/1,colorimetry=bt601", w, h);
+  GstHarness *hn = gst_harness_new_parse (desc);
+  GstBuffer *out;
+  guint i;
+
+  gst_harness_set_src_caps_str (hn, caps);
+  for (i = 0; i < n; i++) {
+    GstBuffer *rgba = gst_buffer_new_allocate (NULL, (gsize) w * h * 4, NULL);
+    GstBuffer *yuv;
+    GstMapInfo map;
+
+    gst_buffer_map (rgba, &map, GST_MAP_WRITE);
+    fill (map.data, w, h, i);
+    gst_buffer_unmap (rgba, &map);
+    yuv = convert_picture (rgba, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_I420,
+        "bt601", w, h);
+    GST_BUFFER_PTS (yuv) = i * FRAME_15;
+    GST_BUFFER_DURATION (yuv) = FRAME_15;
+    fail_unless_equals_int (gst_harness_push (hn, yuv), GST_FLOW_OK);
+    gst_buffer_unref (rgba);
+  }
+  fail_unless (gst_harness_push_event (hn, gst_event_new_eos ()));
+  out = gst_harness_pull (hn);
+  gst_harness_teardown (hn);
+  g_free (caps);
+  g_free (desc);
+  return out;
+}
+
 /* threads=true encodes chunks of frames in parallel and joins them: the
  * file must be the one a single WebPAnimEncoder writes (threads=false),
  * byte for byte, whatever frames merge at a chunk's edges. */
@@ -1292,15 +1327,21 @@ GST_START_TEST (test_webp_threads_same_bytes)
     {"format=webp", 30, FRAME_15, fill_alpha_square},
     {"format=webp lossless=true", 20, FRAME_15, fill_square},
     {"format=webp allow-mixed=true", 20, FRAME_15, fill_gradient},
+    /* I420: the merge guess on YUV planes */
+    {"format=webp", 40, 0, fill_square},
+    {"format=webp", 30, 0, fill_gradient},
+    {"format=webp", 30, 0, fill_hold_square},
   };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
     gchar *a = g_strdup_printf ("%s threads=true", cases[i].props);
     gchar *b = g_strdup_printf ("%s threads=false", cases[i].props);
-    GstBuffer *ta = encode (a, 96, 64, cases[i].n, cases[i].step,
+    GstBuffer *ta = cases[i].step ? encode (a, 96, 64, cases[i].n,
+        cases[i].step, cases[i].fill) : encode_i420 (a, 96, 64, cases[i].n,
         cases[i].fill);
-    GstBuffer *tb = encode (b, 96, 64, cases[i].n, cases[i].step,
+    GstBuffer *tb = cases[i].step ? encode (b, 96, 64, cases[i].n,
+        cases[i].step, cases[i].fill) : encode_i420 (b, 96, 64, cases[i].n,
         cases[i].fill);
     GstMapInfo ma, mb;
 
