@@ -84,6 +84,14 @@
  * #GstImmAnimEnc:sharp-yuv (libwebp's iterative RGB to YUV) gains about
  * 0.5 dB on RGB input at some encoding time.
  *
+ * With #GstImmAnimEnc:threads (default) and no forced key frames nor
+ * minimize-size, WebP frames are encoded in chunks of 8 on a thread pool
+ * (one thread per core, at most 4), each chunk by its own WebPAnimEncoder
+ * primed with the frame libwebp keeps last before it, and the chunks are
+ * spliced at EOS: the same bytes as one encoder (libwebp decides each
+ * frame from source pixels only), on more cores. Frames waiting for a
+ * worker are bounded (a chunk per thread and one more).
+ *
  * The base class keeps the first frame of each file (without its picture);
  * the file goes out as its output, with its timestamp and the whole
  * duration. The other frames leave the base class as they arrive, as frames
@@ -1032,8 +1040,9 @@ gst_imm_anim_enc_class_init (GstImmAnimEncClass * klass)
           DEFAULT_MINIMIZE_SIZE, rw));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_boolean ("threads", "Threads",
-          "Let the encoder use extra threads (WebP: libwebp's second "
-          "thread); the output is the same either way", DEFAULT_THREADS, rw));
+          "Let the encoder use extra threads (WebP: chunks of frames on "
+          "a thread pool, and libwebp's second thread); the output is the "
+          "same either way", DEFAULT_THREADS, rw));
   g_object_class_install_property (gobject_class, PROP_SHARP_YUV,
       g_param_spec_boolean ("sharp-yuv", "Sharp YUV",
           "WebP: libwebp's slower, sharper RGB to YUV conversion (RGB input "

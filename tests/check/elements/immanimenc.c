@@ -1243,6 +1243,127 @@ GST_START_TEST (test_clip_memory)
 
 GST_END_TEST;
 
+/* The first 12 frames the same (libwebp merges them into one), then the
+ * square moves. */
+static void
+fill_hold_square (guint8 * rgba, gint w, gint h, guint n)
+{
+  fill_square (rgba, w, h, n < 12 ? 0 : n);
+}
+
+/* fill_square with half-transparent pixels on odd frames: frames that
+ * are not opaque. */
+static void
+fill_alpha_square (guint8 * rgba, gint w, gint h, guint n)
+{
+  gint p;
+
+  fill_square (rgba, w, h, n);
+  if (n % 2)
+    for (p = 0; p < w * h; p += 3)
+      rgba[4 * p + 3] = 128;
+}
+
+/* Only the last frame differs from the first. */
+static void
+fill_late_change (guint8 * rgba, gint w, gint h, guint n)
+{
+  fill_square (rgba, w, h, n < 29 ? 0 : 5);
+}
+
+/* encode() with the frames given as I420 (BT.601): the YUV path. */
+static GstBuffer *
+encode_i420 (const gchar * props, gint w, gint h, guint n, FillFunc fill)
+{
+  gchar *desc = g_strdup_printf ("immanimenc %s", props);
+  gchar *caps = g_strdup_printf ("video/x-raw,format=I420,width=%d,"
+      "height=%d,framerate=15/1,colorimetry=bt601", w, h);
+  GstHarness *hn = gst_harness_new_parse (desc);
+  GstBuffer *out;
+  guint i;
+
+  gst_harness_set_src_caps_str (hn, caps);
+  for (i = 0; i < n; i++) {
+    GstBuffer *rgba = gst_buffer_new_allocate (NULL, (gsize) w * h * 4, NULL);
+    GstBuffer *yuv;
+    GstMapInfo map;
+
+    gst_buffer_map (rgba, &map, GST_MAP_WRITE);
+    fill (map.data, w, h, i);
+    gst_buffer_unmap (rgba, &map);
+    yuv = convert_picture (rgba, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_I420,
+        "bt601", w, h);
+    GST_BUFFER_PTS (yuv) = i * FRAME_15;
+    GST_BUFFER_DURATION (yuv) = FRAME_15;
+    fail_unless_equals_int (gst_harness_push (hn, yuv), GST_FLOW_OK);
+    gst_buffer_unref (rgba);
+  }
+  fail_unless (gst_harness_push_event (hn, gst_event_new_eos ()));
+  out = gst_harness_pull (hn);
+  gst_harness_teardown (hn);
+  g_free (caps);
+  g_free (desc);
+  return out;
+}
+
+/* threads=true encodes chunks of frames in parallel and joins them: the
+ * file must be the one a single WebPAnimEncoder writes (threads=false),
+ * byte for byte, whatever frames merge at a chunk's edges. */
+GST_START_TEST (test_webp_threads_same_bytes)
+{
+  const struct
+  {
+    const gchar *props;
+    guint n;
+    GstClockTime step;
+    FillFunc fill;
+  } cases[] = {
+    {"format=webp", 40, FRAME_15, fill_square},
+    {"format=webp", 30, FRAME_15, fill_gradient},
+    {"format=webp", 30, FRAME_15, fill_hold_square},
+    {"format=webp", 30, FRAME_15, fill_late_change},
+    {"format=webp", 30, FRAME_15, fill_flat},
+    {"format=webp quality=90 method=2", 25, 40 * GST_MSECOND, fill_square},
+    {"format=webp", 30, FRAME_15, fill_alpha_square},
+    {"format=webp lossless=true", 20, FRAME_15, fill_square},
+    {"format=webp allow-mixed=true", 20, FRAME_15, fill_gradient},
+    /* I420: the merge guess on YUV planes */
+    {"format=webp", 40, 0, fill_square},
+    {"format=webp", 30, 0, fill_gradient},
+    {"format=webp", 30, 0, fill_hold_square},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *a = g_strdup_printf ("%s threads=true", cases[i].props);
+    gchar *b = g_strdup_printf ("%s threads=false", cases[i].props);
+    GstBuffer *ta = cases[i].step ? encode (a, 96, 64, cases[i].n,
+        cases[i].step, cases[i].fill) : encode_i420 (a, 96, 64, cases[i].n,
+        cases[i].fill);
+    GstBuffer *tb = cases[i].step ? encode (b, 96, 64, cases[i].n,
+        cases[i].step, cases[i].fill) : encode_i420 (b, 96, 64, cases[i].n,
+        cases[i].fill);
+    GstMapInfo ma, mb;
+
+    gst_buffer_map (ta, &ma, GST_MAP_READ);
+    gst_buffer_map (tb, &mb, GST_MAP_READ);
+    fail_unless (ma.size == mb.size && memcmp (ma.data, mb.data,
+            ma.size) == 0, "case %u (%s): %" G_GSIZE_FORMAT " bytes with "
+        "threads, %" G_GSIZE_FORMAT " without", i, cases[i].props, ma.size,
+        mb.size);
+    gst_buffer_unmap (ta, &ma);
+    gst_buffer_unmap (tb, &mb);
+    fail_unless_equals_uint64 (GST_BUFFER_DURATION (ta),
+        GST_BUFFER_DURATION (tb));
+    gst_buffer_unref (ta);
+    gst_buffer_unref (tb);
+    g_free (a);
+    g_free (b);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 immanimenc_suite (void)
 {
@@ -1267,6 +1388,7 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_tee_preroll);
   tcase_add_test (tc, test_webp_yuv_psnr);
   tcase_add_test (tc, test_webp_sharp_yuv);
+  tcase_add_test (tc, test_webp_threads_same_bytes);
   tcase_add_test (tc, test_file_message);
   tcase_add_test (tc, test_clip_files);
   tcase_add_test (tc, test_clip_multifilesink);
