@@ -951,6 +951,7 @@ gst_imm_anim_enc_finish (GstVideoEncoder * enc)
     return GST_FLOW_ERROR;
 
   if (self->active_format == GST_IMM_ANIM_FORMAT_GIF) {
+    GBytes *bytes;
     int err;
 
     what = "GIF";
@@ -965,9 +966,11 @@ gst_imm_anim_enc_finish (GstVideoEncoder * enc)
       return GST_FLOW_ERROR;
     }
     self->gif = NULL;
-    buf = gst_buffer_new_wrapped_bytes (g_byte_array_free_to_bytes
-        (self->bytes));
+    bytes = g_byte_array_free_to_bytes (self->bytes);
     self->bytes = NULL;
+    /* the buffer takes a reference of its own */
+    buf = gst_buffer_new_wrapped_bytes (bytes);
+    g_bytes_unref (bytes);
   } else {
     WebPData data;
 
