@@ -1,18 +1,34 @@
 #!/bin/sh
-# immanimenc against ffmpeg on the same frames: bytes, SSIM/PSNR, encode time.
-#   usage: bench/animenc.sh CLIP [ANIMQ]
-#   CLIP   a video; scaled once to 360x264 at 15 fps into a y4m both tools read
-#   ANIMQ  the quality script (default ../shared/bench/animq.py), run with
-#          $PYTHON (default: the first python3 that imports skimage)
+# immanimenc against gifski, ffmpeg and gifsicle on a set of short clips:
+# de_blur, flicker, SSIM, bytes and time, with ratios to the anchor (gifski
+# -Q 90 for GIF, ffmpeg libwebp_anim q75 for WebP) and the goal of issue 10.
+#   usage: bench/animenc.sh [CLIP...]
+#   CLIP   film camera gradient fade testsrc ui motion (default: all):
+#          film = Megamind.avi 2.5-5.5 s (a hard cut at 4 s), camera =
+#          vtest.avi (noisy fixed camera), gradient = lavfi gradients, fade =
+#          a camera still fading to black, testsrc = lavfi testsrc2, ui = a
+#          text page scrolling with a moving cursor, motion = a fast pan.
+#          All 3 s at 15 fps, 320x240 (film 360x264).
+#   MEDIA      folder of Megamind.avi and vtest.avi (../shared/media)
+#   ANIMQ      the quality script (../shared/bench/animq.py), run with
+#              $PYTHON (default: the first python3 that imports skimage)
+#   GIFSKI     gifski binary; default: /tmp/package/bin/debian/gifski, else
+#              `npm pack gifski@1.7.1` into a temporary folder; skipped with
+#              a note when neither works (npm unreachable)
 #   BUILD_DIR  imm-gst build directory (default: build)
-#   CURVE=0    skip the quality 30..95 curve
-# Times are wall-clock seconds of one run each; the machine is shared, so
-# compare the ratios of the same run rather than absolute numbers.
+#   KEEP=DIR   keep clips and anchor outputs in DIR and reuse them on the
+#              next run (ours are always encoded again)
+#   GIF_ARGS   extra immanimenc properties for our GIF (e.g. "dither=none")
+#   ONLY=gif   skip WebP
+#   GIFSICLE=0 skip gifsicle --lossy on our GIF
+# Times are wall-clock seconds of one run each; the machine may be shared,
+# so compare the ratios of one run rather than absolute numbers.
 set -eu
-clip=${1:?usage: bench/animenc.sh CLIP [ANIMQ]}
 root=$(cd "$(dirname "$0")/.." && pwd)
-animq=${2:-$root/../shared/bench/animq.py}
+media=${MEDIA:-$root/../shared/media}
+animq=${ANIMQ:-$root/../shared/bench/animq.py}
 build=${BUILD_DIR:-$root/build}
+clips=${*:-film camera gradient fade testsrc ui motion}
 if [ -z "${PYTHON:-}" ]; then
   for p in /usr/bin/python3 /root/.pyenv/shims/python3 python3; do
     if "$p" -c 'import skimage, PIL' 2>/dev/null; then PYTHON=$p; break; fi
@@ -21,73 +37,149 @@ fi
 export GST_PLUGIN_PATH_1_0="$build/plugins"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-ref=$tmp/ref.y4m
-ffmpeg -v error -i "$clip" -vf scale=360:264:flags=lanczos,fps=15 \
-  -pix_fmt yuv444p -an -y "$ref"
-# GStreamer gets ffmpeg's own RGB conversion of the same frames: y4mdec +
-# videoconvert pick other colour matrices and would skew the comparison.
-rgba=$tmp/ref.rgba
-ffmpeg -v error -i "$ref" -f rawvideo -pix_fmt rgba -y "$rgba"
+work=${KEEP:-$tmp}
+mkdir -p "$work"
+
+gifski=${GIFSKI:-/tmp/package/bin/debian/gifski}
+if ! [ -x "$gifski" ]; then
+  gifski=
+  if (cd "$tmp" && timeout 120 npm pack -q gifski@1.7.1 >/dev/null 2>&1 &&
+      tar xf gifski-1.7.1.tgz); then
+    gifski=$tmp/package/bin/debian/gifski
+  fi
+fi
+[ -n "$gifski" ] || echo "note: gifski not available (npm unreachable?): skipped" >&2
 
 now () { date +%s.%N; }
-results=$tmp/results.txt
+results=$work/results.txt
 : > "$results"
 
-# run NAME OUTPUT COMMAND...: times the command, measures the output
+# make_clip NAME DIR: writes DIR/ref.y4m (the reference), DIR/ref.rgba
+# (ffmpeg's RGB of it, which our pipeline reads: y4mdec + videoconvert
+# would pick other matrices) and DIR/f*.png (gifski's input)
+make_clip () {
+  name=$1; d=$2
+  [ -f "$d/ref.y4m" ] && return 0
+  mkdir -p "$d"
+  font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+  o="-t 3 -r 15 -pix_fmt yuv444p -an -y $d/ref.y4m"
+  case $name in
+    film) ffmpeg -v error -ss 2.5 -i "$media/Megamind.avi" \
+        -vf scale=360:264:flags=lanczos,fps=15 $o ;;
+    camera) ffmpeg -v error -ss 20 -i "$media/vtest.avi" \
+        -vf scale=320:240:flags=lanczos,fps=15 $o ;;
+    gradient) ffmpeg -v error -f lavfi \
+        -i "gradients=s=320x240:r=15:speed=0.01:n=3:seed=7" $o ;;
+    fade) ffmpeg -v error -ss 40 -i "$media/vtest.avi" -vf \
+        "trim=end_frame=1,loop=45:1,setpts=N/15/TB,scale=320:240:flags=lanczos,fade=out:st=0:d=3" \
+        $o ;;
+    testsrc) ffmpeg -v error -f lavfi -i "testsrc2=s=320x240:r=15" $o ;;
+    ui) seq 1 60 | sed 's/.*/item & - lorem ipsum dolor sit amet, consectetur/' \
+        > "$d/text.txt"
+      ffmpeg -v error -f lavfi -i "color=c=0xf4f4f4:s=320x1000:r=15:d=3" \
+        -f lavfi -i "color=c=0x101010:s=6x12:r=15:d=3" -filter_complex \
+        "[0]drawbox=x=0:y=0:w=320:h=30:c=0x3060c0:t=fill,drawtext=fontfile=$font:fontsize=13:fontcolor=0x202020:textfile=$d/text.txt:x=10:y=40:line_spacing=3,crop=320:240:0:'min(t*120\,240)'[bg];[bg][1]overlay=x='40+t*70':y='60+t*30'" \
+        $o ;;
+    motion) ffmpeg -v error -ss 30 -i "$media/vtest.avi" -vf \
+        "fps=15,crop=384:288:x='min(t*110\,384)':y='t*40',scale=320:240:flags=lanczos" \
+        $o ;;
+    *) echo "unknown clip $name" >&2; exit 2 ;;
+  esac
+  ffmpeg -v error -i "$d/ref.y4m" -f rawvideo -pix_fmt rgba -y "$d/ref.rgba"
+  ffmpeg -v error -i "$d/ref.y4m" -pix_fmt rgb24 -y "$d/f%03d.png"
+}
+
+# run CLIP NAME OUTPUT COMMAND...: times the command, measures the output
 run () {
-  name=$1; out=$2; shift 2
+  clip=$1; name=$2; out=$3; shift 3
   t0=$(now); "$@" > "$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
   t1=$(now)
-  meas=$("$PYTHON" "$animq" "$ref" 15 "$out")
-  echo "$name $(echo "$t1 - $t0" | bc) $meas" >> "$results"
+  echo "$clip $name $(echo "$t1 - $t0" | bc) $(measure "$out")" >> "$results"
+}
+measure () { "$PYTHON" "$animq" "$d/ref.y4m" 15 "$1"; }
+# anchor CLIP NAME OUTPUT COMMAND...: as run, reusing a kept result
+anchor () {
+  if [ -f "$d/$2.row" ]; then cat "$d/$2.row" >> "$results"; return 0; fi
+  run "$@"
+  tail -n 1 "$results" > "$d/$2.row"
 }
 
 gst () {
-  gst-launch-1.0 -q filesrc location="$rgba" ! \
-    rawvideoparse width=360 height=264 format=rgba framerate=15/1 ! \
+  gst-launch-1.0 -q filesrc location="$d/ref.rgba" ! \
+    rawvideoparse width=$w height=$h format=rgba framerate=15/1 ! \
     immanimenc "$@" ! filesink location="$out_file"
 }
 
-out_file=$tmp/ours.gif; run "gif-ours" "$out_file" gst format=gif
-run "gif-ffmpeg-sierra" "$tmp/ff1.gif" ffmpeg -v error -i "$ref" -filter_complex \
-  "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=diff_mode=rectangle" \
-  -y "$tmp/ff1.gif"
-run "gif-ffmpeg-bayer5" "$tmp/ff2.gif" ffmpeg -v error -i "$ref" -filter_complex \
-  "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=5:diff_mode=rectangle" \
-  -y "$tmp/ff2.gif"
-out_file=$tmp/ours.webp; run "webp-ours" "$out_file" gst format=webp
-run "webp-ffmpeg-q75" "$tmp/ff.webp" ffmpeg -v error -i "$ref" -c:v libwebp_anim \
-  -quality 75 -loop 0 -y "$tmp/ff.webp"
-
-if [ "${CURVE:-1}" != 0 ]; then
-  for q in 30 50 70 85 95; do
-    out_file=$tmp/c$q.gif; run "curve-gif-q$q" "$out_file" gst format=gif quality=$q
-    out_file=$tmp/c$q.webp; run "curve-webp-q$q" "$out_file" gst format=webp quality=$q
-  done
-fi
+for c in $clips; do
+  d=$work/$c
+  make_clip "$c" "$d"
+  w=$(head -c 64 "$d/ref.y4m" | sed -n 's/.* W\([0-9]*\) .*/\1/p')
+  h=$(head -c 64 "$d/ref.y4m" | sed -n 's/.* H\([0-9]*\) .*/\1/p')
+  if [ -n "$gifski" ]; then
+    anchor "$c" gif-gifski-Q90 "$d/gifski.gif" "$gifski" -Q 90 -r 15 \
+      -W "$w" -H "$h" -o "$d/gifski.gif" "$d"/f*.png
+  fi
+  anchor "$c" gif-ffmpeg-sierra "$d/ff.gif" ffmpeg -v error -i "$d/ref.y4m" \
+    -filter_complex "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=sierra2_4a:diff_mode=rectangle" \
+    -y "$d/ff.gif"
+  out_file=$tmp/ours.gif
+  # shellcheck disable=SC2086
+  run "$c" gif-ours "$out_file" gst format=gif ${GIF_ARGS:-}
+  cp "$out_file" "$work/$c-ours.gif"
+  if [ "${GIFSICLE:-1}" != 0 ]; then
+  t0=$(now)
+  gifsicle -O3 --lossy=80 "$out_file" -o "$tmp/lossy.gif"
+  t1=$(now)
+  ours_secs=$(tail -n 1 "$results" | cut -d' ' -f3)
+  echo "$c gif-ours+gifsicle-lossy80 $(echo "$ours_secs + $t1 - $t0" | bc) $(measure "$tmp/lossy.gif")" >> "$results"
+  fi
+  if [ "${ONLY:-}" != gif ]; then
+    anchor "$c" webp-ffmpeg-q75 "$d/ff.webp" ffmpeg -v error -i "$d/ref.y4m" \
+      -c:v libwebp_anim -quality 75 -loop 0 -y "$d/ff.webp"
+    out_file=$tmp/ours.webp; run "$c" webp-ours "$out_file" gst format=webp
+  fi
+done
 
 "$PYTHON" - "$results" <<'PY'
 import json, sys
 rows = {}
-order = []
+clips = []
 for line in open(sys.argv[1]):
-    name, secs, js = line.split(" ", 2)
-    r = json.loads(js); r["secs"] = float(secs); rows[name] = r; order.append(name)
-def table(title, names, base):
-    b = rows[base]
-    print(f"\n{title} (ratios against {base})")
-    print(f"{'encoder':22} {'frames':>6} {'bytes':>10} {'xbytes':>7} {'SSIM':>7} {'PSNR':>6} {'secs':>6} {'xtime':>6}")
-    for n in names:
-        r = rows[n]
-        print(f"{n:22} {r['frames']:6d} {r['bytes']:10d} {r['bytes']/b['bytes']:7.2f} {r['ssim']:7.4f} {r['psnr']:6.2f} {r['secs']:6.2f} {r['secs']/b['secs']:6.2f}")
-table("GIF", ["gif-ours", "gif-ffmpeg-sierra", "gif-ffmpeg-bayer5"], "gif-ffmpeg-bayer5")
-table("GIF time", ["gif-ours", "gif-ffmpeg-sierra"], "gif-ffmpeg-sierra")
-table("WebP", ["webp-ours", "webp-ffmpeg-q75"], "webp-ffmpeg-q75")
-curve = [n for n in order if n.startswith("curve-")]
-if curve:
-    print("\nSize/quality curve (immanimenc)")
-    print(f"{'setting':22} {'bytes':>10} {'SSIM':>7} {'PSNR':>6} {'secs':>6}")
-    for n in curve:
-        r = rows[n]
-        print(f"{n:22} {r['bytes']:10d} {r['ssim']:7.4f} {r['psnr']:6.2f} {r['secs']:6.2f}")
+    clip, name, secs, js = line.split(" ", 3)
+    r = json.loads(js); r["secs"] = float(secs)
+    rows[(clip, name)] = r
+    if clip not in clips: clips.append(clip)
+hdr = f"{'clip':9} {'encoder':26} {'bytes':>9} {'xbytes':>6} {'de_blur':>7} {'flicker':>7} {'SSIM':>6} {'secs':>6} {'xtime':>5}  goal"
+def goal(r, a, gif):
+    bad = []
+    if r["de_blur"] > a["de_blur"]: bad.append("de")
+    if r["bytes"] > a["bytes"]: bad.append("bytes")
+    if gif and r["flicker"] > a["flicker"]: bad.append("flicker")
+    if r["ssim"] < a["ssim"] - (0.005 if gif else 0): bad.append("ssim")
+    if r["secs"] > (0.25 if gif else 0.7) * a["secs"]: bad.append("time")
+    return "ok" if not bad else "miss: " + ",".join(bad)
+tot = {}
+for fmt, base, goal_row in (("gif", "gif-gifski-Q90", "gif-ours"),
+                            ("webp", "webp-ffmpeg-q75", "webp-ours")):
+    if not any(k[1] == base for k in rows):
+        if fmt == "gif":
+            base = "gif-ffmpeg-sierra"
+            goal_row = None
+        else:
+            continue
+    print(f"\n{fmt.upper()} (x = ratio to {base}; goal of issue 10 checked on {goal_row})")
+    print(hdr)
+    for c in clips:
+        if (c, base) not in rows: continue
+        a = rows[(c, base)]
+        for (cc, n), r in rows.items():
+            if cc != c or not n.startswith(fmt): continue
+            g = goal(r, a, fmt == "gif") if n == goal_row else ""
+            print(f"{c:9} {n:26} {r['bytes']:9d} {r['bytes']/a['bytes']:6.2f} {r['de_blur']:7.3f} {r['flicker']:7.3f} {r['ssim']:6.4f} {r['secs']:6.2f} {r['secs']/a['secs']:5.2f}  {g}")
+            t = tot.setdefault(n, [0, 0, 0]); t[0] += r["bytes"]; t[1] += r["secs"]; t[2] += 1
+    print(f"{'all':9} {'encoder':26} {'bytes':>9} {'xbytes':>6} {'':>7} {'':>7} {'':>6} {'secs':>6} {'xtime':>5}")
+    b = tot.get(base)
+    for n, t in tot.items():
+        if n.startswith(fmt) and b:
+            print(f"{'all':9} {n:26} {t[0]:9d} {t[0]/b[0]:6.2f} {'':>7} {'':>7} {'':>6} {t[1]:6.2f} {t[1]/b[1]:5.2f}")
 PY

@@ -18,8 +18,10 @@
  *   duration, so not on live sources.
  * - `keyframe`: every sync (IDR) frame. Decoded frames do not say whether
  *   they were keyframes (avdec_h264 marks none), so the element watches the
- *   encoded buffers entering the decoder upstream of it; with no decoder
- *   upstream, raw frames count as keyframes unless flagged delta units.
+ *   encoded buffers entering every decoder upstream of it (all sources
+ *   joined by concat) and marks the frames leaving them as delta units or
+ *   not; with no decoder upstream, raw frames count as keyframes unless
+ *   flagged delta units. The first frame of each stream counts as one.
  * - `dhash`: one sample every interval (default 1 s), hashed with a 64-bit
  *   difference hash; a sample's change is the Hamming distance to the
  *   sample before. The first sample is always taken; the others when their
@@ -32,9 +34,12 @@
  *
  * The range is [start-time, start-time + #GstImmSnapshot:duration), in
  * stream time since the first frame (on a live source: running time since
- * the first frame); streams such as MPEG-TS do not start at 0. When no further frame can be taken, the element sends EOS
- * downstream and returns EOS upstream, so pipelines end early. A start time
- * beyond the end gives no frame and a warning message.
+ * the first frame); streams such as MPEG-TS do not start at 0. When no
+ * further frame can be taken, the element sends EOS downstream and returns
+ * EOS upstream, so pipelines end early; on a live source (or with
+ * #GstImmSnapshot:when-done `drop`) it drops the rest instead, so that
+ * the source's other sinks run on. A start time beyond the end gives no
+ * frame and a warning message.
  *
  * Seeking: on a seekable, non-live upstream (and #GstImmSnapshot:seek
  * TRUE), interval, average and dhash jump to the keyframe before the next
@@ -53,12 +58,16 @@
  * stop at its sink pad, so frames already taken stay downstream. The seeks
  * are sent from a separate thread (gst_element_call_async()), never from
  * the streaming thread. Where upstream cannot seek, the element filters.
- * A seek that lands after its target (tsdemux estimates byte offsets and
- * can overshoot, even past the end) would lose the frames in between: the
- * first frame after each seek is checked, and when it comes after the
- * target the element seeks back to where it was (then, if that lands late
- * too, to the start) and decodes on without seeking or QoS; after a third
- * late landing it warns that frames may be missing.
+ * Nor does it seek where a seek cannot be exact: over MPEG-TS and MPEG-PS
+ * (tsdemux and mpegpsdemux land by byte estimate, on frames that need
+ * earlier ones), RealMedia (rmdemux flushes, refuses and stops the
+ * stream: a warning says so) and sources joined by concat (a seek reaches
+ * one of them). The first frame after each seek is checked: when the
+ * decoder's first input after it was no keyframe, the element warns and
+ * decodes from the start without seeking; when the frame comes after the
+ * target, the element seeks back to where it was (then, if that lands
+ * late too, to the start) and decodes on without seeking or QoS; after a
+ * third bad landing it warns that frames may be missing or wrong.
  *
  * Skipping decoding: in interval, average and dhash modes, with seek and
  * #GstImmSnapshot:skip-decode TRUE (the defaults), the element sends
@@ -77,8 +86,13 @@
  * ignore QoS change nothing. The frames dropped show up as QoS messages
  * from the decoder and videoconvert, as late frames do, and as "Dropping
  * frame due to QoS" in the decoder's debug log; immsnapshot itself posts
- * no message about them. seek=false turns this off too: a decode shared
- * through a tee must not skip frames another branch needs.
+ * no message about them. seek=false turns this off too.
+ *
+ * The element seeks and sends QoS for itself only: not on a live source,
+ * nor when the decoded frames also feed other branches (a tee or another
+ * element with several source pads between the decoder and the element),
+ * whose sinks would lose frames too; #GstImmSnapshot:force-upstream does
+ * both all the same.
  *
  * Each frame taken posts an element message named `immsnapshot`:
  *
@@ -90,6 +104,27 @@
  * - `distance` (gint, dhash only): its change, the Hamming distance (0-64)
  *   of its hash to the previous sample's; -1 for the first sample.
  * - `hash` (guint64, dhash only): its 64-bit hash.
+ *
+ * #GstImmSnapshot:threshold, #GstImmSnapshot:post-messages and
+ * #GstImmSnapshot:when-done can change while the stream runs and apply
+ * from the next frame; the other properties set the schedule and the way
+ * upstream when the stream starts, and a change while it runs is refused
+ * with a warning message.
+ *
+ * With #GstImmSnapshot:action `mark` every frame goes on, and each frame
+ * taken carries an #ImmSnapshotMeta (index, mode, distance, hash; see
+ * imm/imm-snapshot-meta.h) and is followed by a serialized custom
+ * downstream event named `immsnapshot-mark` with the fields `index`
+ * (guint), `pts` (guint64), `mode` (string), `distance` (gint, -1 outside
+ * dhash) and `hash` (guint64, 0 outside dhash). The element then neither
+ * seeks, nor sends QoS, nor ends the stream early; dhash with number is
+ * refused.
+ *
+ * When no further frame can be taken it posts `immsnapshot-done`:
+ *
+ * - `frames` (guint): the number of frames taken.
+ * - `eos` (gboolean): TRUE when it ended the stream, FALSE when it drops
+ *   the rest.
  *
  * ## Example launch lines
  * |[
@@ -111,11 +146,14 @@
 
 #include <gst/video/video.h>
 
+#include "immkeywatch.h"
 #include "imm/imm-dhash.h"
 #include "imm/imm-schedule.h"
+#include "imm/imm-seek.h"
+#include "imm/imm-snapshot-meta.h"
 #include "imm/imm-topn.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
+GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
 #define GST_CAT_DEFAULT gst_imm_snapshot_debug
 
 #define DEFAULT_MODE IMM_SNAPSHOT_INTERVAL
@@ -127,20 +165,16 @@ GST_DEBUG_CATEGORY_STATIC (gst_imm_snapshot_debug);
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_SEEK TRUE
 #define DEFAULT_SKIP_DECODE TRUE
+#define DEFAULT_FORCE_UPSTREAM FALSE
+#define DEFAULT_WHEN_DONE IMM_WHEN_DONE_AUTO
+#define DEFAULT_ACTION IMM_ACTION_DROP
 
-/* Seek when the next target is further ahead than this; nearer targets
- * are reached faster by decoding on (a seek restarts at a keyframe). Once
- * keyframe distances are known, also only when the target is further from
- * the last keyframe decoded than the longest of them (see seek_pays()). */
-#define SEEK_MIN_GAP (2 * GST_SECOND)
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
  * judges whether to decode a frame by the timestamp of the frame before it
  * in decoding order, which with B-frames can lie a few frames earlier. */
 #define QOS_MARGIN_FRAMES 8
 #define QOS_MARGIN_DEFAULT GST_SECOND
-/* Keyframe times remembered from the encoded stream. */
-#define MAX_KEY_TIMES 256
 
 enum
 {
@@ -154,15 +188,77 @@ enum
   PROP_POST_MESSAGES,
   PROP_SEEK,
   PROP_SKIP_DECODE,
+  PROP_FORCE_UPSTREAM,
+  PROP_WHEN_DONE,
+  PROP_ACTION,
 };
 
-/* Where our last seek stands, as the keyframes entering the decoder tell. */
+/* What happens to the frames. */
 typedef enum
 {
-  LANDING_NONE,
-  LANDING_SENT,                 /* flush not seen yet */
-  LANDING_FLUSHED,              /* the next keyframe is where it landed */
-} SeekLanding;
+  IMM_ACTION_DROP,
+  IMM_ACTION_MARK,
+} ImmAction;
+
+/* A frame judged: taken, and what its mark says. */
+typedef struct
+{
+  gboolean taken;
+  gint distance;
+  guint64 hash;
+} Judgement;
+
+/* What a finished capture does with the rest of the stream. */
+typedef enum
+{
+  IMM_WHEN_DONE_AUTO,
+  IMM_WHEN_DONE_EOS,
+  IMM_WHEN_DONE_DROP,
+} ImmWhenDone;
+
+/* Where the capture stands (streaming thread). */
+typedef enum
+{
+  CAPTURE_RUNNING,              /* frames are judged */
+  CAPTURE_ENDED,                /* finished, EOS sent: EOS returned upstream */
+  CAPTURE_DROPPING,             /* finished: frames dropped (marking: passed), upstream runs on */
+} CaptureState;
+
+/* Where the element's own seeking stands (one seek job at a time, under
+ * seek_lock; transitions in schedule_seek(), do_seek(), on_buffer(),
+ * on_landed(), on_flush_start(), on_flush_stop() and on_eos()):
+ *
+ *   IDLE --seek ahead--> SENT --FLUSH_START--> FLUSHING --FLUSH_STOP-->
+ *   LANDED --first frame where expected--> IDLE (or DISABLED after a
+ *   recovery); LANDED --landed late or on a delta frame--> RESTARTING
+ *   (a recovery seek back) --FLUSH_START--> FLUSHING ...;
+ *   SENT/RESTARTING --refused--> DISABLED.
+ */
+typedef enum
+{
+  SEEK_IDLE,                    /* no seek of ours on its way: frames judged */
+  SEEK_SENT,                    /* a seek ahead on its way: frames before it still judged */
+  SEEK_RESTARTING,              /* a seek back on its way: frames dropped, EOS waits */
+  SEEK_FLUSHING,                /* its FLUSH_START went by, its FLUSH_STOP not yet */
+  SEEK_LANDED,                  /* flushed: the first frame after it is checked */
+  SEEK_DISABLED,                /* no more seeks: cannot, refused, or landed wrong */
+} SeekState;
+
+/* The seek job: the one seek on its way, or the last one. */
+typedef struct
+{
+  SeekState state;
+  guint32 seqnum;               /* of the last seek scheduled */
+  guint32 seqnums[8];           /* of the last seeks: their flushes stay here */
+  guint n_sent;                 /* seeks scheduled */
+  guint in_flight;              /* scheduled, gst_pad_push_event not back */
+  GstClockTime goal;            /* its target on the capture timeline */
+  GstClockTime resume;          /* the position when it was sent */
+  guint64 last_target;          /* the last target sought (capture timeline) */
+  gboolean key_units;           /* a key-unit trick mode seek */
+  gboolean then_disable;        /* a recovery: no more seeks once landed */
+  guint recoveries;             /* seeks sent after one landed wrong */
+} SeekJob;
 
 struct _GstImmSnapshot
 {
@@ -178,55 +274,34 @@ struct _GstImmSnapshot
   gboolean post_messages;
   gboolean seek;
   gboolean skip_decode;
+  gboolean force_upstream;
+  ImmWhenDone when_done;
+  ImmAction action;
 
   /* streaming thread */
   GstVideoInfo info;
   gboolean configured;
   gboolean live;
-  gboolean done;
-  gboolean can_seek;
+  CaptureState capture;
+  ImmAction run_action;
   gboolean run_qos;
   guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
-  gboolean key_seek_wanted;
   GstClockTime last_time;
+  gboolean first_of_stream;     /* no frame since STREAM_START */
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
-  guint run_threshold;
-  gboolean run_post;
   guint index;
-  gboolean have_prev_hash;
   guint64 prev_hash;
   guint64 samples;
   ImmTopN *topn;
-  GstClockTime seek_last;       /* the target of the last seek */
-  gboolean first_is_key;        /* keyframes watched from this frame on */
-  gint hold_until_flush;        /* atomic: a restarting seek is on its way */
-  gint own_seqnum;              /* atomic: seqnum of our last seek */
-  /* checking where our last seek landed (streaming thread) */
-  gint check_landing;           /* atomic: set by its FLUSH_STOP */
-  GstClockTime seek_goal;       /* its target on the capture timeline */
-  GstClockTime seek_resume;     /* last_time when it was sent */
-  gboolean seek_goal_key;       /* it was a key-unit trick mode seek */
-  guint recoveries;             /* seeks sent after one landed too far */
 
-  /* a seek between scheduling and its flush, under seek_lock */
+  /* keyframes at the decoders upstream, with a lock of its own */
+  ImmKeyWatch *keys;
+
   GMutex seek_lock;
-  GCond seek_cond;
-  guint seeks_running;          /* scheduled, gst_pad_push_event not back */
-  gboolean seek_flushing;       /* its FLUSH_START went by */
-
-  /* keyframe times seen entering the decoder, under key_lock */
-  GMutex key_lock;
-  GstPad *key_pad;
-  gulong key_probe;
-  gboolean key_from_encoded;
-  GArray *key_times;            /* keyframe mode: not yet matched */
-  GstClockTime key_latest;      /* pts of the last keyframe since a flush */
-  GstClockTime key_gap;         /* longest keyframe distance known */
-  SeekLanding landing;
-  GstClockTime landing_target;  /* pts our seek goes to */
-  GstClockTime landing_from;    /* key_latest when it was sent */
+  GCond seek_cond;              /* the job's state changed */
+  SeekJob job;
 };
 
 /* A frame held by top-N, with what its message needs. */
@@ -278,216 +353,93 @@ gst_imm_snapshot_mode_get_type (void)
   return type;
 }
 
+GType
+gst_imm_snapshot_when_done_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {IMM_WHEN_DONE_AUTO, "drop on live sources, else eos", "auto"},
+    {IMM_WHEN_DONE_EOS, "End the stream", "eos"},
+    {IMM_WHEN_DONE_DROP, "Drop the rest, upstream runs on", "drop"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstImmSnapshotWhenDone", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_imm_snapshot_action_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {IMM_ACTION_DROP, "Only the frames taken go on", "drop"},
+    {IMM_ACTION_MARK, "Every frame goes on, the taken ones marked", "mark"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstImmSnapshotAction", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
 static GstClockTime
 seconds_to_time (gdouble s)
 {
   return (GstClockTime) (s * GST_SECOND + 0.5);
 }
 
-/* --- keyframes from the encoded stream ----------------------------------- */
+/* --- seeking: one job, one state ----------------------------------------- */
 
-/* called with key_lock */
+static const gchar *
+seek_state_name (SeekState s)
+{
+  static const gchar *const names[] = { "idle", "sent", "restarting",
+    "flushing", "landed", "disabled"
+  };
+
+  return names[s];
+}
+
+/* called with seek_lock */
 static void
-widen_key_gap (GstImmSnapshot * self, GstClockTime gap)
+set_state (GstImmSnapshot * self, SeekState s)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (self->key_gap) || gap > self->key_gap)
-    self->key_gap = gap;
+  if (self->job.state != s)
+    GST_DEBUG_OBJECT (self, "seek state %s -> %s",
+        seek_state_name (self->job.state), seek_state_name (s));
+  self->job.state = s;
+  g_cond_broadcast (&self->seek_cond);
 }
 
-/* called with key_lock */
-static void
-note_keyframe (GstImmSnapshot * self, GstClockTime pts)
-{
-  if (self->landing == LANDING_FLUSHED) {
-    /* Our seek landed back on the keyframe we were decoding from: no
-     * keyframe lies between it and the target. */
-    if (GST_CLOCK_TIME_IS_VALID (self->landing_from)
-        && pts <= self->landing_from && self->landing_target > pts)
-      widen_key_gap (self, self->landing_target - pts + 1);
-    self->landing = LANDING_NONE;
-  } else if (GST_CLOCK_TIME_IS_VALID (self->key_latest)
-      && pts > self->key_latest) {
-    widen_key_gap (self, pts - self->key_latest);
-  }
-  self->key_latest = pts;
-
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME) {
-    if (self->key_times->len >= MAX_KEY_TIMES)
-      g_array_remove_index (self->key_times, 0);
-    g_array_append_val (self->key_times, pts);
-  }
-}
-
-static GstPadProbeReturn
-key_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstImmSnapshot *self = user_data;
-
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_FLUSH) {
-    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
-        GST_EVENT_FLUSH_STOP) {
-      /* keyframes before and after a flush are not neighbours */
-      g_mutex_lock (&self->key_lock);
-      self->key_latest = GST_CLOCK_TIME_NONE;
-      if (self->landing == LANDING_SENT)
-        self->landing = LANDING_FLUSHED;
-      g_mutex_unlock (&self->key_lock);
-    }
-  } else {
-    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-    GstClockTime pts = GST_BUFFER_PTS (buf);
-
-    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
-        && GST_CLOCK_TIME_IS_VALID (pts)) {
-      g_mutex_lock (&self->key_lock);
-      note_keyframe (self, pts);
-      g_mutex_unlock (&self->key_lock);
-    }
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* The element pad feeding @pad, through ghost pads. */
-static GstPad *
-upstream_of (GstPad * pad)
-{
-  GstPad *peer = gst_pad_get_peer (pad);
-
-  while (peer != NULL && GST_IS_GHOST_PAD (peer)) {
-    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
-    gst_object_unref (peer);
-    peer = target;
-  }
-  /* the inside of a ghost sink pad: continue from the ghost pad itself */
-  if (peer != NULL && GST_IS_PROXY_PAD (peer)
-      && GST_IS_GHOST_PAD (GST_OBJECT_PARENT (peer))) {
-    GstPad *ghost = gst_object_ref (GST_PAD (GST_OBJECT_PARENT (peer)));
-    gst_object_unref (peer);
-    peer = upstream_of (ghost);
-    gst_object_unref (ghost);
-  }
-  return peer;
-}
-
+/* called with seek_lock */
 static gboolean
-pad_carries_raw_video (GstPad * pad)
+is_own_seqnum (GstImmSnapshot * self, guint32 seqnum)
 {
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  gboolean raw = TRUE;
-
-  if (caps != NULL) {
-    raw = gst_structure_has_name (gst_caps_get_structure (caps, 0),
-        "video/x-raw");
-    gst_caps_unref (caps);
-  }
-  return raw;
-}
-
-/* Walks upstream over elements that pass raw video until the one whose
- * input is not raw: the decoder. Returns its sink pad, or NULL. */
-static GstPad *
-find_decoder_sink (GstImmSnapshot * self)
-{
-  GstPad *pad = upstream_of (GST_BASE_TRANSFORM_SINK_PAD (self));
-  gint hops;
-
-  for (hops = 0; pad != NULL && hops < 32; hops++) {
-    GstElement *el = gst_pad_get_parent_element (pad);
-    GstPad *sink = NULL;
-    GstIterator *it;
-    GValue v = G_VALUE_INIT;
-
-    gst_object_unref (pad);
-    pad = NULL;
-    if (el == NULL)
-      break;
-    it = gst_element_iterate_sink_pads (el);
-    if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      sink = g_value_dup_object (&v);
-      g_value_unset (&v);
-    }
-    gst_iterator_free (it);
-    gst_object_unref (el);
-    if (sink == NULL)
-      break;
-    if (!pad_carries_raw_video (sink))
-      return sink;
-    pad = upstream_of (sink);
-    gst_object_unref (sink);
-  }
-  if (pad != NULL)
-    gst_object_unref (pad);
-  return NULL;
-}
-
-static void
-watch_keyframes (GstImmSnapshot * self)
-{
-  GstPad *sink = find_decoder_sink (self);
-
-  if (sink == NULL) {
-    GST_DEBUG_OBJECT (self, "no decoder upstream, using buffer flags");
-    return;
-  }
-  GST_DEBUG_OBJECT (self, "keyframes from %" GST_PTR_FORMAT, sink);
-  g_mutex_lock (&self->key_lock);
-  self->key_pad = sink;
-  self->key_from_encoded = TRUE;
-  g_mutex_unlock (&self->key_lock);
-  self->first_is_key = TRUE;
-  self->key_probe = gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_EVENT_FLUSH, key_probe, self, NULL);
-}
-
-static void
-unwatch_keyframes (GstImmSnapshot * self)
-{
-  g_mutex_lock (&self->key_lock);
-  if (self->key_pad != NULL) {
-    gst_pad_remove_probe (self->key_pad, self->key_probe);
-    gst_object_unref (self->key_pad);
-    self->key_pad = NULL;
-  }
-  self->key_from_encoded = FALSE;
-  g_array_set_size (self->key_times, 0);
-  self->key_latest = GST_CLOCK_TIME_NONE;
-  self->key_gap = GST_CLOCK_TIME_NONE;
-  self->landing = LANDING_NONE;
-  g_mutex_unlock (&self->key_lock);
-}
-
-static gboolean
-is_keyframe (GstImmSnapshot * self, GstBuffer * buf)
-{
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  gboolean key = FALSE;
   guint i;
 
-  g_mutex_lock (&self->key_lock);
-  if (!self->key_from_encoded) {
-    key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  } else {
-    /* Decoders keep the pts of their input; times before this one can be
-     * forgotten. */
-    for (i = 0; i < self->key_times->len; i++) {
-      if (g_array_index (self->key_times, GstClockTime, i) == pts) {
-        key = TRUE;
-        g_array_remove_range (self->key_times, 0, i + 1);
-        break;
-      }
-    }
-  }
-  g_mutex_unlock (&self->key_lock);
-  return key;
+  for (i = 0; i < G_N_ELEMENTS (self->job.seqnums); i++)
+    if (self->job.seqnums[i] == seqnum && seqnum != GST_SEQNUM_INVALID)
+      return TRUE;
+  return FALSE;
 }
 
-/* --- seeking ------------------------------------------------------------- */
-
-typedef struct
+/* No more seeks from now on; says why when @why is set. Called without
+ * seek_lock. */
+static void
+disable_seeking (GstImmSnapshot * self, const gchar * why, const gchar * detail)
 {
-  GstClockTime target;
-  gboolean key_units;
-} SeekJob;
+  g_mutex_lock (&self->seek_lock);
+  set_state (self, SEEK_DISABLED);
+  g_mutex_unlock (&self->seek_lock);
+  if (why != NULL)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("%s", why), ("%s", detail));
+}
 
 /* Runs on a thread of its own: a flushing seek waits for the streaming
  * thread, so it must not be sent from there. */
@@ -495,57 +447,69 @@ static void
 do_seek (GstElement * element, gpointer user_data)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (element);
-  SeekJob *job = user_data;
+  GstEvent *seek = user_data;
+  guint32 seqnum = gst_event_get_seqnum (seek);
+  gboolean refused;
+
+  GST_DEBUG_OBJECT (self, "sending %" GST_PTR_FORMAT, seek);
+  refused = !gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
+      gst_event_ref (seek));
+  g_mutex_lock (&self->seek_lock);
+  self->job.in_flight--;
+  /* Only the seek of the current job counts: an earlier one's push can
+   * come back after the next was scheduled. */
+  if (refused && seqnum == self->job.seqnum
+      && (self->job.state == SEEK_SENT || self->job.state == SEEK_RESTARTING)) {
+    g_mutex_unlock (&self->seek_lock);
+    disable_seeking (self, NULL, NULL);
+    GST_INFO_OBJECT (self, "seek refused: decoding on without seeking");
+    return;
+  }
+  g_cond_broadcast (&self->seek_cond);
+  g_mutex_unlock (&self->seek_lock);
+}
+
+/* Sends a seek to the stream time @target. @restart: the stream comes
+ * again from there, so frames before its flush are not judged (they would
+ * be flushed out of the sink). @then_disable: a recovery, decode on once
+ * it has landed. Called from the streaming thread. */
+static void
+schedule_seek (GstImmSnapshot * self, GstClockTime target,
+    gboolean key_units, gboolean restart, gboolean then_disable)
+{
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
   GstSeekFlags flags = GST_SEEK_FLAG_FLUSH;
   GstEvent *seek;
+  SeekJob *job = &self->job;
 
   /* Not an accurate seek: decoders clip the frame that straddles the
    * target and stamp it with the target time, which would make the frame
    * taken depend on whether we seeked. From the keyframe before, every
    * frame keeps its own time and the filter picks as without seeking. */
   flags |= GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_BEFORE;
-  if (job->key_units)
+  if (key_units)
     flags |= GST_SEEK_FLAG_TRICKMODE | GST_SEEK_FLAG_TRICKMODE_KEY_UNITS;
   seek = gst_event_new_seek (1.0, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET,
-      job->target, GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE);
-  /* The flushes it causes carry this number: they stay here. */
-  g_atomic_int_set (&self->own_seqnum, (gint) gst_event_get_seqnum (seek));
-  GST_DEBUG_OBJECT (self, "seeking to %" GST_TIME_FORMAT "%s",
-      GST_TIME_ARGS (job->target), job->key_units ? " (key units)" : "");
-  if (!gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self), seek)) {
-    GST_DEBUG_OBJECT (self, "seek refused, filtering instead");
-    g_atomic_int_set (&self->hold_until_flush, FALSE);
-    g_mutex_lock (&self->key_lock);
-    self->landing = LANDING_NONE;
-    g_mutex_unlock (&self->key_lock);
-  }
-  /* A seek's push can come back after the next one was scheduled (the
-   * stream it restarted already ran into the next landing): only the
-   * count says whether one is still on its way. */
+      target, GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE);
+
   g_mutex_lock (&self->seek_lock);
-  self->seeks_running--;
-  g_cond_broadcast (&self->seek_cond);
-  g_mutex_unlock (&self->seek_lock);
-}
-
-/* called from the streaming thread */
-static void
-schedule_seek (GstImmSnapshot * self, GstClockTime target, gboolean key_units)
-{
-  SeekJob *job = g_new (SeekJob, 1);
-
-  job->target = target;
-  job->key_units = key_units;
-  self->seek_goal = GST_CLOCK_TIME_IS_VALID (self->origin)
+  job->seqnum = gst_event_get_seqnum (seek);
+  /* Its flushes carry this number: they stay here. */
+  job->seqnums[job->n_sent++ % G_N_ELEMENTS (job->seqnums)] = job->seqnum;
+  job->goal = GST_CLOCK_TIME_IS_VALID (self->origin)
       && target >= self->origin ? target - self->origin : 0;
-  self->seek_resume = self->last_time;
-  self->seek_goal_key = key_units;
-  g_atomic_int_set (&self->check_landing, FALSE);
-  g_mutex_lock (&self->seek_lock);
-  self->seeks_running++;
-  self->seek_flushing = FALSE;
+  job->resume = self->last_time;
+  job->key_units = key_units;
+  job->then_disable = then_disable;
+  job->in_flight++;
+  set_state (self, restart ? SEEK_RESTARTING : SEEK_SENT);
   g_mutex_unlock (&self->seek_lock);
-  gst_element_call_async (GST_ELEMENT (self), do_seek, job, g_free);
+
+  imm_key_watch_expect_landing (self->keys,
+      gst_event_get_seqnum (seek), gst_segment_position_from_stream_time (seg,
+          GST_FORMAT_TIME, target));
+  gst_element_call_async (GST_ELEMENT (self), do_seek, seek,
+      (GDestroyNotify) gst_mini_object_unref);
 }
 
 static gboolean
@@ -560,59 +524,75 @@ upstream_can_seek (GstImmSnapshot * self)
   return seekable;
 }
 
-/* Whether a seek to the stream time @target is likely to land on a
- * keyframe after the one being decoded from: it does when the target is
- * further from that keyframe than the longest keyframe distance seen (a
- * seek that lands back on it says the distance is longer). When it does
- * not, decoding on (with QoS, only the reference frames) is cheaper than
- * decoding from that keyframe again. Notes the seek when it pays. */
-static gboolean
-seek_pays (GstImmSnapshot * self, GstClockTime target)
-{
-  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
-  guint64 pts = gst_segment_position_from_stream_time (seg, GST_FORMAT_TIME,
-      target);
-  gboolean pays = TRUE;
-
-  g_mutex_lock (&self->key_lock);
-  if (GST_CLOCK_TIME_IS_VALID (pts)
-      && GST_CLOCK_TIME_IS_VALID (self->key_latest)
-      && GST_CLOCK_TIME_IS_VALID (self->key_gap)
-      && pts < self->key_latest + self->key_gap)
-    pays = FALSE;
-  if (pays && self->key_pad != NULL) {
-    self->landing = LANDING_SENT;
-    self->landing_target = pts;
-    self->landing_from = self->key_latest;
-  }
-  GST_DEBUG_OBJECT (self, "target %" GST_TIME_FORMAT ", last keyframe %"
-      GST_TIME_FORMAT ", longest keyframe distance %" GST_TIME_FORMAT
-      ": %s", GST_TIME_ARGS (pts), GST_TIME_ARGS (self->key_latest),
-      GST_TIME_ARGS (self->key_gap), pays ? "seek" : "decode on");
-  g_mutex_unlock (&self->key_lock);
-  return pays;
-}
-
-/* Jump ahead when the next target is far; @now is the current time on the
- * capture timeline. */
+/* Jump ahead when that pays (imm_seek_decide()); @now is the current
+ * time on the capture timeline. */
 static void
 maybe_seek_ahead (GstImmSnapshot * self, GstClockTime now)
 {
-  guint64 next;
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+  ImmSeekInput in;
+  ImmSeekDecision d;
+  SeekState state;
 
-  if (!self->can_seek || self->run_mode == IMM_SNAPSHOT_KEYFRAME
+  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME
       || self->run_mode == IMM_SNAPSHOT_ALL)
     return;
-  next = imm_schedule_next_target (&self->sched);
-  if (next == IMM_TIME_NONE || next < now + SEEK_MIN_GAP)
+  g_mutex_lock (&self->seek_lock);
+  state = self->job.state;
+  in.last_target = self->job.last_target;
+  g_mutex_unlock (&self->seek_lock);
+  /* one seek at a time; none once disabled */
+  if (state != SEEK_IDLE)
     return;
-  /* One seek a target: when the keyframe before it lies behind us, the
-   * seek lands back there and we decode on; seeking again would loop. */
-  if (GST_CLOCK_TIME_IS_VALID (self->seek_last) && next <= self->seek_last)
+
+  in.seekable = TRUE;
+  in.upstream = imm_key_watch_upstream (self->keys);
+  in.now = now;
+  in.target = imm_schedule_next_target (&self->sched);
+  in.target_pts = IMM_TIME_NONE;
+  if (in.target != IMM_TIME_NONE) {
+    guint64 pts = gst_segment_position_from_stream_time (seg,
+        GST_FORMAT_TIME, in.target + self->origin);
+
+    if (GST_CLOCK_TIME_IS_VALID (pts))
+      in.target_pts = pts;
+  }
+  imm_key_watch_distances (self->keys, &in.key_latest, &in.key_gap);
+  d = imm_seek_decide (&in);
+  if (d == IMM_SEEK_TOO_NEAR || d == IMM_SEEK_NO_TARGET)
     return;
-  self->seek_last = next;
-  if (seek_pays (self, next + self->origin))
-    schedule_seek (self, next + self->origin, FALSE);
+  GST_DEBUG_OBJECT (self, "target %" GST_TIME_FORMAT ", last keyframe %"
+      GST_TIME_FORMAT ", longest keyframe distance %" GST_TIME_FORMAT
+      ": %s", GST_TIME_ARGS (in.target_pts), GST_TIME_ARGS (in.key_latest),
+      GST_TIME_ARGS (in.key_gap), imm_seek_decision_to_string (d));
+  if (d == IMM_SEEK_GO || d == IMM_SEEK_SAME_KEYFRAME) {
+    g_mutex_lock (&self->seek_lock);
+    self->job.last_target = in.target;
+    g_mutex_unlock (&self->seek_lock);
+  }
+  if (d == IMM_SEEK_GO)
+    schedule_seek (self, in.target + self->origin, FALSE, FALSE, FALSE);
+}
+
+/* The stream restarts from the start in key-unit trick mode, so that only
+ * keyframes are decoded. Once: the start counts as its target. */
+static gboolean
+maybe_seek_keyframes (GstImmSnapshot * self)
+{
+  gboolean go;
+
+  if (self->run_mode != IMM_SNAPSHOT_KEYFRAME
+      || !imm_key_watch_has_decoder (self->keys)
+      || imm_key_watch_upstream (self->keys) != IMM_SEEK_UPSTREAM_USUAL)
+    return FALSE;
+  g_mutex_lock (&self->seek_lock);
+  go = self->job.state == SEEK_IDLE && self->job.last_target == IMM_TIME_NONE;
+  if (go)
+    self->job.last_target = self->sched.start;
+  g_mutex_unlock (&self->seek_lock);
+  if (go)
+    schedule_seek (self, self->sched.start + self->origin, TRUE, TRUE, FALSE);
+  return go;
 }
 
 /* --- skipping decoding: QoS ---------------------------------------------- */
@@ -683,9 +663,13 @@ post_taken (GstImmSnapshot * self, GstBuffer * buf, gint distance, guint64 hash)
   GstSegment *seg = &trans->segment;
   GstClockTime pts = GST_BUFFER_PTS (buf);
   GstStructure *s;
+  gboolean post;
 
   self->index++;
-  if (!self->run_post)
+  GST_OBJECT_LOCK (self);
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (!post)
     return;
   s = gst_structure_new ("immsnapshot",
       "index", G_TYPE_UINT, self->index,
@@ -749,7 +733,8 @@ configure (GstImmSnapshot * self)
   GstClockTime start, end = IMM_TIME_NONE, interval;
   gdouble duration;
   guint number;
-  gboolean seek, skip_decode;
+  gboolean seek, skip_decode, force, can_seek, polite;
+  ImmSeekUpstream upstream;
 
   GST_OBJECT_LOCK (self);
   self->run_mode = self->mode;
@@ -757,10 +742,10 @@ configure (GstImmSnapshot * self)
   duration = self->duration;
   interval = seconds_to_time (self->interval);
   number = self->number;
-  self->run_threshold = self->threshold;
-  self->run_post = self->post_messages;
   seek = self->seek;
   skip_decode = self->skip_decode;
+  force = self->force_upstream;
+  self->run_action = self->action;
   GST_OBJECT_UNLOCK (self);
 
   q = gst_query_new_latency ();
@@ -804,24 +789,53 @@ configure (GstImmSnapshot * self)
         (NULL));
     return FALSE;
   }
+  if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0
+      && self->run_action == IMM_ACTION_MARK) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("action=mark cannot keep the N largest changes (mode=dhash with "
+            "number): they are known only at the end of the stream, after "
+            "the frames went by. Use number=0 and threshold."), (NULL));
+    return FALSE;
+  }
   if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0)
     self->topn = imm_topn_new (number, held_free);
 
-  self->can_seek = seek && !self->live && upstream_can_seek (self);
   /* Keyframe mode takes them; the seeking modes learn their distances. */
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME || (self->can_seek
-          && self->run_mode != IMM_SNAPSHOT_ALL))
-    watch_keyframes (self);
-  self->run_qos = seek && skip_decode
+  imm_key_watch_attach (self->keys, sink,
+      self->run_mode == IMM_SNAPSHOT_KEYFRAME || (seek
+          && self->run_mode != IMM_SNAPSHOT_ALL));
+  upstream = imm_key_watch_upstream (self->keys);
+  /* Never slow down, drop or seek for the others: a live source's other
+   * sinks, or the other branches of a tee. */
+  polite = !force && (self->live || imm_key_watch_shared (self->keys));
+  /* marking lets every frame through: nothing to skip */
+  if (self->run_action == IMM_ACTION_MARK)
+    polite = TRUE;
+  if (polite)
+    GST_INFO_OBJECT (self, "%s: no seeks, no QoS", self->live ? "live" :
+        "frames shared with other branches");
+  can_seek = seek && !polite && !self->live && upstream_can_seek (self);
+  if (can_seek && upstream == IMM_SEEK_UPSTREAM_REFUSES)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The demuxer upstream (rmdemux) stops the stream when it refuses "
+            "a seek: decoding without seeking."), (NULL));
+  else if (can_seek && upstream != IMM_SEEK_UPSTREAM_USUAL)
+    /* concat: a seek reaches one source; tsdemux, mpegpsdemux: it lands
+     * anywhere (see imm_seek_upstream_from_factory()) */
+    GST_INFO_OBJECT (self, "upstream does not seek exactly: no seeks");
+  if (upstream != IMM_SEEK_UPSTREAM_USUAL)
+    can_seek = FALSE;
+  if (!can_seek) {
+    g_mutex_lock (&self->seek_lock);
+    set_state (self, SEEK_DISABLED);
+    g_mutex_unlock (&self->seek_lock);
+  }
+  self->run_qos = seek && skip_decode && !polite
       && (self->run_mode == IMM_SNAPSHOT_INTERVAL
       || self->run_mode == IMM_SNAPSHOT_AVERAGE
       || self->run_mode == IMM_SNAPSHOT_DHASH);
   GST_DEBUG_OBJECT (self, "mode %s live %d seekable %d",
-      imm_snapshot_mode_to_string (self->run_mode), self->live, self->can_seek);
-  /* Key-unit trick mode only saves work where there is a decoder to skip
-   * frames for. */
-  self->key_seek_wanted = self->can_seek
-      && self->run_mode == IMM_SNAPSHOT_KEYFRAME && self->key_from_encoded;
+      imm_snapshot_mode_to_string (self->run_mode), self->live, can_seek);
   self->configured = TRUE;
   return TRUE;
 }
@@ -885,109 +899,190 @@ warn_if_nothing (GstImmSnapshot * self)
         ("last frame at %" GST_TIME_FORMAT, GST_TIME_ARGS (self->last_time)));
 }
 
-/* No later frame will be taken: end the stream here. */
+/* No later frame will be taken: end the stream here, or (when-done=drop)
+ * let upstream run on for the source's other sinks and drop the rest. */
 static GstFlowReturn
 finish (GstImmSnapshot * self)
 {
-  if (!self->done) {
-    self->done = TRUE;
-    push_held (self);
-    warn_if_nothing (self);
-    GST_DEBUG_OBJECT (self, "done after %u frames, sending EOS", self->index);
-    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
-        gst_event_new_eos ());
+  ImmWhenDone when_done;
+  gboolean post;
+
+  if (self->capture != CAPTURE_RUNNING)
+    return self->capture == CAPTURE_ENDED ? GST_FLOW_EOS :
+        GST_BASE_TRANSFORM_FLOW_DROPPED;
+  GST_OBJECT_LOCK (self);
+  when_done = self->when_done;
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  /* A live source feeds other sinks too: ending the stream would stop
+   * them. */
+  if (when_done == IMM_WHEN_DONE_AUTO)
+    when_done = self->live ? IMM_WHEN_DONE_DROP : IMM_WHEN_DONE_EOS;
+  /* marking: the rest goes by unmarked (see transform_ip) */
+  if (self->run_action == IMM_ACTION_MARK)
+    when_done = IMM_WHEN_DONE_DROP;
+  push_held (self);
+  warn_if_nothing (self);
+  if (post)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("immsnapshot-done", "frames", G_TYPE_UINT,
+                self->index, "eos", G_TYPE_BOOLEAN,
+                when_done == IMM_WHEN_DONE_EOS, NULL)));
+  if (when_done == IMM_WHEN_DONE_DROP) {
+    GST_DEBUG_OBJECT (self, "done after %u frames, dropping the rest",
+        self->index);
+    self->capture = CAPTURE_DROPPING;
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
+  self->capture = CAPTURE_ENDED;
+  GST_DEBUG_OBJECT (self, "done after %u frames, sending EOS", self->index);
+  gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self), gst_event_new_eos ());
   return GST_FLOW_EOS;
 }
 
-/* Some demuxers land a seek after its target (tsdemux estimates the byte
- * offset, and near the end of a file can land past it): the frames in
- * between would be lost. So the first frame after our seek is checked;
- * when it lies after the target (by more than a frame: the target frame
- * itself may follow it), the element goes back to the frame it had
- * reached before the jump, then to the start, and decodes on from there
- * without seeking or QoS. Called with @t the first frame's time, or
- * GST_CLOCK_TIME_NONE at an EOS that came instead. Returns TRUE when a
- * recovery seek is on its way. */
+/* The first frame after our seek (@t its time), or an EOS that came
+ * instead (@t GST_CLOCK_TIME_NONE). Some demuxers do not land where asked:
+ * - on a frame that needs earlier ones (tsdemux seeks by byte estimate):
+ *   the decoder makes grey smears until the next keyframe. The element
+ *   warns, goes back to the start and decodes on without seeking.
+ * - after the target (tsdemux again, near the end of a file even past
+ *   it): the frames in between would be lost. The element goes back to
+ *   the frame it had reached before the jump, then to the start, and
+ *   decodes on from there without seeking or QoS.
+ * Returns TRUE when a recovery seek is on its way. Called in SEEK_LANDED
+ * from the streaming thread. */
 static gboolean
-recover_from_landing (GstImmSnapshot * self, GstClockTime t,
-    GstClockTime duration)
+on_landed (GstImmSnapshot * self, GstClockTime t, GstClockTime duration)
 {
-  GstClockTime goal = self->seek_goal;
-  GstClockTime back;
+  ImmLanding landing = imm_key_watch_landing (self->keys);
+  SeekJob job;
+  GstClockTime goal, back;
+
+  g_mutex_lock (&self->seek_lock);
+  job = self->job;
+  g_mutex_unlock (&self->seek_lock);
+  goal = job.goal;
+
+  if (landing == IMM_LANDING_DELTA) {
+    if (job.recoveries >= 2) {
+      disable_seeking (self, "Upstream seeks land on frames that cannot be "
+          "decoded alone; frames may be wrong. Use seek=false with this "
+          "source.", "even a seek to the start");
+      return FALSE;
+    }
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The demuxer's seek to %.3f s landed on a frame that is not a "
+            "keyframe: decoding from the start without seeking.",
+            (gdouble) goal / GST_SECOND),
+        ("it seeks by estimate (MPEG-TS and MPEG-PS demuxers do)"));
+    g_mutex_lock (&self->seek_lock);
+    self->job.recoveries = 2;
+    g_mutex_unlock (&self->seek_lock);
+    /* QoS would skip the frames the landing check reads */
+    self->run_qos = FALSE;
+    schedule_seek (self, self->origin, job.key_units, TRUE, TRUE);
+    return TRUE;
+  }
 
   if (GST_CLOCK_TIME_IS_VALID (t)) {
-    if (!self->seek_goal_key && GST_CLOCK_TIME_IS_VALID (duration))
+    /* the target frame itself may follow the first one */
+    if (!job.key_units && GST_CLOCK_TIME_IS_VALID (duration))
       goal += duration;
-    if (t <= goal)
+    if (t <= goal) {
+      g_mutex_lock (&self->seek_lock);
+      set_state (self, job.then_disable ? SEEK_DISABLED : SEEK_IDLE);
+      g_mutex_unlock (&self->seek_lock);
       return FALSE;
+    }
   }
-  if (self->recoveries >= 2) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("Upstream seeks land after the requested position; frames may be "
-            "missing. Use seek=false with this source."),
-        ("asked for %" GST_TIME_FORMAT ", got %" GST_TIME_FORMAT,
-            GST_TIME_ARGS (self->seek_goal), GST_TIME_ARGS (t)));
+  if (job.recoveries >= 2) {
+    disable_seeking (self, "Upstream seeks land after the requested "
+        "position; frames may be missing. Use seek=false with this source.",
+        "even a seek to the start");
     return FALSE;
   }
-  back = self->recoveries == 0 && GST_CLOCK_TIME_IS_VALID (self->seek_resume)
-      ? self->seek_resume : 0;
+  back = job.recoveries == 0 && GST_CLOCK_TIME_IS_VALID (job.resume)
+      ? job.resume : 0;
   GST_INFO_OBJECT (self, "seek to %" GST_TIME_FORMAT " landed at %"
       GST_TIME_FORMAT ": back to %" GST_TIME_FORMAT ", no more seeks",
-      GST_TIME_ARGS (self->seek_goal), GST_TIME_ARGS (t), GST_TIME_ARGS (back));
-  self->recoveries++;
-  self->can_seek = FALSE;
+      GST_TIME_ARGS (job.goal), GST_TIME_ARGS (t), GST_TIME_ARGS (back));
+  g_mutex_lock (&self->seek_lock);
+  self->job.recoveries++;
+  g_mutex_unlock (&self->seek_lock);
   self->run_qos = FALSE;
-  g_atomic_int_set (&self->hold_until_flush, TRUE);
-  schedule_seek (self, back + self->origin, self->seek_goal_key);
+  schedule_seek (self, back + self->origin, job.key_units, TRUE, TRUE);
   return TRUE;
 }
 
-static GstFlowReturn
-gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+/* Every frame; returns TRUE when it is to be dropped unjudged, for the
+ * seek machine's sake. */
+static gboolean
+on_buffer (GstImmSnapshot * self, GstBuffer * buf, GstClockTime t)
 {
-  GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
+  SeekState state;
+
+  g_mutex_lock (&self->seek_lock);
+  state = self->job.state;
+  g_mutex_unlock (&self->seek_lock);
+  switch (state) {
+    case SEEK_RESTARTING:
+    case SEEK_FLUSHING:
+      /* everything comes again: a frame taken now would be flushed */
+      return TRUE;
+    case SEEK_LANDED:
+      if (on_landed (self, t, GST_BUFFER_DURATION (buf)))
+        return TRUE;
+      break;
+    case SEEK_IDLE:
+      if (maybe_seek_keyframes (self))
+        return TRUE;
+      break;
+    case SEEK_SENT:
+    case SEEK_DISABLED:
+      break;
+  }
+  return FALSE;
+}
+
+/* Judges @buf: GST_FLOW_OK when taken (@j says how), the base class's
+ * DROPPED when not, GST_FLOW_EOS when the stream ends here. */
+static GstFlowReturn
+judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
+{
   GstClockTime t;
   ImmVerdict verdict;
   gboolean key = FALSE;
   gint distance = -1;
   guint64 hash = 0;
+  guint threshold;
 
-  if (self->done)
+  if (self->capture == CAPTURE_ENDED)
     return GST_FLOW_EOS;
+  if (self->capture == CAPTURE_DROPPING)
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   if (!self->configured && !configure (self))
     return GST_FLOW_ERROR;
 
-  if (g_atomic_int_get (&self->hold_until_flush))
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   t = timeline_time (self, buf);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (g_atomic_int_compare_and_exchange (&self->check_landing, TRUE, FALSE)
-      && recover_from_landing (self, t, GST_BUFFER_DURATION (buf)))
+  if (on_buffer (self, buf, t))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (self->key_seek_wanted) {
-    /* Everything comes again from the start: judge nothing until then, or
-     * a frame taken now would be flushed out of the sink. */
-    self->key_seek_wanted = FALSE;
-    g_atomic_int_set (&self->hold_until_flush, TRUE);
-    schedule_seek (self, self->sched.start + self->origin, TRUE);
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  }
   /* After a seek, frames already judged can come again. */
   if (GST_CLOCK_TIME_IS_VALID (self->last_time) && t <= self->last_time)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   self->last_time = t;
 
-  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME) {
-    key = is_keyframe (self, buf);
-    /* Its encoded buffer went by before the watch began; a decoder's first
-     * output follows a keyframe. */
-    if (self->first_is_key) {
-      key = TRUE;
-      self->first_is_key = FALSE;
-    }
-  }
+  /* the key watch marks decoded frames (see immkeywatch.c) */
+  if (self->run_mode == IMM_SNAPSHOT_KEYFRAME)
+    key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  /* A decoder's first frame follows a keyframe, which may have gone in
+   * before the watch began (each source joined by concat starts a stream
+   * of its own). */
+  if (self->first_of_stream)
+    key = TRUE;
+  self->first_of_stream = FALSE;
   verdict = imm_schedule_offer (&self->sched, t, key);
   if (verdict == IMM_VERDICT_DONE)
     return finish (self);
@@ -1006,7 +1101,10 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->prev_hash = hash;
     self->samples++;
     /* the first sample always counts */
-    if (distance >= 0 && (guint) distance <= self->run_threshold)
+    GST_OBJECT_LOCK (self);
+    threshold = self->threshold;
+    GST_OBJECT_UNLOCK (self);
+    if (distance >= 0 && (guint) distance <= threshold)
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     if (self->topn != NULL) {
       Held *held = g_new (Held, 1);
@@ -1022,42 +1120,124 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   }
 
   post_taken (self, buf, distance, hash);
+  j->taken = TRUE;
+  j->distance = distance;
+  j->hash = hash;
   return GST_FLOW_OK;
 }
 
-/* An EOS while a restarting seek is on its way (a short stream can end
- * before the seek thread gets to run) is not the end: wait for the seek
- * to flush it away, or to be refused. Bounded, so that a seek that never
- * comes cannot hang the stream. Returns TRUE when the seek flushed. */
+/* action=mark: @buf goes on with an ImmSnapshotMeta, followed by an
+ * immsnapshot-mark event. Pushed from here so that the event follows it;
+ * returns the base class's DROPPED when that went well. */
+static GstFlowReturn
+push_marked (GstImmSnapshot * self, GstBuffer * buf, const Judgement * j)
+{
+  GstPad *src = GST_BASE_TRANSFORM_SRC_PAD (self);
+  /* a shallow copy: the frame's memory is shared, the metas are its own */
+  GstBuffer *out = gst_buffer_make_writable (gst_buffer_ref (buf));
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  GstFlowReturn ret;
+
+  imm_buffer_add_snapshot_meta (out, self->index, self->run_mode,
+      j->distance, j->hash);
+  ret = gst_pad_push (src, out);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_pad_push_event (src, gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+          gst_structure_new ("immsnapshot-mark",
+              "index", G_TYPE_UINT, self->index,
+              "pts", G_TYPE_UINT64, pts,
+              "mode", G_TYPE_STRING,
+              imm_snapshot_mode_to_string (self->run_mode),
+              "distance", G_TYPE_INT, j->distance,
+              "hash", G_TYPE_UINT64, j->hash, NULL)));
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
+}
+
+static GstFlowReturn
+gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
+  Judgement j = { FALSE, -1, 0 };
+  GstFlowReturn ret = judge (self, buf, &j);
+
+  if (!self->configured || self->run_action != IMM_ACTION_MARK)
+    return ret;
+  /* marking: every frame goes on, the taken ones marked */
+  if (ret == GST_FLOW_OK && j.taken)
+    return push_marked (self, buf, &j);
+  if (ret == GST_BASE_TRANSFORM_FLOW_DROPPED)
+    return GST_FLOW_OK;
+  return ret;
+}
+
+/* An EOS: when our seek landed, nothing came after it; while a
+ * restarting seek is on its way (a short stream can end before the seek
+ * thread gets to run) it is not the end: wait for the seek to flush it
+ * away, or to be refused. Bounded, so that a seek that never comes cannot
+ * hang the stream. Returns TRUE when the EOS is flushed away. */
 static gboolean
-eos_overtaken_by_seek (GstImmSnapshot * self)
+on_eos (GstImmSnapshot * self)
 {
   gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
-  gboolean flushed;
+  SeekState state;
 
-  if (!g_atomic_int_get (&self->hold_until_flush))
-    return FALSE;
   g_mutex_lock (&self->seek_lock);
-  while (self->seeks_running > 0 && !self->seek_flushing)
+  state = self->job.state;
+  g_mutex_unlock (&self->seek_lock);
+  if (state == SEEK_LANDED && !on_landed (self, GST_CLOCK_TIME_NONE,
+          GST_CLOCK_TIME_NONE))
+    return FALSE;
+
+  g_mutex_lock (&self->seek_lock);
+  while (self->job.state == SEEK_RESTARTING && self->job.in_flight > 0)
     if (!g_cond_wait_until (&self->seek_cond, &self->seek_lock, deadline))
       break;
-  flushed = self->seek_flushing;
+  state = self->job.state;
+  if (state == SEEK_RESTARTING)
+    set_state (self, SEEK_DISABLED);
   g_mutex_unlock (&self->seek_lock);
-  GST_DEBUG_OBJECT (self, "EOS before our seek: %s", flushed ?
-      "flushed by it" : "the seek did not come");
-  return flushed;
+  if (state == SEEK_RESTARTING)
+    GST_WARNING_OBJECT (self, "EOS before our seek, which did not come");
+  return state == SEEK_FLUSHING || state == SEEK_LANDED;
+}
+
+/* FLUSH_START of a seek of ours. */
+static void
+on_flush_start (GstImmSnapshot * self, guint32 seqnum)
+{
+  g_mutex_lock (&self->seek_lock);
+  if (seqnum == self->job.seqnum && (self->job.state == SEEK_SENT
+          || self->job.state == SEEK_RESTARTING))
+    set_state (self, SEEK_FLUSHING);
+  g_mutex_unlock (&self->seek_lock);
+}
+
+/* FLUSH_STOP of a seek of ours, or of someone else's (@own FALSE), which
+ * replaces ours. */
+static void
+on_flush_stop (GstImmSnapshot * self, guint32 seqnum, gboolean own)
+{
+  g_mutex_lock (&self->seek_lock);
+  if (own && seqnum == self->job.seqnum && self->job.state == SEEK_FLUSHING)
+    set_state (self, SEEK_LANDED);
+  else if (!own && self->job.state != SEEK_DISABLED)
+    set_state (self, SEEK_IDLE);
+  g_mutex_unlock (&self->seek_lock);
 }
 
 static gboolean
 gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
-  gboolean ret;
+  guint32 seqnum = gst_event_get_seqnum (event);
+  gboolean own, ret;
 
   /* Once our EOS is out, the source pad refuses every event, and a refused
    * sticky event (a trick-mode decoder sends new tags at each keyframe)
    * would come back upstream as a flow error. */
-  if (self->done && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
+  if (self->capture == CAPTURE_ENDED
+      && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_START
       && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP) {
     gst_event_unref (event);
     return TRUE;
@@ -1065,41 +1245,36 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      /* our seek landed on the end: nothing came since its flush */
-      if (g_atomic_int_compare_and_exchange (&self->check_landing, TRUE, FALSE))
-        recover_from_landing (self, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
-      if (eos_overtaken_by_seek (self)) {
+      if (on_eos (self)) {
         gst_event_unref (event);
         return TRUE;
       }
-      push_held (self);
-      warn_if_nothing (self);
-      self->done = TRUE;
+      if (self->capture == CAPTURE_RUNNING) {
+        push_held (self);
+        warn_if_nothing (self);
+      }
+      self->capture = CAPTURE_ENDED;
       break;
     case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:
-      if (gst_event_get_seqnum (event) ==
-          (guint32) g_atomic_int_get (&self->own_seqnum)) {
+      g_mutex_lock (&self->seek_lock);
+      own = is_own_seqnum (self, seqnum);
+      g_mutex_unlock (&self->seek_lock);
+      if (own) {
         /* Our own seek: what went downstream stays valid (frames queued,
          * an encoder collecting an animation), so the flush ends here and
          * downstream only sees the new segment. */
-        if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-          g_atomic_int_set (&self->check_landing, TRUE);
-          g_atomic_int_set (&self->hold_until_flush, FALSE);
-        } else {
-          g_mutex_lock (&self->seek_lock);
-          self->seek_flushing = TRUE;
-          g_cond_broadcast (&self->seek_cond);
-          g_mutex_unlock (&self->seek_lock);
-        }
+        if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+          on_flush_start (self, seqnum);
+        else
+          on_flush_stop (self, seqnum, TRUE);
         gst_event_unref (event);
         return TRUE;
       }
       if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
         break;
-      /* someone else's seek has landed */
-      g_atomic_int_set (&self->hold_until_flush, FALSE);
-      if (self->done) {
+      on_flush_stop (self, seqnum, FALSE);
+      if (self->capture == CAPTURE_ENDED) {
         /* A seek sent before we finished landed after: the flush took our
          * EOS away from downstream, so it goes again. */
         ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)
@@ -1108,6 +1283,13 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
             gst_event_new_eos ());
         return ret;
       }
+      break;
+    case GST_EVENT_STREAM_START:
+      /* a new source joined by concat brings its own decoder */
+      self->first_of_stream = TRUE;
+      if (self->configured && self->run_mode == IMM_SNAPSHOT_KEYFRAME)
+        imm_key_watch_attach (self->keys, GST_BASE_TRANSFORM_SINK_PAD (self),
+            TRUE);
       break;
     case GST_EVENT_SEGMENT:
       /* Decoders forget QoS with each new segment: ask again. */
@@ -1135,26 +1317,24 @@ gst_imm_snapshot_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 static void
 reset (GstImmSnapshot * self)
 {
-  unwatch_keyframes (self);
+  g_clear_pointer (&self->keys, imm_key_watch_free);
+  self->keys = imm_key_watch_new (GST_ELEMENT (self));
   g_clear_pointer (&self->topn, imm_topn_free);
   self->configured = FALSE;
-  self->done = FALSE;
+  self->capture = CAPTURE_RUNNING;
   self->live = FALSE;
-  self->can_seek = FALSE;
   self->run_qos = FALSE;
   self->qos_target = IMM_TIME_NONE;
   self->origin = GST_CLOCK_TIME_NONE;
-  self->key_seek_wanted = FALSE;
   self->last_time = GST_CLOCK_TIME_NONE;
-  self->seek_last = GST_CLOCK_TIME_NONE;
-  self->first_is_key = FALSE;
-  self->hold_until_flush = FALSE;
-  self->own_seqnum = (gint) GST_SEQNUM_INVALID;
-  self->check_landing = FALSE;
-  self->seek_goal = GST_CLOCK_TIME_NONE;
-  self->seek_resume = GST_CLOCK_TIME_NONE;
-  self->seek_goal_key = FALSE;
-  self->recoveries = 0;
+  self->first_of_stream = FALSE;
+  g_mutex_lock (&self->seek_lock);
+  memset (&self->job, 0, sizeof (self->job));
+  self->job.state = SEEK_IDLE;
+  self->job.seqnum = GST_SEQNUM_INVALID;
+  self->job.goal = self->job.resume = GST_CLOCK_TIME_NONE;
+  self->job.last_target = IMM_TIME_NONE;
+  g_mutex_unlock (&self->seek_lock);
   self->index = 0;
   self->samples = 0;
   self->prev_hash = 0;
@@ -1193,6 +1373,17 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (object);
 
   GST_OBJECT_LOCK (self);
+  /* The schedule and the way upstream are set when the stream starts:
+   * changing them midway would contradict the frames taken so far. */
+  if (!(pspec->flags & GST_PARAM_MUTABLE_PLAYING)
+      && GST_STATE (self) >= GST_STATE_PAUSED) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("The %s property cannot change while the stream runs; it keeps "
+            "its value. Set it before the pipeline starts.", pspec->name),
+        (NULL));
+    return;
+  }
   switch (prop_id) {
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
@@ -1220,6 +1411,15 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
       break;
     case PROP_SKIP_DECODE:
       self->skip_decode = g_value_get_boolean (value);
+      break;
+    case PROP_FORCE_UPSTREAM:
+      self->force_upstream = g_value_get_boolean (value);
+      break;
+    case PROP_WHEN_DONE:
+      self->when_done = g_value_get_enum (value);
+      break;
+    case PROP_ACTION:
+      self->action = g_value_get_enum (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1263,6 +1463,15 @@ gst_imm_snapshot_get_property (GObject * object, guint prop_id,
     case PROP_SKIP_DECODE:
       g_value_set_boolean (value, self->skip_decode);
       break;
+    case PROP_FORCE_UPSTREAM:
+      g_value_set_boolean (value, self->force_upstream);
+      break;
+    case PROP_WHEN_DONE:
+      g_value_set_enum (value, self->when_done);
+      break;
+    case PROP_ACTION:
+      g_value_set_enum (value, self->action);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1276,8 +1485,7 @@ gst_imm_snapshot_finalize (GObject * object)
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (object);
 
   reset (self);
-  g_array_free (self->key_times, TRUE);
-  g_mutex_clear (&self->key_lock);
+  g_clear_pointer (&self->keys, imm_key_watch_free);
   g_mutex_clear (&self->seek_lock);
   g_cond_clear (&self->seek_cond);
   G_OBJECT_CLASS (gst_imm_snapshot_parent_class)->finalize (object);
@@ -1289,9 +1497,12 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  /* Read when the stream starts: a change applies to the next run. */
+  /* Read when the stream starts: refused while it runs. */
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY;
+  /* Read at every frame: a change applies from the next one. */
+  const GParamFlags live_flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
   /* 100 days: far beyond any stream, small enough to add without wrapping */
   const gdouble max_seconds = 100 * 24 * 3600.0;
 
@@ -1325,11 +1536,11 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
       g_param_spec_uint ("threshold", "Threshold",
           "dhash: a sample counts as a change when its Hamming distance (of "
           "64 bits) to the previous sample is greater than this",
-          0, 100, DEFAULT_THRESHOLD, flags));
+          0, 100, DEFAULT_THRESHOLD, live_flags));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post an element message for every frame captured",
-          DEFAULT_POST_MESSAGES, flags));
+          DEFAULT_POST_MESSAGES, live_flags));
   g_object_class_install_property (gobject_class, PROP_SEEK,
       g_param_spec_boolean ("seek", "Seek",
           "Seek upstream past frames that are not needed (seekable, "
@@ -1340,6 +1551,23 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           "Send QoS upstream so that decoders skip the frames before the "
           "next capture that no other frame needs (with seek only)",
           DEFAULT_SKIP_DECODE, flags));
+  g_object_class_install_property (gobject_class, PROP_FORCE_UPSTREAM,
+      g_param_spec_boolean ("force-upstream", "Force upstream",
+          "Seek and send QoS even on a live source or when the decoded "
+          "frames also feed other branches (a tee upstream), which then "
+          "lose frames too", DEFAULT_FORCE_UPSTREAM, flags));
+  g_object_class_install_property (gobject_class, PROP_WHEN_DONE,
+      g_param_spec_enum ("when-done", "When done",
+          "What to do once no later frame can be taken: end the stream "
+          "(eos), or drop the rest so that upstream runs on for other "
+          "sinks (drop); auto = drop on live sources, else eos",
+          GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, DEFAULT_WHEN_DONE, live_flags));
+  g_object_class_install_property (gobject_class, PROP_ACTION,
+      g_param_spec_enum ("action", "Action",
+          "What happens to the frames: only the frames taken go on (drop), "
+          "or every frame goes on and the taken ones carry an "
+          "ImmSnapshotMeta, each followed by an immsnapshot-mark event "
+          "(mark)", GST_TYPE_IMM_SNAPSHOT_ACTION, DEFAULT_ACTION, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
@@ -1357,6 +1585,8 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_imm_snapshot_stop);
 
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_ACTION, 0);
 }
 
 static void
@@ -1371,11 +1601,11 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->seek = DEFAULT_SEEK;
   self->skip_decode = DEFAULT_SKIP_DECODE;
-  g_mutex_init (&self->key_lock);
+  self->force_upstream = DEFAULT_FORCE_UPSTREAM;
+  self->when_done = DEFAULT_WHEN_DONE;
+  self->action = DEFAULT_ACTION;
   g_mutex_init (&self->seek_lock);
   g_cond_init (&self->seek_cond);
-  self->key_times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
-  self->key_latest = self->key_gap = GST_CLOCK_TIME_NONE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   reset (self);
 }

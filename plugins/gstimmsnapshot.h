@@ -8,7 +8,6 @@
 #include <gst/base/gstbasetransform.h>
 
 G_BEGIN_DECLS
-
 #define GST_TYPE_IMM_SNAPSHOT (gst_imm_snapshot_get_type ())
 G_DECLARE_FINAL_TYPE (GstImmSnapshot, gst_imm_snapshot, GST, IMM_SNAPSHOT,
     GstBaseTransform);
@@ -16,8 +15,13 @@ G_DECLARE_FINAL_TYPE (GstImmSnapshot, gst_imm_snapshot, GST, IMM_SNAPSHOT,
 #define GST_TYPE_IMM_SNAPSHOT_MODE (gst_imm_snapshot_mode_get_type ())
 GType gst_imm_snapshot_mode_get_type (void);
 
+#define GST_TYPE_IMM_SNAPSHOT_WHEN_DONE (gst_imm_snapshot_when_done_get_type ())
+GType gst_imm_snapshot_when_done_get_type (void);
+
+#define GST_TYPE_IMM_SNAPSHOT_ACTION (gst_imm_snapshot_action_get_type ())
+GType gst_imm_snapshot_action_get_type (void);
+
 GST_ELEMENT_REGISTER_DECLARE (immsnapshot);
 
 G_END_DECLS
-
 #endif /* __GST_IMM_SNAPSHOT_H__ */

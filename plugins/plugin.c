@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include "gstimmanimenc.h"
+#include "gstimmhighlight.h"
 #include "gstimmscale.h"
 #include "gstimmsnapshot.h"
 
@@ -19,6 +20,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (immscale, plugin);
   ret |= GST_ELEMENT_REGISTER (immsnapshot, plugin);
   ret |= GST_ELEMENT_REGISTER (immanimenc, plugin);
+  ret |= GST_ELEMENT_REGISTER (immhighlight, plugin);
 
   return ret;
 }

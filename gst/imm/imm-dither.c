@@ -117,3 +117,154 @@ imm_dither_rgba (ImmPaletteMap * map, ImmDitherMethod method,
       break;
   }
 }
+
+guint
+imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
+    guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask)
+{
+  guint x, y, n = 0;
+
+  if (!shown) {
+    memset (mask, IMM_DITHER_WRITE, (gsize) width * height);
+    return width * height;
+  }
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    const guint8 *s = shown + (gsize) y * width * 3;
+    const guint8 *c = canvas + (gsize) y * width * 3;
+    guint8 *m = mask + (gsize) y * width;
+
+    for (x = 0; x < width; x++, p += 4, s += 3, c += 3) {
+      if (imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]) > tolerance) {
+        m[x] = IMM_DITHER_WRITE;
+        n++;
+      } else if (refine > 0 && imm_rgb_distance (p[0], p[1], p[2], c[0], c[1],
+              c[2]) > refine)
+        m[x] = IMM_DITHER_REFINE;
+      else
+        m[x] = IMM_DITHER_KEEP;
+    }
+  }
+  return n;
+}
+
+void
+imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
+    guint refine, const guint8 * rgba, gsize stride, guint width, guint height,
+    const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out)
+{
+  const ImmRgb *pal = imm_palette_map_colors (map, NULL);
+  gint *cur = g_new0 (gint, 3 * (width + 2));
+  gint *next = g_new0 (gint, 3 * (width + 2));
+  guint x, y, k;
+
+  strength = MIN (strength, 16);
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    const guint8 *m = mask ? mask + (gsize) y * width : NULL;
+    const guint8 *cv = canvas ? canvas + (gsize) y * width * 3 : NULL;
+    guint8 *o = out + (gsize) y * width;
+    gint *tmp;
+
+    memset (next, 0, sizeof (gint) * 3 * (width + 2));
+    for (x = 0; x < width; x++, p += 4) {
+      gint *e = cur + 3 * (x + 1);
+      gint v[3];
+      const guint8 *c;
+
+      /* the error is kept in 1/256 units: 16ths of the diffusion weights
+       * times 16ths of the strength */
+      for (k = 0; k < 3; k++)
+        v[k] = clamp8 (p[k] + (e[k] + (e[k] >= 0 ? 128 : -128)) / 256);
+      if (m && m[x] == IMM_DITHER_KEEP) {
+        o[x] = keep;
+        c = cv + 3 * x;
+      } else {
+        guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
+
+        /* A still pixel is written again only when the new palette shows
+         * it clearly better than the screen does. */
+        if (m && m[x] == IMM_DITHER_REFINE
+            && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
+                cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
+                pal[idx].r, pal[idx].g, pal[idx].b) + refine)
+          idx = keep;
+        o[x] = idx;
+        c = idx == keep ? cv + 3 * x : &pal[idx].r;
+      }
+      for (k = 0; k < 3; k++) {
+        gint err = (v[k] - c[k]) * (gint) strength;
+
+        e[3 + k] += err * 7;
+        next[3 * x + k] += err * 3;
+        next[3 * (x + 1) + k] += err * 5;
+        next[3 * (x + 2) + k] += err * 1;
+      }
+    }
+    tmp = cur;
+    cur = next;
+    next = tmp;
+  }
+  g_free (cur);
+  g_free (next);
+}
+
+gboolean
+imm_dither_crop (const guint8 * indices, guint width, guint height,
+    guint keep, guint8 * out, ImmDitherRect * rect)
+{
+  guint x, y, x0 = width, y0 = height, x1 = 0, y1 = 0;
+
+  for (y = 0; y < height; y++) {
+    const guint8 *i = indices + (gsize) y * width;
+
+    for (x = 0; x < width; x++) {
+      if (i[x] == keep)
+        continue;
+      x0 = MIN (x0, x);
+      x1 = MAX (x1, x);
+      y0 = MIN (y0, y);
+      y1 = MAX (y1, y);
+    }
+  }
+  if (x0 > x1 || y0 > y1) {
+    rect->x = rect->y = rect->width = rect->height = 0;
+    return FALSE;
+  }
+  rect->x = x0;
+  rect->y = y0;
+  rect->width = x1 - x0 + 1;
+  rect->height = y1 - y0 + 1;
+  for (y = y0; y <= y1; y++)
+    memcpy (out + (gsize) (y - y0) * rect->width,
+        indices + (gsize) y * width + x0, rect->width);
+  return TRUE;
+}
+
+void
+imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
+    const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
+    guint width, guint8 * canvas, guint8 * shown)
+{
+  guint x, y;
+
+  for (y = 0; y < rect->height; y++) {
+    const guint8 *i = cropped + (gsize) y * rect->width;
+    gsize row = (gsize) (rect->y + y) * width + rect->x;
+    const guint8 *p = rgba + (rect->y + y) * stride + 4 * rect->x;
+
+    for (x = 0; x < rect->width; x++, p += 4) {
+      guint8 *c = canvas + 3 * (row + x), *s = shown + 3 * (row + x);
+
+      if (i[x] == keep)
+        continue;
+      c[0] = palette[i[x]].r;
+      c[1] = palette[i[x]].g;
+      c[2] = palette[i[x]].b;
+      s[0] = p[0];
+      s[1] = p[1];
+      s[2] = p[2];
+    }
+  }
+}

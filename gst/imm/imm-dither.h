@@ -8,9 +8,7 @@
 
 #include "imm-palette.h"
 
-G_BEGIN_DECLS
-
-typedef enum
+G_BEGIN_DECLS typedef enum
 {
   IMM_DITHER_NONE,
   IMM_DITHER_BAYER,
@@ -27,6 +25,54 @@ void imm_dither_rgba (ImmPaletteMap * map, ImmDitherMethod method,
     guint strength, const guint8 * rgba, guint width, guint height,
     gsize stride, guint8 * out);
 
-G_END_DECLS
+/* Temporal GIF frames. A pixel keeps the colour on screen until its source
+ * really changes: @shown holds (RGB, 3 bytes a pixel) the source colour of
+ * each pixel when it was last written. Marks in @mask (1 a pixel) the
+ * pixels whose source is more than @tolerance (imm_rgb_distance) from it
+ * and returns how many; with @shown NULL (the first frame) all are. Noise
+ * and slow drift below the tolerance then cost no bytes and no flicker. */
+enum
+{
+  IMM_DITHER_KEEP = 0,          /* the screen shows it well enough */
+  IMM_DITHER_WRITE = 1,         /* its source changed: written */
+  IMM_DITHER_REFINE = 2,        /* still, but shown more than @refine off */
+};
 
+guint imm_dither_mark_changes (const guint8 * rgba, gsize stride,
+    guint width, guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask);
+
+/* Floyd-Steinberg over the whole picture with the error scaled by
+ * @strength / 16, writing indices only where @mask is set (all with @mask
+ * NULL) and @keep elsewhere. A kept pixel still takes part in the
+ * diffusion with the colour on screen, @canvas (RGB), so the pixels
+ * written next to it are dithered against what is actually shown, and
+ * still areas are never dithered again. A pixel marked IMM_DITHER_REFINE
+ * is written only when its new colour is more than @refine closer to the
+ * wanted colour than the screen's. */
+void imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
+    guint refine,
+    const guint8 * rgba, gsize stride, guint width, guint height,
+    const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out);
+
+/* The bounding box of the pixels of @indices (@width a row) that are not
+ * @keep, copied into @out (rect width a row); returns FALSE, with an empty
+ * @rect, when every pixel is @keep. */
+typedef struct
+{
+  guint x, y, width, height;
+} ImmDitherRect;
+
+gboolean imm_dither_crop (const guint8 * indices, guint width, guint height,
+    guint keep, guint8 * out, ImmDitherRect * rect);
+
+/* After the frame @cropped (@rect, indices of @palette as decoders show
+ * them) is written: paints the written pixels (not @keep) into @canvas
+ * (RGB of the screen) and records their source colours from @rgba into
+ * @shown. */
+void imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
+    const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
+    guint width, guint8 * canvas, guint8 * shown);
+
+G_END_DECLS
 #endif /* __IMM_DITHER_H__ */

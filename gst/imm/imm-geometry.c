@@ -3,7 +3,8 @@
  *
  * One pure function covers stretch, crop, fill and fit so that the element's
  * caps negotiation and its converter set-up can never disagree: both call
- * imm_geometry_compute() with the same inputs.
+ * imm_geometry_compute_pixels() with the same inputs (immscale resolves
+ * its fraction sides first, as imm_geometry_compute() does).
  */
 #include "imm-geometry.h"
 

@@ -5,37 +5,33 @@
 
 #include <string.h>
 
-#define HIST_BITS 5
+#define HIST_BITS 6
 #define HIST_SIZE (1 << (3 * HIST_BITS))
 #define MAP_BITS 7
 #define MAP_SIZE (1 << (3 * MAP_BITS))
-#define MAP_EMPTY 0xffff
 
 struct _ImmPaletteHistogram
 {
   guint32 count[HIST_SIZE];
   guint64 sum[HIST_SIZE][3];
   guint64 total;
+  /* the bins in use, in order of first use: clearing and building visit
+   * these instead of all 2^18 bins (a frame uses a few thousand) */
+  guint32 used[HIST_SIZE];
+  guint n_used;
 };
 
 struct _ImmPaletteMap
 {
   ImmRgb colors[256];
   guint n_colors;
-  guint16 *cache;
+  /* (generation << 8) | index: an entry counts only when its generation is
+   * the palette's, so a new palette needs no 8 MB clear */
+  guint32 *cache;
+  guint32 generation;
+  guint8 by_key[256];           /* entries along the grey axis */
+  gint keys[256];               /* their keys, in that order */
 };
-
-/* Weights close to the eye's sensitivity (green > red > blue); cheap enough
- * for per-pixel lookups, unlike a full OkLab conversion. */
-guint
-imm_rgb_distance (guint r1, guint g1, guint b1, guint r2, guint g2, guint b2)
-{
-  gint dr = (gint) r1 - (gint) r2;
-  gint dg = (gint) g1 - (gint) g2;
-  gint db = (gint) b1 - (gint) b2;
-
-  return 3 * dr * dr + 6 * dg * dg + 2 * db * db;
-}
 
 ImmPaletteHistogram *
 imm_palette_histogram_new (void)
@@ -52,7 +48,16 @@ imm_palette_histogram_free (ImmPaletteHistogram * hist)
 void
 imm_palette_histogram_clear (ImmPaletteHistogram * hist)
 {
-  memset (hist, 0, sizeof (*hist));
+  guint i;
+
+  for (i = 0; i < hist->n_used; i++) {
+    guint b = hist->used[i];
+
+    hist->count[b] = 0;
+    hist->sum[b][0] = hist->sum[b][1] = hist->sum[b][2] = 0;
+  }
+  hist->n_used = 0;
+  hist->total = 0;
 }
 
 guint64
@@ -64,7 +69,7 @@ imm_palette_histogram_total (const ImmPaletteHistogram * hist)
 static inline guint
 hist_index (guint r, guint g, guint b)
 {
-  return ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3);
+  return ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
 }
 
 void
@@ -82,7 +87,36 @@ imm_palette_histogram_add_rgba (ImmPaletteHistogram * hist,
       const guint8 *px = p + 4 * x;
       guint i = hist_index (px[0], px[1], px[2]);
 
-      hist->count[i]++;
+      if (hist->count[i]++ == 0)
+        hist->used[hist->n_used++] = i;
+      hist->sum[i][0] += px[0];
+      hist->sum[i][1] += px[1];
+      hist->sum[i][2] += px[2];
+      hist->total++;
+    }
+  }
+}
+
+void
+imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
+    const guint8 * rgba, guint width, guint height, gsize stride,
+    const guint8 * mask)
+{
+  guint x, y;
+
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    const guint8 *m = mask + (gsize) y * width;
+
+    for (x = 0; x < width; x++) {
+      const guint8 *px = p + 4 * x;
+      guint i;
+
+      if (!m[x])
+        continue;
+      i = hist_index (px[0], px[1], px[2]);
+      if (hist->count[i]++ == 0)
+        hist->used[hist->n_used++] = i;
       hist->sum[i][0] += px[0];
       hist->sum[i][1] += px[1];
       hist->sum[i][2] += px[2];
@@ -136,14 +170,96 @@ box_update (Box * box, const Bin * bins)
   }
 }
 
-static guint sort_axis;
-
+/* The axis comes as the sort's user data: palettes are built on several
+ * threads at once (two outputs of one request), so no global state. Ties
+ * are broken on the other channels so the order never depends on the
+ * sort's algorithm. */
 static gint
-bin_compare (gconstpointer a, gconstpointer b)
+bin_compare (gconstpointer a, gconstpointer b, gpointer user_data)
 {
   const Bin *x = a, *y = b;
+  guint axis = GPOINTER_TO_UINT (user_data), k;
 
-  return (gint) x->c[sort_axis] - (gint) y->c[sort_axis];
+  if (x->c[axis] != y->c[axis])
+    return (gint) x->c[axis] - (gint) y->c[axis];
+  for (k = 0; k < 3; k++)
+    if (x->c[k] != y->c[k])
+      return (gint) x->c[k] - (gint) y->c[k];
+  return x->count < y->count ? -1 : x->count > y->count;
+}
+
+/* The projection of a colour on the grey axis of the distance's space:
+ * with x = (sqrt 3 r, sqrt 6 g, sqrt 2 b) the distance is Euclidean, and
+ * its grey axis (sqrt 3, sqrt 6, sqrt 2) / sqrt 11 gives
+ * distance >= (key difference)^2 / 11. */
+#define GREY_KEY(r, g, b) (3 * (gint) (r) + 6 * (gint) (g) + 2 * (gint) (b))
+
+/* Order of the @n entries of @colors along the grey axis (stable: ties
+ * keep the palette order). */
+static void
+sort_by_key (const ImmRgb * colors, guint n, guint8 * order, gint * keys)
+{
+  guint i, j;
+
+  for (i = 0; i < n; i++) {
+    gint ki = GREY_KEY (colors[i].r, colors[i].g, colors[i].b);
+
+    for (j = i; j > 0 && keys[j - 1] > ki; j--) {
+      order[j] = order[j - 1];
+      keys[j] = keys[j - 1];
+    }
+    order[j] = i;
+    keys[j] = ki;
+  }
+}
+
+/* The entry of @colors nearest (r, g, b), the lowest index among equals.
+ * The search walks out from the nearest grey-axis key (@order: by key) and
+ * stops once the key difference alone bounds the distance above the best
+ * match: video palettes lie along that axis, so a few dozen entries are
+ * looked at instead of all. */
+static guint
+nearest_sorted (const ImmRgb * colors, const guint8 * order,
+    const gint * keys, guint n, guint r, guint g, guint b)
+{
+  guint lo = 0, hi = n, bd = G_MAXUINT, v = 0;
+  gint up, down, key = GREY_KEY (r, g, b);
+
+  while (lo < hi) {
+    guint mid = (lo + hi) / 2;
+
+    if (keys[mid] < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  up = lo;
+  down = (gint) lo - 1;
+  while (up < (gint) n || down >= 0) {
+    gint side, ku = G_MAXINT, kd = G_MAXINT;
+    guint i, dk, d;
+
+    if (up < (gint) n)
+      ku = keys[up] - key;
+    if (down >= 0)
+      kd = key - keys[down];
+    side = ku <= kd ? up : down;
+    dk = MIN (ku, kd);
+    /* (dk^2) / 11 > bd, in integers */
+    if ((guint64) dk * dk > (guint64) bd * 11)
+      break;
+    i = order[side];
+    if (side == up)
+      up++;
+    else
+      down--;
+    d = imm_rgb_distance (r, g, b, colors[i].r, colors[i].g, colors[i].b);
+    if (d < bd || (d == bd && i < v)) {
+      bd = d;
+      v = i;
+    }
+  }
+  return v;
 }
 
 guint
@@ -154,18 +270,22 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   Box *boxes;
   guint n_bins = 0, n_boxes, i, k, it;
   gdouble *acc;
+  guint8 *order;
+  gint keys[256];
+  guint u;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
 
-  bins = g_new (Bin, HIST_SIZE);
-  for (i = 0; i < HIST_SIZE; i++) {
-    guint32 c = hist->count[i];
+  bins = g_new (Bin, MAX (hist->n_used, 1));
+  for (u = 0; u < hist->n_used; u++) {
+    guint b = hist->used[u];
+    guint32 c = hist->count[b];
 
     if (!c)
       continue;
     bins[n_bins].count = c;
     for (k = 0; k < 3; k++)
-      bins[n_bins].c[k] = (hist->sum[i][k] + c / 2) / c;
+      bins[n_bins].c[k] = (hist->sum[b][k] + c / 2) / c;
     n_bins++;
   }
   if (n_bins == 0) {
@@ -197,8 +317,8 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
         best_axis = k;
       }
     }
-    sort_axis = best_axis;
-    qsort (bins + b->start, b->len, sizeof (Bin), bin_compare);
+    g_qsort_with_data (bins + b->start, b->len, sizeof (Bin), bin_compare,
+        GUINT_TO_POINTER (best_axis));
     half = b->count / 2;
     /* cut: first bin of the upper half, which is never empty */
     for (cut = b->start + 1; cut < b->start + b->len - 1; cut++) {
@@ -230,19 +350,14 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   }
 
   acc = g_new (gdouble, 4 * n_boxes);
+  order = g_new (guint8, n_boxes);
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
+    sort_by_key (out, n_boxes, order, keys);
     for (i = 0; i < n_bins; i++) {
-      guint best = 0, bd = G_MAXUINT, j;
+      guint best = nearest_sorted (out, order, keys, n_boxes, bins[i].c[0],
+          bins[i].c[1], bins[i].c[2]);
 
-      for (j = 0; j < n_boxes; j++) {
-        guint d = imm_rgb_distance (bins[i].c[0], bins[i].c[1], bins[i].c[2],
-            out[j].r, out[j].g, out[j].b);
-        if (d < bd) {
-          bd = d;
-          best = j;
-        }
-      }
       for (k = 0; k < 3; k++)
         acc[4 * best + k] += (gdouble) bins[i].c[k] * bins[i].count;
       acc[4 * best + 3] += bins[i].count;
@@ -259,6 +374,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   }
 
   g_free (acc);
+  g_free (order);
   g_free (boxes);
   g_free (bins);
   return n_boxes;
@@ -271,11 +387,25 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
 
   g_return_val_if_fail (n_colors >= 1 && n_colors <= 256, NULL);
   map = g_new (ImmPaletteMap, 1);
+  map->cache = g_new0 (guint32, MAP_SIZE);
+  map->generation = 0;
+  imm_palette_map_set_colors (map, colors, n_colors);
+  return map;
+}
+
+void
+imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
+    guint n_colors)
+{
+  g_return_if_fail (n_colors >= 1 && n_colors <= 256);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
-  map->cache = g_malloc (MAP_SIZE * sizeof (guint16));
-  memset (map->cache, 0xff, MAP_SIZE * sizeof (guint16));
-  return map;
+  sort_by_key (colors, n_colors, map->by_key, map->keys);
+  map->generation++;
+  if (map->generation >= (1u << 24)) {
+    memset (map->cache, 0, MAP_SIZE * sizeof (guint32));
+    map->generation = 1;
+  }
 }
 
 void
@@ -297,24 +427,14 @@ guint8
 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
 {
   guint key = ((r >> 1) << 14) | ((g >> 1) << 7) | (b >> 1);
-  guint16 v = map->cache[key];
+  guint32 v = map->cache[key];
 
-  if (G_UNLIKELY (v == MAP_EMPTY)) {
+  if (G_UNLIKELY ((v >> 8) != map->generation)) {
     /* Measure from the centre of the cache cell so the answer is the same
      * for every colour that shares it. */
-    guint cr = r | 1, cg = g | 1, cb = b | 1;
-    guint i, bd = G_MAXUINT;
-
-    v = 0;
-    for (i = 0; i < map->n_colors; i++) {
-      guint d = imm_rgb_distance (cr, cg, cb, map->colors[i].r,
-          map->colors[i].g, map->colors[i].b);
-      if (d < bd) {
-        bd = d;
-        v = i;
-      }
-    }
-    map->cache[key] = v;
+    v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
+        r | 1, g | 1, b | 1);
+    map->cache[key] = (map->generation << 8) | v;
   }
-  return (guint8) v;
+  return (guint8) (v & 0xff);
 }

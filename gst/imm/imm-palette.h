@@ -6,9 +6,7 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS
-
-typedef struct
+G_BEGIN_DECLS typedef struct
 {
   guint8 r, g, b;
 } ImmRgb;
@@ -24,6 +22,12 @@ void imm_palette_histogram_clear (ImmPaletteHistogram * hist);
  * every step-th pixel of every step-th row. */
 void imm_palette_histogram_add_rgba (ImmPaletteHistogram * hist,
     const guint8 * rgba, guint width, guint height, gsize stride, guint step);
+/* As imm_palette_histogram_add_rgba, counting only the pixels whose @mask
+ * byte (@width bytes a row) is not 0: the palette is spent on what a frame
+ * writes, not on what stays on screen from the frames before. */
+void imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
+    const guint8 * rgba, guint width, guint height, gsize stride,
+    const guint8 * mask);
 guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 
 /* Median cut on the histogram, refined by @kmeans_iterations rounds of
@@ -38,15 +42,27 @@ typedef struct _ImmPaletteMap ImmPaletteMap;
 
 ImmPaletteMap *imm_palette_map_new (const ImmRgb * colors, guint n_colors);
 void imm_palette_map_free (ImmPaletteMap * map);
+/* Gives @map a new palette, keeping its cache's memory (per-frame
+ * palettes would otherwise clear 8 MB a frame). */
+void imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
+    guint n_colors);
 guint8 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g,
     guint8 b);
 const ImmRgb *imm_palette_map_colors (const ImmPaletteMap * map,
     guint * n_colors);
 
-/* Perceptual distance between two colours (weighted squared RGB). */
-guint imm_rgb_distance (guint r1, guint g1, guint b1, guint r2, guint g2,
-    guint b2);
+/* Perceptual distance between two colours (weighted squared RGB, weights
+ * close to the eye's sensitivity: green > red > blue). Inline: it runs
+ * for every pixel of every frame, several times. */
+static inline guint
+imm_rgb_distance (guint r1, guint g1, guint b1, guint r2, guint g2, guint b2)
+{
+  gint dr = (gint) r1 - (gint) r2;
+  gint dg = (gint) g1 - (gint) g2;
+  gint db = (gint) b1 - (gint) b2;
+
+  return 3 * dr * dr + 6 * dg * dg + 2 * db * db;
+}
 
 G_END_DECLS
-
 #endif /* __IMM_PALETTE_H__ */

@@ -106,16 +106,17 @@ imm_plan_side (gdouble requested, gdouble other)
  * @num: (out): numerator
  * @den: (out): denominator
  *
- * The animation's playback rate: FrameRate, else 1/Interval (real-time
- * playback), else 0/1 (immanimenc follows the frame timestamps).
+ * The animation's playback rate: FrameRate, else 0/1: immanimenc follows
+ * the frame timestamps. Without FrameRate the API plays the samples in
+ * real time (1/Interval), which is what their timestamps say, also when
+ * Interval is shorter than a source frame (then every source frame is
+ * taken once, and 1/Interval would play them too fast).
  */
 void
 imm_plan_frame_rate (const ImmOutput * out, gint * num, gint * den)
 {
   if (out->frame_rate > 0)
     gst_util_double_to_fraction (out->frame_rate, num, den);
-  else if (out->interval > 0)
-    gst_util_double_to_fraction (1.0 / out->interval, num, den);
   else {
     *num = 0;
     *den = 1;
@@ -133,7 +134,7 @@ output_range (const ImmRequest * req, const ImmOutput * out,
 
   /* Several sources are trimmed one by one before they are joined, so
    * the output's times are on the joined timeline. */
-  if (req->sources->len == 1) {
+  if (req->sources->len == 1 && !src->live) {
     src_start = src->start_time;
     src_duration = src->duration;
   }
@@ -162,7 +163,10 @@ output_range (const ImmRequest * req, const ImmOutput * out,
 static gboolean
 may_seek (const ImmRequest * req, ImmPlanFlags flags, gboolean shared)
 {
-  return !shared && req->sources->len == 1 && !(flags & IMM_PLAN_NO_SEEK);
+  const ImmSource *src = g_ptr_array_index (req->sources, 0);
+
+  return !shared && req->sources->len == 1 && !src->live
+      && !(flags & IMM_PLAN_NO_SEEK);
 }
 
 /* @w and @h as imm_plan_side() gives them */
@@ -271,16 +275,81 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
   }
 }
 
+/* The chain of a Highlights[] entry: frames sampled at FrameRate, clips
+ * around each change immhighlight finds, one animation file per clip
+ * (immanimenc finishes a file at each clip end, multifilesink writes each
+ * as it comes and says so on the bus). */
+static void
+add_highlight_chain (GPtrArray * argv, const ImmRequest * req, guint index,
+    const ImmPlanInput * in, gboolean shared)
+{
+  const ImmOutput *out = g_ptr_array_index (req->outputs, index);
+  gchar *name = imm_plan_snapshot_name (index);
+  gint num, den;
+
+  /* Fewer frames in the ring and the encoder: the first frame at or after
+   * every 1/FrameRate (immsnapshot, not videorate, whose caps queries
+   * with framerate ranges make immscale warn). It takes every frame it
+   * sees at those times, so it must not seek. */
+  add (argv, "immsnapshot");
+  add (argv, "mode=interval");
+  add_double (argv, "interval", 1.0 / out->frame_rate);
+  add (argv, "post-messages=false");
+  add (argv, "seek=false");
+  add (argv, "!");
+  add (argv, "immhighlight");
+  addf (argv, "name=%s", name);
+  addf (argv, "threshold=%u", out->threshold);
+  add_double (argv, "interval", out->interval);
+  add_double (argv, "pre-roll", out->pre_roll);
+  add_double (argv, "post-roll", out->post_roll);
+  if (out->min_gap > 0)
+    add_double (argv, "min-gap", out->min_gap);
+  add (argv, "!");
+  g_free (name);
+  add_animation_scale (argv, out, in);
+  add (argv, "videoconvert");
+  add (argv, "!");
+  imm_plan_frame_rate (out, &num, &den);
+  add (argv, "immanimenc");
+  addf (argv, "format=%s", imm_output_format_extension (out->format));
+  addf (argv, "frame-rate=%d/%d", num, den);
+  add (argv, "!");
+  add (argv, "multifilesink");
+  addf (argv, "location=%s", in->locations[index]);
+  add (argv, "index=1");
+  add (argv, "next-file=buffer");
+  add (argv, "post-messages=true");
+  if (shared) {
+    add (argv, "async=false");
+    add (argv, "sync=false");
+  }
+}
+
+/* Where an output chain hangs. */
+typedef enum
+{
+  CHAIN_ALONE,                  /* a pipeline of its own, may seek */
+  CHAIN_SHARED,                 /* a branch of the shared decode's tee */
+  CHAIN_COVER,                  /* after a cover picture: no immsnapshot */
+} ChainKind;
+
 /* The chain of one output, from raw video to its sink. */
 static gboolean
 add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
-    const ImmPlanInput * in, ImmPlanFlags flags, gboolean cover,
-    gboolean shared, GError ** error)
+    const ImmPlanInput * in, ImmPlanFlags flags, ChainKind kind,
+    GError ** error)
 {
   const ImmOutput *out = g_ptr_array_index (req->outputs, index);
+  gboolean cover = kind == CHAIN_COVER, shared = kind == CHAIN_SHARED;
   gdouble start = 0, duration = 0;
-  gchar *name = imm_plan_snapshot_name (index);
+  gchar *name;
 
+  if (out->highlight) {
+    add_highlight_chain (argv, req, index, in, shared);
+    return TRUE;
+  }
+  name = imm_plan_snapshot_name (index);
   if (!cover) {
     if (!output_range (req, out, &start, &duration, error)) {
       g_free (name);
@@ -291,22 +360,22 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     if (out->animation)
       addf (argv, "mode=%s", out->interval > 0 ? "interval" : "all");
     else
-      addf (argv, "mode=%s", imm_capture_mode_name (out->mode));
+      addf (argv, "mode=%s", imm_snapshot_mode_to_string (out->mode));
     if (start > 0)
       add_double (argv, "start-time", start);
     if (duration > 0)
       add_double (argv, "duration", duration);
     if (out->interval > 0 && (out->animation
-            || out->mode == IMM_CAPTURE_INTERVAL
-            || out->mode == IMM_CAPTURE_DHASH))
+            || out->mode == IMM_SNAPSHOT_INTERVAL
+            || out->mode == IMM_SNAPSHOT_DHASH))
       add_double (argv, "interval", out->interval);
-    if (!out->animation && out->mode == IMM_CAPTURE_INTERVAL
+    if (!out->animation && out->mode == IMM_SNAPSHOT_INTERVAL
         && out->interval == 0)
       /* Without Interval the API takes the one frame at StartTime. */
       add (argv, "number=1");
     else if (out->number > 0)
       addf (argv, "number=%u", out->number);
-    if (!out->animation && out->mode == IMM_CAPTURE_DHASH)
+    if (!out->animation && out->mode == IMM_SNAPSHOT_DHASH)
       addf (argv, "threshold=%u", out->threshold);
     if (!may_seek (req, flags, shared))
       add (argv, "seek=false");
@@ -336,6 +405,9 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     add (argv, "multifilesink");
     addf (argv, "location=%s", in->locations[index]);
     add (argv, "index=1");
+    if (((const ImmSource *) g_ptr_array_index (req->sources, 0))->live)
+      /* each file is committed as soon as it is written */
+      add (argv, "post-messages=true");
   }
   /* A sink waiting for its first buffer blocks the pipeline's preroll
    * while the other sinks have theirs and hold the tee; outputs that only
@@ -450,7 +522,7 @@ finish_argv (ImmPlanPipeline * p, GPtrArray * argv)
 static gboolean
 is_sparse (const ImmOutput * out)
 {
-  return !out->animation && out->mode == IMM_CAPTURE_INTERVAL;
+  return !out->animation && out->mode == IMM_SNAPSHOT_INTERVAL;
 }
 
 /* Whether an output may hang off the shared decode. immsnapshot ends its
@@ -467,10 +539,10 @@ can_share (const ImmRequest * req, const ImmOutput * out)
   if (out->animation)
     return out->number == 0;
   switch (out->mode) {
-    case IMM_CAPTURE_DHASH:
+    case IMM_SNAPSHOT_DHASH:
       /* The N strongest changes are only known at the end. */
       return TRUE;
-    case IMM_CAPTURE_KEYFRAME:
+    case IMM_SNAPSHOT_KEYFRAME:
       /* It seeks in trick mode, decoding nothing but sync frames. */
       return FALSE;
     default:
@@ -495,14 +567,14 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
   } else {
     add_sources (argv, req, in);
   }
-  if (!add_output_chain (argv, req, index, in, flags, cover, FALSE, error)) {
+  if (!add_output_chain (argv, req, index, in, flags,
+          cover ? CHAIN_COVER : CHAIN_ALONE, error)) {
     g_ptr_array_unref (argv);
     pipeline_free (p);
     return FALSE;
   }
   add_concat_inputs (argv, req, in);
   g_array_append_val (p->outputs, index);
-  p->seeking = !cover && is_sparse (g_ptr_array_index (req->outputs, index));
   finish_argv (p, argv);
   g_ptr_array_add (plan->pipelines, p);
   return TRUE;
@@ -526,7 +598,7 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
     add (argv, "!");
     add (argv, "queue");
     add (argv, "!");
-    if (!add_output_chain (argv, req, index, in, flags, FALSE, TRUE, error)) {
+    if (!add_output_chain (argv, req, index, in, flags, CHAIN_SHARED, error)) {
       g_ptr_array_unref (argv);
       pipeline_free (p);
       return FALSE;
@@ -545,6 +617,37 @@ build_shared (ImmPlan * plan, const ImmRequest * req, GArray * dense,
   add (argv, "fakesink");
   add (argv, "sync=false");
   add_concat_inputs (argv, req, in);
+  finish_argv (p, argv);
+  g_ptr_array_add (plan->pipelines, p);
+  return TRUE;
+}
+
+/* A live source plays once, in real time: every output hangs off one
+ * decode, none seeks. An output that ends (a Number reached) ends the
+ * stream for all of them, as tee stops at the first branch that ends. */
+static gboolean
+build_live (ImmPlan * plan, const ImmRequest * req, const ImmPlanInput * in,
+    ImmPlanFlags flags, GError ** error)
+{
+  ImmPlanPipeline *p = pipeline_new ();
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  add_sources (argv, req, in);
+  add (argv, "tee");
+  add (argv, "name=t");
+  for (i = 0; i < req->outputs->len; i++) {
+    add (argv, "t.");
+    add (argv, "!");
+    add (argv, "queue");
+    add (argv, "!");
+    if (!add_output_chain (argv, req, i, in, flags, CHAIN_SHARED, error)) {
+      g_ptr_array_unref (argv);
+      pipeline_free (p);
+      return FALSE;
+    }
+    g_array_append_val (p->outputs, i);
+  }
   finish_argv (p, argv);
   g_ptr_array_add (plan->pipelines, p);
   return TRUE;
@@ -587,6 +690,15 @@ imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
   guint i;
 
   plan->pipelines = g_ptr_array_new_with_free_func (pipeline_free);
+  if (((const ImmSource *) g_ptr_array_index (req->sources, 0))->live
+      && in->cover_location == NULL) {
+    g_array_unref (dense);
+    if (!build_live (plan, req, in, flags, error)) {
+      imm_plan_free (plan);
+      return NULL;
+    }
+    return plan;
+  }
   for (i = 0; i < req->outputs->len && ok; i++) {
     const ImmOutput *out = g_ptr_array_index (req->outputs, i);
 
@@ -594,7 +706,12 @@ imm_plan_build_full (const ImmRequest * req, const ImmPlanInput * in,
       g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_FILE,
           "%s: the source has no video stream to animate", out->path);
       ok = FALSE;
-    } else if (in->cover_location != NULL || !can_share (req, out)) {
+    } else if (in->cover_location != NULL && out->highlight) {
+      g_set_error (error, IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_FILE,
+          "%s: the source has no video stream to find events in", out->path);
+      ok = FALSE;
+    } else if (in->cover_location != NULL || out->highlight
+        || !can_share (req, out)) {
       ok = build_single (plan, req, i, in, flags, error);
     } else {
       g_array_append_val (dense, i);

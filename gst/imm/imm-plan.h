@@ -49,13 +49,11 @@ typedef enum
  * @argv: the gst-launch-1.0 arguments, %NULL-terminated; run them with
  *   gst_parse_launchv() to get exactly what the printed line does
  * @outputs: indices (guint) of the request outputs this pipeline writes
- * @seeking: the outputs are sparse; immsnapshot may seek
  */
 typedef struct
 {
   gchar **argv;
   GArray *outputs;
-  gboolean seeking;
 } ImmPlanPipeline;
 
 typedef struct

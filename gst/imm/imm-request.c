@@ -27,41 +27,12 @@ imm_request_error_quark (void)
 /* About 11.5 days: larger times are typos, and stay exact in nanoseconds. */
 #define MAX_SECONDS 1.0e6
 
-static const gchar *const code_names[] = {
-  "InvalidArgument", "ResourceNotFound", "InvalidFile", "DecodeError",
-  "InternalError",
-};
-
-/**
- * imm_request_code_name:
- * @code: an #ImmRequestError
- *
- * Returns: the API's `Code` string for @code.
- */
-const gchar *
-imm_request_code_name (gint code)
-{
-  if (code < 0 || code >= (gint) G_N_ELEMENTS (code_names))
-    return "InternalError";
-  return code_names[code];
-}
-
 static const gchar *const format_ext[] = { "jpg", "png", "webp", "gif" };
 
 const gchar *
 imm_output_format_extension (ImmOutputFormat format)
 {
   return format_ext[format];
-}
-
-static const gchar *const mode_names[] = { "interval", "average", "keyframe",
-  "dhash", NULL
-};
-
-const gchar *
-imm_capture_mode_name (ImmCaptureMode mode)
-{
-  return mode_names[mode];
 }
 
 static gboolean
@@ -109,6 +80,24 @@ member_path (const gchar * parent, const gchar * name)
   return *parent ? g_strconcat (parent, ".", name, NULL) : g_strdup (name);
 }
 
+/* fail() naming member @name of the object at @parent. */
+static gboolean
+G_GNUC_PRINTF (4, 5)
+fail_member (GError ** error, const gchar * parent, const gchar * name,
+    const gchar * fmt, ...)
+{
+  va_list args;
+  gchar *p = member_path (parent, name), *msg;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  fail (error, p, "%s", msg);
+  g_free (msg);
+  g_free (p);
+  return FALSE;
+}
+
 /* Rejects members not in @allowed (NULL-terminated). */
 static gboolean
 check_members (JsonObject * obj, const gchar * path,
@@ -121,12 +110,11 @@ check_members (JsonObject * obj, const gchar * path,
     const gchar *name = l->data;
 
     if (!g_strv_contains (allowed, name)) {
-      gchar *p = member_path (path, name);
       gchar *list = g_strjoinv (", ", (gchar **) allowed);
 
-      ok = fail (error, p, "unknown field (fields here: %s)", list);
+      ok = fail_member (error, path, name, "unknown field (fields here: %s)",
+          list);
       g_free (list);
-      g_free (p);
     }
   }
   g_list_free (members);
@@ -301,9 +289,11 @@ parse_source (JsonNode * node, const gchar * path, ImmSource * src,
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return fail (error, path, "expected an object, got %s", node_kind (node));
   o = json_node_get_object (node);
-  return check_members (o, path, allowed, error)
-      && get_string (o, path, "URI", TRUE, &src->uri, error)
-      && get_number (o, path, "StartTime", 0, FALSE, MAX_SECONDS,
+  if (!check_members (o, path, allowed, error)
+      || !get_string (o, path, "URI", TRUE, &src->uri, error))
+    return FALSE;
+  src->live = imm_request_uri_is_live (src->uri);
+  return get_number (o, path, "StartTime", 0, FALSE, MAX_SECONDS,
       &src->start_time, NULL, error)
       && get_number (o, path, "Duration", 0, FALSE, MAX_SECONDS,
       &src->duration, NULL, error)
@@ -318,34 +308,72 @@ parse_source (JsonNode * node, const gchar * path, ImmSource * src,
       FALSE, NULL, error);
 }
 
+/* The names of an enum's values 0 .. n-1, from the enum's one table. */
+typedef const gchar *(*EnumName) (guint value);
+
 static gboolean
 parse_enum (JsonObject * o, const gchar * path, const gchar * name,
-    const gchar * const *values, const gchar * what, guint * out,
+    EnumName value_name, guint n, const gchar * what, guint * out,
     GError ** error)
 {
-  gchar *s = NULL, *p, *list;
-  gboolean ok;
+  GString *list;
+  gchar *s = NULL;
   guint i;
 
   if (!get_string (o, path, name, FALSE, &s, error))
     return FALSE;
   if (s == NULL)
     return TRUE;
-  for (i = 0; values[i] != NULL; i++) {
-    if (strcmp (s, values[i]) == 0) {
+  for (i = 0; i < n; i++) {
+    if (strcmp (s, value_name (i)) == 0) {
       *out = i;
       g_free (s);
       return TRUE;
     }
   }
-  p = member_path (path, name);
-  list = g_strjoinv (", ", (gchar **) values);
-  ok = fail (error, p, "unknown %s '%s' (expected one of: %s)", what, s, list);
-  g_free (list);
-  g_free (p);
+  list = g_string_new (NULL);
+  for (i = 0; i < n; i++)
+    g_string_append_printf (list, "%s%s", i ? ", " : "", value_name (i));
+  fail_member (error, path, name, "unknown %s '%s' (expected one of: %s)",
+      what, s, list->str);
+  g_string_free (list, TRUE);
   g_free (s);
-  return ok;
+  return FALSE;
 }
+
+/* Snapshots take jpg, png, webp: the first three ImmOutputFormats. */
+static const gchar *
+snapshot_format_name (guint v)
+{
+  return imm_output_format_extension ((ImmOutputFormat) v);
+}
+
+#define N_SNAPSHOT_FORMATS (IMM_OUTPUT_WEBP + 1)
+
+/* Animations take gif, webp (in this order in the API's documents). */
+static const gchar *
+animation_format_name (guint v)
+{
+  return imm_output_format_extension (v == 0 ? IMM_OUTPUT_GIF :
+      IMM_OUTPUT_WEBP);
+}
+
+/* A snapshot's Mode: every capture mode but `all` (animations use it). */
+static const gchar *
+capture_mode_name (guint v)
+{
+  return imm_snapshot_mode_to_string ((ImmSnapshotMode) v);
+}
+
+#define N_CAPTURE_MODES (IMM_SNAPSHOT_DHASH + 1)
+
+static const gchar *
+scale_type_name (guint v)
+{
+  return imm_resize_mode_to_string ((ImmResizeMode) v);
+}
+
+#define N_SCALE_TYPES (IMM_RESIZE_FIT + 1)
 
 static gboolean
 parse_output (JsonNode * node, const gchar * path, gboolean animation,
@@ -358,16 +386,10 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
   static const gchar *const anim_allowed[] = { "Format", "URI", "StartTime",
     "Number", "Interval", "FrameRate", "Width", "Height", "ScaleType", NULL
   };
-  static const gchar *const snap_formats[] = { "jpg", "png", "webp", NULL };
-  static const gchar *const anim_formats[] = { "gif", "webp", NULL };
-  static const gchar *const scale_types[] = { "stretch", "crop", "fill",
-    "fit", NULL
-  };
   JsonObject *o;
   guint v = 0, format = 0, mode = 0, scale = 0;
-  gboolean uses_index = FALSE, ok;
+  gboolean uses_index = FALSE;
   GError *terr = NULL;
-  gchar *p;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     return fail (error, path, "expected an object, got %s", node_kind (node));
@@ -376,24 +398,23 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
   if (!check_members (o, path, animation ? anim_allowed : snap_allowed, error))
     return FALSE;
 
-  if (!json_object_has_member (o, "Format")) {
-    p = member_path (path, "Format");
-    ok = fail (error, p, "required field is missing");
-    g_free (p);
-    return ok;
-  }
+  if (!json_object_has_member (o, "Format"))
+    return fail_member (error, path, "Format", "required field is missing");
   if (animation) {
-    if (!parse_enum (o, path, "Format", anim_formats, "format", &format, error))
+    if (!parse_enum (o, path, "Format", animation_format_name, 2, "format",
+            &format, error))
       return FALSE;
     out->format = format == 0 ? IMM_OUTPUT_GIF : IMM_OUTPUT_WEBP;
   } else {
-    if (!parse_enum (o, path, "Format", snap_formats, "format", &format, error))
+    if (!parse_enum (o, path, "Format", snapshot_format_name,
+            N_SNAPSHOT_FORMATS, "format", &format, error))
       return FALSE;
     out->format = (ImmOutputFormat) format;
   }
 
   if (!get_string (o, path, "URI", TRUE, &out->uri, error)
-      || !parse_enum (o, path, "Mode", mode_names, "mode", &mode, error)
+      || !parse_enum (o, path, "Mode", capture_mode_name, N_CAPTURE_MODES,
+          "mode", &mode, error)
       || !get_number (o, path, "StartTime", 0, FALSE, MAX_SECONDS,
           &out->start_time, NULL, error)
       || !get_number (o, path, "Interval", 0, TRUE, MAX_SECONDS,
@@ -403,13 +424,13 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
           error)
       || !get_number (o, path, "Height", 0, TRUE, MAX_SIDE, &out->height,
           NULL, error)
-      || !parse_enum (o, path, "ScaleType", scale_types, "scale type",
-          &scale, error)
+      || !parse_enum (o, path, "ScaleType", scale_type_name, N_SCALE_TYPES,
+          "scale type", &scale, error)
       || !get_number (o, path, "FrameRate", 0, TRUE, MAX_FRAME_RATE,
           &out->frame_rate, NULL, error))
     return FALSE;
   out->number = v;
-  out->mode = (ImmCaptureMode) mode;
+  out->mode = (ImmSnapshotMode) mode;
   out->scale_type = (ImmResizeMode) scale;
   v = 0;
   if (!get_uint (o, path, "Threshold", 100, &v, error))
@@ -418,29 +439,25 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
 
   if (!animation) {
     switch (out->mode) {
-      case IMM_CAPTURE_INTERVAL:
-        if (out->interval == 0 && out->number > 1) {
-          p = member_path (path, "Interval");
-          ok = fail (error, p, "required when Number is greater than 1 in "
-              "interval mode (without it one frame is taken at StartTime)");
-          g_free (p);
-          return ok;
-        }
+      case IMM_SNAPSHOT_INTERVAL:
+        if (out->interval == 0 && out->number > 1)
+          return fail_member (error, path, "Interval", "required when Number "
+              "is greater than 1 in interval mode (without it one frame is "
+              "taken at StartTime)");
         out->multi = out->interval > 0 && out->number != 1;
         break;
-      case IMM_CAPTURE_AVERAGE:
-        if (out->number == 0) {
-          p = member_path (path, "Number");
-          ok = fail (error, p, "average mode needs Number greater than 0");
-          g_free (p);
-          return ok;
-        }
+      case IMM_SNAPSHOT_AVERAGE:
+        if (out->number == 0)
+          return fail_member (error, path, "Number", "average mode needs "
+              "Number greater than 0");
         out->multi = out->number > 1;
         break;
-      case IMM_CAPTURE_KEYFRAME:
-      case IMM_CAPTURE_DHASH:
+      case IMM_SNAPSHOT_KEYFRAME:
+      case IMM_SNAPSHOT_DHASH:
         out->multi = out->number != 1;
         break;
+      case IMM_SNAPSHOT_ALL:
+        g_assert_not_reached ();
     }
   }
 
@@ -452,34 +469,109 @@ parse_output (JsonNode * node, const gchar * path, gboolean animation,
       side = "Width";
     else if (out->height >= 1 && out->height < 16)
       side = "Height";
-    if (side != NULL) {
-      p = member_path (path, side);
-      ok = fail (error, p, "WebP snapshots need at least 16 pixels a side");
-      g_free (p);
-      return ok;
-    }
+    if (side != NULL)
+      return fail_member (error, path, side, "WebP snapshots need at least "
+          "16 pixels a side");
   }
 
-  p = member_path (path, "URI");
   if (!imm_template_check (out->uri, tags, &uses_index, &terr)) {
-    ok = fail (error, p, "%s", terr->message);
+    fail_member (error, path, "URI", "%s", terr->message);
     g_clear_error (&terr);
-    g_free (p);
-    return ok;
+    return FALSE;
   }
-  if (out->multi && !uses_index) {
-    ok = fail (error, p, "this target can write more than one frame, so the "
-        "URI needs '{index}'");
-    g_free (p);
-    return ok;
-  }
-  g_free (p);
+  if (out->multi && !uses_index)
+    return fail_member (error, path, "URI", "this target can write more than "
+        "one frame, so the URI needs '{index}'");
   return TRUE;
 }
 
+/* Defaults of a Highlights[] entry (SPEC.md). */
+#define HIGHLIGHT_THRESHOLD 20
+#define HIGHLIGHT_INTERVAL 0.5
+#define HIGHLIGHT_PRE_ROLL 2.0
+#define HIGHLIGHT_POST_ROLL 3.0
+#define HIGHLIGHT_FRAME_RATE 10.0
+/* A clip is held in memory until it ends: PreRoll and PostRoll stay
+ * short. */
+#define HIGHLIGHT_MAX_ROLL 30.0
+
+/* A Highlights[] entry: an animation per event, files named by {index}
+ * like snapshots. */
+static gboolean
+parse_highlight (JsonNode * node, const gchar * path, GHashTable * tags,
+    ImmOutput * out, GError ** error)
+{
+  static const gchar *const allowed[] = { "Format", "URI", "Threshold",
+    "Interval", "PreRoll", "PostRoll", "MinGap", "Number", "FrameRate",
+    "Width", "Height", "ScaleType", NULL
+  };
+  JsonObject *o;
+  guint format = 0, scale = 0, threshold = HIGHLIGHT_THRESHOLD;
+  gboolean uses_index = FALSE;
+  GError *terr = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return fail (error, path, "expected an object, got %s", node_kind (node));
+  o = json_node_get_object (node);
+  out->highlight = TRUE;
+  out->multi = TRUE;
+  /* the event detection of dhash snapshots */
+  out->mode = IMM_SNAPSHOT_DHASH;
+  out->interval = HIGHLIGHT_INTERVAL;
+  out->pre_roll = HIGHLIGHT_PRE_ROLL;
+  out->post_roll = HIGHLIGHT_POST_ROLL;
+  out->frame_rate = HIGHLIGHT_FRAME_RATE;
+  if (!check_members (o, path, allowed, error))
+    return FALSE;
+  if (!json_object_has_member (o, "Format"))
+    return fail_member (error, path, "Format", "required field is missing");
+  if (!parse_enum (o, path, "Format", animation_format_name, 2, "format",
+          &format, error)
+      || !get_string (o, path, "URI", TRUE, &out->uri, error)
+      || !get_uint (o, path, "Threshold", 100, &threshold, error)
+      || !get_number (o, path, "Interval", 0, TRUE, MAX_SECONDS,
+          &out->interval, NULL, error)
+      || !get_number (o, path, "PreRoll", 0, FALSE, HIGHLIGHT_MAX_ROLL,
+          &out->pre_roll, NULL, error)
+      || !get_number (o, path, "PostRoll", 0, FALSE, HIGHLIGHT_MAX_ROLL,
+          &out->post_roll, NULL, error)
+      || !get_number (o, path, "MinGap", 0, FALSE, MAX_SECONDS,
+          &out->min_gap, NULL, error)
+      || !get_uint (o, path, "Number", G_MAXINT, &out->number, error)
+      || !get_number (o, path, "FrameRate", 0, TRUE, MAX_FRAME_RATE,
+          &out->frame_rate, NULL, error)
+      || !get_number (o, path, "Width", 0, TRUE, MAX_SIDE, &out->width, NULL,
+          error)
+      || !get_number (o, path, "Height", 0, TRUE, MAX_SIDE, &out->height,
+          NULL, error)
+      || !parse_enum (o, path, "ScaleType", scale_type_name, N_SCALE_TYPES,
+          "scale type", &scale, error))
+    return FALSE;
+  out->format = format == 0 ? IMM_OUTPUT_GIF : IMM_OUTPUT_WEBP;
+  out->threshold = threshold;
+  out->scale_type = (ImmResizeMode) scale;
+  if (!imm_template_check (out->uri, tags, &uses_index, &terr)) {
+    fail_member (error, path, "URI", "%s", terr->message);
+    g_clear_error (&terr);
+    return FALSE;
+  }
+  if (!uses_index)
+    return fail_member (error, path, "URI", "a file is written per event, "
+        "so the URI needs '{index}'");
+  return TRUE;
+}
+
+/* Which array of Image an entry comes from. */
+typedef enum
+{
+  ENTRY_SNAPSHOT,
+  ENTRY_ANIMATION,
+  ENTRY_HIGHLIGHT,
+} EntryKind;
+
 static gboolean
 parse_outputs (JsonObject * image, const gchar * image_path, guint target,
-    const gchar * name, gboolean animation, ImmRequest * req, GError ** error)
+    const gchar * name, EntryKind kind, ImmRequest * req, GError ** error)
 {
   JsonNode *arr_node;
   JsonArray *arr;
@@ -498,9 +590,14 @@ parse_outputs (JsonObject * image, const gchar * image_path, guint target,
     out->target_index = target;
     out->entry_index = i;
     g_ptr_array_add (req->outputs, out);
-    if (!parse_output (json_array_get_element (arr, i), out->path, animation,
-            req->tags, out, error))
+    if (kind == ENTRY_HIGHLIGHT) {
+      if (!parse_highlight (json_array_get_element (arr, i), out->path,
+              req->tags, out, error))
+        return FALSE;
+    } else if (!parse_output (json_array_get_element (arr, i), out->path,
+            kind == ENTRY_ANIMATION, req->tags, out, error)) {
       return FALSE;
+    }
   }
   return TRUE;
 }
@@ -511,7 +608,7 @@ parse_target (JsonNode * node, const gchar * path, guint index,
 {
   static const gchar *const allowed[] = { "Image", "URI", "Container", NULL };
   static const gchar *const image_allowed[] = { "Snapshots", "Animations",
-    NULL
+    "Highlights", NULL
   };
   JsonObject *o, *image;
   JsonNode *image_node;
@@ -525,27 +622,25 @@ parse_target (JsonNode * node, const gchar * path, guint index,
   if (!check_members (o, path, allowed, error))
     return FALSE;
   if (json_object_has_member (o, "URI") ||
-      json_object_has_member (o, "Container")) {
-    gchar *p = member_path (path,
-        json_object_has_member (o, "URI") ? "URI" : "Container");
-
-    ok = fail (error, p, "must not be set for image jobs (give the output "
-        "in Image.Snapshots[].URI or Image.Animations[].URI)");
-    g_free (p);
-    return ok;
-  }
+      json_object_has_member (o, "Container"))
+    return fail_member (error, path, json_object_has_member (o, "URI") ?
+        "URI" : "Container", "must not be set for image jobs (give the "
+        "output in Image.Snapshots[].URI or Image.Animations[].URI)");
   if (!get_type (o, path, "Image", JSON_NODE_OBJECT, 0, TRUE, &image_node,
           error))
     return FALSE;
   image = json_node_get_object (image_node);
   image_path = member_path (path, "Image");
   ok = check_members (image, image_path, image_allowed, error)
-      && parse_outputs (image, image_path, index, "Snapshots", FALSE, req,
-      error)
-      && parse_outputs (image, image_path, index, "Animations", TRUE, req,
-      error);
+      && parse_outputs (image, image_path, index, "Snapshots", ENTRY_SNAPSHOT,
+      req, error)
+      && parse_outputs (image, image_path, index, "Animations",
+      ENTRY_ANIMATION, req, error)
+      && parse_outputs (image, image_path, index, "Highlights",
+      ENTRY_HIGHLIGHT, req, error);
   if (ok && req->outputs->len == before)
-    ok = fail (error, image_path, "no Snapshots or Animations to make");
+    ok = fail (error, image_path, "no Snapshots, Animations or Highlights to "
+        "make");
   g_free (image_path);
   return ok;
 }
@@ -659,6 +754,77 @@ parse_root (JsonNode * root, ImmRequest * req, GError ** error)
     g_free (p);
     if (!ok)
       return FALSE;
+  }
+  /* live by their scheme; a live HLS playlist is only known once probed */
+  return imm_request_check_live (req, error);
+}
+
+/**
+ * imm_request_uri_is_live:
+ * @uri: a Sources[].URI
+ *
+ * Returns: whether @uri's scheme is a live stream's (rtsp, rtsps, rtmp,
+ * rtmps, srt, udp); live HLS playlists are told by their content.
+ */
+gboolean
+imm_request_uri_is_live (const gchar * uri)
+{
+  static const gchar *const live[] = { "rtsp", "rtsps", "rtspu", "rtspt",
+    "rtmp", "rtmps", "srt", "udp", NULL
+  };
+  const gchar *colon = strstr (uri, "://");
+  gchar *scheme;
+  gboolean ok;
+
+  if (colon == NULL)
+    return FALSE;
+  scheme = g_ascii_strdown (uri, colon - uri);
+  ok = g_strv_contains (live, scheme);
+  g_free (scheme);
+  return ok;
+}
+
+/**
+ * imm_request_check_live:
+ * @req: a parsed request whose sources' @live is set
+ *
+ * What a live source cannot do (SPEC "Live sources"): be joined with other
+ * sources (it never ends), average snapshots (there is no duration to
+ * spread them over), animations without a Number or a Source Duration
+ * (they would grow for ever).
+ *
+ * Returns: %FALSE with @error naming the field when @req asks for one.
+ */
+gboolean
+imm_request_check_live (const ImmRequest * req, GError ** error)
+{
+  const ImmSource *src = g_ptr_array_index (req->sources, 0);
+  guint i;
+
+  for (i = 0; i < req->sources->len; i++) {
+    const ImmSource *s = g_ptr_array_index (req->sources, i);
+
+    if (s->live && req->sources->len > 1) {
+      gchar *p = g_strdup_printf ("Sources[%u].URI", i);
+
+      fail (error, p, "'%s' is a live stream, which never ends: it cannot "
+          "be joined with other sources", s->uri);
+      g_free (p);
+      return FALSE;
+    }
+  }
+  if (!src->live)
+    return TRUE;
+  for (i = 0; i < req->outputs->len; i++) {
+    const ImmOutput *out = g_ptr_array_index (req->outputs, i);
+
+    if (!out->animation && !out->highlight && out->mode == IMM_SNAPSHOT_AVERAGE)
+      return fail_member (error, out->path, "Mode", "average needs the "
+          "source's duration, and Sources[0] is a live stream; use "
+          "interval, keyframe or dhash");
+    if (out->animation && out->number == 0 && src->duration == 0)
+      return fail_member (error, out->path, "Number", "an animation of a "
+          "live stream needs a Number, or a Duration in Sources[0]");
   }
   return TRUE;
 }

@@ -8,12 +8,14 @@
 #include <json-glib/json-glib.h>
 
 #include "imm-geometry.h"
+#include "imm-schedule.h"
 
 G_BEGIN_DECLS
 
 #define IMM_REQUEST_ERROR (imm_request_error_quark ())
 
-/* Error codes double as the result's `Code`: see imm_request_code_name(). */
+/* Why a request or a plan was refused; imm_result_code_from_error() turns
+ * them into the result's Code. */
 typedef enum
 {
   IMM_REQUEST_ERROR_INVALID_ARGUMENT,
@@ -34,19 +36,12 @@ typedef enum
   IMM_OUTPUT_GIF,
 } ImmOutputFormat;
 
-typedef enum
-{
-  IMM_CAPTURE_INTERVAL,
-  IMM_CAPTURE_AVERAGE,
-  IMM_CAPTURE_KEYFRAME,
-  IMM_CAPTURE_DHASH,
-} ImmCaptureMode;
-
 typedef struct
 {
   gchar *uri;
   gdouble start_time;           /* seconds, 0 = from the start */
   gdouble duration;             /* seconds, 0 = to the end */
+  gboolean live;                /* a live stream (SPEC "Live sources") */
 } ImmSource;
 
 /**
@@ -55,17 +50,22 @@ typedef struct
  * @path: its JSON path, e.g. `Targets[0].Image.Snapshots[1]`
  * @width/@height: 0 = absent, (0, 1) fraction, >= 1 pixels
  * @interval, @frame_rate: 0 = absent
- * @multi: whether it can produce more than one file (snapshots)
+ * @multi: whether it can produce more than one file (snapshots,
+ *   highlights)
+ * @highlight: a `Highlights[]` entry: one animation file per event, named
+ *   like snapshot files (by {index}); @animation is %FALSE for it
+ * @pre_roll, @post_roll, @min_gap: a highlight's clip times, seconds
  */
 typedef struct
 {
   gboolean animation;
+  gboolean highlight;
   gchar *path;
   guint target_index;
   guint entry_index;
   ImmOutputFormat format;
   gchar *uri;
-  ImmCaptureMode mode;
+  ImmSnapshotMode mode;         /* a snapshot's Mode (never all) */
   gdouble start_time;
   gdouble interval;
   guint number;
@@ -75,6 +75,9 @@ typedef struct
   ImmResizeMode scale_type;
   gdouble frame_rate;
   gboolean multi;
+  gdouble pre_roll;
+  gdouble post_roll;
+  gdouble min_gap;
 } ImmOutput;
 
 typedef struct
@@ -92,8 +95,6 @@ typedef struct
 
 GQuark imm_request_error_quark (void);
 
-const gchar *imm_request_code_name (gint code);
-
 ImmRequest *imm_request_parse (const gchar * data, gssize length,
     GError ** error);
 
@@ -103,7 +104,9 @@ void imm_request_free (ImmRequest * req);
 
 const gchar *imm_output_format_extension (ImmOutputFormat format);
 
-const gchar *imm_capture_mode_name (ImmCaptureMode mode);
+gboolean imm_request_uri_is_live (const gchar * uri);
+
+gboolean imm_request_check_live (const ImmRequest * req, GError ** error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImmRequest, imm_request_free);
 

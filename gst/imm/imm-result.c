@@ -7,7 +7,107 @@
  */
 #include "imm-result.h"
 
+#include <string.h>
+
+#include <gst/gst.h>
 #include <json-glib/json-glib.h>
+
+static const gchar *const code_names[] = {
+  "InvalidArgument", "ResourceNotFound", "InvalidFile", "DecodeError",
+  "InternalError",
+};
+
+/**
+ * imm_result_code_name:
+ * @code: an #ImmResultCode
+ *
+ * Returns: the API's `Code` string for @code.
+ */
+const gchar *
+imm_result_code_name (ImmResultCode code)
+{
+  if ((guint) code >= G_N_ELEMENTS (code_names))
+    return "InternalError";
+  return code_names[code];
+}
+
+/* The one table from an error to the result's Code. A source that cannot
+ * be opened or read is ResourceNotFound whether the probe or the pipeline
+ * meets it first (souphttpsrc reports a refused connection as OPEN_READ,
+ * a 404 as NOT_FOUND); a file that is there but is not media is
+ * InvalidFile; writing outputs is our side, InternalError. */
+typedef struct
+{
+  GQuark domain;
+  gint code;
+  ImmResultCode result;
+} CodeRow;
+
+static const CodeRow *
+code_table (guint * n)
+{
+  static CodeRow rows[18];
+  static gsize init = 0;
+
+  if (g_once_init_enter (&init)) {
+    const CodeRow r[] = {
+      {IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_ARGUMENT,
+          IMM_CODE_INVALID_ARGUMENT},
+      {IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND,
+          IMM_CODE_RESOURCE_NOT_FOUND},
+      {IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INVALID_FILE,
+          IMM_CODE_INVALID_FILE},
+      {IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_DECODE_ERROR,
+          IMM_CODE_DECODE_ERROR},
+      {IMM_REQUEST_ERROR, IMM_REQUEST_ERROR_INTERNAL, IMM_CODE_INTERNAL},
+      {GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+          IMM_CODE_RESOURCE_NOT_FOUND},
+      {GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+          IMM_CODE_RESOURCE_NOT_FOUND},
+      {GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+          IMM_CODE_RESOURCE_NOT_FOUND},
+      {GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+          IMM_CODE_RESOURCE_NOT_FOUND},
+      {GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE, IMM_CODE_DECODE_ERROR},
+      {GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND,
+          IMM_CODE_INVALID_FILE},
+      {GST_STREAM_ERROR, GST_STREAM_ERROR_CODEC_NOT_FOUND,
+          IMM_CODE_INVALID_FILE},
+      {GST_STREAM_ERROR, GST_STREAM_ERROR_DEMUX, IMM_CODE_INVALID_FILE},
+      {GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE, IMM_CODE_INVALID_FILE},
+      {GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT, IMM_CODE_INVALID_FILE},
+      {GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN, IMM_CODE_INVALID_FILE},
+    };
+
+    G_STATIC_ASSERT (G_N_ELEMENTS (r) <= G_N_ELEMENTS (rows));
+    memcpy (rows, r, sizeof (r));
+    g_once_init_leave (&init, G_N_ELEMENTS (r));
+  }
+  *n = init;
+  return rows;
+}
+
+/**
+ * imm_result_code_from_error:
+ * @err: a request, template or GStreamer error
+ * @otherwise: the code of an error the table does not know (the caller
+ *   knows its context: a source the discoverer cannot read is InvalidFile)
+ *
+ * Returns: the result's Code for @err.
+ */
+ImmResultCode
+imm_result_code_from_error (const GError * err, ImmResultCode otherwise)
+{
+  guint i, n;
+  const CodeRow *rows = code_table (&n);
+
+  if (err == NULL)
+    return otherwise;
+  for (i = 0; i < n; i++)
+    if (rows[i].domain == err->domain && rows[i].code == err->code)
+      return rows[i].result;
+  return otherwise;
+}
 
 /**
  * imm_result_format_time:
@@ -37,7 +137,8 @@ annotate (JsonObject * targets_root, const ImmOutput * out,
   JsonObject *image = json_object_get_object_member
       (json_array_get_object_element (targets, out->target_index), "Image");
   JsonArray *entries = json_object_get_array_member (image,
-      out->animation ? "Animations" : "Snapshots");
+      out->highlight ? "Highlights" : out->animation ? "Animations" :
+      "Snapshots");
   JsonObject *entry = json_array_get_object_element (entries,
       out->entry_index);
   JsonArray *files = json_array_new ();
@@ -73,7 +174,7 @@ imm_result_to_json (const ImmRequest * req, const ImmResult * result,
   json_object_set_string_member (o, "Status",
       result->succeeded ? "Succeeded" : "Failed");
   json_object_set_string_member (o, "Code", result->succeeded ? "" :
-      imm_request_code_name (result->code));
+      imm_result_code_name (result->code));
   json_object_set_string_member (o, "Message", result->message ?
       result->message : "");
   s = imm_result_format_time (result->start);

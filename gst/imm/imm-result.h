@@ -11,6 +11,21 @@
 G_BEGIN_DECLS
 
 /**
+ * ImmResultCode:
+ * The result's `Code`: why a task failed, whatever step failed. Request
+ * errors (#ImmRequestError) and GStreamer errors both map to one of these
+ * through imm_result_code_from_error().
+ */
+typedef enum
+{
+  IMM_CODE_INVALID_ARGUMENT,
+  IMM_CODE_RESOURCE_NOT_FOUND,
+  IMM_CODE_INVALID_FILE,
+  IMM_CODE_DECODE_ERROR,
+  IMM_CODE_INTERNAL,
+} ImmResultCode;
+
+/**
  * ImmOutputResult:
  * @files: (element-type utf8): URIs written, in the request's own form
  * @frames: frames captured / animation frames (the billing unit)
@@ -29,12 +44,17 @@ typedef struct
 {
   const gchar *task_id;
   gboolean succeeded;
-  gint code;                    /* ImmRequestError, ignored on success */
+  ImmResultCode code;           /* ignored on success */
   const gchar *message;
   GDateTime *start;
   GDateTime *end;
   const ImmOutputResult *outputs;
 } ImmResult;
+
+const gchar *imm_result_code_name (ImmResultCode code);
+
+ImmResultCode imm_result_code_from_error (const GError * err,
+    ImmResultCode otherwise);
 
 gchar *imm_result_to_json (const ImmRequest * req, const ImmResult * result,
     gboolean pretty);

@@ -12,7 +12,8 @@ static const gchar *const mode_names[] = {
   "interval", "average", "keyframe", "dhash", "all"
 };
 
-/* dhash samples once a second unless told otherwise (SPEC.md). */
+/* dhash samples once a second unless told otherwise: the API documents
+ * Interval as the dhash sampling spacing, default 1 s. */
 #define DHASH_DEFAULT_INTERVAL G_GUINT64_CONSTANT (1000000000)
 
 /**

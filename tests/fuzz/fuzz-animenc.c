@@ -4,7 +4,7 @@
  * video format, the properties, the frames with their timestamps and
  * durations, caps changes and flushes, and the pixels. Whatever it chooses,
  * the element either refuses cleanly what it must refuse (a size change
- * mid-animation, an animation without frames) or writes one file that
+ * mid-animation, an animation without frames) or writes files that
  * giflib / libwebp decode back with the negotiated canvas size, a frame
  * count between 1 and the frames pushed, the loop count asked for and
  * increasing frame times. Any other error is a finding.
@@ -16,14 +16,15 @@
  *   3  frames - 1 (modulo 12)
  *   4  caps framerate (modulo 61, 0 = variable)
  *   5  bits 0-1 dither, 2 per-frame palette, 3 lossless, 4 allow-mixed,
- *      5 minimize-size, 6 threads 1
+ *      5 minimize-size, 6 threads
  *   6  loop (0, 1, 2, else 65535), 7  quality, 8  colors - 2, 9  method
  *   10 frame-rate: < 128 0/1 (timestamps), < 192 15/1, else 30000/1001
  *   11 kmin + 1 (low nibble), kmax + 1 (high nibble)
  *   12 bit 0: downstream accepts only one format, bit 1: which (1 webp)
  *   then per frame 5 bytes: flags, delta (16 bits LE), duration (16 bits
  *   LE, ms). Flags: low nibble 15: a size change to (delta % 64 + 1) x
- *   (duration % 64 + 1) instead of a frame; 14: a flush; else bit 0: pts
+ *   (duration % 64 + 1) instead of a frame; 14: a flush; 13: the end of a
+ *   highlight clip (its file must come out whole); else bit 0: pts
  *   advances delta ms, bit 1: goes back delta ms, neither: advances delta
  *   x 10 us; bit 2: jumps delta days on top; bit 3: no pts; bit 4: a new
  *   raw format first (bits 5-7); bit 6: no duration.
@@ -119,10 +120,11 @@ make_frame (const GstVideoInfo * info, const guint8 * pixels, gsize n_pixels,
   return buf;
 }
 
-static void
+static guint
 check_gif (const guint8 * data, gsize size, gint w, gint h, guint frames,
     guint loop)
 {
+  guint count;
   GifFileType *gif;
   gboolean netscape = FALSE;
   int err = 0, i, k;
@@ -161,10 +163,12 @@ check_gif (const guint8 * data, gsize size, gint w, gint h, guint frames,
   }
   /* loop 1 plays once: no NETSCAPE2.0 block; any other count has one */
   g_assert (netscape == (loop != 1));
+  count = gif->ImageCount;
   DGifCloseFile (gif, &err);
+  return count;
 }
 
-static void
+static guint
 check_webp (const guint8 * data, gsize size, gint w, gint h, guint frames,
     guint loop)
 {
@@ -201,6 +205,31 @@ check_webp (const guint8 * data, gsize size, gint w, gint h, guint frames,
   }
   g_assert_cmpuint (n, ==, info.frame_count);
   WebPAnimDecoderDelete (dec);
+  return n;
+}
+
+/* One file out: whole, of the negotiated size, and the element's message
+ * counts its frames. */
+static void
+check_file (GstBuffer * out, GstBus * bus, gboolean webp, gint w, gint h,
+    guint pushed, guint loop)
+{
+  GstMapInfo map;
+  GstMessage *msg;
+  guint n, frames = 0;
+
+  gst_buffer_map (out, &map, GST_MAP_READ);
+  if (webp)
+    n = check_webp (map.data, map.size, w, h, pushed, loop);
+  else
+    n = check_gif (map.data, map.size, w, h, pushed, loop);
+  gst_buffer_unmap (out, &map);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  g_assert (msg != NULL);
+  g_assert (gst_structure_get_uint (gst_message_get_structure (msg), "frames",
+          &frames));
+  g_assert_cmpuint (frames, ==, n);
+  gst_message_unref (msg);
 }
 
 /* Aborts with the element's error message, if it posted one. */
@@ -228,7 +257,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   GstVideoFormat vformat;
   GstBuffer *out;
   GstClockTime pts = 0;
-  guint b0, flags, n_frames, loop, i, pushed = 0;
+  guint b0, flags, n_frames, loop, i, pushed = 0, files = 0;
   gint width, height, fps, webp;
   gboolean failed = FALSE, expect_webp;
   const guint8 *pixels;
@@ -315,6 +344,23 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
       gst_video_info_set_format (&info, vformat, width, height);
       continue;
     }
+    if ((f & 0x0f) == 0x0d) {
+      /* a highlight clip ends: its file comes out, the next begins */
+      GstEvent *ev = gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+          gst_structure_new_empty ("immhighlight-clip-end"));
+
+      g_assert (gst_harness_push_event (h, ev));
+      out = gst_harness_try_pull (h);
+      if (pushed > 0) {
+        g_assert (out != NULL);
+        check_file (out, bus, expect_webp, width, height, pushed, loop);
+        gst_buffer_unref (out);
+        files++;
+      } else
+        g_assert (out == NULL);
+      pushed = 0;
+      continue;
+    }
     if ((f & 0x0f) == 0x0e) {
       /* a flush starts a new animation */
       g_assert (gst_harness_push_event (h, gst_event_new_flush_start ()));
@@ -355,26 +401,23 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
     gboolean eos = gst_harness_push_event (h, gst_event_new_eos ());
 
     out = gst_harness_try_pull (h);
-    if (pushed == 0) {
+    if (pushed == 0 && files > 0) {
+      /* the last clip was written: nothing more, no error */
+      g_assert (out == NULL);
+      g_assert (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+    } else if (pushed == 0) {
       /* nothing to write: an error, no file */
       g_assert (out == NULL);
       msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
       g_assert (msg != NULL);
       gst_message_unref (msg);
     } else {
-      GstMapInfo map;
-
+      g_assert (out != NULL);
+      g_assert (gst_harness_try_pull (h) == NULL);
+      check_file (out, bus, expect_webp, width, height, pushed, loop);
       msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
       if (msg != NULL || !eos)
         fail_with_error (msg, "EOS", width, height);
-      g_assert (out != NULL);
-      g_assert (gst_harness_try_pull (h) == NULL);
-      gst_buffer_map (out, &map, GST_MAP_READ);
-      if (expect_webp)
-        check_webp (map.data, map.size, width, height, pushed, loop);
-      else
-        check_gif (map.data, map.size, width, height, pushed, loop);
-      gst_buffer_unmap (out, &map);
     }
     if (out)
       gst_buffer_unref (out);

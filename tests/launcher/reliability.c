@@ -24,6 +24,8 @@
 #include <jpeglib.h>
 #include <webp/demux.h>
 
+#include "../common/remove-tree.h"
+
 static gchar *root;             /* the storage root, one per test binary */
 static gchar *clip;             /* root/b/clip.mp4: index at the end */
 static gchar *clip_ts;          /* root/b/clip.ts: readable in part */
@@ -381,15 +383,6 @@ setup (void)
 }
 
 static void
-remove_tree (const gchar * dir)
-{
-  gchar *argv[] = { (gchar *) "rm", (gchar *) "-rf", (gchar *) dir, NULL };
-
-  g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-      NULL, NULL, NULL);
-}
-
-static void
 cleanup (void)
 {
   remove_tree (root);
@@ -527,6 +520,160 @@ frame_count (Outcome * o, const gchar * kind, guint i)
 
 /* Offset of the video stream's second PES packet: cut there, the stream
  * starts with the P frames of the first GOP, its keyframe gone. */
+/* --- a frame the decoder cannot decode ------------------------------------ */
+
+/* An MJPEG AVI (3 s at 10 fps) whose frame at 1.5 s has its headers
+ * zeroed: jpegdec cannot decode it. By default a video decoder drops such
+ * a frame with only a QoS message, so an interval capture would take the
+ * next frame and report success; the launcher must fail with DecodeError
+ * naming the source and the time instead, in whichever source it is. */
+static const struct
+{
+  const gchar *sources;
+  const gchar *message;
+} decode_cases[] = {
+  {"{\"URI\": \"oss://b/mjpeg-bad.avi\"}",
+      "Sources[0].URI: cannot decode 'oss://b/mjpeg-bad.avi' at 1.500 s"},
+  {"{\"URI\": \"oss://b/mjpeg.avi\"}, {\"URI\": \"oss://b/mjpeg-bad.avi\"}",
+      "Sources[1].URI: cannot decode 'oss://b/mjpeg-bad.avi' at 1.500 s"},
+};
+
+GST_START_TEST (test_decode_error)
+{
+  gchar *good = g_build_filename (root, "b", "mjpeg.avi", NULL);
+  gchar *bad = g_build_filename (root, "b", "mjpeg-bad.avi", NULL);
+  gchar *desc, *data, *req, *before, *after;
+  gsize len, p, soi = 0;
+  guint n = 0;
+  Outcome o;
+
+  desc = g_strdup_printf ("videotestsrc num-buffers=30 ! video/x-raw,"
+      "width=160,height=120,framerate=10/1 ! jpegenc ! avimux ! filesink "
+      "location=%s", good);
+  run_launch_line (desc);
+  g_free (desc);
+  fail_unless (g_file_get_contents (good, &data, &len, NULL));
+  /* the 16th picture (1.5 s): from just after its start marker */
+  for (p = 0; p + 3 < len && n < 16; p++) {
+    if ((guint8) data[p] == 0xff && (guint8) data[p + 1] == 0xd8
+        && (guint8) data[p + 2] == 0xff) {
+      soi = p;
+      n++;
+    }
+  }
+  fail_unless_equals_int (n, 16);
+  memset (data + soi + 2, 0, 400);
+  fail_unless (g_file_set_contents (bad, data, len, NULL));
+  g_free (data);
+
+  before = tree (root);
+  req = g_strdup_printf ("{\"Sources\": [%s], \"Targets\": [{\"Image\": {"
+      "\"Snapshots\": [{\"Format\": \"jpg\", \"Interval\": 0.5, "
+      "\"URI\": \"oss://b/dec/s-{index}.jpg\"}]}}]}",
+      decode_cases[__i__].sources);
+  run (req, NULL, &o);
+  g_free (req);
+  fail_unless_equals_int (o.status, 1);
+  fail_unless_equals_string (member (&o, "Code"), "DecodeError");
+  fail_unless (g_str_has_prefix (member (&o, "Message"),
+          decode_cases[__i__].message), "%s", member (&o, "Message"));
+  after = tree (root);
+  fail_unless_equals_string (after, before);
+  outcome_clear (&o);
+
+  /* the undamaged file gives every picture */
+  run ("{\"Sources\": [{\"URI\": \"oss://b/mjpeg.avi\"}], \"Targets\": [{"
+      "\"Image\": {\"Snapshots\": [{\"Format\": \"jpg\", \"Interval\": 0.5, "
+      "\"URI\": \"oss://b/dec/s-{index}.jpg\"}]}}]}", NULL, &o);
+  fail_unless_equals_int (o.status, 0);
+  fail_unless_equals_int (frame_count (&o, "Snapshots", 0), 6);
+  outcome_clear (&o);
+  g_unlink (good);
+  g_unlink (bad);
+  g_free (good);
+  g_free (bad);
+  g_free (before);
+  g_free (after);
+  {
+    gchar *dir = g_build_filename (root, "b", "dec", NULL);
+
+    remove_tree (dir);
+    g_free (dir);
+  }
+}
+
+GST_END_TEST;
+
+/* --- FrameCount of an animation ------------------------------------------ */
+
+/* Whether this immanimenc posts an `immanimenc` message with the frames it
+ * wrote when it finishes a file. */
+static gboolean
+animenc_posts_frames (void)
+{
+  GstElement *p = gst_parse_launch ("videotestsrc num-buffers=3 ! "
+      "video/x-raw,width=16,height=16,framerate=10/1 ! immanimenc "
+      "format=gif ! fakesink", NULL);
+  GstBus *bus = gst_element_get_bus (p);
+  GstMessage *msg;
+  gboolean posts = FALSE, done = FALSE;
+
+  gst_element_set_state (p, GST_STATE_PLAYING);
+  while (!done && (msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (msg);
+
+    if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT)
+      done = TRUE;
+    else if (gst_structure_has_name (st, "immanimenc")
+        && gst_structure_has_field (st, "frames"))
+      posts = TRUE;
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  return posts;
+}
+
+/* A still picture for 3 s at 10 fps: immsnapshot takes 30 frames, and
+ * immanimenc merges identical ones into far fewer. FrameCount is the
+ * frames in the written file (decoded back), once immanimenc says how
+ * many it wrote; before that, the frames taken. */
+GST_START_TEST (test_animation_frame_count)
+{
+  gchar *still = g_build_filename (root, "b", "still.mp4", NULL);
+  gchar *desc, *gif;
+  gint w, h, frames;
+  Outcome o;
+
+  desc = g_strdup_printf ("videotestsrc num-buffers=30 pattern=red ! "
+      "video/x-raw,format=I420,width=160,height=120,framerate=10/1 ! "
+      "x264enc speed-preset=ultrafast ! h264parse ! mp4mux ! filesink "
+      "location=%s", still);
+  run_launch_line (desc);
+  g_free (desc);
+  run ("{\"Sources\": [{\"URI\": \"oss://b/still.mp4\"}], \"Targets\": [{"
+      "\"Image\": {\"Animations\": [{\"Format\": \"gif\", \"FrameRate\": 10, "
+      "\"URI\": \"oss://b/still/a.gif\"}]}}]}", NULL, &o);
+  fail_unless_equals_int (o.status, 0);
+  gif = g_build_filename (root, "b", "still", "a.gif", NULL);
+  fail_unless (decode_gif (gif, &w, &h, &frames));
+  if (animenc_posts_frames ()) {
+    fail_unless (frames < 30, "%d frames in the GIF", frames);
+    fail_unless_equals_int (frame_count (&o, "Animations", 0), frames);
+  } else {
+    fail_unless_equals_int (frame_count (&o, "Animations", 0), 30);
+  }
+  outcome_clear (&o);
+  g_unlink (gif);
+  g_unlink (still);
+  g_free (gif);
+  g_free (still);
+}
+
+GST_END_TEST;
+
 static gsize
 second_video_pes (const guint8 * ts, gsize len)
 {
@@ -1204,6 +1351,8 @@ reliability_suite (void)
   tcase_add_checked_fixture (tc, setup, NULL);
   tcase_add_loop_test (tc, test_broken_media, 0, G_N_ELEMENTS (broken));
   tcase_add_test (tc, test_missing_keyframe);
+  tcase_add_test (tc, test_animation_frame_count);
+  tcase_add_loop_test (tc, test_decode_error, 0, G_N_ELEMENTS (decode_cases));
   tcase_add_loop_test (tc, test_resolution_change, 0, G_N_ELEMENTS (resized));
   tcase_add_loop_test (tc, test_hostile_requests, 0, G_N_ELEMENTS (hostile));
   tcase_add_loop_test (tc, test_storage, 0, G_N_ELEMENTS (storage));

@@ -3,13 +3,19 @@
  * hard cuts between still patterns at 5, 10 and 15 s; and 8 s of a moving
  * ball at 25 fps with B-frames (x264's default 3 between references, the
  * middle one a reference too), a keyframe every 2 s; and 24 s of it at
- * 10 fps with a keyframe every 8 s.
- * Harness tests check the QoS events the element sends upstream.
+ * 10 fps with a keyframe every 8 s. Inputs in the shapes users have are
+ * made by ffmpeg (MPEG-TS with keyframes 3-8 s apart, MPEG-PS, WMV,
+ * RealMedia, two clips joined) and checked against ffmpeg: pictures by
+ * PSNR, keyframe lists against ffprobe's.
+ * Harness tests check the QoS events the element sends upstream, the
+ * properties that change while playing, and marking.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
+
+#include "imm/imm-snapshot-meta.h"
 
 #define S GST_SECOND
 
@@ -18,6 +24,11 @@ static gchar *fixture;
 static gchar *bframes;
 static gchar *ts_clip;
 static gchar *longgop;
+static gchar *ff_ts;
+static gchar *ff_rm;
+static gchar *ff_part[2];
+static gchar *ff_ps;
+static gchar *ff_wmv;
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
  * (or NULL) and collects pts of frames reaching the appsink "out" and the
@@ -31,6 +42,7 @@ typedef struct
   gchar *warning;
   guint qos;                    /* QoS messages: frames dropped upstream */
   guint segments;               /* at the sink: 1 + the element's seeks */
+  gboolean done;                /* an immsnapshot-done message came */
 } Run;
 
 /* Frames are counted as the sink renders them: what a file sink would
@@ -82,6 +94,7 @@ run_pipeline_prepared (const gchar * desc, Run * r,
   r->messages = g_string_new (NULL);
   r->error = r->warning = NULL;
   r->qos = r->segments = 0;
+  r->done = FALSE;
   sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
   if (sink != NULL) {
     GstPad *pad = gst_element_get_static_pad (sink, "sink");
@@ -130,6 +143,8 @@ run_pipeline_prepared (const gchar * desc, Run * r,
         guint64 pts;
         gint distance;
 
+        if (gst_structure_has_name (s, "immsnapshot-done"))
+          r->done = TRUE;
         if (gst_structure_has_name (s, "immsnapshot")) {
           fail_unless (gst_structure_get_uint (s, "index", &index));
           fail_unless (gst_structure_get_uint64 (s, "pts", &pts));
@@ -282,6 +297,16 @@ static const Case cases[] = {
   {"mode=all start-time=1 number=3", "1000 1100 1200 "},
 };
 
+/* Whether each case of cases[] seeks: the sink sees a segment for each
+ * seek on top of the first. */
+static const gboolean case_seeks[] = {
+  TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE,
+  /* dhash samples 1 s apart: decoding on is faster */
+  FALSE, FALSE, TRUE,
+  /* mode=all takes every frame */
+  FALSE, FALSE,
+};
+
 /* Every case twice: seeking and filtering must take the same frames. */
 GST_START_TEST (test_modes)
 {
@@ -290,10 +315,15 @@ GST_START_TEST (test_modes)
   gchar *props = g_strdup_printf ("%s seek=%d", c->props, seek);
   Run r;
 
+  G_STATIC_ASSERT (G_N_ELEMENTS (case_seeks) == G_N_ELEMENTS (cases));
   snapshot (props, &r);
   fail_unless (r.error == NULL, "%s: %s", props, r.error);
   fail_unless (g_strcmp0 (r.frames->str, c->frames) == 0,
       "%s: frames '%s', expected '%s'", props, r.frames->str, c->frames);
+  if (seek && case_seeks[__i__ / 2])
+    fail_unless (r.segments >= 2, "%s: no seek", props);
+  else
+    fail_unless_equals_int (r.segments, 1);
   run_clear (&r);
   g_free (props);
 }
@@ -382,8 +412,9 @@ add_seek_delay (GstElement * pipe)
 
 /* Runs @props on @file with an identity named "slow" for @prepare's
  * probes, and checks that the frames @frames, and nothing else, came
- * out cleanly. */
-static void
+ * out cleanly. Returns the number of segments the sink saw: 1 + the
+ * seeks that landed. */
+static guint
 check_probed (const gchar * file, const gchar * props,
     void (*prepare) (GstElement *), const gchar * frames)
 {
@@ -391,13 +422,16 @@ check_probed (const gchar * file, const gchar * props,
       "identity name=slow ! videoconvert ! immsnapshot %s ! "
       "fakesink name=out", file, props);
   Run r;
+  guint segments;
 
   run_pipeline_prepared (desc, &r, prepare);
   fail_unless (r.error == NULL, "%s: %s", props, r.error);
   fail_unless (r.warning == NULL, "%s: %s", props, r.warning);
   fail_unless_equals_string (r.frames->str, frames);
+  segments = r.segments;
   run_clear (&r);
   g_free (desc);
+  return segments;
 }
 
 /* A short stream can end before the element's own seek (here the
@@ -405,8 +439,10 @@ check_probed (const gchar * file, const gchar * props,
  * the end, the seek restarts the stream. */
 GST_START_TEST (test_eos_before_own_seek)
 {
-  check_probed (fixture, "mode=keyframe", add_seek_delay,
-      "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 ");
+  /* the trick-mode seek landed: one segment for it */
+  fail_unless_equals_int (check_probed (fixture, "mode=keyframe",
+          add_seek_delay,
+          "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 "), 2);
 }
 
 GST_END_TEST;
@@ -454,16 +490,19 @@ static const Case late_cases[] = {
 GST_START_TEST (test_seek_lands_late)
 {
   const Case *c = &late_cases[__i__];
+  guint segments = check_probed (fixture, c->props, add_seek_later,
+      c->frames);
 
-  check_probed (fixture, c->props, add_seek_later, c->frames);
+  /* the late seek, and at least one seek back */
+  fail_unless (segments >= 3, "%s: %u seeks", c->props, segments - 1);
 }
 
 GST_END_TEST;
 
-/* The seek to the last target (14 s) comes back from upstream only after
- * the stream it restarted has ended and the element has sent its recovery
- * seek, and the recovery seek goes up later still: the late return of the
- * first must not read as "no seek on its way". */
+/* The seek to the target at 14 s comes back from upstream only after the
+ * stream it restarted has reached the next target and the element has
+ * sent its next seek, which goes up later still: the late return of the
+ * first must not read as "no seek on its way", nor end the second. */
 static GstPadProbeReturn
 late_return (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -494,21 +533,111 @@ late_return (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_HANDLED;
 }
 
+static gint late_state;
+
 static void
 add_late_return (GstElement * pipe)
 {
-  probe_seeks (pipe, late_return, g_new0 (gint, 1), g_free);
+  late_state = 0;
+  probe_seeks (pipe, late_return, &late_state, NULL);
 }
 
 GST_START_TEST (test_seek_returns_late)
 {
-  check_probed (ts_clip, "mode=interval interval=3.5", add_late_return,
-      "125 3625 7125 10625 14125 ");
+  guint segments = check_probed (fixture, "mode=interval interval=3.5",
+      add_late_return, "0 3500 7000 10500 14000 17500 ");
+
+  /* both seeks went up, and both landed */
+  fail_unless_equals_int (late_state, 2);
+  fail_unless (segments >= 3, "%u seeks", segments - 1);
 }
 
 GST_END_TEST;
 
-/* The real case: tsdemux lands the seek to the last target past the end. */
+/* Drops the first encoded buffer after the first flush (the keyframe a
+ * seek lands on), as a demuxer that lands anywhere leaves the decoder
+ * with frames that need earlier ones. */
+static GstPadProbeReturn
+drop_landing_keyframe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  gint *state = user_data;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_FLUSH) {
+    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+        GST_EVENT_FLUSH_STOP && *state == 0)
+      *state = 1;
+  } else if (*state == 1) {
+    *state = 2;
+    return GST_PAD_PROBE_DROP;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static gint drop_state;
+
+GST_START_TEST (test_seek_lands_on_delta)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=%s ! qtdemux ! h264parse "
+      "! identity name=drop ! avdec_h264 ! videoconvert ! immsnapshot "
+      "start-time=5 number=1 ! fakesink name=out", fixture);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *drop = gst_bin_get_by_name (GST_BIN (pipe), "drop");
+  GstPad *pad = gst_element_get_static_pad (drop, "src");
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+  gchar *warning = NULL;
+  guint warnings = 0;
+  GString *taken = g_string_new (NULL);
+
+  drop_state = 0;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_FLUSH, drop_landing_keyframe, &drop_state, NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING |
+              GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    const GstStructure *st = gst_message_get_structure (msg);
+    guint64 pts;
+
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (st,
+            "immsnapshot") && gst_structure_get_uint64 (st, "pts", &pts))
+      g_string_append_printf (taken, "%" G_GUINT64_FORMAT " ",
+          pts / GST_MSECOND);
+    if (type == GST_MESSAGE_WARNING && warnings++ == 0) {
+      GError *e;
+
+      gst_message_parse_warning (msg, &e, NULL);
+      warning = g_strdup (e->message);
+      g_error_free (e);
+    }
+    gst_message_unref (msg);
+    fail_if (type == GST_MESSAGE_ERROR);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (msg != NULL, "no EOS within 20 s");
+  fail_unless_equals_int (drop_state, 2);
+  /* one warning, and the right frame all the same */
+  fail_unless_equals_int (warnings, 1);
+  fail_unless_equals_string (taken->str, "5000 ");
+  g_string_free (taken, TRUE);
+  fail_unless_equals_string (warning, "The demuxer's seek to 5.000 s "
+      "landed on a frame that is not a keyframe: decoding from the start "
+      "without seeking.");
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  g_free (warning);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (drop);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+/* tsdemux lands a seek by byte estimate (the seek to the last target even
+ * past the end): the element does not seek on MPEG-TS. */
 GST_START_TEST (test_ts_last_target)
 {
   Run r;
@@ -516,6 +645,7 @@ GST_START_TEST (test_ts_last_target)
   snapshot_of (ts_clip, "mode=interval interval=3.5", "", &r);
   fail_unless (r.error == NULL, "%s", r.error);
   fail_unless_equals_string (r.frames->str, "125 3625 7125 10625 14125 ");
+  fail_unless_equals_int (r.segments, 1);
   run_clear (&r);
 }
 
@@ -526,7 +656,8 @@ GST_END_TEST;
  * upstream. */
 GST_START_TEST (test_events_after_own_eos)
 {
-  GstHarness *h = gst_harness_new_parse ("immsnapshot number=1");
+  GstHarness *h = gst_harness_new_parse ("immsnapshot number=1 "
+      "when-done=eos");
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean eos = FALSE;
   GstEvent *ev;
@@ -797,11 +928,10 @@ push_segment (GstHarness * h, GstClockTime start, GstClockTime base)
  * target, and again on a new segment. */
 GST_START_TEST (test_qos_running_time)
 {
-  GstHarness *h = gst_harness_new ("immsnapshot");
+  GstHarness *h = gst_harness_new_parse ("immsnapshot interval=1");
   GstClockTime t;
   guint n, i;
 
-  g_object_set (h->element, "interval", 1.0, NULL);
   gst_harness_set_live (h, FALSE);
   gst_harness_set_src_caps_str (h, GRAY_CAPS ("25/1"));
   push_segment (h, 2 * S, 0);
@@ -842,21 +972,25 @@ GST_START_TEST (test_qos_running_time)
 
 GST_END_TEST;
 
-/* Live: the capture timeline is the running time since the first frame;
- * without a frame rate the margin is 1 s. */
+/* Live: no QoS, which would make a decoder or converter upstream drop
+ * frames for the source's other sinks too; forced, on the capture
+ * timeline, the running time since the first frame; without a frame rate
+ * the margin is 1 s. */
 GST_START_TEST (test_qos_live)
 {
-  GstHarness *h = gst_harness_new ("immsnapshot");
+  gboolean force = __i__ == 1;
+  GstHarness *h = gst_harness_new_parse (force ?
+      "immsnapshot interval=3 force-upstream=true" : "immsnapshot interval=3");
   GstClockTime t;
   guint n;
 
-  g_object_set (h->element, "interval", 3.0, NULL);
   gst_harness_set_src_caps_str (h, GRAY_CAPS ("0/1"));
   fail_unless_equals_int (push_frame (h, 5 * S), GST_FLOW_OK);
   gst_buffer_unref (gst_harness_pull (h));
   t = pull_qos (h, &n);
-  fail_unless_equals_int (n, 1);
-  fail_unless_equals_uint64 (t, 8 * S - 1 * S);
+  fail_unless_equals_int (n, force ? 1 : 0);
+  if (force)
+    fail_unless_equals_uint64 (t, 8 * S - 1 * S);
   gst_harness_teardown (h);
 }
 
@@ -870,6 +1004,9 @@ GST_START_TEST (test_qos_off)
     "interval=1 seek=false", "interval=1 skip-decode=false",
     "mode=keyframe", "mode=all",
   };
+  /* frames out of 2 s at 25 fps: at 0 and 1 s; raw frames are all
+   * keyframes */
+  static const guint taken[] = { 2, 2, 50, 50 };
   GstHarness *h;
   gchar *desc = g_strdup_printf ("immsnapshot %s", props[__i__]);
   guint n, i;
@@ -881,8 +1018,442 @@ GST_START_TEST (test_qos_off)
     push_frame (h, i * S / 25);
   pull_qos (h, &n);
   fail_unless_equals_int (n, 0);
+  fail_unless_equals_int (gst_harness_buffers_received (h), taken[__i__]);
   gst_harness_teardown (h);
   g_free (desc);
+}
+
+GST_END_TEST;
+
+/* --- inputs made by ffmpeg, checked against ffmpeg ----------------------- */
+
+/* Runs @cmd through the shell; fails the test when it fails. Returns its
+ * stderr. */
+static gchar *
+shell (const gchar * cmd)
+{
+  gchar *argv[] = { (gchar *) "/bin/sh", (gchar *) "-c", (gchar *) cmd, NULL };
+  gchar *err = NULL;
+  gint status = 0;
+
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+          NULL, NULL, NULL, &err, &status, NULL), "%s", cmd);
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s: %s", cmd, err);
+  return err;
+}
+
+/* Makes @path with ffmpeg from a 160x120 test pattern (which draws its
+ * frame number), unless it is there already. */
+static void
+ffmpeg_fixture (const gchar * path, const gchar * args)
+{
+  gchar *cmd;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  cmd = g_strdup_printf ("ffmpeg -nostdin -v error -y -f lavfi "
+      "-i testsrc=size=160x120:%s '%s'", args, path);
+  g_free (shell (cmd));
+  g_free (cmd);
+}
+
+/* 30 s of H.264 in MPEG-TS at 10 fps, keyframes 3-8 s apart (0, 3, 9, 17,
+ * 22, 28 s) and B-frames: tsdemux lands a seek by byte estimate, on no
+ * keyframe in particular. */
+static void
+make_ff_ts (void)
+{
+  ffmpeg_fixture (ff_ts, "rate=10:duration=30 -c:v libx264 -preset "
+      "ultrafast -bf 2 -x264-params keyint=100:min-keyint=30:scenecut=0 "
+      "-force_key_frames 0,3,9,17,22,28 -f mpegts");
+}
+
+/* 20 s of RealVideo 2 at 25 fps, a keyframe every 2 s: rmdemux finds no
+ * seek offset in it, after flushing. */
+static void
+make_ff_rm (void)
+{
+  ffmpeg_fixture (ff_rm, "rate=25:duration=20 -c:v rv20 -g 50");
+}
+
+/* Two 4 s clips at 10 fps, a keyframe every second. */
+static void
+make_ff_parts (void)
+{
+  guint i;
+
+  for (i = 0; i < 2; i++)
+    ffmpeg_fixture (ff_part[i], "rate=10:duration=4 -c:v libx264 -preset "
+        "ultrafast -g 10 -x264-params scenecut=0");
+}
+
+/* PSNR in dB of picture @a against @b, by ffmpeg (1000 for identical). */
+static gdouble
+psnr (const gchar * a, const gchar * b)
+{
+  gchar *cmd = g_strdup_printf ("ffmpeg -nostdin -v info -i '%s' -i '%s' "
+      "-lavfi psnr -f null - 2>&1 >/dev/null | grep -o 'average:[^ ]*' "
+      ">&2", a, b);
+  gchar *out = shell (cmd);
+  gdouble db;
+
+  fail_unless (g_str_has_prefix (out, "average:"), "%s: %s", cmd, out);
+  db = g_str_has_prefix (out, "average:inf") ? 1000 :
+      g_ascii_strtod (out + 8, NULL);
+  g_free (out);
+  g_free (cmd);
+  return db;
+}
+
+static const gdouble ts_starts[] = { 5, 12, 20 };
+
+/* The thumbnail at StartTime on an MPEG-TS clip is the frame ffmpeg
+ * decodes from the start at that time (output seeking), not what a seek
+ * to a byte estimate leaves the decoder with (a grey smear). */
+GST_START_TEST (test_ts_seek_picture)
+{
+  gdouble start = ts_starts[__i__];
+  gchar *png = g_build_filename (fixture_dir, "ts-ours.png", NULL);
+  gchar *ref = g_build_filename (fixture_dir, "ts-ffmpeg.png", NULL);
+  gchar *desc, *cmd;
+  gdouble db;
+  Run r;
+
+  make_ff_ts ();
+  desc = g_strdup_printf ("filesrc location=%s ! decodebin ! videoconvert ! "
+      "immsnapshot start-time=%g number=1 ! tee name=t ! queue ! "
+      "fakesink name=out t. ! queue ! videoconvert ! pngenc ! "
+      "filesink location=%s", ff_ts, start, png);
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_int (strlen (r.messages->str) > 0, TRUE);
+  fail_unless (strchr (r.messages->str, ' ') == r.messages->str +
+      strlen (r.messages->str) - 1, "not one frame: %s", r.messages->str);
+  cmd = g_strdup_printf ("ffmpeg -nostdin -v error -y -i '%s' -ss %g "
+      "-frames:v 1 '%s'", ff_ts, start, ref);
+  g_free (shell (cmd));
+  db = psnr (png, ref);
+  fail_unless (db >= 35, "start-time %g: PSNR %.1f dB against ffmpeg", start,
+      db);
+  run_clear (&r);
+  g_free (cmd);
+  g_free (desc);
+  g_unlink (png);
+  g_unlink (ref);
+  g_free (png);
+  g_free (ref);
+}
+
+GST_END_TEST;
+
+/* rmdemux refuses every seek, after flushing its own task away: seeking
+ * there would stall the stream. Whatever the mode, the frames of a
+ * decode without seeking come out, and the run ends. */
+static const Case rm_cases[] = {
+  {"start-time=5 number=1", "5000 "},
+  {"mode=average number=4", "0 5000 10000 15000 "},
+  {"mode=interval interval=6", "0 6000 12000 18000 "},
+  {"mode=keyframe", "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 "},
+};
+
+GST_START_TEST (test_rm_no_seek)
+{
+  const Case *c = &rm_cases[__i__];
+  Run r;
+
+  make_ff_rm ();
+  snapshot_of (ff_rm, c->props, "", &r);
+  fail_unless (r.error == NULL, "%s: %s", c->props, r.error);
+  fail_unless_equals_string (r.frames->str, c->frames);
+  fail_unless_equals_int (r.segments, 1);
+  run_clear (&r);
+}
+
+GST_END_TEST;
+
+/* Keyframe mode against ffprobe's keyframes (display times), seeking and
+ * not: MPEG-2 in MPEG-PS (a pts only now and then: the I-frames have
+ * none, and are shown after the B-frames that follow them), WMV. */
+static const gchar *const keyframe_inputs[][2] = {
+  {"ps", "rate=25:duration=20 -c:v mpeg2video -g 50 -bf 2 -f vob"},
+  {"wmv", "rate=25:duration=20 -c:v wmv2 -g 50 -f asf"},
+};
+
+GST_START_TEST (test_keyframes_vs_ffprobe)
+{
+  const gchar *const *in = keyframe_inputs[__i__ / 2];
+  const gchar *path = g_str_equal (in[0], "ps") ? ff_ps : ff_wmv;
+  gchar *props = g_strdup_printf ("mode=keyframe seek=%d", __i__ % 2 == 0);
+  gchar *cmd, *expected;
+  Run r;
+
+  ffmpeg_fixture (path, in[1]);
+  cmd = g_strdup_printf ("ffprobe -v error -select_streams v -show_entries "
+      "frame=key_frame,best_effort_timestamp_time -of csv=p=0 '%s' | "
+      "awk -F, '$1==1 {printf \"%%d \", $2*1000+0.5}' >&2", path);
+  expected = shell (cmd);
+  fail_unless (strlen (expected) > 20, "%s: %s", cmd, expected);
+  snapshot_of (path, props, "", &r);
+  fail_unless (r.error == NULL, "%s %s: %s", in[0], props, r.error);
+  fail_unless (g_strcmp0 (r.frames->str, expected) == 0,
+      "%s %s: keyframes '%s', ffprobe's '%s'", in[0], props, r.frames->str,
+      expected);
+  run_clear (&r);
+  g_free (expected);
+  g_free (cmd);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* Joined sources: the keyframes of every source count, each decoded by a
+ * decoder of its own. */
+GST_START_TEST (test_concat_keyframes)
+{
+  gchar *desc;
+  Run r;
+
+  make_ff_parts ();
+  desc = g_strdup_printf ("concat name=c ! identity single-segment=true ! "
+      "immsnapshot mode=keyframe ! fakesink name=out "
+      "filesrc location=%s ! decodebin ! videoconvert ! c. "
+      "filesrc location=%s ! decodebin ! videoconvert ! c.", ff_part[0],
+      ff_part[1]);
+  run_pipeline (desc, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.frames->str,
+      "0 1000 2000 3000 4000 5000 6000 7000 ");
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+/* A decode shared through a tee: the element must not take frames from
+ * the other branch (QoS would make videoconvert drop them for all), live
+ * or not. Unless forced. */
+static const gchar *const shared_cases[][2] = {
+  /* source, immsnapshot props */
+  {"videotestsrc num-buffers=100", "interval=3"},
+  {"videotestsrc is-live=true num-buffers=100", "interval=3"},
+  {"videotestsrc num-buffers=100", "mode=dhash interval=2 threshold=64"},
+};
+
+static void
+count_buffer (GstElement * sink, GstBuffer * buf, GstPad * pad, gint * n)
+{
+  g_atomic_int_inc (n);
+}
+
+static gint recorded;
+
+static void
+add_recorder (GstElement * pipe)
+{
+  GstElement *rec = gst_bin_get_by_name (GST_BIN (pipe), "rec");
+
+  recorded = 0;
+  g_object_set (rec, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (rec, "handoff", G_CALLBACK (count_buffer), &recorded);
+  gst_object_unref (rec);
+}
+
+GST_START_TEST (test_shared_input)
+{
+  const gchar *const *c = shared_cases[__i__];
+  gchar *desc = g_strdup_printf ("%s pattern=ball ! video/x-raw,width=160,"
+      "height=120,framerate=25/1 ! videoconvert ! video/x-raw,format=I420 ! "
+      "tee name=t t. ! queue ! immsnapshot %s ! fakesink name=out t. ! "
+      "queue ! fakesink name=rec", c[0], c[1]);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, add_recorder);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_int (g_atomic_int_get (&recorded), 100);
+  fail_unless_equals_int (r.qos, 0);
+  fail_unless (strlen (r.frames->str) > 0, "no frame taken");
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+/* A finished branch of a live tee leaves the others running: the element
+ * drops what comes after its last frame (when-done=drop, the default on
+ * live sources) and says so; when-done=eos ends the stream there. */
+GST_START_TEST (test_when_done)
+{
+  static const gchar *const props[] = { "", "when-done=eos" };
+  gchar *desc = g_strdup_printf ("videotestsrc is-live=true num-buffers=50 "
+      "! video/x-raw,width=64,height=48,framerate=25/1 ! tee name=t t. ! "
+      "queue ! immsnapshot interval=1 number=1 %s ! fakesink name=out t. ! "
+      "queue ! fakesink name=rec", props[__i__]);
+  Run r;
+
+  run_pipeline_prepared (desc, &r, add_recorder);
+  fail_unless (r.error == NULL, "%s", r.error);
+  /* one frame taken (live pts follow the clock) */
+  fail_unless (g_str_has_prefix (r.messages->str, "1:")
+      && strchr (r.messages->str, ' ') == r.messages->str +
+      strlen (r.messages->str) - 1, "%s", r.messages->str);
+  if (__i__ == 0) {
+    fail_unless_equals_int (g_atomic_int_get (&recorded), 50);
+    fail_unless (r.done, "no immsnapshot-done message");
+  } else {
+    fail_unless (g_atomic_int_get (&recorded) < 50);
+  }
+  run_clear (&r);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+/* A left-to-right or right-to-left ramp: dHashes 64 bits apart. */
+static GstFlowReturn
+push_ramp (GstHarness * h, GstClockTime pts, gboolean rising)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16, NULL);
+  GstMapInfo map;
+  guint x, y;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (y = 0; y < 16; y++)
+    for (x = 0; x < 16; x++)
+      map.data[y * 16 + x] = rising ? x * 16 : 255 - x * 16;
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  return gst_harness_push (h, buf);
+}
+
+/* threshold, post-messages and when-done change while the stream runs,
+ * from the next frame; the schedule's properties keep their value, with
+ * a warning. */
+GST_START_TEST (test_properties_while_playing)
+{
+  GstHarness *h = gst_harness_new_parse ("immsnapshot mode=dhash "
+      "threshold=64");
+  GstElement *snap = gst_harness_find_element (h, "immsnapshot");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  gdouble interval;
+  GError *e;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("1/1"));
+  fail_unless_equals_int (push_ramp (h, 0, TRUE), GST_FLOW_OK);
+  /* 64 bits apart, not more than 64: dropped */
+  fail_unless_equals_int (push_ramp (h, 1 * S, FALSE), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  g_object_set (snap, "threshold", 10, NULL);
+  fail_unless_equals_int (push_ramp (h, 2 * S, TRUE), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2);
+
+  g_object_set (snap, "interval", 5.0, NULL);
+  g_object_get (snap, "interval", &interval, NULL);
+  fail_unless_equals_float (interval, 0.0);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &e, NULL);
+  fail_unless_equals_string (e->message, "The interval property cannot "
+      "change while the stream runs; it keeps its value. Set it before the "
+      "pipeline starts.");
+  g_error_free (e);
+  gst_message_unref (msg);
+  /* the schedule is as before: a sample a second */
+  fail_unless_equals_int (push_ramp (h, 3 * S, FALSE), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 3);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (snap);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Records what reaches the sink in marking mode: "." a frame, "m1@0" a
+ * frame marked (index@pts in ms), "e1@0" a mark event. */
+static GstPadProbeReturn
+record_marks (GstPad * pad, GstPadProbeInfo * info, GString * out)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    ImmSnapshotMeta *m = imm_buffer_get_snapshot_meta (buf);
+
+    if (m != NULL)
+      g_string_append_printf (out, "m%u@%" G_GUINT64_FORMAT "%s ", m->index,
+          GST_BUFFER_PTS (buf) / GST_MSECOND,
+          m->mode == IMM_SNAPSHOT_INTERVAL && m->distance == -1 ? "" : "?");
+    else
+      g_string_append (out, ". ");
+  } else {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    const GstStructure *st = gst_event_get_structure (ev);
+    guint index;
+    guint64 pts;
+
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM
+        && gst_structure_has_name (st, "immsnapshot-mark")) {
+      fail_unless (gst_structure_get_uint (st, "index", &index));
+      fail_unless (gst_structure_get_uint64 (st, "pts", &pts));
+      fail_unless_equals_string (gst_structure_get_string (st, "mode"),
+          "interval");
+      g_string_append_printf (out, "e%u@%" G_GUINT64_FORMAT " ", index,
+          pts / GST_MSECOND);
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GString *marks;
+
+static void
+add_mark_recorder (GstElement * pipe)
+{
+  GstElement *out = gst_bin_get_by_name (GST_BIN (pipe), "out");
+  GstPad *pad = gst_element_get_static_pad (out, "sink");
+
+  marks = g_string_new (NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      (GstPadProbeCallback) record_marks, marks, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (out);
+}
+
+/* action=mark: every frame goes on, the ones taken carry the meta and
+ * are followed by the event; no EOS before the stream's own. */
+GST_START_TEST (test_mark)
+{
+  GString *expected = g_string_new (NULL);
+  guint i;
+  Run r;
+
+  run_pipeline_prepared ("videotestsrc num-buffers=35 ! video/x-raw,"
+      "width=64,height=48,framerate=10/1 ! immsnapshot action=mark "
+      "interval=1 number=3 ! fakesink name=out", &r, add_mark_recorder);
+  fail_unless (r.error == NULL, "%s", r.error);
+  for (i = 0; i < 35; i++) {
+    if (i % 10 == 0 && i < 30)
+      g_string_append_printf (expected, "m%u@%u e%u@%u ", i / 10 + 1,
+          i * 100, i / 10 + 1, i * 100);
+    else
+      g_string_append (expected, ". ");
+  }
+  fail_unless_equals_string (marks->str, expected->str);
+  fail_unless_equals_string (r.messages->str, "1:0 2:1000 3:2000 ");
+  g_string_free (expected, TRUE);
+  g_string_free (marks, TRUE);
+  run_clear (&r);
+
+  /* the N largest changes are known only at the end */
+  run_pipeline ("videotestsrc num-buffers=5 ! video/x-raw,width=64,"
+      "height=48,framerate=10/1 ! immsnapshot action=mark mode=dhash "
+      "number=2 ! fakesink name=out", &r);
+  fail_unless (g_str_has_prefix (r.error, "action=mark cannot keep the N "
+          "largest changes"), "%s", r.error);
+  run_clear (&r);
 }
 
 GST_END_TEST;
@@ -898,6 +1469,12 @@ choose_fixture (void)
   bframes = g_build_filename (fixture_dir, "bframes.mp4", NULL);
   ts_clip = g_build_filename (fixture_dir, "clip.ts", NULL);
   longgop = g_build_filename (fixture_dir, "longgop.mp4", NULL);
+  ff_ts = g_build_filename (fixture_dir, "ffmpeg.ts", NULL);
+  ff_rm = g_build_filename (fixture_dir, "ffmpeg.rm", NULL);
+  ff_part[0] = g_build_filename (fixture_dir, "part1.mp4", NULL);
+  ff_part[1] = g_build_filename (fixture_dir, "part2.mp4", NULL);
+  ff_ps = g_build_filename (fixture_dir, "ffmpeg.vob", NULL);
+  ff_wmv = g_build_filename (fixture_dir, "ffmpeg.wmv", NULL);
 }
 
 static void
@@ -921,6 +1498,12 @@ teardown_fixture (void)
     g_unlink (bframes);
     g_unlink (longgop);
     g_unlink (ts_clip);
+    g_unlink (ff_ts);
+    g_unlink (ff_rm);
+    g_unlink (ff_part[0]);
+    g_unlink (ff_part[1]);
+    g_unlink (ff_ps);
+    g_unlink (ff_wmv);
     g_rmdir (fixture_dir);
   }
 }
@@ -942,6 +1525,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_events_after_own_eos);
   tcase_add_loop_test (tc, test_seek_lands_late, 0, G_N_ELEMENTS (late_cases));
   tcase_add_test (tc, test_ts_last_target);
+  tcase_add_test (tc, test_seek_lands_on_delta);
   tcase_add_test (tc, test_seek_returns_late);
   tcase_add_test (tc, test_average_needs_number);
   tcase_add_test (tc, test_live_interval);
@@ -951,8 +1535,17 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_bframes, 0, 3 * G_N_ELEMENTS (bframe_cases));
   tcase_add_test (tc, test_seek_long_gop);
   tcase_add_test (tc, test_qos_running_time);
-  tcase_add_test (tc, test_qos_live);
+  tcase_add_loop_test (tc, test_qos_live, 0, 2);
   tcase_add_loop_test (tc, test_qos_off, 0, 4);
+  tcase_add_loop_test (tc, test_ts_seek_picture, 0, G_N_ELEMENTS (ts_starts));
+  tcase_add_loop_test (tc, test_rm_no_seek, 0, G_N_ELEMENTS (rm_cases));
+  tcase_add_test (tc, test_concat_keyframes);
+  tcase_add_loop_test (tc, test_when_done, 0, 2);
+  tcase_add_test (tc, test_properties_while_playing);
+  tcase_add_test (tc, test_mark);
+  tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
+  tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
+      2 * G_N_ELEMENTS (keyframe_inputs));
   return s;
 }
 

@@ -169,6 +169,131 @@ GST_START_TEST (test_optimize_rect)
 
 GST_END_TEST;
 
+/* Palettes built on four threads at once, from two different pictures,
+ * are the ones built on one thread: nothing in the builder is shared. */
+typedef struct
+{
+  const ImmPaletteHistogram *hist;
+  const ImmRgb *expected;
+  guint n_expected;
+  gint mismatches;
+} PaletteJob;
+
+static gpointer
+palette_job (gpointer data)
+{
+  PaletteJob *job = data;
+  guint round;
+
+  for (round = 0; round < 6; round++) {
+    ImmRgb pal[256];
+    guint n = imm_palette_build (job->hist, 255, 4, pal);
+
+    if (n != job->n_expected
+        || memcmp (pal, job->expected, n * sizeof (ImmRgb)) != 0)
+      g_atomic_int_inc (&job->mismatches);
+  }
+  return NULL;
+}
+
+static guint8 *
+noisy_picture (guint w, guint h, guint seed)
+{
+  guint8 *rgba = g_malloc ((gsize) w * h * 4);
+  GRand *rand = g_rand_new_with_seed (seed);
+  guint p;
+
+  for (p = 0; p < w * h; p++) {
+    guint x = p % w, y = p / w;
+
+    rgba[4 * p] = CLAMP ((gint) (x * 255 / w) + g_rand_int_range (rand, -20,
+            20), 0, 255);
+    rgba[4 * p + 1] = CLAMP ((gint) (y * 255 / h) + g_rand_int_range (rand,
+            -20, 20), 0, 255);
+    rgba[4 * p + 2] = (guint8) g_rand_int_range (rand, 0, 256) / (seed + 1);
+    rgba[4 * p + 3] = 255;
+  }
+  g_rand_free (rand);
+  return rgba;
+}
+
+/* The ordered search gives what a scan of every entry gives: the nearest
+ * entry (from the centre of the 7-bit cache cell), the lowest index among
+ * equals. Random palettes with duplicates and ties. */
+GST_START_TEST (test_map_lookup_is_nearest)
+{
+  GRand *rand = g_rand_new_with_seed (11);
+  guint round;
+
+  for (round = 0; round < 20; round++) {
+    ImmRgb pal[256];
+    guint n = 1 + g_rand_int_range (rand, 0, 256), i, q;
+    ImmPaletteMap *map;
+
+    for (i = 0; i < n; i++) {
+      /* coarse values make ties and duplicates likely */
+      pal[i].r = g_rand_int_range (rand, 0, 16) * 17;
+      pal[i].g = g_rand_int_range (rand, 0, 16) * 17;
+      pal[i].b = g_rand_int_range (rand, 0, 16) * 17;
+    }
+    map = imm_palette_map_new (pal, n);
+    for (q = 0; q < 2000; q++) {
+      guint8 r = g_rand_int_range (rand, 0, 256);
+      guint8 g = g_rand_int_range (rand, 0, 256);
+      guint8 b = g_rand_int_range (rand, 0, 256);
+      guint best = 0, bd = G_MAXUINT;
+
+      for (i = 0; i < n; i++) {
+        guint d = imm_rgb_distance (r | 1, g | 1, b | 1, pal[i].r, pal[i].g,
+            pal[i].b);
+        if (d < bd) {
+          bd = d;
+          best = i;
+        }
+      }
+      fail_unless_equals_int (imm_palette_map_lookup (map, r, g, b), best);
+    }
+    imm_palette_map_free (map);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_palette_threads)
+{
+  ImmPaletteHistogram *hist[2];
+  ImmRgb expected[2][256];
+  guint n[2], i;
+  PaletteJob jobs[4];
+  GThread *threads[4];
+
+  for (i = 0; i < 2; i++) {
+    guint8 *rgba = noisy_picture (160, 120, i);
+
+    hist[i] = imm_palette_histogram_new ();
+    imm_palette_histogram_add_rgba (hist[i], rgba, 160, 120, 160 * 4, 1);
+    g_free (rgba);
+    n[i] = imm_palette_build (hist[i], 255, 4, expected[i]);
+    fail_unless (n[i] > 200, "only %u colours", n[i]);
+  }
+  for (i = 0; i < 4; i++) {
+    jobs[i].hist = hist[i % 2];
+    jobs[i].expected = expected[i % 2];
+    jobs[i].n_expected = n[i % 2];
+    jobs[i].mismatches = 0;
+    threads[i] = g_thread_new ("palette", palette_job, &jobs[i]);
+  }
+  for (i = 0; i < 4; i++) {
+    g_thread_join (threads[i]);
+    fail_unless_equals_int (jobs[i].mismatches, 0);
+  }
+  imm_palette_histogram_free (hist[0]);
+  imm_palette_histogram_free (hist[1]);
+}
+
+GST_END_TEST;
+
 static Suite *
 palette_suite (void)
 {
@@ -181,6 +306,8 @@ palette_suite (void)
   tcase_add_test (tc, test_dither_ordered_is_stable);
   tcase_add_test (tc, test_gif_delay_carry);
   tcase_add_test (tc, test_optimize_rect);
+  tcase_add_test (tc, test_palette_threads);
+  tcase_add_test (tc, test_map_lookup_is_nearest);
   return s;
 }
 

@@ -4,13 +4,16 @@
 #include <gst/check/gstcheck.h>
 
 #include "imm/imm-request.h"
-#include "imm/imm-result.h"
 
 /* Wraps one Snapshots[] entry into a whole request. */
 #define SNAP(entry) "{\"Sources\":[{\"URI\":\"oss://b/v.mov\"}]," \
   "\"Targets\":[{\"Image\":{\"Snapshots\":[" entry "]}}]}"
 #define ANIM(entry) "{\"Sources\":[{\"URI\":\"oss://b/v.mov\"}]," \
   "\"Targets\":[{\"Image\":{\"Animations\":[" entry "]}}]}"
+#define HIGH(entry) "{\"Sources\":[{\"URI\":\"oss://b/v.mov\"}]," \
+  "\"Targets\":[{\"Image\":{\"Highlights\":[" entry "]}}]}"
+#define LIVE(targets) "{\"Sources\":[{\"URI\":\"srt://127.0.0.1:9000\"}]," \
+  "\"Targets\":[{\"Image\":{" targets "}}]}"
 #define OK_SNAP "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\"}"
 
 typedef struct
@@ -68,7 +71,7 @@ static const InvalidCase invalid_cases[] = {
   {"{\"Sources\":[{\"URI\":\"a\"}],\"Targets\":[{}]}",
       "Targets[0].Image: required field is missing"},
   {"{\"Sources\":[{\"URI\":\"a\"}],\"Targets\":[{\"Image\":{}}]}",
-      "Targets[0].Image: no Snapshots or Animations to make"},
+      "Targets[0].Image: no Snapshots, Animations or Highlights to make"},
   {"{\"Sources\":[{\"URI\":\"a\"}],\"Targets\":[{\"Video\":{}}]}",
       "Targets[0].Video: unknown field (fields here: Image, URI, Container)"},
   {"{\"Sources\":[{\"URI\":\"a\"}],\"Targets\":[{\"Image\":{\"Snapshots\":"
@@ -162,6 +165,40 @@ static const InvalidCase invalid_cases[] = {
   {ANIM ("{\"Format\":\"webp\",\"URI\":\"a.{autoext}\",\"Interval\":\"1\"}"),
       "Targets[0].Image.Animations[0].Interval: expected a number, got a "
         "string"},
+  /* highlights */
+  {HIGH ("{\"URI\":\"h-{index}.gif\"}"),
+      "Targets[0].Image.Highlights[0].Format: required field is missing"},
+  {HIGH ("{\"Format\":\"jpg\",\"URI\":\"h-{index}.jpg\"}"),
+      "Targets[0].Image.Highlights[0].Format: unknown format 'jpg' "
+        "(expected one of: gif, webp)"},
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h.gif\"}"),
+      "Targets[0].Image.Highlights[0].URI: a file is written per event, so "
+        "the URI needs '{index}'"},
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"PreRoll\":31}"),
+      "Targets[0].Image.Highlights[0].PreRoll: must be <= 30, got 31"},
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"PostRoll\":-1}"),
+      "Targets[0].Image.Highlights[0].PostRoll: must be >= 0, got -1"},
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Interval\":0}"),
+      "Targets[0].Image.Highlights[0].Interval: must be > 0, got 0"},
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Threshold\":101}"),
+      "Targets[0].Image.Highlights[0].Threshold: must be <= 100, got 101"},
+  {HIGH ("{\"Format\":\"gif\",\"URI\":\"h-{index}.gif\",\"Mode\":\"dhash\"}"),
+      "Targets[0].Image.Highlights[0].Mode: unknown field (fields here: "
+        "Format, URI, Threshold, Interval, PreRoll, PostRoll, MinGap, Number, "
+        "FrameRate, Width, Height, ScaleType)"},
+  /* live sources */
+  {LIVE ("\"Snapshots\":[{\"Format\":\"jpg\",\"URI\":\"{index}.jpg\","
+            "\"Mode\":\"average\",\"Number\":4}]"),
+      "Targets[0].Image.Snapshots[0].Mode: average needs the source's "
+        "duration, and Sources[0] is a live stream; use interval, keyframe "
+        "or dhash"},
+  {LIVE ("\"Animations\":[{\"Format\":\"webp\",\"URI\":\"a.webp\"}]"),
+      "Targets[0].Image.Animations[0].Number: an animation of a live stream "
+        "needs a Number, or a Duration in Sources[0]"},
+  {"{\"Sources\":[{\"URI\":\"a.mp4\"},{\"URI\":\"UDP://1.2.3.4:5\"}],"
+        "\"Targets\":[{\"Image\":{\"Snapshots\":[" OK_SNAP "]}}]}",
+      "Sources[1].URI: 'UDP://1.2.3.4:5' is a live stream, which never ends: "
+        "it cannot be joined with other sources"},
 };
 
 GST_START_TEST (test_invalid)
@@ -225,7 +262,7 @@ GST_START_TEST (test_full)
   fail_unless_equals_string (o->path, "Targets[0].Image.Snapshots[0]");
   fail_if (o->animation);
   fail_unless_equals_int (o->format, IMM_OUTPUT_PNG);
-  fail_unless_equals_int (o->mode, IMM_CAPTURE_INTERVAL);
+  fail_unless_equals_int (o->mode, IMM_SNAPSHOT_INTERVAL);
   fail_unless_equals_float (o->start_time, 11);
   fail_unless_equals_float (o->interval, 4);
   fail_unless_equals_int (o->number, 5);
@@ -236,7 +273,7 @@ GST_START_TEST (test_full)
   /* Snapshots come before Animations within one Image. */
   o = g_ptr_array_index (req->outputs, 1);
   fail_unless_equals_string (o->path, "Targets[1].Image.Snapshots[0]");
-  fail_unless_equals_int (o->mode, IMM_CAPTURE_DHASH);
+  fail_unless_equals_int (o->mode, IMM_SNAPSHOT_DHASH);
   fail_unless_equals_int (o->threshold, 15);
   fail_if (o->multi);
   fail_unless_equals_int (o->target_index, 1);
@@ -297,63 +334,96 @@ GST_START_TEST (test_multi)
 
 GST_END_TEST;
 
-GST_START_TEST (test_result_json)
+GST_START_TEST (test_highlight)
 {
   GError *err = NULL;
-  ImmRequest *req = imm_request_parse (full_request, -1, &err);
-  ImmOutputResult outs[3];
-  ImmResult r = { 0 };
-  GDateTime *start = g_date_time_new_utc (2026, 11, 23, 8, 0, 1.25);
-  GDateTime *end = g_date_time_new_utc (2026, 11, 23, 8, 0, 3);
-  gchar *json, *env;
-  guint i;
+  ImmRequest *req = imm_request_parse (HIGH ("{\"Format\":\"webp\","
+          "\"URI\":\"h-{index}.webp\"},{\"Format\":\"gif\","
+          "\"URI\":\"g-{index}.gif\",\"Threshold\":0,\"Interval\":0.25,"
+          "\"PreRoll\":0,\"PostRoll\":30,\"MinGap\":4,\"Number\":2,"
+          "\"FrameRate\":12.5,\"Width\":320,\"ScaleType\":\"fit\"}"), -1,
+      &err);
+  const ImmOutput *o;
 
   g_assert_no_error (err);
-  for (i = 0; i < 3; i++) {
-    outs[i].files = g_ptr_array_new_with_free_func (g_free);
-    outs[i].frames = i + 1;
-  }
-  g_ptr_array_add (outs[1].files, g_strdup ("c.jpg"));
-  r.task_id = "MediaConvert-x";
-  r.succeeded = TRUE;
-  r.start = start;
-  r.end = end;
-  r.outputs = outs;
-  json = imm_result_to_json (req, &r, FALSE);
-  fail_unless (g_str_has_prefix (json, "{\"ProjectName\":\"test-project\","
-          "\"TaskId\":\"MediaConvert-x\",\"TaskType\":\"MediaConvert\","
-          "\"Status\":\"Succeeded\",\"Code\":\"\",\"Message\":\"\","
-          "\"StartTime\":\"2026-11-23T08:00:01.250Z\","
-          "\"EndTime\":\"2026-11-23T08:00:03.000Z\","
-          "\"UserData\":\"{\\\"k\\\":1}\",\"Sources\":[{"), "%s", json);
-  fail_unless (strstr (json, "\"Threshold\":15,\"URI\":\"c.jpg\","
-          "\"Files\":[\"c.jpg\"],\"FrameCount\":2}") != NULL, "%s", json);
-  fail_unless (strstr (json, "\"Width\":0.5,\"Files\":[],"
-          "\"FrameCount\":3}") != NULL, "%s", json);
+  /* the defaults of SPEC.md */
+  o = g_ptr_array_index (req->outputs, 0);
+  fail_unless_equals_string (o->path, "Targets[0].Image.Highlights[0]");
+  fail_unless (o->highlight);
+  fail_if (o->animation);
+  fail_unless (o->multi);
+  fail_unless_equals_int (o->format, IMM_OUTPUT_WEBP);
+  fail_unless_equals_int (o->threshold, 20);
+  fail_unless_equals_float (o->interval, 0.5);
+  fail_unless_equals_float (o->pre_roll, 2);
+  fail_unless_equals_float (o->post_roll, 3);
+  fail_unless_equals_float (o->min_gap, 0);
+  fail_unless_equals_int (o->number, 0);
+  fail_unless_equals_float (o->frame_rate, 10);
+  fail_unless_equals_float (o->width, 0);
+  fail_unless_equals_int (o->scale_type, IMM_RESIZE_STRETCH);
+  o = g_ptr_array_index (req->outputs, 1);
+  fail_unless_equals_int (o->format, IMM_OUTPUT_GIF);
+  fail_unless_equals_int (o->threshold, 0);
+  fail_unless_equals_float (o->interval, 0.25);
+  fail_unless_equals_float (o->pre_roll, 0);
+  fail_unless_equals_float (o->post_roll, 30);
+  fail_unless_equals_float (o->min_gap, 4);
+  fail_unless_equals_int (o->number, 2);
+  fail_unless_equals_float (o->frame_rate, 12.5);
+  fail_unless_equals_float (o->width, 320);
+  fail_unless_equals_int (o->scale_type, IMM_RESIZE_FIT);
+  fail_if (((ImmSource *) g_ptr_array_index (req->sources, 0))->live);
+  imm_request_free (req);
+}
 
-  env = imm_result_envelope (req, "{\"a\":1}", "id-1", 1234);
-  fail_unless_equals_string (env, "{\"id\":\"id-1\",\"source\":\"acs.imm\","
-      "\"type\":\"imm:Task:MediaConvert\","
-      "\"subject\":\"acs:imm::project/test-project\",\"time\":\"1234\","
-      "\"content\":\"{\\\"a\\\":1}\"}");
+GST_END_TEST;
 
-  r.succeeded = FALSE;
-  r.code = IMM_REQUEST_ERROR_RESOURCE_NOT_FOUND;
-  r.message = "Sources[0].URI: gone";
-  r.outputs = NULL;
-  g_free (json);
-  json = imm_result_to_json (NULL, &r, FALSE);
-  fail_unless (g_str_has_prefix (json, "{\"ProjectName\":\"\","
-          "\"TaskId\":\"MediaConvert-x\",\"TaskType\":\"MediaConvert\","
-          "\"Status\":\"Failed\",\"Code\":\"ResourceNotFound\","
-          "\"Message\":\"Sources[0].URI: gone\""), "%s", json);
+typedef struct
+{
+  const gchar *uri;
+  gboolean live;
+} LiveCase;
 
-  for (i = 0; i < 3; i++)
-    g_ptr_array_unref (outs[i].files);
-  g_free (env);
-  g_free (json);
-  g_date_time_unref (start);
-  g_date_time_unref (end);
+static const LiveCase live_cases[] = {
+  {"rtsp://cam.local/stream", TRUE},
+  {"RTSPS://cam.local/stream", TRUE},
+  {"rtmp://127.0.0.1/live/key", TRUE},
+  {"srt://127.0.0.1:9000", TRUE},
+  {"udp://127.0.0.1:5000", TRUE},
+  {"http://host/live.m3u8", FALSE},     /* told by its playlist */
+  {"oss://bucket/udp.mp4", FALSE},
+  {"file:///srv/rtsp://x.mp4", FALSE},
+  {"udp.mp4", FALSE},
+  {"rtspx://host/a", FALSE},
+};
+
+GST_START_TEST (test_live_uri)
+{
+  const LiveCase *c = &live_cases[__i__];
+
+  fail_unless_equals_int (imm_request_uri_is_live (c->uri), c->live);
+}
+
+GST_END_TEST;
+
+/* What a live source can do: Duration or Number for animations, interval,
+ * keyframe and dhash snapshots, highlights. */
+GST_START_TEST (test_live_ok)
+{
+  GError *err = NULL;
+  ImmRequest *req = imm_request_parse ("{\"Sources\":[{\"URI\":"
+      "\"rtsp://127.0.0.1/cam\",\"Duration\":60}],\"Targets\":[{\"Image\":{"
+      "\"Snapshots\":[{\"Format\":\"jpg\",\"URI\":\"{index}.jpg\","
+      "\"Interval\":5},{\"Format\":\"jpg\",\"URI\":\"k{index}.jpg\","
+      "\"Mode\":\"keyframe\"},{\"Format\":\"jpg\",\"URI\":\"d{index}.jpg\","
+      "\"Mode\":\"dhash\",\"Threshold\":15}],\"Animations\":[{\"Format\":"
+      "\"gif\",\"URI\":\"a.gif\"}],\"Highlights\":[{\"Format\":\"gif\","
+      "\"URI\":\"h{index}.gif\"}]}}]}", -1, &err);
+
+  g_assert_no_error (err);
+  fail_unless (((ImmSource *) g_ptr_array_index (req->sources, 0))->live);
+  fail_unless_equals_int (req->outputs->len, 5);
   imm_request_free (req);
 }
 
@@ -389,8 +459,10 @@ request_suite (void)
   tcase_add_loop_test (tc, test_invalid, 0, G_N_ELEMENTS (invalid_cases));
   tcase_add_test (tc, test_full);
   tcase_add_loop_test (tc, test_multi, 0, G_N_ELEMENTS (multi_cases));
-  tcase_add_test (tc, test_result_json);
   tcase_add_test (tc, test_peek);
+  tcase_add_test (tc, test_highlight);
+  tcase_add_loop_test (tc, test_live_uri, 0, G_N_ELEMENTS (live_cases));
+  tcase_add_test (tc, test_live_ok);
   return s;
 }
 

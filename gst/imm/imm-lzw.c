@@ -1,0 +1,200 @@
+/* imm-gst: GIF image data (LZW) encoder, exact or lossy.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "imm-lzw.h"
+
+#include <string.h>
+
+/* GIF codes are at most 12 bits; the encoder resets its table with a clear
+ * code once code 4095 would be assigned, as giflib's does. */
+#define MAX_CODE 4095
+#define NO_CODE 0xffff
+
+/* The code table as a trie: every code is a string, its children the
+ * strings one pixel longer, linked so the lossy search can walk them. */
+typedef struct
+{
+  guint16 first_child[MAX_CODE + 1];
+  guint16 next_sibling[MAX_CODE + 1];
+  guint8 pixel[MAX_CODE + 1];
+  guint next_code;
+  guint clear_code;
+  guint bits;
+
+  /* bit packer */
+  guint32 acc;
+  guint n_acc;
+  guint8 block[256];            /* block[0] is the length */
+  guint n_blocks;
+  GByteArray *out;
+} Lzw;
+
+static void
+flush_block (Lzw * z)
+{
+  if (z->block[0] == 0)
+    return;
+  g_byte_array_append (z->out, z->block, z->block[0] + 1);
+  z->block[0] = 0;
+  z->n_blocks++;
+}
+
+static void
+put_byte (Lzw * z, guint8 b)
+{
+  z->block[++z->block[0]] = b;
+  if (z->block[0] == 255)
+    flush_block (z);
+}
+
+static void
+put_code (Lzw * z, guint code)
+{
+  z->acc |= (guint32) code << z->n_acc;
+  z->n_acc += z->bits;
+  while (z->n_acc >= 8) {
+    put_byte (z, z->acc & 0xff);
+    z->acc >>= 8;
+    z->n_acc -= 8;
+  }
+}
+
+static void
+reset_table (Lzw * z)
+{
+  guint i;
+
+  for (i = 0; i < z->clear_code; i++)
+    z->first_child[i] = NO_CODE;
+  z->next_code = z->clear_code + 2;
+  z->bits = g_bit_storage (z->clear_code);
+}
+
+/* Writes @code and grows the table by the entry the decoder will derive
+ * from it: @parent extended by @pixel (none with NO_CODE). The code width
+ * grows as the decoder's does, when the next code no longer fits. */
+static void
+emit (Lzw * z, guint code, guint parent, guint pixel)
+{
+  put_code (z, code);
+  if (z->next_code >= (1u << z->bits) && z->bits < 12)
+    z->bits++;
+  if (parent == NO_CODE)
+    return;
+  if (z->next_code >= MAX_CODE) {
+    put_code (z, z->clear_code);
+    reset_table (z);
+    return;
+  }
+  z->pixel[z->next_code] = pixel;
+  z->first_child[z->next_code] = NO_CODE;
+  z->next_sibling[z->next_code] = z->first_child[parent];
+  z->first_child[parent] = z->next_code;
+  z->next_code++;
+}
+
+guint
+imm_lzw_min_code_size (guint n_colors)
+{
+  guint bits = 1;
+
+  while ((1u << bits) < n_colors)
+    bits++;
+  return MAX (bits, 2);
+}
+
+/* Among the children of @code, the one showing @p, else (lossy) the one
+ * whose colour is nearest @want within @threshold; NO_CODE if none. */
+static guint
+find_child (const Lzw * z, guint code, guint p, const gint * want,
+    const ImmRgb * palette, guint transparent, guint threshold)
+{
+  guint c, best = NO_CODE, best_d = G_MAXUINT;
+
+  /* the exact continuation first: it is the common case and needs no
+   * distance */
+  for (c = z->first_child[code]; c != NO_CODE; c = z->next_sibling[c])
+    if (z->pixel[c] == p)
+      return c;
+  if (threshold == 0 || p == transparent)
+    return NO_CODE;
+  for (c = z->first_child[code]; c != NO_CODE; c = z->next_sibling[c]) {
+    guint q = z->pixel[c], d;
+
+    if (q == transparent)
+      continue;
+    d = imm_rgb_distance (CLAMP (want[0], 0, 255), CLAMP (want[1], 0, 255),
+        CLAMP (want[2], 0, 255), palette[q].r, palette[q].g, palette[q].b);
+    if (d <= threshold && d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+guint
+imm_lzw_encode (guint8 * indices, gsize n_pixels, guint min_code_size,
+    const ImmRgb * palette, guint transparent, guint threshold,
+    GByteArray * out)
+{
+  Lzw *z;
+  guint cur, n_blocks;
+  gsize i;
+  gint err[3] = { 0, 0, 0 };
+
+  g_return_val_if_fail (min_code_size >= 2 && min_code_size <= 8, 0);
+  z = g_new (Lzw, 1);
+  z->clear_code = 1u << min_code_size;
+  z->acc = 0;
+  z->n_acc = 0;
+  z->block[0] = 0;
+  z->n_blocks = 0;
+  z->out = out;
+  reset_table (z);
+  put_code (z, z->clear_code);
+
+  if (n_pixels == 0) {
+    put_code (z, z->clear_code + 1);
+    goto done;
+  }
+  cur = indices[0];
+  for (i = 1; i < n_pixels; i++) {
+    guint p = indices[i], c;
+    gint want[3] = { 0, 0, 0 };
+
+    if (threshold > 0 && p != transparent) {
+      want[0] = palette[p].r + err[0];
+      want[1] = palette[p].g + err[1];
+      want[2] = palette[p].b + err[2];
+    }
+    c = find_child (z, cur, p, want, palette, transparent, threshold);
+    if (c != NO_CODE) {
+      guint q = z->pixel[c];
+
+      /* Part of the error a replacement leaves is carried to the next
+       * pixel of the string, so a run of near colours keeps its mean. */
+      if (threshold > 0 && q != transparent) {
+        err[0] = (want[0] - palette[q].r) * 3 / 4;
+        err[1] = (want[1] - palette[q].g) * 3 / 4;
+        err[2] = (want[2] - palette[q].b) * 3 / 4;
+      }
+      indices[i] = q;
+      cur = c;
+      continue;
+    }
+    emit (z, cur, cur, p);
+    cur = p;
+    err[0] = err[1] = err[2] = 0;
+  }
+  emit (z, cur, NO_CODE, 0);
+  put_code (z, z->clear_code + 1);
+
+done:
+  if (z->n_acc > 0)
+    put_byte (z, z->acc & 0xff);
+  flush_block (z);
+  n_blocks = z->n_blocks;
+  g_free (z);
+  return n_blocks;
+}

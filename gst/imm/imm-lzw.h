@@ -1,0 +1,35 @@
+/* imm-gst: GIF image data (LZW) encoder, exact or lossy.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __IMM_LZW_H__
+#define __IMM_LZW_H__
+
+#include <glib.h>
+
+#include "imm-palette.h"
+
+G_BEGIN_DECLS
+/* The LZW minimum code size GIF requires for a colour table of
+ * @n_colors entries: bits of the table size, at least 2. */
+    guint imm_lzw_min_code_size (guint n_colors);
+
+/* Compresses @n_pixels palette @indices into GIF image data: the data
+ * sub-blocks (a length byte, then up to 255 bytes) that follow the
+ * minimum-code-size byte, without the final empty block; appended to @out.
+ * Returns the number of sub-blocks.
+ *
+ * Lossy (@threshold > 0, the gifsicle `--lossy` idea): where the string
+ * being matched has a continuation in the code table whose colour is close
+ * to the next pixel (imm_rgb_distance of the pixel's colour plus the
+ * error carried along the string, at most @threshold), that continuation
+ * is taken, so longer strings and fewer codes are written. @indices is
+ * rewritten in place to what a decoder will show. The pixel @transparent
+ * (pass a value > 255 for none) is never replaced and never replaces
+ * another. With @threshold 0 the output is plain LZW and @indices stay as
+ * they are. */
+guint imm_lzw_encode (guint8 * indices, gsize n_pixels, guint min_code_size,
+    const ImmRgb * palette, guint transparent, guint threshold,
+    GByteArray * out);
+
+G_END_DECLS
+#endif /* __IMM_LZW_H__ */

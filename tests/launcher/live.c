@@ -1,0 +1,942 @@
+/* imm-convert on a live source: a UDP MPEG-TS feed on 127.0.0.1 from
+ * live-sender (a live videotestsrc switching still patterns at known
+ * times, x264enc tune=zerolatency, mpegtsmux, udpsink). Snapshots and
+ * highlight clips are on disk while the stream runs, the task ends on
+ * SIGINT as Succeeded with one clip per switch, a stalled stream ends it
+ * with an error keeping what was written, and what a live source cannot do
+ * is refused naming the field. Every wait is bounded.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <gif_lib.h>
+
+#ifdef HAVE_RTSP_SERVER
+#include <gst/rtsp-server/rtsp-server.h>
+#endif
+
+#include "../common/remove-tree.h"
+
+typedef struct
+{
+  GPid pid;
+  gchar *out_file;
+  gint status;                  /* exit code, or -signal */
+} Child;
+
+static const gchar *
+env_path (const gchar * name)
+{
+  const gchar *v = g_getenv (name);
+
+  fail_unless (v != NULL, "%s is not set", name);
+  return v;
+}
+
+/* A UDP port nobody listens on now. */
+static guint
+free_udp_port (void)
+{
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, NULL);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *a = g_inet_socket_address_new (lo, 0), *bound;
+  guint port;
+
+  fail_unless (g_socket_bind (s, a, FALSE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_object_unref (a);
+  g_object_unref (lo);
+  g_object_unref (s);
+  return port;
+}
+
+/* Runs @argv with stdout to @out_file, in the background. */
+static void
+child_start (Child * c, gchar ** argv, const gchar * out_file)
+{
+  gchar *cmd = g_strjoinv ("' '", argv);
+  gchar *q = g_shell_quote (out_file);
+  gchar *sh = g_strdup_printf ("exec '%s' > %s", cmd, q);
+  gchar *sh_argv[] = { (gchar *) "/bin/sh", (gchar *) "-c", sh, NULL };
+  GError *err = NULL;
+
+  c->out_file = g_strdup (out_file);
+  c->status = G_MININT;
+  fail_unless (g_spawn_async (NULL, sh_argv, NULL,
+          G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &c->pid, &err),
+      "cannot start %s: %s", argv[0], err ? err->message : "");
+  g_free (sh);
+  g_free (q);
+  g_free (cmd);
+}
+
+/* Waits at most @seconds for the child to exit; TRUE when it did. */
+static gboolean
+child_wait (Child * c, gdouble seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  gint status;
+
+  while (g_get_monotonic_time () < end) {
+    pid_t r = waitpid (c->pid, &status, WNOHANG);
+
+    if (r == c->pid) {
+      c->status = WIFEXITED (status) ? WEXITSTATUS (status) :
+          -WTERMSIG (status);
+      return TRUE;
+    }
+    g_usleep (50 * 1000);
+  }
+  return FALSE;
+}
+
+static void
+child_clear (Child * c)
+{
+  if (c->status == G_MININT) {
+    kill (c->pid, SIGKILL);
+    child_wait (c, 10);
+  }
+  g_spawn_close_pid (c->pid);
+  g_free (c->out_file);
+}
+
+/* Waits at most @seconds for @path to exist. */
+static gboolean
+wait_file (const gchar * path, gdouble seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < end) {
+    if (g_file_test (path, G_FILE_TEST_EXISTS))
+      return TRUE;
+    g_usleep (20 * 1000);
+  }
+  return FALSE;
+}
+
+/* The number of `switch` lines the sender printed. */
+static guint
+switches_printed (const gchar * out_file)
+{
+  gchar *text = NULL;
+  guint n = 0;
+  const gchar *p;
+
+  if (!g_file_get_contents (out_file, &text, NULL, NULL))
+    return 0;
+  for (p = text; (p = strstr (p, "switch ")) != NULL; p++)
+    n++;
+  g_free (text);
+  return n;
+}
+
+static JsonObject *
+read_result (const gchar * out_file, JsonParser ** parser)
+{
+  gchar *text = NULL;
+  JsonNode *root;
+
+  fail_unless (g_file_get_contents (out_file, &text, NULL, NULL));
+  *parser = json_parser_new ();
+  fail_unless (json_parser_load_from_data (*parser, text, -1, NULL),
+      "not a JSON result: %s", text);
+  g_free (text);
+  root = json_parser_get_root (*parser);
+  fail_unless (JSON_NODE_HOLDS_OBJECT (root));
+  return json_node_get_object (root);
+}
+
+/* Targets[0].Image.<kind>[0] of a result. */
+static JsonObject *
+entry (JsonObject * result, const gchar * kind)
+{
+  JsonArray *targets = json_object_get_array_member (result, "Targets");
+  JsonObject *image = json_object_get_object_member
+      (json_array_get_object_element (targets, 0), "Image");
+
+  return json_array_get_object_element (json_object_get_array_member (image,
+          kind), 0);
+}
+
+static gchar *
+make_root (void)
+{
+  gchar *root = g_dir_make_tmp ("imm-live-XXXXXX", NULL);
+
+  fail_unless (root != NULL);
+  return root;
+}
+
+static gchar *
+write_request (const gchar * root, const gchar * json)
+{
+  gchar *path = g_build_filename (root, "request.json", NULL);
+
+  fail_unless (g_file_set_contents (path, json, -1, NULL));
+  return path;
+}
+
+/* Frames and size of a GIF file. */
+static gint
+gif_frames (const gchar * path, gint * width)
+{
+  gint err = 0, n;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+
+  fail_unless (gif != NULL, "%s: not a GIF", path);
+  fail_unless (DGifSlurp (gif) == GIF_OK, "%s: broken GIF", path);
+  n = gif->ImageCount;
+  *width = gif->SWidth;
+  DGifCloseFile (gif, &err);
+  return n;
+}
+
+/* Switches 3 s after the first frame and every 4 s after it: with
+ * PostRoll 1 each clip ends 1 s after its switch, long before the next. */
+#define LEAD "3"
+#define EVERY 4.0
+#define N_SWITCHES 3
+
+GST_START_TEST (live_udp_snapshots_and_highlights)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}],"
+      "\"Highlights\":[{\"Format\":\"gif\",\"URI\":\"oss://b/h-{index}.gif\","
+      "\"PreRoll\":1,\"PostRoll\":1,\"Width\":160}]}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *s1 = g_build_filename (root, "b", "s-1.jpg", NULL);
+  gchar *h1 = g_build_filename (root, "b", "h-1.gif", NULL);
+  gchar *every = g_strdup_printf ("%g", EVERY);
+  gchar *n = g_strdup_printf ("%d", N_SWITCHES);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) LEAD, every, n, (gchar *) "4", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result, *hl, *snap;
+  JsonArray *files;
+  guint i;
+
+  child_start (&tool, tool_argv, out);
+  /* the receiver listens before anything is sent */
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+
+  /* written while the stream runs, not at its end */
+  fail_unless (wait_file (s1, 20), "no snapshot on disk while running");
+  fail_unless (wait_file (h1, 3 + EVERY + 10), "no highlight on disk after "
+      "the first switch");
+  fail_if (child_wait (&tool, 0), "imm-convert ended by itself");
+
+  fail_unless (child_wait (&sender, 3 + EVERY * N_SWITCHES + 30));
+  fail_unless_equals_int (sender.status, 0);
+  fail_unless_equals_int (switches_printed (sent), N_SWITCHES);
+  kill (tool.pid, SIGINT);
+  /* the EOS reaches every sink: well within the 15 s imm-convert gives it
+   * before ending anyway */
+  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGINT");
+  fail_unless_equals_int (tool.status, 0);
+
+  result = read_result (out, &parser);
+  fail_unless_equals_string (json_object_get_string_member (result,
+          "Status"), "Succeeded");
+  hl = entry (result, "Highlights");
+  files = json_object_get_array_member (hl, "Files");
+  fail_unless_equals_int (json_array_get_length (files), N_SWITCHES);
+  fail_unless_equals_int (json_object_get_int_member (hl, "FrameCount"),
+      N_SWITCHES);
+  for (i = 0; i < N_SWITCHES; i++) {
+    gchar *name = g_strdup_printf ("oss://b/h-%u.gif", i + 1);
+    gchar *path = g_strdup_printf ("%s/b/h-%u.gif", root, i + 1);
+    gint width = 0, frames;
+
+    fail_unless_equals_string (json_array_get_string_element (files, i), name);
+    frames = gif_frames (path, &width);
+    fail_unless_equals_int (width, 160);
+    /* PreRoll 1 + PostRoll 1 at FrameRate 10, give or take the merging of
+     * still frames immanimenc does */
+    fail_unless (frames >= 2 && frames <= 21, "%s: %d frames", path, frames);
+    g_free (path);
+    g_free (name);
+  }
+  snap = entry (result, "Snapshots");
+  files = json_object_get_array_member (snap, "Files");
+  /* one a second for as long as the stream ran (~3 + 12 + 4 s) */
+  fail_unless (json_array_get_length (files) >= 10, "%u snapshots",
+      json_array_get_length (files));
+  fail_unless_equals_int (json_object_get_int_member (snap, "FrameCount"),
+      json_array_get_length (files));
+  for (i = 0; i < json_array_get_length (files); i++) {
+    gchar *path = g_strdup_printf ("%s/b/s-%u.jpg", root, i + 1);
+
+    fail_unless (g_file_test (path, G_FILE_TEST_IS_REGULAR), "%s", path);
+    g_free (path);
+  }
+  g_object_unref (parser);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (n);
+  g_free (every);
+  g_free (h1);
+  g_free (s1);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (live_udp_stall)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}]"
+      "}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *s2 = g_build_filename (root, "b", "s-2.jpg", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--stall-timeout", (gchar *) "3",
+    (gchar *) "--storage-root", root, request, NULL
+  };
+  /* 5 s of pictures, then nothing */
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "4", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result;
+  gchar *expected;
+
+  child_start (&tool, tool_argv, out);
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+  fail_unless (child_wait (&sender, 30));
+  fail_unless (child_wait (&tool, 3 + 20), "a stalled stream did not end "
+      "the task");
+  fail_unless_equals_int (tool.status, 1);
+  result = read_result (out, &parser);
+  fail_unless_equals_string (json_object_get_string_member (result,
+          "Status"), "Failed");
+  expected = g_strdup_printf ("Sources[0].URI: the live stream "
+      "'udp://127.0.0.1:%s' sent no frame for 3 s (--stall-timeout); the ",
+      port);
+  fail_unless (g_str_has_prefix (json_object_get_string_member (result,
+              "Message"), expected), "%s", json_object_get_string_member
+      (result, "Message"));
+  /* what was written before the stall is kept */
+  fail_unless (g_file_test (s2, G_FILE_TEST_IS_REGULAR));
+  g_free (expected);
+  g_object_unref (parser);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (s2);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  const gchar *targets;
+  const gchar *message;
+} Refused;
+
+static const Refused refused[] = {
+  {"\"Snapshots\":[{\"Format\":\"jpg\",\"URI\":\"s-{index}.jpg\","
+        "\"Mode\":\"average\",\"Number\":3}]",
+      "Targets[0].Image.Snapshots[0].Mode: average needs the source's "
+        "duration, and Sources[0] is a live stream; use interval, keyframe "
+        "or dhash"},
+  {"\"Animations\":[{\"Format\":\"gif\",\"URI\":\"a.gif\"}]",
+      "Targets[0].Image.Animations[0].Number: an animation of a live "
+        "stream needs a Number, or a Duration in Sources[0]"},
+};
+
+/* Refused before anything is opened: no sender is needed. */
+GST_START_TEST (live_refused)
+{
+  gchar *root = make_root ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"rtsp://127.0.0.1:1/cam\"}],\"Targets\":[{\"Image\":{%s}}]}",
+      refused[__i__].targets);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  Child tool;
+  JsonParser *parser;
+  JsonObject *result;
+
+  child_start (&tool, tool_argv, out);
+  fail_unless (child_wait (&tool, 30));
+  fail_unless_equals_int (tool.status, 1);
+  result = read_result (out, &parser);
+  fail_unless_equals_string (json_object_get_string_member (result, "Code"),
+      "InvalidArgument");
+  fail_unless_equals_string (json_object_get_string_member (result,
+          "Message"), refused[__i__].message);
+  g_object_unref (parser);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+/* Frames and total display time (centiseconds) of a GIF. */
+static gint
+gif_timing (const gchar * path, gint * centiseconds)
+{
+  gint err = 0, n, i;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+
+  fail_unless (gif != NULL, "%s: not a GIF", path);
+  fail_unless (DGifSlurp (gif) == GIF_OK, "%s: broken GIF", path);
+  n = gif->ImageCount;
+  *centiseconds = 0;
+  for (i = 0; i < n; i++) {
+    GraphicsControlBlock gcb;
+
+    if (DGifSavedExtensionToGCB (gif, i, &gcb) == GIF_OK)
+      *centiseconds += gcb.DelayTime;
+  }
+  DGifCloseFile (gif, &err);
+  return n;
+}
+
+/* Highlights on a file: three still patterns of 3 s each (switches at 3 s
+ * and 6 s) give two clips of PreRoll + PostRoll each, and nothing for the
+ * start of the video. */
+GST_START_TEST (highlights_on_file)
+{
+  gchar *root = make_root ();
+  gchar *video = g_build_filename (root, "b", "switches.mp4", NULL);
+  gchar *dir = g_path_get_dirname (video);
+  gchar *desc = g_strdup_printf ("concat name=c ! videoconvert ! x264enc "
+      "speed-preset=ultrafast key-int-max=10 ! h264parse ! mp4mux ! filesink "
+      "location=%s videotestsrc pattern=smpte num-buffers=30 ! %s ! c. "
+      "videotestsrc pattern=pinwheel num-buffers=30 ! %s ! c. "
+      "videotestsrc pattern=checkers-8 num-buffers=30 ! %s ! c.", video,
+      "video/x-raw,width=320,height=240,framerate=10/1",
+      "video/x-raw,width=320,height=240,framerate=10/1",
+      "video/x-raw,width=320,height=240,framerate=10/1");
+  const gchar *json = "{\"Sources\":[{\"URI\":\"oss://b/switches.mp4\"}],"
+      "\"Targets\":[{\"Image\":{\"Highlights\":[{\"Format\":\"gif\","
+      "\"URI\":\"oss://b/h-{index}.gif\",\"PreRoll\":1,\"PostRoll\":1,"
+      "\"Width\":0.5}]}}]}";
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  GstElement *pipe;
+  GstMessage *msg;
+  Child tool;
+  JsonParser *parser;
+  JsonObject *result, *hl;
+  JsonArray *files;
+  guint i;
+
+  fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+  pipe = gst_parse_launch (desc, NULL);
+  fail_unless (pipe != NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+
+  child_start (&tool, tool_argv, out);
+  fail_unless (child_wait (&tool, 60));
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  hl = entry (result, "Highlights");
+  files = json_object_get_array_member (hl, "Files");
+  fail_unless_equals_int (json_array_get_length (files), 2);
+  fail_unless_equals_int (json_object_get_int_member (hl, "FrameCount"), 2);
+  for (i = 0; i < 2; i++) {
+    gchar *path = g_strdup_printf ("%s/b/h-%u.gif", root, i + 1);
+    gint cs, width, frames = gif_timing (path, &cs);
+
+    gif_frames (path, &width);
+    fail_unless_equals_int (width, 160);
+    /* the old picture and the new one at least */
+    fail_unless (frames >= 2, "%s: %d frames", path, frames);
+    /* 1 s before the switch to 1 s after it, in real time, give or take
+     * one frame at each end */
+    fail_unless (cs >= 180 && cs <= 220, "%s: %d cs", path, cs);
+    g_free (path);
+  }
+  g_object_unref (parser);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (out);
+  g_free (request);
+  g_free (desc);
+  g_free (dir);
+  g_free (video);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+static void
+run_launch_line (const gchar * desc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstMessage *msg;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "%s did not end", desc);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
+/* An HLS playlist without #EXT-X-ENDLIST is live: told after reading it,
+ * refused as live sources are. */
+GST_START_TEST (live_hls_refused)
+{
+  gchar *root = make_root ();
+  gchar *dir = g_build_filename (root, "b", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
+      "video/x-raw,width=160,height=120,framerate=10/1 ! x264enc "
+      "key-int-max=10 ! h264parse ! hlssink2 target-duration=1 "
+      "location=%s/seg%%05d.ts playlist-location=%s/live.m3u8", dir, dir);
+  gchar *playlist = g_build_filename (dir, "live.m3u8", NULL), *text = NULL;
+  gchar **lines, **l;
+  GString *live = g_string_new (NULL);
+  const gchar *json = "{\"Sources\":[{\"URI\":\"oss://b/live.m3u8\"}],"
+      "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":\"jpg\","
+      "\"URI\":\"oss://b/s-{index}.jpg\",\"Mode\":\"average\","
+      "\"Number\":3}]}}]}";
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  Child tool;
+  JsonParser *parser;
+  JsonObject *result;
+
+  fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+  run_launch_line (desc);
+  fail_unless (g_file_get_contents (playlist, &text, NULL, NULL));
+  fail_unless (strstr (text, "#EXT-X-ENDLIST") != NULL);
+  lines = g_strsplit (text, "\n", -1);
+  for (l = lines; *l; l++)
+    if (!g_str_has_prefix (*l, "#EXT-X-ENDLIST"))
+      g_string_append_printf (live, "%s\n", *l);
+  fail_unless (g_file_set_contents (playlist, live->str, -1, NULL));
+
+  child_start (&tool, tool_argv, out);
+  fail_unless (child_wait (&tool, 60));
+  fail_unless_equals_int (tool.status, 1);
+  result = read_result (out, &parser);
+  fail_unless_equals_string (json_object_get_string_member (result,
+          "Message"), "Targets[0].Image.Snapshots[0].Mode: average needs the "
+      "source's duration, and Sources[0] is a live stream; use interval, "
+      "keyframe or dhash");
+  g_object_unref (parser);
+  child_clear (&tool);
+  remove_tree (root);
+  g_strfreev (lines);
+  g_string_free (live, TRUE);
+  g_free (text);
+  g_free (out);
+  g_free (request);
+  g_free (playlist);
+  g_free (desc);
+  g_free (dir);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+/* An animation of a live stream with a Source Duration: the task ends by
+ * itself after Duration seconds of frames. */
+GST_START_TEST (live_udp_animation_duration)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\",\"Duration\":3}],\"Targets\":[{\"Image\":{"
+      "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"oss://b/a.gif\","
+      "\"Interval\":0.5,\"Width\":80}]}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *gif = g_build_filename (root, "b", "a.gif", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "15", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result, *anim;
+  gint width, frames, cs;
+
+  child_start (&tool, tool_argv, out);
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+  /* ends by itself, long before the sender stops */
+  fail_unless (child_wait (&tool, 12), "the Duration did not end the task");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  anim = entry (result, "Animations");
+  frames = gif_timing (gif, &cs);
+  gif_frames (gif, &width);
+  fail_unless_equals_int (width, 80);
+  /* one frame every 0.5 s of the 3 s from the first frame on (the
+   * frames at 0, 0.5, ... 2.5 s), played in real time */
+  fail_unless_equals_int (frames, 6);
+  /* five gaps of 0.5 s, and the last frame shown for up to 0.5 s (how
+   * long is immanimenc's business) */
+  fail_unless (cs >= 245 && cs <= 310, "%d cs", cs);
+  fail_unless_equals_int (json_object_get_int_member (anim, "FrameCount"),
+      frames);
+  g_object_unref (parser);
+  kill (sender.pid, SIGTERM);
+  child_wait (&sender, 10);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (gif);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+/* Outputs that are complete (a Number reached) leave the others running:
+ * tee would stop every branch at the first that ends. */
+GST_START_TEST (live_udp_complete_branch)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/n-{index}.jpg\",\"Interval\":1,"
+      "\"Number\":2},{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\","
+      "\"Interval\":1}],\"Animations\":[{\"Format\":\"gif\",\"URI\":"
+      "\"oss://b/a.gif\",\"Number\":5,\"Width\":80}]}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *s6 = g_build_filename (root, "b", "s-6.jpg", NULL);
+  gchar *gif = g_build_filename (root, "b", "a.gif", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "20", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result, *o;
+  gint width;
+
+  child_start (&tool, tool_argv, out);
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+  /* the unlimited snapshots go on long after the others are complete */
+  fail_unless (wait_file (s6, 30), "the stream stopped with the first "
+      "complete output");
+  kill (tool.pid, SIGINT);
+  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGINT");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  o = entry (result, "Snapshots");
+  fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 2);
+  o = entry (result, "Animations");
+  fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 5);
+  fail_unless_equals_int (gif_frames (gif, &width), 5);
+  g_object_unref (parser);
+  kill (sender.pid, SIGTERM);
+  child_wait (&sender, 10);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (gif);
+  g_free (s6);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+/* keyframe snapshots (the sender makes an IDR frame every second) and
+ * dhash snapshots with a Number (held until the end), ended by SIGTERM. */
+GST_START_TEST (live_udp_keyframe_dhash_sigterm)
+{
+  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/k-{index}.jpg\","
+      "\"Mode\":\"keyframe\"},{\"Format\":\"png\",\"URI\":"
+      "\"oss://b/d-{index}.png\",\"Mode\":\"dhash\",\"Number\":3}]}}]}",
+      port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *sent = g_build_filename (root, "sender.txt", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  /* 1 + 3 x 1.5 + 1 s: 6.5 s, IDR frames at 0, 1, ... 6 s */
+  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
+    (gchar *) "1", (gchar *) "1.5", (gchar *) "3", (gchar *) "1", NULL
+  };
+  Child tool, sender;
+  JsonParser *parser;
+  JsonObject *result, *o;
+  gint64 n;
+
+  child_start (&tool, tool_argv, out);
+  g_usleep (G_USEC_PER_SEC);
+  child_start (&sender, sender_argv, sent);
+  fail_unless (child_wait (&sender, 30));
+  kill (tool.pid, SIGTERM);
+  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGTERM");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  o = entry (result, "Snapshots");
+  n = json_object_get_int_member (o, "FrameCount");
+  /* every IDR frame the decoder got: the 7 sent, but the first ones may
+   * go while the receiver sets itself up (5 measured) */
+  fail_unless (n >= 4 && n <= 7, "%" G_GINT64_FORMAT " keyframes", n);
+  o = json_array_get_object_element (json_object_get_array_member
+      (json_object_get_object_member (json_array_get_object_element
+              (json_object_get_array_member (result, "Targets"), 0), "Image"),
+          "Snapshots"), 1);
+  /* the opening frame and the two strongest of the three switches */
+  fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 3);
+  fail_unless_equals_int (json_array_get_length
+      (json_object_get_array_member (o, "Files")), 3);
+  g_object_unref (parser);
+  child_clear (&sender);
+  child_clear (&tool);
+  remove_tree (root);
+  g_free (sent);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (port);
+  g_free (root);
+}
+
+GST_END_TEST;
+
+#ifdef HAVE_RTSP_SERVER
+/* An RTSP server on 127.0.0.1 in a thread of its own, serving a live
+ * videotestsrc whose pattern the test switches. */
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  GstRTSPServer *server;
+  GMutex lock;
+  GstElement *src;              /* the served videotestsrc, once playing */
+} RtspServer;
+
+static void
+on_media_configure (GstRTSPMediaFactory * f, GstRTSPMedia * media,
+    gpointer data)
+{
+  RtspServer *rs = data;
+  GstElement *bin = gst_rtsp_media_get_element (media);
+
+  g_mutex_lock (&rs->lock);
+  if (rs->src == NULL)
+    rs->src = gst_bin_get_by_name (GST_BIN (bin), "src");
+  g_mutex_unlock (&rs->lock);
+  gst_object_unref (bin);
+}
+
+static gpointer
+rtsp_thread (gpointer data)
+{
+  RtspServer *rs = data;
+
+  g_main_context_push_thread_default (rs->context);
+  g_main_loop_run (rs->loop);
+  g_main_context_pop_thread_default (rs->context);
+  return NULL;
+}
+
+static guint
+rtsp_server_start (RtspServer * rs)
+{
+  GstRTSPMountPoints *mounts;
+  GstRTSPMediaFactory *f = gst_rtsp_media_factory_new ();
+
+  g_mutex_init (&rs->lock);
+  rs->context = g_main_context_new ();
+  rs->loop = g_main_loop_new (rs->context, FALSE);
+  rs->server = gst_rtsp_server_new ();
+  gst_rtsp_server_set_address (rs->server, "127.0.0.1");
+  gst_rtsp_server_set_service (rs->server, "0");
+  gst_rtsp_media_factory_set_launch (f, "( videotestsrc name=src "
+      "is-live=true pattern=0 ! video/x-raw,format=I420,width=320,"
+      "height=240,framerate=25/1 ! x264enc tune=zerolatency "
+      "speed-preset=ultrafast key-int-max=25 ! rtph264pay name=pay0 pt=96 )");
+  gst_rtsp_media_factory_set_shared (f, TRUE);
+  g_signal_connect (f, "media-configure", G_CALLBACK (on_media_configure), rs);
+  mounts = gst_rtsp_server_get_mount_points (rs->server);
+  gst_rtsp_mount_points_add_factory (mounts, "/cam", f);
+  g_object_unref (mounts);
+  fail_unless (gst_rtsp_server_attach (rs->server, rs->context) > 0);
+  rs->thread = g_thread_new ("rtsp", rtsp_thread, rs);
+  return (guint) gst_rtsp_server_get_bound_port (rs->server);
+}
+
+static void
+rtsp_server_stop (RtspServer * rs)
+{
+  g_main_loop_quit (rs->loop);
+  g_thread_join (rs->thread);
+  if (rs->src)
+    gst_object_unref (rs->src);
+  g_object_unref (rs->server);
+  g_main_loop_unref (rs->loop);
+  g_main_context_unref (rs->context);
+  g_mutex_clear (&rs->lock);
+}
+
+/* imm-convert on an RTSP URL: snapshots and a Highlights target, files
+ * on disk during the run, one clip per switch after SIGINT. */
+GST_START_TEST (live_rtsp_highlights)
+{
+  RtspServer rs = { 0 };
+  guint port = rtsp_server_start (&rs), i;
+  gchar *root = make_root ();
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+      "\"rtsp://127.0.0.1:%u/cam\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}],"
+      "\"Highlights\":[{\"Format\":\"gif\",\"URI\":\"oss://b/h-{index}.gif\","
+      "\"PreRoll\":1,\"PostRoll\":1,\"Width\":160}]}}]}", port);
+  gchar *request = write_request (root, json);
+  gchar *out = g_build_filename (root, "result.json", NULL);
+  gchar *s1 = g_build_filename (root, "b", "s-1.jpg", NULL);
+  gchar *h1 = g_build_filename (root, "b", "h-1.gif", NULL);
+  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
+    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
+  };
+  static const gint patterns[] = { 21, 4, 22 };
+  Child tool;
+  JsonParser *parser;
+  JsonObject *result, *hl;
+
+  child_start (&tool, tool_argv, out);
+  fail_unless (wait_file (s1, 30), "no snapshot on disk while running");
+  /* the first sample of the change detection sets its reference */
+  g_usleep (2 * G_USEC_PER_SEC);
+  for (i = 0; i < G_N_ELEMENTS (patterns); i++) {
+    g_mutex_lock (&rs.lock);
+    fail_unless (rs.src != NULL);
+    g_object_set (rs.src, "pattern", patterns[i], NULL);
+    g_mutex_unlock (&rs.lock);
+    if (i == 0)
+      fail_unless (wait_file (h1, 15), "no highlight on disk after the "
+          "first switch");
+    g_usleep (4 * G_USEC_PER_SEC);
+  }
+  fail_if (child_wait (&tool, 0), "imm-convert ended by itself");
+  kill (tool.pid, SIGINT);
+  fail_unless (child_wait (&tool, 20), "imm-convert did not end on SIGINT");
+  fail_unless_equals_int (tool.status, 0);
+  result = read_result (out, &parser);
+  fail_unless_equals_string (json_object_get_string_member (result,
+          "Status"), "Succeeded");
+  hl = entry (result, "Highlights");
+  fail_unless_equals_int (json_object_get_int_member (hl, "FrameCount"), 3);
+  fail_unless_equals_int (json_array_get_length
+      (json_object_get_array_member (hl, "Files")), 3);
+  g_object_unref (parser);
+  child_clear (&tool);
+  rtsp_server_stop (&rs);
+  remove_tree (root);
+  g_free (h1);
+  g_free (s1);
+  g_free (out);
+  g_free (request);
+  g_free (json);
+  g_free (root);
+}
+
+GST_END_TEST;
+#endif
+
+static Suite *
+live_convert_suite (void)
+{
+  Suite *s = suite_create ("live-convert");
+  TCase *tc = tcase_create ("udp");
+
+  /* real-time runs of up to ~25 s each, on a loaded machine */
+  tcase_set_timeout (tc, 180);
+  suite_add_tcase (s, tc);
+  tcase_add_loop_test (tc, live_refused, 0, G_N_ELEMENTS (refused));
+  tcase_add_test (tc, highlights_on_file);
+  tcase_add_test (tc, live_hls_refused);
+  tcase_add_test (tc, live_udp_animation_duration);
+  tcase_add_test (tc, live_udp_complete_branch);
+  tcase_add_test (tc, live_udp_keyframe_dhash_sigterm);
+#ifdef HAVE_RTSP_SERVER
+  tcase_add_test (tc, live_rtsp_highlights);
+#endif
+  tcase_add_test (tc, live_udp_stall);
+  tcase_add_test (tc, live_udp_snapshots_and_highlights);
+  return s;
+}
+
+GST_CHECK_MAIN (live_convert);
