@@ -2,13 +2,17 @@
 # The main job in one go: make a 20 s sample clip with gst-launch-1.0, write
 # a CreateMediaConvertTask request and let imm-convert turn the clip into
 # snapshots, a GIF and a WebP. Everything lands under ./out/.
-#   BUILD_DIR   build directory (default: build; built here when missing)
+#   BUILD_DIR   build directory (default: build; set up here when missing,
+#               else used with the options it has, e.g. scripts/test.sh's)
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
+[ -f "$build/build.ninja" ] || meson setup "$build"
+# Brings an existing build up to date with the sources (no-op when it is).
+ninja -C "$build"
 if [ ! -x "$build/gst/tools/imm-convert" ]; then
-  [ -f "$build/build.ninja" ] || meson setup "$build"
-  ninja -C "$build"
+  echo "demo.sh: $build has no imm-convert; meson configure $build -Dtools=enabled" >&2
+  exit 1
 fi
 # The imm elements from the build tree, before any installed copy.
 GST_PLUGIN_PATH="$PWD/$build/plugins${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"

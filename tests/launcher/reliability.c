@@ -1172,6 +1172,30 @@ finish (Child * c, Outcome * o)
     "\"Format\": \"webp\", \"Interval\": 0.1, \"FrameRate\": 10, " \
     "\"Width\": 1920, \"Height\": 1440, \"URI\": \"oss://b/kill/anim.webp\"}]}}]}"
 
+/* Waits at most 120 s for the tool's staging directory in the storage root:
+ * from then on its signal handlers are in place. Under the sanitizers with
+ * leak checking, start-up alone can outlast a fixed moment. */
+static void
+wait_for_staging (void)
+{
+  gint waited;
+
+  for (waited = 0; waited < 1200; waited++) {
+    GDir *d = g_dir_open (root, 0, NULL);
+    const gchar *name;
+    gboolean found = FALSE;
+
+    while (d != NULL && !found && (name = g_dir_read_name (d)) != NULL)
+      found = g_str_has_prefix (name, ".imm-convert-");
+    if (d != NULL)
+      g_dir_close (d);
+    if (found)
+      return;
+    g_usleep (100 * 1000);
+  }
+  fail ("imm-convert made no staging directory within 120 s");
+}
+
 static void
 kill_during_run (gint sig)
 {
@@ -1181,6 +1205,7 @@ kill_during_run (gint sig)
 
   /* 200 frames of 1920x1440 WebP take seconds; stop it a moment in */
   start (BIG_WEBP, "kill.json", &c);
+  wait_for_staging ();
   g_usleep (700 * 1000);
   fail_unless (kill (c.pid, sig) == 0);
   finish (&c, &o);

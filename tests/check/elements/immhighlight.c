@@ -661,11 +661,11 @@ GST_START_TEST (test_live_one_clip_per_switch)
       "framerate=10/1 ! x264enc tune=zerolatency ! h264parse ! avdec_h264 ! "
       "immhighlight threshold=20 interval=0.2 pre-roll=0.5 post-roll=0.5 ! "
       "fakesink", NULL);
-  if (pipe == NULL || gst_bin_get_by_name (GST_BIN (pipe), "src") == NULL) {
+  ls.src = pipe ? gst_bin_get_by_name (GST_BIN (pipe), "src") : NULL;
+  if (ls.src == NULL) {
     GST_WARNING ("x264enc or avdec_h264 missing: not tested");
     return;
   }
-  ls.src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   gst_object_unref (ls.src);
   pad = gst_element_get_static_pad (ls.src, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, switch_pattern, &ls, NULL);

@@ -1,14 +1,10 @@
-/* Unit tests of the dHash, the top-N set and the capture schedule.
+/* Unit tests of the dHash: thumbnails of luma and RGB planes, hashes and
+ * distances.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <gst/check/gstcheck.h>
 
 #include "imm/imm-dhash.h"
-#include "imm/imm-schedule.h"
-#include "imm/imm-topn.h"
-
-#define S (G_GUINT64_CONSTANT (1000000000))
-#define MS (G_GUINT64_CONSTANT (1000000))
 
 /* A 90x80 grey image whose 9x8 cells hold the given values. */
 static guint8 *
@@ -116,199 +112,6 @@ GST_START_TEST (test_dhash_distance)
 
 GST_END_TEST;
 
-static GString *freed;
-
-static void
-note_free (gpointer data)
-{
-  g_string_append_printf (freed, "%s ", (const gchar *) data);
-}
-
-static gchar *
-join (GList * list)
-{
-  GString *s = g_string_new (NULL);
-  GList *l;
-
-  for (l = list; l; l = l->next)
-    g_string_append_printf (s, "%s ", (const gchar *) l->data);
-  g_list_free (list);
-  return g_string_free (s, FALSE);
-}
-
-GST_START_TEST (test_topn_order_and_ties)
-{
-  ImmTopN *t = imm_topn_new (3, note_free);
-  gchar *got;
-
-  freed = g_string_new (NULL);
-  fail_unless (imm_topn_offer (t, 0, G_MAXINT64, (gpointer) "first"));
-  fail_unless (imm_topn_offer (t, 1, 10, (gpointer) "a10"));
-  fail_unless (imm_topn_offer (t, 2, 30, (gpointer) "b30"));
-  /* full: a 10 ties with a10 and loses to the earlier one */
-  fail_if (imm_topn_offer (t, 3, 10, (gpointer) "c10"));
-  fail_unless_equals_string (freed->str, "c10 ");
-  /* stronger than the weakest: a10 goes */
-  fail_unless (imm_topn_offer (t, 4, 20, (gpointer) "d20"));
-  fail_unless_equals_string (freed->str, "c10 a10 ");
-  /* the first sample ranks above everything */
-  fail_unless (imm_topn_offer (t, 5, 64, (gpointer) "e64"));
-  fail_unless_equals_string (freed->str, "c10 a10 d20 ");
-  fail_unless_equals_int (imm_topn_size (t), 3);
-  got = join (imm_topn_take_in_order (t));
-  fail_unless_equals_string (got, "first b30 e64 ");
-  fail_unless_equals_int (imm_topn_size (t), 0);
-  g_free (got);
-  imm_topn_free (t);
-  g_string_free (freed, TRUE);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_topn_free_drops_held)
-{
-  ImmTopN *t = imm_topn_new (2, note_free);
-
-  freed = g_string_new (NULL);
-  imm_topn_offer (t, 0, 5, (gpointer) "x");
-  imm_topn_offer (t, 1, 6, (gpointer) "y");
-  imm_topn_free (t);
-  fail_unless_equals_string (freed->str, "x y ");
-  g_string_free (freed, TRUE);
-}
-
-GST_END_TEST;
-
-/* Offers frames at @fps from 0 to @len and returns the taken times in ms,
- * stopping at DONE (marked with "|"). */
-static gchar *
-run_schedule (ImmSchedule * s, gint fps, guint64 len, gint gop)
-{
-  GString *out = g_string_new (NULL);
-  guint64 i;
-
-  for (i = 0;; i++) {
-    guint64 t = gst_util_uint64_scale (i, S, fps);
-    ImmVerdict v;
-
-    if (t >= len)
-      break;
-    v = imm_schedule_offer (s, t, gop > 0 && i % gop == 0);
-    if (v == IMM_VERDICT_DONE) {
-      g_string_append (out, "|");
-      break;
-    }
-    if (v == IMM_VERDICT_TAKE)
-      g_string_append_printf (out, "%" G_GUINT64_FORMAT " ", t / MS);
-  }
-  return g_string_free (out, FALSE);
-}
-
-typedef struct
-{
-  const gchar *what;
-  ImmSnapshotMode mode;
-  guint64 start, end, interval;
-  guint number;
-  gint fps, gop;
-  const gchar *expect;
-} SchedCase;
-
-static const SchedCase sched_cases[] = {
-  {"interval 4 s from 11 s, 5 frames", IMM_SNAPSHOT_INTERVAL, 11 * S,
-      IMM_TIME_NONE, 4 * S, 5, 10, 0, "11000 15000 19000 23000 27000 |"},
-  {"interval, first frame at or after the target", IMM_SNAPSHOT_INTERVAL,
-      100 * MS, IMM_TIME_NONE, 250 * MS, 3, 3, 0, "333 666 1000 |"},
-  {"interval to the end", IMM_SNAPSHOT_INTERVAL, 0, IMM_TIME_NONE, 10 * S, 0,
-      1, 0, "0 10000 20000 "},
-  {"interval with a range end", IMM_SNAPSHOT_INTERVAL, 0, 15 * S, 5 * S, 0,
-      1, 0, "0 5000 10000 |"},
-  {"no interval: one frame at start", IMM_SNAPSHOT_INTERVAL, 5 * S,
-      IMM_TIME_NONE, 0, 0, 4, 0, "5000 |"},
-  {"a gap covers several targets once", IMM_SNAPSHOT_INTERVAL, 0,
-      IMM_TIME_NONE, 100 * MS, 4, 2, 0, "0 500 1000 1500 |"},
-  {"average 10 over 20 s", IMM_SNAPSHOT_AVERAGE, 0, 20 * S, 0, 10, 10, 0,
-      "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 |"},
-  {"average 3 over 10..19 s", IMM_SNAPSHOT_AVERAGE, 10 * S, 19 * S, 0, 3, 4,
-      0, "10000 13000 16000 |"},
-  {"keyframes every 2 s", IMM_SNAPSHOT_KEYFRAME, 0, IMM_TIME_NONE, 0, 0, 5,
-      10, "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 20000 22000 "
-        "24000 26000 28000 "},
-  {"keyframes from 3 s, two of them", IMM_SNAPSHOT_KEYFRAME, 3 * S,
-      IMM_TIME_NONE, 0, 2, 5, 10, "4000 6000 |"},
-  {"dhash samples every second by default", IMM_SNAPSHOT_DHASH, 0, 4500 * MS,
-      0, 5, 2, 0, "0 1000 2000 3000 4000 |"},
-  {"all frames in a range", IMM_SNAPSHOT_ALL, 1 * S, 2 * S, 0, 0, 4, 0,
-      "1000 1250 1500 1750 |"},
-  {"all, limited by number", IMM_SNAPSHOT_ALL, 0, IMM_TIME_NONE, 0, 3, 4, 0,
-      "0 250 500 |"},
-  {"start beyond the end: nothing", IMM_SNAPSHOT_INTERVAL, 100 * S,
-      IMM_TIME_NONE, S, 0, 1, 0, ""},
-};
-
-GST_START_TEST (test_schedule_table)
-{
-  const SchedCase *c = &sched_cases[__i__];
-  ImmSchedule s;
-  gchar *got;
-
-  fail_unless (imm_schedule_init (&s, c->mode, c->start, c->end, c->interval,
-          c->number), "%s", c->what);
-  got = run_schedule (&s, c->fps, 30 * S, c->gop);
-  fail_unless (g_strcmp0 (got, c->expect) == 0, "%s: got '%s', expected '%s'",
-      c->what, got, c->expect);
-  g_free (got);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_schedule_next_target_and_refusals)
-{
-  ImmSchedule s;
-
-  fail_unless (imm_schedule_init (&s, IMM_SNAPSHOT_INTERVAL, 2 * S,
-          IMM_TIME_NONE, 10 * S, 2));
-  fail_unless_equals_uint64 (imm_schedule_next_target (&s), 2 * S);
-  fail_unless_equals_int (imm_schedule_offer (&s, 3 * S, FALSE),
-      IMM_VERDICT_TAKE);
-  fail_unless_equals_uint64 (imm_schedule_next_target (&s), 12 * S);
-  fail_unless_equals_int (imm_schedule_offer (&s, 12 * S, FALSE),
-      IMM_VERDICT_TAKE);
-  fail_unless_equals_uint64 (imm_schedule_next_target (&s), IMM_TIME_NONE);
-  fail_unless_equals_int (imm_schedule_offer (&s, 13 * S, FALSE),
-      IMM_VERDICT_DONE);
-  /* keyframe and all have no targets to seek to */
-  fail_unless (imm_schedule_init (&s, IMM_SNAPSHOT_KEYFRAME, 0,
-          IMM_TIME_NONE, 0, 0));
-  fail_unless_equals_uint64 (imm_schedule_next_target (&s), IMM_TIME_NONE);
-  /* average needs a number and an end */
-  fail_if (imm_schedule_init (&s, IMM_SNAPSHOT_AVERAGE, 0, 10 * S, 0, 0));
-  fail_if (imm_schedule_init (&s, IMM_SNAPSHOT_AVERAGE, 0, IMM_TIME_NONE, 0,
-          10));
-  /* huge intervals do not wrap around */
-  fail_unless (imm_schedule_init (&s, IMM_SNAPSHOT_INTERVAL, S,
-          IMM_TIME_NONE, G_MAXUINT64 / 2, 0));
-  fail_unless_equals_uint64 (imm_schedule_target (&s, 3), IMM_TIME_NONE);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_snapshot_mode_names)
-{
-  const gchar *names[] = { "interval", "average", "keyframe", "dhash", "all" };
-  ImmSnapshotMode m;
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (names); i++) {
-    fail_unless (imm_snapshot_mode_from_string (names[i], &m));
-    fail_unless_equals_int (m, i);
-    fail_unless_equals_string (imm_snapshot_mode_to_string (m), names[i]);
-  }
-  fail_if (imm_snapshot_mode_from_string ("scene", &m));
-}
-
-GST_END_TEST;
-
 static Suite *
 dhash_suite (void)
 {
@@ -320,11 +123,6 @@ dhash_suite (void)
   tcase_add_test (tc, test_dhash_rgb_and_stride);
   tcase_add_test (tc, test_dhash_tiny_image);
   tcase_add_test (tc, test_dhash_distance);
-  tcase_add_test (tc, test_topn_order_and_ties);
-  tcase_add_test (tc, test_topn_free_drops_held);
-  tcase_add_loop_test (tc, test_schedule_table, 0, G_N_ELEMENTS (sched_cases));
-  tcase_add_test (tc, test_schedule_next_target_and_refusals);
-  tcase_add_test (tc, test_snapshot_mode_names);
   return s;
 }
 
