@@ -14,6 +14,17 @@
 
 #include "../../common/gif-memory.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RUNNING_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RUNNING_UNDER_ASAN 1
+#endif
+#endif
+#ifndef RUNNING_UNDER_ASAN
+#define RUNNING_UNDER_ASAN 0
+#endif
+
 typedef void (*FillFunc) (guint8 * rgba, gint w, gint h, guint n);
 
 typedef struct
@@ -1231,7 +1242,11 @@ GST_START_TEST (test_clip_memory)
       G_GUINT64_FORMAT " kB after 400", format, m.rss_early / 1024,
       m.rss_late / 1024);
   fail_unless (m.rss_early > 0 && m.rss_late > 0);
-  fail_unless (m.rss_late <= m.rss_early + m.rss_early / 10,
+  /* AddressSanitizer keeps freed blocks in quarantine (256 MB by default)
+   * and so grows RSS whatever the element frees: the bound holds only in
+   * the plain build, which the README's test command runs. */
+  if (!RUNNING_UNDER_ASAN)
+    fail_unless (m.rss_late <= m.rss_early + m.rss_early / 10,
       "%s: RSS grew from %" G_GUINT64_FORMAT " to %"
       G_GUINT64_FORMAT " kB", format, m.rss_early / 1024, m.rss_late / 1024);
   gst_object_unref (sink);
