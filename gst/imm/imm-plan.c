@@ -643,7 +643,17 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
     add (argv, "filesrc");
     addf (argv, "location=%s", in->cover_location);
     add (argv, "!");
-    add (argv, "decodebin");
+    if (g_str_has_suffix (in->cover_location, ".jpg")) {
+      /* jpegdec of GStreamer 1.22 turns 4:4:4 and 4:2:2 JPEGs into I420
+       * wrongly (20 and 34 dB against ffmpeg's decode), and inside
+       * decodebin no downstream caps reach it to ask for Y444.
+       * avdec_mjpeg gives every subsampling (and grey) as it is. */
+      add (argv, "jpegparse");
+      add (argv, "!");
+      add (argv, "avdec_mjpeg");
+    } else {
+      add (argv, "decodebin");
+    }
     add (argv, "!");
   } else {
     add_sources (argv, req, in);
