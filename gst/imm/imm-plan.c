@@ -326,6 +326,9 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
       add (argv, "quality=90");
       break;
     case IMM_OUTPUT_PNG:
+      /* the direct 8-bit path is about 2 levels dark (see add_rgb()) */
+      add_rgb (argv);
+      add (argv, "!");
       add (argv, "pngenc");
       break;
     case IMM_OUTPUT_WEBP:
