@@ -304,6 +304,18 @@ add_rgb (GPtrArray * argv)
   add (argv, "video/x-raw,format=RGB");
 }
 
+/* GIF frames go to the palette as RGB through add_rgb(): the direct 8-bit
+ * path is about a level dark. WebP animations stay YUV (immanimenc hands
+ * 4:2:0 to libwebp as it is). */
+static void
+add_anim_input (GPtrArray * argv, ImmOutputFormat format)
+{
+  if (format != IMM_OUTPUT_GIF)
+    return;
+  add_rgb (argv);
+  add (argv, "!");
+}
+
 static void
 add_encoder (GPtrArray * argv, ImmOutputFormat format)
 {
@@ -380,6 +392,7 @@ add_highlight_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   add (argv, "videoconvert");
   add (argv, "!");
   imm_plan_frame_rate (out, &num, &den);
+  add_anim_input (argv, out->format);
   add (argv, "immanimenc");
   addf (argv, "format=%s", imm_output_format_extension (out->format));
   addf (argv, "frame-rate=%d/%d", num, den);
@@ -462,6 +475,7 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     gint num, den;
 
     imm_plan_frame_rate (out, &num, &den);
+    add_anim_input (argv, out->format);
     add (argv, "immanimenc");
     addf (argv, "format=%s", imm_output_format_extension (out->format));
     addf (argv, "frame-rate=%d/%d", num, den);
