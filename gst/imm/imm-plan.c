@@ -304,6 +304,18 @@ add_rgb (GPtrArray * argv)
   add (argv, "video/x-raw,format=RGB");
 }
 
+/* GIF frames go to the palette as RGB through add_rgb(): the direct 8-bit
+ * path is about a level dark. WebP animations stay YUV (immanimenc hands
+ * 4:2:0 to libwebp as it is). */
+static void
+add_anim_input (GPtrArray * argv, ImmOutputFormat format)
+{
+  if (format != IMM_OUTPUT_GIF)
+    return;
+  add_rgb (argv);
+  add (argv, "!");
+}
+
 static void
 add_encoder (GPtrArray * argv, ImmOutputFormat format)
 {
@@ -326,6 +338,9 @@ add_encoder (GPtrArray * argv, ImmOutputFormat format)
       add (argv, "quality=90");
       break;
     case IMM_OUTPUT_PNG:
+      /* the direct 8-bit path is about 2 levels dark (see add_rgb()) */
+      add_rgb (argv);
+      add (argv, "!");
       add (argv, "pngenc");
       break;
     case IMM_OUTPUT_WEBP:
@@ -377,6 +392,7 @@ add_highlight_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   add (argv, "videoconvert");
   add (argv, "!");
   imm_plan_frame_rate (out, &num, &den);
+  add_anim_input (argv, out->format);
   add (argv, "immanimenc");
   addf (argv, "format=%s", imm_output_format_extension (out->format));
   addf (argv, "frame-rate=%d/%d", num, den);
@@ -459,6 +475,7 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
     gint num, den;
 
     imm_plan_frame_rate (out, &num, &den);
+    add_anim_input (argv, out->format);
     add (argv, "immanimenc");
     addf (argv, "format=%s", imm_output_format_extension (out->format));
     addf (argv, "frame-rate=%d/%d", num, den);
@@ -643,7 +660,17 @@ build_single (ImmPlan * plan, const ImmRequest * req, guint index,
     add (argv, "filesrc");
     addf (argv, "location=%s", in->cover_location);
     add (argv, "!");
-    add (argv, "decodebin");
+    if (g_str_has_suffix (in->cover_location, ".jpg")) {
+      /* jpegdec of GStreamer 1.22 turns 4:4:4 and 4:2:2 JPEGs into I420
+       * wrongly (20 and 34 dB against ffmpeg's decode), and inside
+       * decodebin no downstream caps reach it to ask for Y444.
+       * avdec_mjpeg gives every subsampling (and grey) as it is. */
+      add (argv, "jpegparse");
+      add (argv, "!");
+      add (argv, "avdec_mjpeg");
+    } else {
+      add (argv, "decodebin");
+    }
     add (argv, "!");
   } else {
     add_sources (argv, req, in);

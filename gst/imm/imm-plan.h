@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  *   `%d` (index from 1, literal `%` doubled) for snapshot outputs, a plain
  *   path for animations
  * @cover_location: (nullable): set when the (single) source has no video:
- *   the extracted cover picture file snapshot outputs are made from
+ *   the extracted cover picture file snapshot outputs are made from; a
+ *   name ending in `.jpg` says it is a JPEG (decoded with avdec_mjpeg)
  * @first_width: width of the first source's picture (as probed), 0 when
  *   unknown; animations keep the size worked out on it
  * @first_height: its height

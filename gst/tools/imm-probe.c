@@ -165,6 +165,9 @@ static gboolean
 write_cover (Task * t, GstSample * cover)
 {
   GstBuffer *buf = gst_sample_get_buffer (cover);
+  GstCaps *caps = gst_sample_get_caps (cover);
+  GstStructure *st = caps ? gst_caps_get_structure (caps, 0) : NULL;
+  gboolean jpeg = st != NULL && gst_structure_has_name (st, "image/jpeg");
   GstMapInfo map;
   GError *err = NULL;
   gboolean ok;
@@ -172,7 +175,9 @@ write_cover (Task * t, GstSample * cover)
   if (buf == NULL || !gst_buffer_map (buf, &map, GST_MAP_READ))
     return task_fail (t, IMM_CODE_INVALID_FILE,
         "Sources[0].URI: the cover picture is empty");
-  t->cover_file = g_build_filename (staging_dir (t), "cover-source", NULL);
+  /* The plan decodes a JPEG cover with its own decoder (imm-plan.c). */
+  t->cover_file = g_build_filename (staging_dir (t),
+      jpeg ? "cover-source.jpg" : "cover-source", NULL);
   ok = g_file_set_contents (t->cover_file, (const gchar *) map.data,
       map.size, &err);
   gst_buffer_unmap (buf, &map);

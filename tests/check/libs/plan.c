@@ -52,7 +52,7 @@ static const PlanCase seed_cases[] = {
       {DEC "immsnapshot name=imm0 mode=interval start-time=11 interval=4 "
               "number=5 ! videoconvert ! immscale width=0.5 "
               "height=0.5 "
-              "scale-type=crop ! videoconvert ! pngenc ! multifilesink "
+              "scale-type=crop ! videoconvert ! " RGB " ! pngenc ! multifilesink "
               "location=/o/0-%d index=1"}},
   {"event keyframes", SNAPS ("{\"Format\":\"jpg\",\"Interval\":1,"
             "\"Mode\":\"dhash\",\"Threshold\":15,\"URI\":\"oss://test-bucket/"
@@ -127,7 +127,7 @@ static const PlanCase other_cases[] = {
         "\"StartTime\":3}]}}]}", NULL,
         {DEC "immsnapshot name=imm1 mode=interval start-time=2.5 number=1 ! "
               "videoconvert ! immscale width=1.0001 height=1 "
-              "scale-type=stretch ! videoconvert ! pngenc ! multifilesink "
+              "scale-type=stretch ! videoconvert ! " RGB " ! pngenc ! multifilesink "
               "location=/o/1-%d index=1",
           DEC "tee name=t t. ! queue ! immsnapshot name=imm0 "
               "mode=dhash threshold=0 seek=false ! videoconvert ! immscale "
@@ -137,7 +137,7 @@ static const PlanCase other_cases[] = {
               "t. ! queue ! "
               "immsnapshot name=imm2 mode=all start-time=3 seek=false ! "
               "videoconvert ! immscale width=1 height=120 scale-type=stretch "
-              "! videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
+              "! videoconvert ! " RGB " ! immanimenc format=gif frame-rate=0/1 ! "
               "filesink location=/o/2-%d async=false sync=false "
               "t. ! queue ! fakesink sync=false"}},
   {"keyframes and outputs that end early run alone",
@@ -152,7 +152,7 @@ static const PlanCase other_cases[] = {
               "quality=90 ! multifilesink location=/o/0-%d index=1",
               DEC "immsnapshot name=imm2 mode=all number=20 ! "
               "videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
-              "videoconvert ! immanimenc format=gif frame-rate=0/1 ! "
+              "videoconvert ! " RGB " ! immanimenc format=gif frame-rate=0/1 ! "
               "filesink location=/o/2-%d",
           DEC "immsnapshot name=imm1 mode=dhash number=2 threshold=0 "
               "! videoconvert ! immscale width=1 height=1 scale-type=stretch ! "
@@ -165,8 +165,8 @@ static const PlanCase other_cases[] = {
       {"concat name=cat ! identity single-segment=true ! "
               "immsnapshot name=imm0 mode=interval start-time=4 "
               "interval=0.5 seek=false ! videoconvert ! immscale width=1 "
-              "height=1 scale-type=stretch ! videoconvert ! immanimenc "
-              "format=gif frame-rate=0/1 ! filesink location=/o/0-%d "
+              "height=1 scale-type=stretch ! videoconvert ! " RGB
+              " ! immanimenc format=gif frame-rate=0/1 ! filesink location=/o/0-%d "
               "uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) "
               "expose-all-streams=false ! videoconvert ! "
               "video/x-raw,format=I420 ! videoflip video-direction=auto ! cat. "
@@ -180,7 +180,7 @@ static const PlanCase other_cases[] = {
         "\"FrameRate\":12.5,\"ScaleType\":\"fill\"}]}}]}", NULL,
       {DEC "immsnapshot name=imm0 mode=all ! videoconvert ! "
               "immscale width=0.3 height=1 scale-type=fill ! videoconvert ! "
-              "immanimenc format=gif frame-rate=25/2 ! filesink "
+              RGB " ! immanimenc format=gif frame-rate=25/2 ! filesink "
               "location=/o/0-%d"}},
   /* a highlight on a file: a pipeline of its own, files as clips end */
   {"highlight", HEAD SRC "\"Targets\":[{\"Image\":{\"Highlights\":[{"
@@ -190,7 +190,7 @@ static const PlanCase other_cases[] = {
               "seek=false ! immhighlight name=imm0 threshold=12 "
               "interval=0.5 pre-roll=1 post-roll=2.5 min-gap=3 ! videoconvert "
               "! immscale width=160 height=1 scale-type=stretch ! videoconvert "
-              "! immanimenc format=gif frame-rate=10/1 ! multifilesink "
+              "! " RGB " ! immanimenc format=gif frame-rate=10/1 ! multifilesink "
               "location=/o/0-%d index=1 next-file=buffer post-messages=true"}},
   /* a live source: one decode for every output, nothing seeks, each file
    * committed as it is written */
@@ -528,7 +528,7 @@ GST_START_TEST (test_animation_keeps_first_size)
   line = imm_plan_pipeline_to_string (g_ptr_array_index (plan->pipelines, 0));
   fail_unless (strstr (line, "immsnapshot name=imm0 mode=all seek=false ! "
           "videoconvert ! immscale width=320 height=240 scale-type=fill ! "
-          "videoconvert ! immanimenc format=gif") != NULL, "%s", line);
+          "videoconvert ! " RGB " ! immanimenc format=gif") != NULL, "%s", line);
   fail_unless (strstr (line, "immsnapshot name=imm1 mode=all seek=false ! "
           "videoconvert ! immscale width=1.0001 height=120 "
           "scale-type=stretch ! videoconvert ! immanimenc format=webp")
