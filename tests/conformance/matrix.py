@@ -227,6 +227,28 @@ INPUTS = [
          args=X264 + SHORT_KEYS + ["-color_range", "pc"]),
     dict(name="mp4-hd-untagged", file="hd.mp4", dur=4, size=(1280, 720),
          args=X264 + keys([0, 2]), hd=True),
+    # The tag, not the size, decides: SD tagged BT.709, HD tagged BT.601.
+    dict(name="mp4-sd-bt709", file="sd709.mp4", dur=8,
+         args=X264 + SHORT_KEYS + ["-colorspace", "bt709",
+                                   "-color_primaries", "bt709",
+                                   "-color_trc", "bt709"],
+         tags="bt709"),
+    dict(name="mp4-hd-bt601", file="hd601.mp4", dur=4, size=(1280, 720),
+         args=X264 + keys([0, 2]) + ["-colorspace", "smpte170m",
+                                     "-color_primaries", "smpte170m",
+                                     "-color_trc", "smpte170m"],
+         hd=True, tags="smpte170m"),
+    # 1440x1080 SAR 4:3 shown 1920x1080, small
+    dict(name="mp4-anamorphic4:3", file="sar43.mp4", dur=8, size=(240, 180),
+         vf="setsar=4/3", args=X264 + SHORT_KEYS, sar=(4, 3)),
+    dict(name="mp4-bpyramid-opengop", file="bpyr.mp4", dur=8,
+         args=["-c:v", "libx264", "-preset", "veryfast", "-x264-params",
+               "keyint=50:min-keyint=50:scenecut=0:bframes=3:"
+               "b-pyramid=normal:open-gop=1"]),
+    # keyframes 10 s apart: the interval and animation requests seek
+    # into the middle of a long GOP
+    dict(name="mp4-longgop", file="longgop.mp4", dur=24,
+         args=X264 + keys([0, 10, 20])),
     dict(name="mp4-h264-10bit", file="h264-10.mp4", dur=8,
          args=X264 + SHORT_KEYS + ["-pix_fmt", "yuv420p10le"]),
     dict(name="mkv-hevc", file="hevc.mkv", dur=8,
@@ -253,6 +275,11 @@ INPUTS = [
     dict(name="avi-mpeg4", file="mpeg4.avi", dur=8,
          args=["-c:v", "mpeg4", "-q:v", "2", "-bf", "2", "-g", "75"],
          needs=["mpeg4"]),
+    # DivX-style packed B-frames (libxvid packs them in AVI: a P and a B
+    # in one chunk, then a 6-byte placeholder)
+    dict(name="avi-xvid-packed", file="xvid.avi", dur=8,
+         args=["-c:v", "libxvid", "-q:v", "2", "-bf", "2", "-g", "75"],
+         needs=["libxvid"]),
     dict(name="flv-flv1", file="flv1.flv", dur=8,
          args=["-c:v", "flv", "-q:v", "2", "-g", "75"], needs=["flv"]),
     dict(name="wmv-wmv2", file="wmv2.wmv", dur=12,
@@ -261,6 +288,11 @@ INPUTS = [
     dict(name="rm-rv20", file="rv20.rm", dur=12,
          args=["-c:v", "rv20", "-q:v", "2", "-g", "50"],
          needs=["rv20", "avdec_rv20"]),
+    # MPEG-TS whose first packet is not a keyframe: stream copy from
+    # 4.5 s, mid-GOP (keyframes at 3 and 7 s); ffmpeg shows it from the
+    # first decodable frame
+    dict(name="ts-midgop", file="midgop.ts", dur=24, derive="mp4-h264",
+         cut=4.5),
     dict(name="hls-ts", file="hls/index.m3u8", dur=24, derive="mp4-h264",
          needs=["hlsdemux"]),
     dict(name="mp3-cover", file="cover.mp3", audio="libmp3lame",
@@ -298,6 +330,11 @@ def make_input(inp, srcdir, made):
                      "-f", "hls", "-hls_time", "4", "-hls_playlist_type",
                      "vod", "-hls_segment_filename",
                      os.path.join(os.path.dirname(path), "seg%d.ts"), path])
+        elif inp.get("cut"):
+            # output seeking with stream copy drops the packets before the
+            # cut, keyframe or not
+            r = run(["ffmpeg", "-v", "error", "-y", "-i", base, "-ss",
+                     str(inp["cut"]), "-c", "copy", path])
         else:
             r = run(["ffmpeg", "-v", "error", "-y", "-i", base, "-c", "copy",
                      path])
@@ -364,12 +401,28 @@ class Oracle:
                               "format=duration", "-of", "json", path])
                          .stdout)
         self.duration = float(fmt["format"].get("duration", 0))
+        if inp.get("tags"):
+            st = json.loads(run(["ffprobe", "-v", "error", "-select_streams",
+                                 "v:0", "-show_entries",
+                                 "stream=color_space,color_primaries,"
+                                 "color_transfer", "-of", "json", path])
+                            .stdout)["streams"][0]
+            if set(st.values()) != {inp["tags"]}:
+                raise Fail("fixture: tags %s" % ",".join(st.values()))
+        if inp.get("cut"):
+            first = run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                         "-show_entries", "packet=flags", "-read_intervals",
+                         "%+#1", "-of", "csv=p=0", path]).stdout.decode()
+            if "K" in first:
+                raise Fail("fixture: first packet is a keyframe")
         vf = []
         if inp.get("sar"):
             vf.append("scale=iw*sar:ih")
         # GStreamer reads untagged HD as BT.709 (SPEC: as players do).
+        # A tagged stream is read by its tag (auto), whatever its size.
         vf.append("scale=in_color_matrix=%s" %
-                  ("bt709" if inp.get("hd") else "auto"))
+                  ("bt709" if inp.get("hd") and not inp.get("tags")
+                   else "auto"))
         vf.append("format=rgb24")
         dec = run(["ffmpeg", "-v", "error", "-i", path, "-map", "0:v:0",
                    "-vf", ",".join(vf), "-fps_mode", "passthrough",
