@@ -65,6 +65,20 @@ OPEN = {
     ("avi-mpeg4", "dhash.png"): "AVI with B-frames: two frames share a "
     "pts after a keyframe",
     ("avi-mpeg4", "anim.gif"): "AVI with B-frames: two frames share a pts",
+    # average spreads the container's duration (20.84 s, from the first
+    # packet at 4.64 s) from the first decodable frame (8.48 s), where
+    # the frames span 17 s: the second picture is 1.3 s late
+    ("ts-midgop", "average.webp"): "average on a TS cut mid-GOP: spreads "
+    "the container's duration (from the first packet) from the first "
+    "decodable frame",
+    # packed B-frames (DivX/Xvid AVI): every picture is 1-2 frames early;
+    # ffmpeg decodes 198 frames of the 200 encoded, cause not isolated
+    ("avi-xvid-packed", "thumb.jpg"): "packed B-frames: 1-2 frames early",
+    ("avi-xvid-packed", "interval.png"): "packed B-frames: frames early",
+    ("avi-xvid-packed", "average.webp"): "packed B-frames: frames early",
+    ("avi-xvid-packed", "dhash.png"): "packed B-frames: frames early",
+    ("avi-xvid-packed", "anim.gif"): "packed B-frames: frames early",
+    ("avi-xvid-packed", "anim.webp"): "packed B-frames: frames early",
 }
 EXPECTED = {**KNOWN, **OPEN}
 
@@ -244,7 +258,11 @@ INPUTS = [
     dict(name="mp4-bpyramid-opengop", file="bpyr.mp4", dur=8,
          args=["-c:v", "libx264", "-preset", "veryfast", "-x264-params",
                "keyint=50:min-keyint=50:scenecut=0:bframes=3:"
-               "b-pyramid=normal:open-gop=1"]),
+               "b-pyramid=normal:open-gop=1"],
+         # ffmpeg's -skip_frame nokey decode of open GOPs reorders the
+         # I-frames (4 s, 2 s, 0 s) and loses the last one in its reorder
+         # delay: the mp4's sync samples (0, 2, 4, 6 s) are the oracle
+         packet_keys=True),
     # keyframes 10 s apart: the interval and animation requests seek
     # into the middle of a long GOP
     dict(name="mp4-longgop", file="longgop.mp4", dur=24,
@@ -331,10 +349,22 @@ def make_input(inp, srcdir, made):
                      "vod", "-hls_segment_filename",
                      os.path.join(os.path.dirname(path), "seg%d.ts"), path])
         elif inp.get("cut"):
-            # output seeking with stream copy drops the packets before the
-            # cut, keyframe or not
-            r = run(["ffmpeg", "-v", "error", "-y", "-i", base, "-ss",
-                     str(inp["cut"]), "-c", "copy", path])
+            # A TS cut mid-GOP as a recorder or `dd` does: the bytes from
+            # the 188-byte packet holding the first video packet at or
+            # after the cut (ffmpeg's -ss with -c copy snaps to a
+            # keyframe, so it cannot make this)
+            whole = path + ".whole.ts"
+            r = run(["ffmpeg", "-v", "error", "-y", "-i", base, "-c", "copy",
+                     whole])
+            if r.returncode == 0:
+                pk = run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                          "-show_entries", "packet=pts_time,pos", "-of",
+                          "csv=p=0", whole]).stdout.decode().split()
+                pos = min(int(b) for a, b in (x.split(",")[:2] for x in pk)
+                          if float(a) >= inp["cut"])
+                with open(whole, "rb") as f, open(path, "wb") as g:
+                    f.seek(pos - pos % 188)
+                    g.write(f.read())
         else:
             r = run(["ffmpeg", "-v", "error", "-y", "-i", base, "-c", "copy",
                      path])
@@ -446,7 +476,8 @@ class Oracle:
         if self.rotation in (90, 270) and self.frames[0][:2] != (h, w):
             raise Fail("oracle: not rotated")
         self.numbers = [frame_number(f, self.rotation) for f in self.frames]
-        if len(self.key_numbers) == len(self.frames) > 1:
+        if len(self.key_numbers) == len(self.frames) > 1 or \
+                inp.get("packet_keys"):
             # libvpx-vp9 and libdav1d in ffmpeg ignore -skip_frame: the
             # container's keyframe flags say the same for these codecs.
             self.keys = [self.times.index(t)
