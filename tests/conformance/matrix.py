@@ -302,7 +302,7 @@ INPUTS = [
     # in one chunk, then a 6-byte placeholder)
     dict(name="avi-xvid-packed", file="xvid.avi", dur=8,
          args=["-c:v", "libxvid", "-q:v", "2", "-bf", "2", "-g", "75"],
-         needs=["libxvid"]),
+         needs=["libxvid"], packed=True),
     dict(name="flv-flv1", file="flv1.flv", dur=8,
          args=["-c:v", "flv", "-q:v", "2", "-g", "75"], needs=["flv"]),
     dict(name="wmv-wmv2", file="wmv2.wmv", dur=12,
@@ -444,6 +444,12 @@ class Oracle:
                             .stdout)["streams"][0]
             if set(st.values()) != {inp["tags"]}:
                 raise Fail("fixture: tags %s" % ",".join(st.values()))
+        if inp.get("packed"):
+            sizes = run(["ffprobe", "-v", "error", "-select_streams", "v:0",
+                         "-show_entries", "packet=size", "-of", "csv=p=0",
+                         path]).stdout.decode().split()
+            if not any(int(z.strip(",")) < 16 for z in sizes):
+                raise Fail("fixture: no packed B-frames")
         if inp.get("cut"):
             first = run(["ffprobe", "-v", "error", "-select_streams", "v:0",
                          "-show_entries", "packet=flags", "-read_intervals",
