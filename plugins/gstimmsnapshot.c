@@ -288,6 +288,7 @@ struct _GstImmSnapshot
   guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
   GstClockTime last_time;
+  ImmPtsRepair repair;          /* repeated frame times (AVI, MPEG-4) */
   gboolean first_of_stream;     /* no frame since STREAM_START */
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
@@ -769,9 +770,14 @@ configure (GstImmSnapshot * self)
                 "stream"), (NULL));
         return FALSE;
       }
-    } else if (end == IMM_TIME_NONE || (guint64) total < end) {
-      end = total;
+      total = -1;
+    } else {
+      GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+
+      total = imm_schedule_stream_length (total, seg->start, seg->time);
     }
+    if (total > 0 && (end == IMM_TIME_NONE || (guint64) total < end))
+      end = total;
     if (end <= start)
       end = start;
   }
@@ -840,6 +846,18 @@ configure (GstImmSnapshot * self)
   return TRUE;
 }
 
+/* One frame's duration: the buffer's, else the caps' frame rate. */
+static GstClockTime
+frame_duration (GstImmSnapshot * self, GstBuffer * buf)
+{
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    return GST_BUFFER_DURATION (buf);
+  if (self->info.fps_n > 0 && self->info.fps_d > 0)
+    return gst_util_uint64_scale_int (GST_SECOND, self->info.fps_d,
+        self->info.fps_n);
+  return GST_CLOCK_TIME_NONE;
+}
+
 /* The frame's time on the capture timeline: its stream time (on a live
  * source, running time) since the first frame. Streams need not start at
  * 0: MPEG-TS starts where its first timestamp is, and StartTime counts
@@ -859,6 +877,8 @@ timeline_time (GstImmSnapshot * self, GstBuffer * buf)
     t = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_CLOCK_TIME_NONE;
+  if (!self->live)
+    t = imm_pts_repair_frame (&self->repair, t, frame_duration (self, buf));
   if (!GST_CLOCK_TIME_IS_VALID (self->origin))
     self->origin = t;
   return t >= self->origin ? t - self->origin : 0;
@@ -1296,6 +1316,8 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)
           ->sink_event (trans, event);
       self->qos_target = IMM_TIME_NONE;
+      /* times start over (a seek, a joined source) */
+      imm_pts_repair_reset (&self->repair);
       skip_to_next_target (self);
       return ret;
     default:
@@ -1327,6 +1349,7 @@ reset (GstImmSnapshot * self)
   self->qos_target = IMM_TIME_NONE;
   self->origin = GST_CLOCK_TIME_NONE;
   self->last_time = GST_CLOCK_TIME_NONE;
+  imm_pts_repair_reset (&self->repair);
   self->first_of_stream = FALSE;
   g_mutex_lock (&self->seek_lock);
   memset (&self->job, 0, sizeof (self->job));

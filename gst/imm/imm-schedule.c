@@ -177,3 +177,74 @@ imm_snapshot_mode_from_string (const gchar * str, ImmSnapshotMode * mode)
   }
   return FALSE;
 }
+
+/**
+ * imm_schedule_stream_length:
+ * @duration: the duration query's answer, in position units
+ * @seg_start: the segment's start (the first frame's position)
+ * @seg_time: the stream time at @seg_start
+ *
+ * The length of a stream counted from its first frame, the range average
+ * spreads its frames over. Demuxers disagree on what the duration is:
+ * tsdemux and mpegpsdemux give a length (7.95 s for a TS whose frames run
+ * from 0.78 s, with segment start = time = 0.78 s), while matroskademux
+ * gives the container's Duration, which ffmpeg writes as the end
+ * timestamp (68 s for frames from 60 s to 68 s), and rebases the stream
+ * time so that position 60 s is stream time 0. Where the segment rebases
+ * like that and the duration lies past the start, the duration is an end
+ * position: the length is what lies past the first frame.
+ *
+ * Returns: the length, or @duration as it is.
+ */
+guint64
+imm_schedule_stream_length (guint64 duration, guint64 seg_start,
+    guint64 seg_time)
+{
+  if (duration == IMM_TIME_NONE || seg_start == IMM_TIME_NONE
+      || seg_time == IMM_TIME_NONE)
+    return duration;
+  if (seg_start > seg_time && duration > seg_start)
+    return duration - seg_start;
+  return duration;
+}
+
+/**
+ * imm_pts_repair_reset:
+ *
+ * Forgets the frames seen: the next one is taken at its own time.
+ */
+void
+imm_pts_repair_reset (ImmPtsRepair * r)
+{
+  r->prev_in = IMM_TIME_NONE;
+  r->shift = 0;
+}
+
+/**
+ * imm_pts_repair_frame:
+ * @t: the frame's time as it came
+ * @frame_duration: one frame's duration, or %IMM_TIME_NONE / 0 if unknown
+ *
+ * MPEG-4 Part 2 with B-frames in AVI (packed B-frames) has no
+ * presentation times of its own; avdec_mpeg4 gives the frame after each
+ * keyframe the time of the frame before it, and every later frame comes
+ * one frame early (frame 75 of 25 fps at 2.96 s, like frame 74; frame 76 at
+ * 3.00 s). ffmpeg, the oracle, counts the frames evenly (frame n at n/25 s
+ * from the first). A frame that repeats the time of the one before is
+ * one frame duration later than that one, and so is every frame after it.
+ * Times that go back by more (a seek, a new stream) are the caller's to
+ * reset on.
+ *
+ * Returns: the frame's time.
+ */
+guint64
+imm_pts_repair_frame (ImmPtsRepair * r, guint64 t, guint64 frame_duration)
+{
+  if (t == IMM_TIME_NONE)
+    return t;
+  if (r->prev_in != IMM_TIME_NONE && t == r->prev_in
+      && frame_duration != IMM_TIME_NONE && frame_duration > 0)
+    r->shift += frame_duration;
+  r->prev_in = t;
+  return t + r->shift;
+}

@@ -56,13 +56,8 @@ OPEN = {
     ("mp4-h264-10bit", "average.webp"): "10 to 8 bit truncates",
     ("mp4-h264-10bit", "keyframe.jpg"): "10 to 8 bit truncates",
     ("mp4-h264-10bit", "dhash.png"): "10 to 8 bit truncates",
-    ("mkv-offset60", "average.webp"): "average on a stream whose first pts "
-    "is 60 s takes 1 frame of 3, with or without seeking",
     ("vob-mpeg2", "average.webp"): "average: third frame one early (VOB "
     "starts at 0.54 s)",
-    ("avi-mpeg4", "dhash.png"): "AVI with B-frames: two frames share a "
-    "pts after a keyframe",
-    ("avi-mpeg4", "anim.gif"): "AVI with B-frames: two frames share a pts",
     ("mp3-cover444", "thumb.jpg"): "jpegdec turns 4:4:4 JPEG into I420 "
     "wrongly (avdec_mjpeg: 49.6 dB)",
     ("mp3-cover444", "interval.png"): "jpegdec 4:4:4 to I420",
