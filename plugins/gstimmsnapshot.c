@@ -774,7 +774,8 @@ configure (GstImmSnapshot * self)
     } else {
       GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
 
-      total = imm_schedule_stream_length (total, seg->start, seg->time);
+      total = imm_schedule_stream_length (total, seg->start, seg->stop,
+          seg->time);
     }
     if (total > 0 && (end == IMM_TIME_NONE || (guint64) total < end))
       end = total;

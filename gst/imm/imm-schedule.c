@@ -182,28 +182,33 @@ imm_snapshot_mode_from_string (const gchar * str, ImmSnapshotMode * mode)
  * imm_schedule_stream_length:
  * @duration: the duration query's answer, in position units
  * @seg_start: the segment's start (the first frame's position)
+ * @seg_stop: the segment's stop, or %IMM_TIME_NONE
  * @seg_time: the stream time at @seg_start
  *
  * The length of a stream counted from its first frame, the range average
  * spreads its frames over. Demuxers disagree on what the duration is:
  * tsdemux and mpegpsdemux give a length (7.95 s for a TS whose frames run
- * from 0.78 s, with segment start = time = 0.78 s), while matroskademux
- * gives the container's Duration, which ffmpeg writes as the end
- * timestamp (68 s for frames from 60 s to 68 s), and rebases the stream
- * time so that position 60 s is stream time 0. Where the segment rebases
- * like that and the duration lies past the start, the duration is an end
- * position: the length is what lies past the first frame.
+ * from 0.78 s, with segment start = time = 0.78 s). Others rebase the
+ * stream time (segment start past its time) and then the duration can be
+ * an end position: qtdemux with an edit list (start 0.08 s at time 0)
+ * gives a length of 8 s and its segment stops at 8.08 s; matroskademux on
+ * ffmpeg's -output_ts_offset 60 gives the container's Duration, the end
+ * timestamp (68 s, frames from 60 s, start 60 s at time 0), with no stop.
+ * Where the segment rebases, its stop, else the duration past its start,
+ * ends the stream.
  *
  * Returns: the length, or @duration as it is.
  */
 guint64
 imm_schedule_stream_length (guint64 duration, guint64 seg_start,
-    guint64 seg_time)
+    guint64 seg_stop, guint64 seg_time)
 {
   if (duration == IMM_TIME_NONE || seg_start == IMM_TIME_NONE
-      || seg_time == IMM_TIME_NONE)
+      || seg_time == IMM_TIME_NONE || seg_start <= seg_time)
     return duration;
-  if (seg_start > seg_time && duration > seg_start)
+  if (seg_stop != IMM_TIME_NONE && seg_stop > seg_start)
+    return seg_stop - seg_start;
+  if (duration > seg_start)
     return duration - seg_start;
   return duration;
 }

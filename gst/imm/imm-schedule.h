@@ -56,7 +56,7 @@ ImmVerdict imm_schedule_offer (ImmSchedule * s, guint64 t,
     gboolean is_keyframe);
 
 guint64 imm_schedule_stream_length (guint64 duration, guint64 seg_start,
-    guint64 seg_time);
+    guint64 seg_stop, guint64 seg_time);
 
 /**
  * ImmPtsRepair:

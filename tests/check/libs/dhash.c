@@ -311,21 +311,29 @@ GST_END_TEST;
 
 GST_START_TEST (test_schedule_stream_length)
 {
+  const guint64 N = IMM_TIME_NONE;
+
   /* matroskademux, ffmpeg's -output_ts_offset 60: Duration 68 s, frames
-   * from 60 s, segment start 60 s at stream time 0 */
-  fail_unless_equals_uint64 (imm_schedule_stream_length (68 * S, 60 * S, 0),
-      8 * S);
+   * from 60 s, segment start 60 s at stream time 0, no stop */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (68 * S, 60 * S, N,
+          0), 8 * S);
+  /* qtdemux, an edit list past 2 B-frames: 8 s, start 0.08 s at time 0,
+   * stop 8.08 s */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 80 * MS,
+          8080 * MS, 0), 8 * S);
   /* tsdemux: a length (7.95 s), segment start = time = 0.78 s */
   fail_unless_equals_uint64 (imm_schedule_stream_length (7950 * MS,
-          780 * MS, 780 * MS), 7950 * MS);
+          780 * MS, N, 780 * MS), 7950 * MS);
   /* mpegpsdemux (VOB from 0.54 s): a length too */
   fail_unless_equals_uint64 (imm_schedule_stream_length (11880 * MS,
-          540 * MS, 540 * MS), 11880 * MS);
-  /* a rebasing demuxer that gives a length shorter than the start */
-  fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 60 * S, 0),
+          540 * MS, N, 540 * MS), 11880 * MS);
+  /* a plain file from 0 */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 0, 8 * S, 0),
       8 * S);
-  fail_unless_equals_uint64 (imm_schedule_stream_length (IMM_TIME_NONE,
-          60 * S, 0), IMM_TIME_NONE);
+  /* a rebasing demuxer that gives a length shorter than the start */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 60 * S, N,
+          0), 8 * S);
+  fail_unless_equals_uint64 (imm_schedule_stream_length (N, 60 * S, N, 0), N);
 }
 
 GST_END_TEST;
