@@ -754,6 +754,13 @@ configure (GstImmSnapshot * self)
     gst_query_parse_latency (q, &self->live, NULL, NULL);
   gst_query_unref (q);
 
+  /* Keyframe mode takes them; the seeking modes learn their distances.
+   * First: average asks which demuxer is upstream. */
+  imm_key_watch_attach (self->keys, sink,
+      self->run_mode == IMM_SNAPSHOT_KEYFRAME || (seek
+          && self->run_mode != IMM_SNAPSHOT_ALL));
+  upstream = imm_key_watch_upstream (self->keys);
+
   if (duration > 0)
     end = start + seconds_to_time (duration);
 
@@ -776,6 +783,10 @@ configure (GstImmSnapshot * self)
 
       total = imm_schedule_stream_length (total, seg->start, seg->stop,
           seg->time);
+      if (imm_key_watch_ps_demuxer (self->keys))
+        total = imm_schedule_ps_length (total,
+            self->info.fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND,
+                self->info.fps_d, self->info.fps_n) : IMM_TIME_NONE);
     }
     if (total > 0 && (end == IMM_TIME_NONE || (guint64) total < end))
       end = total;
@@ -807,11 +818,6 @@ configure (GstImmSnapshot * self)
   if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0)
     self->topn = imm_topn_new (number, held_free);
 
-  /* Keyframe mode takes them; the seeking modes learn their distances. */
-  imm_key_watch_attach (self->keys, sink,
-      self->run_mode == IMM_SNAPSHOT_KEYFRAME || (seek
-          && self->run_mode != IMM_SNAPSHOT_ALL));
-  upstream = imm_key_watch_upstream (self->keys);
   /* Never slow down, drop or seek for the others: a live source's other
    * sinks, or the other branches of a tee. */
   polite = !force && (self->live || imm_key_watch_shared (self->keys));

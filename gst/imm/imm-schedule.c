@@ -214,6 +214,26 @@ imm_schedule_stream_length (guint64 duration, guint64 seg_start,
 }
 
 /**
+ * imm_schedule_ps_length:
+ * @duration: mpegpsdemux's duration
+ * @frame_duration: one frame's duration, or %IMM_TIME_NONE
+ *
+ * mpegpsdemux measures a program stream from its first PTS to its last
+ * (11.88 s for 300 frames at 25 fps from 0.54 s, whose last two frames
+ * carry no PTS); ffmpeg, the oracle, adds the last timestamped frame's
+ * duration (11.92 s). Average spreads its frames over ffmpeg's figure.
+ *
+ * Returns: the length.
+ */
+guint64
+imm_schedule_ps_length (guint64 duration, guint64 frame_duration)
+{
+  if (duration == IMM_TIME_NONE || frame_duration == IMM_TIME_NONE)
+    return duration;
+  return duration + frame_duration;
+}
+
+/**
  * imm_pts_repair_reset:
  *
  * Forgets the frames seen: the next one is taken at its own time.

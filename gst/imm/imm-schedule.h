@@ -58,6 +58,8 @@ ImmVerdict imm_schedule_offer (ImmSchedule * s, guint64 t,
 guint64 imm_schedule_stream_length (guint64 duration, guint64 seg_start,
     guint64 seg_stop, guint64 seg_time);
 
+guint64 imm_schedule_ps_length (guint64 duration, guint64 frame_duration);
+
 /**
  * ImmPtsRepair:
  * Restamps frames whose decoder repeated the time of the frame before

@@ -56,13 +56,6 @@ OPEN = {
     ("mp4-h264-10bit", "average.webp"): "10 to 8 bit truncates",
     ("mp4-h264-10bit", "keyframe.jpg"): "10 to 8 bit truncates",
     ("mp4-h264-10bit", "dhash.png"): "10 to 8 bit truncates",
-    # Not the 0.54 s start (the capture counts from the first frame): the
-    # durations differ. 300 frames at 25 fps from 0.54 s last 12.00 s;
-    # the last frames carry no PTS, mpegpsdemux gives 11.88 s (last PTS -
-    # first), ffprobe 11.92 s (the oracle's), so target 3 is 7.92 s, not
-    # 7.947 s. Neither duration is the stream's; see the fixsched report.
-    ("vob-mpeg2", "average.webp"): "average: third frame one early "
-    "(mpegpsdemux duration 11.88 s, ffprobe 11.92 s, frames 12.00 s)",
     ("mp3-cover444", "thumb.jpg"): "jpegdec turns 4:4:4 JPEG into I420 "
     "wrongly (avdec_mjpeg: 49.6 dB)",
     ("mp3-cover444", "interval.png"): "jpegdec 4:4:4 to I420",

@@ -334,6 +334,11 @@ GST_START_TEST (test_schedule_stream_length)
   fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 60 * S, N,
           0), 8 * S);
   fail_unless_equals_uint64 (imm_schedule_stream_length (N, 60 * S, N, 0), N);
+  /* mpegpsdemux: first to last PTS; ffprobe adds the last frame */
+  fail_unless_equals_uint64 (imm_schedule_ps_length (11880 * MS, 40 * MS),
+      11920 * MS);
+  fail_unless_equals_uint64 (imm_schedule_ps_length (11880 * MS, N),
+      11880 * MS);
 }
 
 GST_END_TEST;
