@@ -884,8 +884,7 @@ timeline_time (GstImmSnapshot * self, GstBuffer * buf)
     t = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_CLOCK_TIME_NONE;
-  if (!self->live)
-    t = imm_pts_repair_frame (&self->repair, t, frame_duration (self, buf));
+  t = imm_pts_repair_frame (&self->repair, t, frame_duration (self, buf));
   if (!GST_CLOCK_TIME_IS_VALID (self->origin))
     self->origin = t;
   return t >= self->origin ? t - self->origin : 0;
