@@ -39,7 +39,13 @@
  * EOS upstream, so pipelines end early; on a live source (or with
  * #GstImmSnapshot:when-done `drop`) it drops the rest instead, so that
  * the source's other sinks run on. A start time beyond the end gives no
- * frame and a warning message.
+ * frame and a warning message. A frame that repeats the time of the one
+ * before (avdec_mpeg4 on AVI with B-frames, after each keyframe) counts
+ * one frame duration later, and so does every frame after it until the
+ * next segment, as ffmpeg counts them. Average's range is the stream's
+ * length from the first frame: the duration past the segment start where
+ * the demuxer rebases stream time (Matroska with a timestamp offset), plus
+ * the last frame after mpegpsdemux (which measures first to last PTS).
  *
  * Seeking: on a seekable, non-live upstream (and #GstImmSnapshot:seek
  * TRUE), interval, average and dhash jump to the keyframe before the next
