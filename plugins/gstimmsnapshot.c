@@ -39,7 +39,13 @@
  * EOS upstream, so pipelines end early; on a live source (or with
  * #GstImmSnapshot:when-done `drop`) it drops the rest instead, so that
  * the source's other sinks run on. A start time beyond the end gives no
- * frame and a warning message.
+ * frame and a warning message. A frame that repeats the time of the one
+ * before (avdec_mpeg4 on AVI with B-frames, after each keyframe) counts
+ * one frame duration later, and so does every frame after it until the
+ * next segment, as ffmpeg counts them. Average's range is the stream's
+ * length from the first frame: the duration past the segment start where
+ * the demuxer rebases stream time (Matroska with a timestamp offset), plus
+ * the last frame after mpegpsdemux (which measures first to last PTS).
  *
  * Seeking: on a seekable, non-live upstream (and #GstImmSnapshot:seek
  * TRUE), interval, average and dhash jump to the keyframe before the next
@@ -288,6 +294,7 @@ struct _GstImmSnapshot
   guint64 qos_target;           /* the target the last QoS event was for */
   GstClockTime origin;          /* the first frame's stream/running time */
   GstClockTime last_time;
+  ImmPtsRepair repair;          /* repeated frame times (AVI, MPEG-4) */
   gboolean first_of_stream;     /* no frame since STREAM_START */
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
@@ -753,6 +760,13 @@ configure (GstImmSnapshot * self)
     gst_query_parse_latency (q, &self->live, NULL, NULL);
   gst_query_unref (q);
 
+  /* Keyframe mode takes them; the seeking modes learn their distances.
+   * First: average asks which demuxer is upstream. */
+  imm_key_watch_attach (self->keys, sink,
+      self->run_mode == IMM_SNAPSHOT_KEYFRAME || (seek
+          && self->run_mode != IMM_SNAPSHOT_ALL));
+  upstream = imm_key_watch_upstream (self->keys);
+
   if (duration > 0)
     end = start + seconds_to_time (duration);
 
@@ -769,9 +783,19 @@ configure (GstImmSnapshot * self)
                 "stream"), (NULL));
         return FALSE;
       }
-    } else if (end == IMM_TIME_NONE || (guint64) total < end) {
-      end = total;
+      total = -1;
+    } else {
+      GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+
+      total = imm_schedule_stream_length (total, seg->start, seg->stop,
+          seg->time);
+      if (imm_key_watch_ps_demuxer (self->keys))
+        total = imm_schedule_ps_length (total,
+            self->info.fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND,
+                self->info.fps_d, self->info.fps_n) : IMM_TIME_NONE);
     }
+    if (total > 0 && (end == IMM_TIME_NONE || (guint64) total < end))
+      end = total;
     if (end <= start)
       end = start;
   }
@@ -800,11 +824,6 @@ configure (GstImmSnapshot * self)
   if (self->run_mode == IMM_SNAPSHOT_DHASH && number > 0)
     self->topn = imm_topn_new (number, held_free);
 
-  /* Keyframe mode takes them; the seeking modes learn their distances. */
-  imm_key_watch_attach (self->keys, sink,
-      self->run_mode == IMM_SNAPSHOT_KEYFRAME || (seek
-          && self->run_mode != IMM_SNAPSHOT_ALL));
-  upstream = imm_key_watch_upstream (self->keys);
   /* Never slow down, drop or seek for the others: a live source's other
    * sinks, or the other branches of a tee. */
   polite = !force && (self->live || imm_key_watch_shared (self->keys));
@@ -840,6 +859,18 @@ configure (GstImmSnapshot * self)
   return TRUE;
 }
 
+/* One frame's duration: the buffer's, else the caps' frame rate. */
+static GstClockTime
+frame_duration (GstImmSnapshot * self, GstBuffer * buf)
+{
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    return GST_BUFFER_DURATION (buf);
+  if (self->info.fps_n > 0 && self->info.fps_d > 0)
+    return gst_util_uint64_scale_int (GST_SECOND, self->info.fps_d,
+        self->info.fps_n);
+  return GST_CLOCK_TIME_NONE;
+}
+
 /* The frame's time on the capture timeline: its stream time (on a live
  * source, running time) since the first frame. Streams need not start at
  * 0: MPEG-TS starts where its first timestamp is, and StartTime counts
@@ -859,6 +890,7 @@ timeline_time (GstImmSnapshot * self, GstBuffer * buf)
     t = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_CLOCK_TIME_NONE;
+  t = imm_pts_repair_frame (&self->repair, t, frame_duration (self, buf));
   if (!GST_CLOCK_TIME_IS_VALID (self->origin))
     self->origin = t;
   return t >= self->origin ? t - self->origin : 0;
@@ -1296,6 +1328,8 @@ gst_imm_snapshot_sink_event (GstBaseTransform * trans, GstEvent * event)
       ret = GST_BASE_TRANSFORM_CLASS (gst_imm_snapshot_parent_class)
           ->sink_event (trans, event);
       self->qos_target = IMM_TIME_NONE;
+      /* times start over (a seek, a joined source) */
+      imm_pts_repair_reset (&self->repair);
       skip_to_next_target (self);
       return ret;
     default:
@@ -1327,6 +1361,7 @@ reset (GstImmSnapshot * self)
   self->qos_target = IMM_TIME_NONE;
   self->origin = GST_CLOCK_TIME_NONE;
   self->last_time = GST_CLOCK_TIME_NONE;
+  imm_pts_repair_reset (&self->repair);
   self->first_of_stream = FALSE;
   g_mutex_lock (&self->seek_lock);
   memset (&self->job, 0, sizeof (self->job));

@@ -53,6 +53,7 @@ struct _ImmKeyWatch
   GMutex lock;                  /* everything below */
   GPtrArray *decoders;          /* Decoder */
   ImmSeekUpstream upstream;
+  gboolean ps_demuxer;          /* mpegpsdemux upstream (its duration) */
   gboolean shared;              /* decoded frames feed other branches too */
   gboolean decoders_wanted;     /* watch the decoders, not only the way */
   GstClockTime latest;          /* the last keyframe entering any decoder */
@@ -390,6 +391,8 @@ note_upstream_element (ImmKeyWatch * w, GstElement * el)
       imm_seek_upstream_from_factory (GST_OBJECT_NAME (f)) :
       IMM_SEEK_UPSTREAM_USUAL;
 
+  if (f != NULL && g_strcmp0 (GST_OBJECT_NAME (f), "mpegpsdemux") == 0)
+    w->ps_demuxer = TRUE;
   /* the first thing known wins; a refusing demuxer most of all */
   if (u != IMM_SEEK_UPSTREAM_USUAL && w->upstream != IMM_SEEK_UPSTREAM_REFUSES)
     w->upstream = u;
@@ -498,6 +501,18 @@ imm_key_watch_upstream (ImmKeyWatch * w)
   u = w->upstream;
   g_mutex_unlock (&w->lock);
   return u;
+}
+
+/* Whether mpegpsdemux is upstream: see imm_schedule_ps_length(). */
+gboolean
+imm_key_watch_ps_demuxer (ImmKeyWatch * w)
+{
+  gboolean ps;
+
+  g_mutex_lock (&w->lock);
+  ps = w->ps_demuxer;
+  g_mutex_unlock (&w->lock);
+  return ps;
 }
 
 /* Whether the decoded frames also feed other branches (a tee between). */

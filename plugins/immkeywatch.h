@@ -30,6 +30,8 @@ gboolean imm_key_watch_has_decoder (ImmKeyWatch * w);
 
 ImmSeekUpstream imm_key_watch_upstream (ImmKeyWatch * w);
 
+gboolean imm_key_watch_ps_demuxer (ImmKeyWatch * w);
+
 gboolean imm_key_watch_shared (ImmKeyWatch * w);
 
 void imm_key_watch_distances (ImmKeyWatch * w, GstClockTime * latest,

@@ -177,3 +177,99 @@ imm_snapshot_mode_from_string (const gchar * str, ImmSnapshotMode * mode)
   }
   return FALSE;
 }
+
+/**
+ * imm_schedule_stream_length:
+ * @duration: the duration query's answer, in position units
+ * @seg_start: the segment's start (the first frame's position)
+ * @seg_stop: the segment's stop, or %IMM_TIME_NONE
+ * @seg_time: the stream time at @seg_start
+ *
+ * The length of a stream counted from its first frame, the range average
+ * spreads its frames over. Demuxers disagree on what the duration is:
+ * tsdemux and mpegpsdemux give a length (7.95 s for a TS whose frames run
+ * from 0.78 s, with segment start = time = 0.78 s). Others rebase the
+ * stream time (segment start past its time) and then the duration can be
+ * an end position: qtdemux with an edit list (start 0.08 s at time 0)
+ * gives a length of 8 s and its segment stops at 8.08 s; matroskademux on
+ * ffmpeg's -output_ts_offset 60 gives the container's Duration, the end
+ * timestamp (68 s, frames from 60 s, start 60 s at time 0), with no stop.
+ * Where the segment rebases, its stop, else the duration past its start,
+ * ends the stream.
+ *
+ * Returns: the length, or @duration as it is.
+ */
+guint64
+imm_schedule_stream_length (guint64 duration, guint64 seg_start,
+    guint64 seg_stop, guint64 seg_time)
+{
+  if (duration == IMM_TIME_NONE || seg_start == IMM_TIME_NONE
+      || seg_time == IMM_TIME_NONE || seg_start <= seg_time)
+    return duration;
+  if (seg_stop != IMM_TIME_NONE && seg_stop > seg_start)
+    return seg_stop - seg_start;
+  if (duration > seg_start)
+    return duration - seg_start;
+  return duration;
+}
+
+/**
+ * imm_schedule_ps_length:
+ * @duration: mpegpsdemux's duration
+ * @frame_duration: one frame's duration, or %IMM_TIME_NONE
+ *
+ * mpegpsdemux measures a program stream from its first PTS to its last
+ * (11.88 s for 300 frames at 25 fps from 0.54 s, whose last two frames
+ * carry no PTS); ffmpeg, the oracle, adds the last timestamped frame's
+ * duration (11.92 s). Average spreads its frames over ffmpeg's figure.
+ *
+ * Returns: the length.
+ */
+guint64
+imm_schedule_ps_length (guint64 duration, guint64 frame_duration)
+{
+  if (duration == IMM_TIME_NONE || frame_duration == IMM_TIME_NONE)
+    return duration;
+  return duration + frame_duration;
+}
+
+/**
+ * imm_pts_repair_reset:
+ *
+ * Forgets the frames seen: the next one is taken at its own time.
+ */
+void
+imm_pts_repair_reset (ImmPtsRepair * r)
+{
+  r->prev_in = IMM_TIME_NONE;
+  r->shift = 0;
+}
+
+/**
+ * imm_pts_repair_frame:
+ * @t: the frame's time as it came
+ * @frame_duration: one frame's duration, or %IMM_TIME_NONE / 0 if unknown
+ *
+ * MPEG-4 Part 2 with B-frames in AVI (packed B-frames) has no
+ * presentation times of its own; avdec_mpeg4 gives the frame after each
+ * keyframe the time of the frame before it, and every later frame comes
+ * one frame early (frame 75 of 25 fps at 2.96 s, like frame 74; frame 76 at
+ * 3.00 s). ffmpeg, the oracle, counts the frames evenly (frame n at n/25 s
+ * from the first). A frame that repeats the time of the one before is
+ * one frame duration later than that one, and so is every frame after it.
+ * Times that go back by more (a seek, a new stream) are the caller's to
+ * reset on.
+ *
+ * Returns: the frame's time.
+ */
+guint64
+imm_pts_repair_frame (ImmPtsRepair * r, guint64 t, guint64 frame_duration)
+{
+  if (t == IMM_TIME_NONE)
+    return t;
+  if (r->prev_in != IMM_TIME_NONE && t == r->prev_in
+      && frame_duration != IMM_TIME_NONE && frame_duration > 0)
+    r->shift += frame_duration;
+  r->prev_in = t;
+  return t + r->shift;
+}

@@ -55,11 +55,31 @@ guint64 imm_schedule_next_target (const ImmSchedule * s);
 ImmVerdict imm_schedule_offer (ImmSchedule * s, guint64 t,
     gboolean is_keyframe);
 
+guint64 imm_schedule_stream_length (guint64 duration, guint64 seg_start,
+    guint64 seg_stop, guint64 seg_time);
+
+guint64 imm_schedule_ps_length (guint64 duration, guint64 frame_duration);
+
+/**
+ * ImmPtsRepair:
+ * Restamps frames whose decoder repeated the time of the frame before
+ * (see imm_pts_repair_frame()). Zero it with imm_pts_repair_reset().
+ */
+typedef struct
+{
+  guint64 prev_in;              /* the last frame's time as it came */
+  guint64 shift;                /* added to every frame since a repeat */
+} ImmPtsRepair;
+
+void imm_pts_repair_reset (ImmPtsRepair * r);
+
+guint64 imm_pts_repair_frame (ImmPtsRepair * r, guint64 t,
+    guint64 frame_duration);
+
 const gchar *imm_snapshot_mode_to_string (ImmSnapshotMode mode);
 
 gboolean imm_snapshot_mode_from_string (const gchar * str,
     ImmSnapshotMode * mode);
 
 G_END_DECLS
-
 #endif /* __IMM_SCHEDULE_H__ */

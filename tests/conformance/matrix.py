@@ -58,13 +58,6 @@ OPEN = {
     "interpolates chroma (ffmpeg via 8 bit: 35.1 dB)",
     ("mp4-h264-10bit", "average.webp"): "10-bit: chroma interpolation",
     ("mp4-h264-10bit", "keyframe.jpg"): "10-bit: chroma interpolation",
-    ("mkv-offset60", "average.webp"): "average on a stream whose first pts "
-    "is 60 s takes 1 frame of 3, with or without seeking",
-    ("vob-mpeg2", "average.webp"): "average: third frame one early (VOB "
-    "starts at 0.54 s)",
-    ("avi-mpeg4", "dhash.png"): "AVI with B-frames: two frames share a "
-    "pts after a keyframe",
-    ("avi-mpeg4", "anim.gif"): "AVI with B-frames: two frames share a pts",
     # tsdemux's duration counts from the first packet (4.64 s); average
     # spreads it from the first decodable frame (8.48 s), where the frames
     # span 17 s: the second picture is 1.3 s late (#350 for #317)

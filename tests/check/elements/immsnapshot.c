@@ -692,6 +692,42 @@ GST_START_TEST (test_events_after_own_eos)
 
 GST_END_TEST;
 
+/* avdec_mpeg4 on AVI with B-frames gives the frame after a keyframe the
+ * pts of the one before (2.96 s twice at 25 fps, then every frame one
+ * early); ffprobe counts on. The repeat is the next frame in time: at 0.3 s
+ * the element takes the 4th frame (value 3), not the 5th. */
+GST_START_TEST (test_repeated_pts)
+{
+  GstHarness *h = gst_harness_new_parse ("immsnapshot start-time=0.3 "
+      "number=1 seek=false");
+  const guint64 pts[] = { 0, 100, 200, 200, 300, 400 };
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *out;
+  GstMapInfo map;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=8,"
+      "height=8,framerate=10/1");
+  for (i = 0; i < G_N_ELEMENTS (pts) && ret == GST_FLOW_OK; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 64, NULL);
+
+    gst_buffer_memset (buf, 0, i, 64);
+    GST_BUFFER_PTS (buf) = pts[i] * GST_MSECOND;
+    GST_BUFFER_DURATION (buf) = 100 * GST_MSECOND;
+    ret = gst_harness_push (h, buf);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.data[0], 3);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 200 * GST_MSECOND);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_start_beyond_end)
 {
   Run r;
@@ -1543,6 +1579,7 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_when_done, 0, 2);
   tcase_add_test (tc, test_properties_while_playing);
   tcase_add_test (tc, test_mark);
+  tcase_add_test (tc, test_repeated_pts);
   tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
   tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
       2 * G_N_ELEMENTS (keyframe_inputs));

@@ -139,6 +139,83 @@ GST_START_TEST (test_snapshot_mode_names)
 
 GST_END_TEST;
 
+
+GST_START_TEST (test_schedule_stream_length)
+{
+  const guint64 N = IMM_TIME_NONE;
+
+  /* matroskademux, ffmpeg's -output_ts_offset 60: Duration 68 s, frames
+   * from 60 s, segment start 60 s at stream time 0, no stop */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (68 * S, 60 * S, N,
+          0), 8 * S);
+  /* qtdemux, an edit list past 2 B-frames: 8 s, start 0.08 s at time 0,
+   * stop 8.08 s */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 80 * MS,
+          8080 * MS, 0), 8 * S);
+  /* tsdemux: a length (7.95 s), segment start = time = 0.78 s */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (7950 * MS,
+          780 * MS, N, 780 * MS), 7950 * MS);
+  /* mpegpsdemux (VOB from 0.54 s): a length too */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (11880 * MS,
+          540 * MS, N, 540 * MS), 11880 * MS);
+  /* a plain file from 0 */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 0, 8 * S, 0),
+      8 * S);
+  /* a rebasing demuxer that gives a length shorter than the start */
+  fail_unless_equals_uint64 (imm_schedule_stream_length (8 * S, 60 * S, N,
+          0), 8 * S);
+  fail_unless_equals_uint64 (imm_schedule_stream_length (N, 60 * S, N, 0), N);
+  /* mpegpsdemux: first to last PTS; ffprobe adds the last frame */
+  fail_unless_equals_uint64 (imm_schedule_ps_length (11880 * MS, 40 * MS),
+      11920 * MS);
+  fail_unless_equals_uint64 (imm_schedule_ps_length (11880 * MS, N),
+      11880 * MS);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_pts_repair)
+{
+  /* avidemux ! avdec_mpeg4 on MPEG-4 Part 2 with 2 B-frames, 25 fps,
+   * keyframes at 0, 75 and 150: frames 75 and 150 repeat the time before
+   * them; ffprobe counts frame n at n * 40 ms. */
+  ImmPtsRepair r;
+  guint64 in[] = { 0, 40, 80, 120 };
+  guint n, k = 0;
+  guint64 t = 0;
+
+  imm_pts_repair_reset (&r);
+  for (n = 0; n < 4; n++)
+    fail_unless_equals_uint64 (imm_pts_repair_frame (&r, in[n] * MS,
+            40 * MS), in[n] * MS);
+
+  imm_pts_repair_reset (&r);
+  for (n = 0; n < 200; n++) {
+    t = (n - k) * 40 * MS;
+    if (n == 75 || n == 150) {
+      k++;
+      t -= 40 * MS;
+    }
+    fail_unless_equals_uint64 (imm_pts_repair_frame (&r, t, 40 * MS),
+        n * 40 * MS);
+  }
+  /* no frame duration known: nothing to count by */
+  imm_pts_repair_reset (&r);
+  imm_pts_repair_frame (&r, 2960 * MS, IMM_TIME_NONE);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 2960 * MS,
+          IMM_TIME_NONE), 2960 * MS);
+  /* a reset (new segment) starts over */
+  imm_pts_repair_reset (&r);
+  imm_pts_repair_frame (&r, 2960 * MS, 40 * MS);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 2960 * MS, 40 * MS),
+      3000 * MS);
+  imm_pts_repair_reset (&r);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 1000 * MS, 40 * MS),
+      1000 * MS);
+}
+
+GST_END_TEST;
+
 static Suite *
 schedule_suite (void)
 {
@@ -149,6 +226,8 @@ schedule_suite (void)
   tcase_add_loop_test (tc, test_schedule_table, 0, G_N_ELEMENTS (sched_cases));
   tcase_add_test (tc, test_schedule_next_target_and_refusals);
   tcase_add_test (tc, test_snapshot_mode_names);
+  tcase_add_test (tc, test_schedule_stream_length);
+  tcase_add_test (tc, test_pts_repair);
   return s;
 }
 
