@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,6 +59,48 @@ free_udp_port (void)
   g_object_unref (lo);
   g_object_unref (s);
   return port;
+}
+
+/* Waits until a socket on this machine is bound to UDP @port (imm-convert's
+ * udpsrc), at most @seconds: a fixed sleep before starting the sender lost
+ * the first seconds of the stream when the tool starts slowly (sanitizer
+ * builds take several seconds to set up). Packets sent from then on wait
+ * in the socket's buffer until the pipeline plays. */
+static gboolean
+wait_udp_listener (guint port, guint seconds)
+{
+  gchar *needle = g_strdup_printf (":%04X ", port);
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  gboolean found = FALSE;
+
+  while (!found && g_get_monotonic_time () < end) {
+    const gchar *tables[] = { "/proc/net/udp", "/proc/net/udp6" };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (tables) && !found; i++) {
+      gchar *text = NULL, **lines, **l;
+
+      if (!g_file_get_contents (tables[i], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      /* the local address is the second column: "  12: 0100007F:A97D ..." */
+      for (l = lines; *l && !found; l++) {
+        gchar **cols = g_strsplit_set (g_strstrip (*l), " ", -1);
+        gchar *local = g_strconcat (cols[0] && cols[1] ? cols[1] : "", " ",
+            NULL);
+
+        found = g_str_has_suffix (local, needle);
+        g_free (local);
+        g_strfreev (cols);
+      }
+      g_strfreev (lines);
+      g_free (text);
+    }
+    if (!found)
+      g_usleep (20 * 1000);
+  }
+  g_free (needle);
+  return found;
 }
 
 /* Runs @argv with stdout to @out_file, in the background. */
@@ -237,7 +280,8 @@ GST_START_TEST (live_udp_snapshots_and_highlights)
 
   child_start (&tool, tool_argv, out);
   /* the receiver listens before anything is sent */
-  g_usleep (G_USEC_PER_SEC);
+  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
+      "listened on UDP port %s", port);
   child_start (&sender, sender_argv, sent);
 
   /* written while the stream runs, not at its end */
@@ -333,7 +377,8 @@ GST_START_TEST (live_udp_stall)
   gchar *expected;
 
   child_start (&tool, tool_argv, out);
-  g_usleep (G_USEC_PER_SEC);
+  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
+      "listened on UDP port %s", port);
   child_start (&sender, sender_argv, sent);
   fail_unless (child_wait (&sender, 30));
   fail_unless (child_wait (&tool, 3 + 20), "a stalled stream did not end "
@@ -619,7 +664,8 @@ GST_START_TEST (live_udp_animation_duration)
   gint width, frames, cs;
 
   child_start (&tool, tool_argv, out);
-  g_usleep (G_USEC_PER_SEC);
+  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
+      "listened on UDP port %s", port);
   child_start (&sender, sender_argv, sent);
   /* ends by itself, long before the sender stops */
   fail_unless (child_wait (&tool, 12), "the Duration did not end the task");
@@ -682,7 +728,8 @@ GST_START_TEST (live_udp_complete_branch)
   gint width;
 
   child_start (&tool, tool_argv, out);
-  g_usleep (G_USEC_PER_SEC);
+  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
+      "listened on UDP port %s", port);
   child_start (&sender, sender_argv, sent);
   /* the unlimited snapshots go on long after the others are complete */
   fail_unless (wait_file (s6, 30), "the stream stopped with the first "
@@ -741,7 +788,8 @@ GST_START_TEST (live_udp_keyframe_dhash_sigterm)
   gint64 n;
 
   child_start (&tool, tool_argv, out);
-  g_usleep (G_USEC_PER_SEC);
+  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
+      "listened on UDP port %s", port);
   child_start (&sender, sender_argv, sent);
   fail_unless (child_wait (&sender, 30));
   kill (tool.pid, SIGTERM);
