@@ -639,6 +639,16 @@ count_frames (const WebPData * data)
     return 0;
   if (WebPMuxNumChunks (mux, WEBP_CHUNK_ANMF, &n) != WEBP_MUX_OK)
     n = 0;
+  /* libwebp writes an animation of one frame as a still image (no ANMF
+   * chunk): that file still shows one frame */
+  if (n == 0) {
+    WebPMuxFrameInfo still;
+
+    if (WebPMuxGetFrame (mux, 1, &still) == WEBP_MUX_OK) {
+      n = 1;
+      WebPDataClear (&still.bitstream);
+    }
+  }
   WebPMuxDelete (mux);
   return n;
 }
