@@ -1199,7 +1199,8 @@ clip_every_25 (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
   if (m->count > 0 && m->count % 25 == 0) {
     gst_pad_send_event (pad, clip_end_event (m->count / 25));
-    if (m->count == 40 * 25)
+    if (m->count == 100 * 25)
+      /* after the WebP encoding threads and their malloc arenas are up */
       m->rss_early = rss_bytes ();
     else if (m->count == 400 * 25)
       m->rss_late = rss_bytes ();
@@ -1238,7 +1239,7 @@ GST_START_TEST (test_clip_memory)
   gst_element_set_state (pipe, GST_STATE_NULL);
   /* 400 clips of 25, then the last frame alone at EOS */
   fail_unless_equals_int (files, 401);
-  GST_INFO ("%s: RSS %" G_GUINT64_FORMAT " kB after 40 clips, %"
+  GST_INFO ("%s: RSS %" G_GUINT64_FORMAT " kB after 100 clips, %"
       G_GUINT64_FORMAT " kB after 400", format, m.rss_early / 1024,
       m.rss_late / 1024);
   fail_unless (m.rss_early > 0 && m.rss_late > 0);
