@@ -90,6 +90,7 @@ typedef struct
    * primer of the next chunk, so that chunks rarely need encoding twice. */
   ImmAnimFrame *kept;
   gint kept_ms;
+  WebPPicture kept_argb;        /* kept as libwebp compares it */
   gint max_diff;
 } WebPBackend;
 
@@ -161,6 +162,8 @@ webp_reset (ImmAnimBackend * be)
   self->last_ms = -1;
   self->n_in = 0;
   g_clear_pointer (&self->kept, imm_anim_frame_free);
+  WebPPictureFree (&self->kept_argb);
+  WebPPictureInit (&self->kept_argb);
 }
 
 static void
@@ -509,48 +512,62 @@ verify_chunks (WebPBackend * self)
   return TRUE;
 }
 
-/* Whether libwebp would merge @b into @a: every sample within @max_diff
- * (on RGBA its test exactly, alpha equal; on YUV planes an estimate). A
+/* @frame as WebPAnimEncoderAdd() sees it: ARGB from libwebp's own
+ * YUV -> ARGB conversion or RGBA import, so that merge guesses compare
+ * the very pixels libwebp compares. FALSE when it cannot be made. */
+static gboolean
+frame_argb (ImmAnimFrame * frame, gint width, gint height, WebPPicture * out)
+{
+  GstVideoFrame vframe;
+  gboolean ok;
+
+  if (!gst_video_frame_map (&vframe, frame->info, frame->buffer, GST_MAP_READ))
+    return FALSE;
+  if (!WebPPictureInit (out)) {
+    gst_video_frame_unmap (&vframe);
+    return FALSE;
+  }
+  out->width = width;
+  out->height = height;
+  ok = picture_view (out, &vframe);
+  if (ok && !out->use_argb)
+    ok = WebPPictureYUVAToARGB (out);
+  /* The YUV pointers of the view are not used after this. */
+  out->y = out->u = out->v = NULL;
+  gst_video_frame_unmap (&vframe);
+  if (!ok)
+    WebPPictureFree (out);
+  return ok;
+}
+
+/* Whether libwebp would merge @b into @a (the frame it kept last): every
+ * pixel within @max_diff on each channel as PixelsAreSimilar() in its
+ * anim_encode.c tests it (alpha equal, the difference scaled by alpha). A
  * wrong guess costs time only: verify_chunks() encodes the chunk again. */
 static gboolean
-frames_similar (ImmAnimFrame * a, ImmAnimFrame * b, gint max_diff)
+argb_similar (const WebPPicture * a, const WebPPicture * b, gint max_diff)
 {
-  GstVideoFrame va, vb;
-  gboolean same = TRUE;
-  guint p;
-  gint x, y;
+  gint x, y, c;
 
-  if (!gst_video_frame_map (&va, a->info, a->buffer, GST_MAP_READ))
-    return FALSE;
-  if (!gst_video_frame_map (&vb, b->info, b->buffer, GST_MAP_READ)) {
-    gst_video_frame_unmap (&va);
-    return FALSE;
-  }
-  for (p = 0; same && p < GST_VIDEO_FRAME_N_PLANES (&va); p++) {
-    gint w = GST_VIDEO_FRAME_COMP_WIDTH (&va, p) *
-        GST_VIDEO_FRAME_COMP_PSTRIDE (&va, p);
-    gint h = GST_VIDEO_FRAME_COMP_HEIGHT (&va, p);
-    gboolean rgba = GST_VIDEO_FRAME_FORMAT (&va) == GST_VIDEO_FORMAT_RGBA;
+  for (y = 0; y < a->height; y++) {
+    const uint32_t *ra = a->argb + (gsize) y * a->argb_stride;
+    const uint32_t *rb = b->argb + (gsize) y * b->argb_stride;
 
-    for (y = 0; same && y < h; y++) {
-      const guint8 *ra = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&va, p)
-          + (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&va, p);
-      const guint8 *rb = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&vb, p)
-          + (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&vb, p);
+    for (x = 0; x < a->width; x++) {
+      uint32_t pa = ra[x], pb = rb[x];
+      gint alpha = pb >> 24;
 
-      for (x = 0; x < w; x++) {
-        gint tol = (rgba && x % 4 == 3) ? 0 : max_diff;
-
-        if (ABS (ra[x] - rb[x]) > tol) {
-          same = FALSE;
-          break;
-        }
-      }
+      if (pa == pb)
+        continue;
+      if ((pa >> 24) != (pb >> 24))
+        return FALSE;
+      for (c = 0; c < 24; c += 8)
+        if (ABS ((gint) ((pa >> c) & 0xff) - (gint) ((pb >> c) & 0xff))
+            * alpha > max_diff * 255)
+          return FALSE;
     }
   }
-  gst_video_frame_unmap (&vb);
-  gst_video_frame_unmap (&va);
-  return same;
+  return TRUE;
 }
 
 /* WEBP_MODE_CHUNKED: @frame joins the open chunk, or starts the next one
@@ -560,8 +577,14 @@ chunk_add (WebPBackend * self, ImmAnimFrame * frame, gint ms)
 {
   WebPChunk *c = g_ptr_array_index (self->chunks, self->chunks->len - 1);
 
+  WebPPicture argb;
+  gboolean have_argb = frame_argb (frame, self->s.width, self->s.height,
+      &argb);
+
   /* A frame libwebp will merge changes nothing: no cut before it. */
-  if (self->kept && frames_similar (self->kept, frame, self->max_diff)) {
+  if (self->kept && have_argb && self->kept_argb.argb
+      && argb_similar (&self->kept_argb, &argb, self->max_diff)) {
+    WebPPictureFree (&argb);
     g_ptr_array_add (c->frames, frame);
     g_array_append_val (c->ms, ms);
     return TRUE;
@@ -580,6 +603,11 @@ chunk_add (WebPBackend * self, ImmAnimFrame * frame, gint ms)
   imm_anim_frame_free (self->kept);
   self->kept = frame_ref (frame);
   self->kept_ms = ms;
+  WebPPictureFree (&self->kept_argb);
+  if (have_argb)
+    self->kept_argb = argb;
+  else
+    WebPPictureInit (&self->kept_argb);
   g_ptr_array_add (c->frames, frame);
   g_array_append_val (c->ms, ms);
   return verify_chunks (self);

@@ -1322,6 +1322,56 @@ encode_i420 (const gchar * props, gint w, gint h, guint n, FillFunc fill)
   return out;
 }
 
+/* A red ramp that drifts 7 levels a frame: in RGB every frame is over
+ * libwebp's merge tolerance at q75 (5), on the YUV planes it is under it
+ * (Y moves about 2, V about 3). */
+static void
+fill_red_drift (guint8 * rgba, gint w, gint h, guint n)
+{
+  gint x, y;
+
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      guint8 *p = rgba + 4 * (y * w + x);
+      p[0] = 40 + (x + n * 7) % 160;
+      p[1] = 90;
+      p[2] = 90;
+      p[3] = 255;
+    }
+}
+
+static gint n_encoded_again;
+
+static void
+count_encoded_again (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  if (strstr (gst_debug_message_get (message), "encoding it again"))
+    g_atomic_int_inc (&n_encoded_again);
+}
+
+/* The next chunk's primer is the frame libwebp keeps last before it, found
+ * by comparing the pixels libwebp compares (its own YUV -> ARGB): a guess
+ * on the YUV planes was wrong at every cut of a drifting picture, and each
+ * wrong guess encodes a chunk a second time, in the streaming thread. */
+GST_START_TEST (test_webp_primer_guess_exact)
+{
+  GstBuffer *out;
+
+  gst_debug_set_threshold_for_name ("immanimenc", GST_LEVEL_DEBUG);
+  gst_debug_add_log_function (count_encoded_again, NULL, NULL);
+  g_atomic_int_set (&n_encoded_again, 0);
+  out = encode_i420 ("format=webp threads=true", 96, 64, 40, fill_red_drift);
+  gst_debug_remove_log_function (count_encoded_again);
+  gst_debug_unset_threshold_for_name ("immanimenc");
+  fail_unless (out != NULL);
+  fail_unless_equals_int (g_atomic_int_get (&n_encoded_again), 0);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
 /* threads=true encodes chunks of frames in parallel and joins them: the
  * file must be the one a single WebPAnimEncoder writes (threads=false),
  * byte for byte, whatever frames merge at a chunk's edges. */
@@ -1347,6 +1397,7 @@ GST_START_TEST (test_webp_threads_same_bytes)
     {"format=webp", 40, 0, fill_square},
     {"format=webp", 30, 0, fill_gradient},
     {"format=webp", 30, 0, fill_hold_square},
+    {"format=webp", 40, 0, fill_red_drift},
   };
   guint i;
 
@@ -1405,6 +1456,7 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_webp_yuv_psnr);
   tcase_add_test (tc, test_webp_sharp_yuv);
   tcase_add_test (tc, test_webp_threads_same_bytes);
+  tcase_add_test (tc, test_webp_primer_guess_exact);
   tcase_add_test (tc, test_file_message);
   tcase_add_test (tc, test_clip_files);
   tcase_add_test (tc, test_clip_multifilesink);
