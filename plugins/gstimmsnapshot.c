@@ -24,8 +24,13 @@
  *   flagged delta units. The first frame of each stream counts as one.
  * - `dhash`: one sample every interval (default 1 s), hashed with a 64-bit
  *   difference hash; a sample's change is the Hamming distance to the
- *   sample before. The first sample is always taken; the others when their
- *   change is greater than #GstImmSnapshot:threshold. With number N > 0 only
+ *   sample before. The first sample is taken (with #GstImmSnapshot:first
+ *   FALSE it only sets the reference, so that a still scene after start-up
+ *   gives nothing); the others when their change is greater than
+ *   #GstImmSnapshot:threshold and, with #GstImmSnapshot:min-gap, at least
+ *   min-gap seconds after the last frame taken (with number: the last
+ *   candidate; the reference moves on during the cooldown, so a cut and a
+ *   camera settling after it give one frame). With number N > 0 only
  *   the N largest changes are kept (the first sample ranking highest, ties
  *   to the earlier), output in time order at the end of the stream; at
  *   most N frames are held, as copies.
@@ -111,8 +116,8 @@
  *   of its hash to the previous sample's; -1 for the first sample.
  * - `hash` (guint64, dhash only): its 64-bit hash.
  *
- * #GstImmSnapshot:threshold, #GstImmSnapshot:post-messages and
- * #GstImmSnapshot:when-done can change while the stream runs and apply
+ * #GstImmSnapshot:threshold, #GstImmSnapshot:min-gap, #GstImmSnapshot:first,
+ * #GstImmSnapshot:post-messages and #GstImmSnapshot:when-done can change while the stream runs and apply
  * from the next frame; the other properties set the schedule and the way
  * upstream when the stream starts, and a change while it runs is refused
  * with a warning message.
@@ -174,6 +179,8 @@ GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
 #define DEFAULT_FORCE_UPSTREAM FALSE
 #define DEFAULT_WHEN_DONE IMM_WHEN_DONE_AUTO
 #define DEFAULT_ACTION IMM_ACTION_DROP
+#define DEFAULT_MIN_GAP 0.0
+#define DEFAULT_FIRST TRUE
 
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
@@ -197,6 +204,8 @@ enum
   PROP_FORCE_UPSTREAM,
   PROP_WHEN_DONE,
   PROP_ACTION,
+  PROP_MIN_GAP,
+  PROP_FIRST,
 };
 
 /* What happens to the frames. */
@@ -283,6 +292,8 @@ struct _GstImmSnapshot
   gboolean force_upstream;
   ImmWhenDone when_done;
   ImmAction action;
+  gdouble min_gap;
+  gboolean first;
 
   /* streaming thread */
   GstVideoInfo info;
@@ -301,6 +312,7 @@ struct _GstImmSnapshot
   guint index;
   guint64 prev_hash;
   guint64 samples;
+  guint64 last_candidate;       /* dhash: its time, or IMM_DHASH_NONE */
   ImmTopN *topn;
 
   /* keyframes at the decoders upstream, with a lock of its own */
@@ -1088,6 +1100,8 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
   gint distance = -1;
   guint64 hash = 0;
   guint threshold;
+  gboolean first;
+  guint64 min_gap;
 
   if (self->capture == CAPTURE_ENDED)
     return GST_FLOW_EOS;
@@ -1132,12 +1146,15 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
       distance = imm_dhash_distance (hash, self->prev_hash);
     self->prev_hash = hash;
     self->samples++;
-    /* the first sample always counts */
     GST_OBJECT_LOCK (self);
     threshold = self->threshold;
+    first = self->first;
+    min_gap = self->min_gap * GST_SECOND;
     GST_OBJECT_UNLOCK (self);
-    if (distance >= 0 && (guint) distance <= threshold)
+    if (!imm_dhash_is_candidate (distance, threshold, first, t,
+            self->last_candidate, min_gap))
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
+    self->last_candidate = t;
     if (self->topn != NULL) {
       Held *held = g_new (Held, 1);
 
@@ -1373,6 +1390,7 @@ reset (GstImmSnapshot * self)
   self->index = 0;
   self->samples = 0;
   self->prev_hash = 0;
+  self->last_candidate = IMM_DHASH_NONE;
 }
 
 static gboolean
@@ -1456,6 +1474,12 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
     case PROP_ACTION:
       self->action = g_value_get_enum (value);
       break;
+    case PROP_MIN_GAP:
+      self->min_gap = g_value_get_double (value);
+      break;
+    case PROP_FIRST:
+      self->first = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1506,6 +1530,12 @@ gst_imm_snapshot_get_property (GObject * object, guint prop_id,
       break;
     case PROP_ACTION:
       g_value_set_enum (value, self->action);
+      break;
+    case PROP_MIN_GAP:
+      g_value_set_double (value, self->min_gap);
+      break;
+    case PROP_FIRST:
+      g_value_set_boolean (value, self->first);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1603,6 +1633,16 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           "or every frame goes on and the taken ones carry an "
           "ImmSnapshotMeta, each followed by an immsnapshot-mark event "
           "(mark)", GST_TYPE_IMM_SNAPSHOT_ACTION, DEFAULT_ACTION, flags));
+  g_object_class_install_property (gobject_class, PROP_MIN_GAP,
+      g_param_spec_double ("min-gap", "Minimum gap",
+          "dhash: seconds after a frame taken during which no change is "
+          "taken (a cooldown; 0 = none)", 0.0, max_seconds, DEFAULT_MIN_GAP,
+          live_flags));
+  g_object_class_install_property (gobject_class, PROP_FIRST,
+      g_param_spec_boolean ("first", "First",
+          "dhash: take the first sample (TRUE), or let it only set the "
+          "reference so that a still scene gives nothing (FALSE)",
+          DEFAULT_FIRST, live_flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
@@ -1639,6 +1679,8 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->force_upstream = DEFAULT_FORCE_UPSTREAM;
   self->when_done = DEFAULT_WHEN_DONE;
   self->action = DEFAULT_ACTION;
+  self->min_gap = DEFAULT_MIN_GAP;
+  self->first = DEFAULT_FIRST;
   g_mutex_init (&self->seek_lock);
   g_cond_init (&self->seek_cond);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
