@@ -5,8 +5,10 @@
  * an event inside a running clip moves its end to that event + post-roll.
  * Frames not (yet) in a clip wait in a ring bounded by pre-roll (time from
  * the newest frame) and max-bytes; a frame goes out at most once, so clips
- * never overlap. A clip ends on the first frame past its end (its pts is
- * the only sure sign that no later frame belongs to it), or at finish.
+ * never overlap. A clip ends with the frame after which the next is due
+ * past its end (when the caller knows when the next is due: the frame's
+ * duration, the spacing so far), else on the first frame past its end, or
+ * at finish.
  */
 #include "imm-clip.h"
 
@@ -19,6 +21,8 @@
 typedef struct
 {
   guint64 pts;
+  /* when the frame after it is due, NONE when not known */
+  guint64 next_pts;
   gsize size;
   gpointer data;
 } Held;
@@ -115,7 +119,8 @@ ring_add (ImmClip * c, Held * h)
   while (c->ring.length > 1) {
     Held *old = g_queue_peek_head (&c->ring);
 
-    if (h->pts - MIN (old->pts, h->pts) <= c->cfg.pre_roll
+    if (h->pts - MIN (old->pts, h->pts) <= sat_add (c->cfg.pre_roll,
+            c->cfg.lookback)
         && (c->cfg.max_bytes == 0 || c->ring_bytes <= c->cfg.max_bytes))
       break;
     g_queue_pop_head (&c->ring);
@@ -195,8 +200,14 @@ handle_frame (ImmClip * c, Held * h, GQueue * out)
       break;
     case IMM_CLIP_OPEN:
       if (h->pts <= c->end) {
+        gboolean last = h->next_pts != NONE && h->next_pts > c->end;
+
         c->last_pts = h->pts;
         emit (c, IMM_CLIP_OUT_FRAME, h, out);
+        /* the next frame is due past the end: this one is the last, and
+         * the clip ends now rather than a frame later */
+        if (last)
+          on_post_roll_over (c, out);
       } else {
         on_post_roll_over (c, out);
         handle_frame (c, h, out);
@@ -226,9 +237,20 @@ void
 imm_clip_push_frame (ImmClip * clip, guint64 pts, gsize size, gpointer data,
     GQueue * out)
 {
+  imm_clip_push_frame_timed (clip, pts, NONE, size, data, out);
+}
+
+/* As imm_clip_push_frame(), with @next_pts when the next frame is due
+ * (G_MAXUINT64: not known). A clip whose end falls before @next_pts ends
+ * with this frame. */
+void
+imm_clip_push_frame_timed (ImmClip * clip, guint64 pts, guint64 next_pts,
+    gsize size, gpointer data, GQueue * out)
+{
   Held *h = g_new (Held, 1);
 
   h->pts = pts;
+  h->next_pts = next_pts;
   h->size = size;
   h->data = data;
   if (clip->newest_pts == NONE || pts > clip->newest_pts)
@@ -317,6 +339,20 @@ imm_clip_newest_pts (const ImmClip * clip)
   return clip->newest_pts;
 }
 
+/* The @n-th frame waiting in the ring (oldest first), its pts in @pts;
+ * NULL past the last. */
+gpointer
+imm_clip_held_nth (const ImmClip * clip, guint n, guint64 * pts)
+{
+  Held *h = g_queue_peek_nth ((GQueue *) & clip->ring, n);
+
+  if (h == NULL)
+    return NULL;
+  if (pts != NULL)
+    *pts = h->pts;
+  return h->data;
+}
+
 guint
 imm_clip_held_frames (const ImmClip * clip)
 {
@@ -343,6 +379,7 @@ imm_change_detector_reset (ImmChangeDetector * det)
   det->next_pts = NONE;
   det->samples = 0;
   det->ref1 = det->ref2 = 0;
+  det->ref1_pts = det->ref2_pts = NONE;
   det->n_recent = 0;
 }
 
@@ -393,8 +430,62 @@ imm_change_detector_sample (ImmChangeDetector * det, guint64 pts,
   }
   det->ref2 = det->ref1;
   det->ref1 = hash;
+  det->ref2_pts = det->ref1_pts;
+  det->ref1_pts = pts;
   det->samples++;
   if (distance != NULL)
     *distance = d1;
   return event;
+}
+
+/* The pts of the sample before the last one (G_MAXUINT64 before two): a
+ * change the last sample found happened after it. */
+guint64
+imm_change_detector_previous_pts (const ImmChangeDetector * det)
+{
+  return det->ref2_pts;
+}
+
+/* Where a change happened between two samples: of the @n hashes of the
+ * frames after the sample @before up to the one @after (the last of them,
+ * in time order), the first that is nearer @after than @before. A cut
+ * gives the first frame of the new scene; a change that is no nearer
+ * anywhere, the last frame (the sample that saw it). Sampling once an
+ * interval finds a change up to an interval late: this gives the frame,
+ * so that a clip's pre-roll and post-roll count from the change itself. */
+guint
+imm_change_locate (const guint64 * hashes, guint n, guint64 before,
+    guint64 after)
+{
+  guint i;
+
+  g_return_val_if_fail (n > 0, 0);
+  for (i = 0; i + 1 < n; i++)
+    if (imm_dhash_distance (hashes[i], after) <
+        imm_dhash_distance (hashes[i], before))
+      return i;
+  return n - 1;
+}
+
+/* When the frame after one at @pts is due, for
+ * imm_clip_push_frame_timed(): its @duration, or when the frames come
+ * further apart (a stream thinned out by a capture before), the smaller
+ * of the last two spacings @gap_a, @gap_b (G_MAXUINT64: not known), so
+ * that a spacing that varies (a 25 fps stream thinned to every 0.1 s gives
+ * 0.12 and 0.08 s) does not end a clip before a frame that belongs to it.
+ * G_MAXUINT64 when nothing is known. */
+guint64
+imm_clip_next_due (guint64 pts, guint64 duration, guint64 gap_a, guint64 gap_b)
+{
+  guint64 gap = MIN (gap_a, gap_b), step;
+
+  if (gap == NONE)
+    step = duration;
+  else if (duration == NONE)
+    step = gap;
+  else
+    step = MAX (duration, gap);
+  if (step == NONE || step == 0)
+    return NONE;
+  return sat_add (pts, step);
 }

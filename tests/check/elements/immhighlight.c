@@ -216,7 +216,8 @@ GST_START_TEST (test_one_clip_per_switch)
 
 GST_END_TEST;
 
-/* A cut between samples is found at the next sample, within one interval. */
+/* A cut between samples is found at the next sample, within one interval,
+ * and placed back on its frame: the clip counts from the cut. */
 GST_START_TEST (test_switch_between_samples)
 {
   Run run;
@@ -224,7 +225,35 @@ GST_START_TEST (test_switch_between_samples)
   run_start (&run, "threshold=20 interval=0.5 pre-roll=1 post-roll=1");
   push_scene (&run, 0, 0, 32);
   push_scene (&run, 1, 33, 70);
-  run_check (&run, "<1:35 25..45 >1:25-45", NULL);
+  run_check (&run, "<1:33 23..43 >1:23-43", NULL);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* A clip ends with its last frame: the next frame is due past its end
+ * (the frames' duration, or their spacing), so the end event goes out
+ * right after it rather than when the next frame comes. Frames without a
+ * duration, 0.1 s apart, then with duration 0.1 s but 0.2 s apart. */
+GST_START_TEST (test_clip_ends_with_last_frame)
+{
+  Run run;
+  guint i;
+
+  run_start (&run, "threshold=20 interval=0.5 pre-roll=1 post-roll=1");
+  for (i = 0; i <= 40; i++) {
+    GstBuffer *buf = scene_frame (i < 30 ? 0 : 1, i);
+
+    GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+    fail_unless_equals_int (gst_harness_push (run.h, buf), GST_FLOW_OK);
+  }
+  run_check (&run, "<1:30 20..40 >1:20-40", "s1 e1/1 ");
+  for (i = 42; i <= 80; i += 2)
+    fail_unless_equals_int (gst_harness_push (run.h,
+            scene_frame (i < 70 ? 1 : 2, i)), GST_FLOW_OK);
+  /* the cut at 7 s: the clip 6 to 8 s, ended with the frame at 8 s */
+  run_check (&run, "<1:30 20..40 >1:20-40 <2:70 60 62 64 66 68 70 72 74 76 "
+      "78 80 >2:60-80", "s1 e1/1 s2 e2/1 ");
   run_end (&run);
 }
 
@@ -813,6 +842,7 @@ immhighlight_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_one_clip_per_switch);
   tcase_add_test (tc, test_switch_between_samples);
+  tcase_add_test (tc, test_clip_ends_with_last_frame);
   tcase_add_test (tc, test_close_events_merge);
   tcase_add_test (tc, test_still_scene_no_event);
   tcase_add_test (tc, test_trigger);
