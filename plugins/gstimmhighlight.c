@@ -34,7 +34,13 @@
  *   is high). Compared with the last sample only, videotestsrc's drifting
  *   `colors` pattern and `snow` gave a false event at nearly every sample;
  *   this way none. The cost: a cut within a scene that changes as much at
- *   every sample is not found. The first sample sets the reference and the
+ *   every sample is not found. The picture must also have changed: the
+ *   mean absolute difference of the two samples' 9x8 thumbnails at least 4
+ *   levels and more than twice its mean over the last three samples, as
+ *   dHash reads only the sign of each step between cells and a smooth
+ *   gradient turning through the vertical flips every bit while its cells
+ *   barely move (ffmpeg's turning `gradients` gave 5 to 9 false events in
+ *   30 s without this, none with it). The first sample sets the reference and the
  *   second the level of change, so the first interval of a stream is no
  *   event. A change found by a sample is placed back on its frame: the
  *   first frame since the sample before that looks more like the new
@@ -379,17 +385,18 @@ free_conversion (GstImmHighlight * self)
   gst_clear_buffer (&self->grey);
 }
 
-static guint64
-frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
+/* The 9x8 grey thumbnail the hash is made from; FALSE when the frame
+ * cannot be read. */
+static gboolean
+frame_thumbnail (GstImmHighlight * self, GstBuffer * buf,
+    guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H])
 {
   GstVideoFrame frame;
-  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
   const GstVideoFormatInfo *f = self->info.finfo;
   gboolean mapped;
 
-  *ok = FALSE;
   if (!self->have_info)
-    return 0;
+    return FALSE;
   if (needs_conversion (f)) {
     mapped = map_grey (self, buf, &frame);
     f = frame.info.finfo;
@@ -404,7 +411,7 @@ frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
               GST_VIDEO_INFO_NAME (&self->info)), (NULL));
       self->warned_format = TRUE;
     }
-    return 0;
+    return FALSE;
   }
   if (GST_VIDEO_FORMAT_INFO_IS_RGB (f)) {
     imm_dhash_thumbnail_rgb (GST_VIDEO_FRAME_COMP_DATA (&frame, 0),
@@ -421,8 +428,16 @@ frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
         GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame), thumb);
   }
   gst_video_frame_unmap (&frame);
-  *ok = TRUE;
-  return imm_dhash_from_thumbnail (thumb);
+  return TRUE;
+}
+
+static guint64
+frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
+{
+  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
+
+  *ok = frame_thumbnail (self, buf, thumb);
+  return *ok ? imm_dhash_from_thumbnail (thumb) : 0;
 }
 
 /* A frame waiting in the ring must not keep a buffer of a pool that can
@@ -509,6 +524,7 @@ gst_imm_highlight_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GQueue out = G_QUEUE_INIT;
   gint threshold, distance = -1;
   guint64 interval, hash = 0, next = GST_CLOCK_TIME_NONE;
+  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
   gboolean sample = FALSE, hashed = FALSE, event = FALSE;
 
   if (!GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -533,8 +549,8 @@ gst_imm_highlight_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     imm_change_detector_reset (&self->detector);
   sample = imm_change_detector_due (&self->detector, pts);
   g_mutex_unlock (&self->lock);
-  if (sample)
-    hash = frame_hash (self, buf, &hashed);
+  if (sample && (hashed = frame_thumbnail (self, buf, thumb)))
+    hash = imm_dhash_from_thumbnail (thumb);
 
   buf = buffer_to_hold (self, buf);
 
@@ -546,7 +562,8 @@ gst_imm_highlight_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   /* The change this sample finds goes in before the frame: an event on a
    * clip's last frame extends it before the frame could end it. */
   if (hashed) {
-    event = imm_change_detector_sample (&self->detector, pts, hash, &distance);
+    event = imm_change_detector_sample_thumbnail (&self->detector, pts, thumb,
+        &distance);
     if (event) {
       event_pts = locate_change (self, pts, hash);
       imm_clip_event (self->clip, event_pts, &out);

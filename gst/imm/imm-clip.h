@@ -116,6 +116,12 @@ typedef struct
   /* the distances of the last samples, newest first */
   gint recent[IMM_CHANGE_DETECTOR_HISTORY];
   guint n_recent;
+  /* with thumbnails: ref1's (9x8 grey cells), and the sums of absolute
+   * cell differences of the last samples, newest first */
+  guint8 thumb[72];
+  gboolean have_thumb;
+  guint recent_sad[IMM_CHANGE_DETECTOR_HISTORY];
+  guint n_recent_sad;
 } ImmChangeDetector;
 
 void imm_change_detector_reset (ImmChangeDetector * det);
@@ -124,6 +130,9 @@ gboolean imm_change_detector_due (const ImmChangeDetector * det, guint64 pts);
 
 gboolean imm_change_detector_sample (ImmChangeDetector * det, guint64 pts,
     guint64 hash, gint * distance);
+
+gboolean imm_change_detector_sample_thumbnail (ImmChangeDetector * det,
+    guint64 pts, const guint8 thumb[72], gint * distance);
 
 guint64 imm_change_detector_previous_pts (const ImmChangeDetector * det);
 

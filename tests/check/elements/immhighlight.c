@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -637,6 +638,167 @@ GST_START_TEST (test_drifting_pattern_no_false_events)
 
 GST_END_TEST;
 
+/* Runs a pipeline to its end; returns the times (in tenths of a second)
+ * of its element messages: immsnapshot's `pts`, immhighlight's
+ * `event-pts` of each clip start. */
+static gchar *
+message_times (const gchar * desc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GString *out = g_string_new (NULL);
+  GstBus *bus;
+  GstMessage *msg;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    const GstStructure *s = gst_message_get_structure (msg);
+    guint64 t;
+
+    fail_if (type == GST_MESSAGE_ERROR, "error in %s", desc);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "immsnapshot") && gst_structure_get_uint64 (s, "pts", &t))
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT " ", t / T);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "immhighlight")
+        && g_strcmp0 (gst_structure_get_string (s, "phase"), "start") == 0
+        && gst_structure_get_uint64 (s, "event-pts", &t))
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT " ", t / T);
+    gst_message_unref (msg);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (msg != NULL, "no EOS within 60 s: %s", desc);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  return g_string_free (out, FALSE);
+}
+
+/* Smooth gradients turning (ffmpeg's lavfi "gradients") flip dHash bits
+ * wholesale when their direction passes the vertical, while the picture
+ * barely changes; real cuts change the picture. 45 s at 10 fps, made by
+ * ffmpeg: gradients (speed 0.05), testsrc2, gradients (0.1, other
+ * colours), smptebars, mandelbrot, gradients (0.02); cuts at 10.3, 15.3,
+ * 25.3, 30.3 and 35.3 s, between samples (every 0.5 s). The cuts at 30.3
+ * and 35.3 s change about 30 bits, that at 15.3 s 17, that at 25.3 s 10.
+ * Sample to sample (immsnapshot's dhash) the gradients gave 5 or 6 false
+ * events at threshold 20 in 6 runs; immhighlight none (before it compared
+ * thumbnails too: 5), and the cuts it finds are placed on their frames. */
+/* The cuts of the gradients fixture, in tenths of a second: one sample
+ * after each, where immsnapshot finds them. */
+static gboolean
+is_cut (guint64 t)
+{
+  static const guint64 cuts[] = { 103, 153, 253, 303, 353 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cuts); i++)
+    if (t == cuts[i] || t == cuts[i] + 2)
+      return TRUE;
+  return FALSE;
+}
+
+/* @got, times in tenths: every one of @required is there, and at least
+ * @min_false times are no cut (not counting a first sample at 0). The
+ * cut at 10.3 s changes 16 to 21 bits (ffmpeg's gradients differ from run
+ * to run), so it is neither required nor false. */
+static void
+check_cuts (const gchar * got, const gchar * required, guint min_false)
+{
+  gchar **times = g_strsplit (got, " ", -1), **req =
+      g_strsplit (required, " ", -1);
+  gchar *padded = g_strdup_printf (" %s", got);
+  guint i, n_false = 0;
+
+  for (i = 0; times[i] != NULL; i++) {
+    guint64 t = g_ascii_strtoull (times[i], NULL, 10);
+
+    if (times[i][0] != '\0' && t != 0 && !is_cut (t))
+      n_false++;
+  }
+  for (i = 0; req[i] != NULL; i++) {
+    gchar *needle = g_strdup_printf (" %s ", req[i]);
+
+    fail_unless (strstr (padded, needle) != NULL, "%s missing in %s", req[i],
+        got);
+    g_free (needle);
+  }
+  if (min_false == 0)
+    fail_unless (n_false == 0, "%u false events in %s", n_false, got);
+  else
+    fail_unless (n_false >= min_false, "only %u false events in %s", n_false,
+        got);
+  g_free (padded);
+  g_strfreev (times);
+  g_strfreev (req);
+}
+
+#define GRADIENTS_SRC "filesrc location=%s ! decodebin ! videoconvert ! " \
+  "video/x-raw,format=I420 ! %s ! fakesink"
+GST_START_TEST (test_turning_gradients_and_cuts)
+{
+  gchar *dir = g_dir_make_tmp ("immhighlight-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "gradients.mkv", NULL);
+  gchar *cmd = g_strdup_printf ("ffmpeg -v error -y "
+      "-f lavfi -i gradients=s=320x240:r=10:speed=0.05:d=10.3:seed=1 "
+      "-f lavfi -i testsrc2=s=320x240:r=10:d=5 "
+      "-f lavfi -i gradients=s=320x240:r=10:speed=0.1:d=10:seed=7:"
+      "c0=0x203080:c1=0xe0c040 "
+      "-f lavfi -i smptebars=s=320x240:r=10:d=5 "
+      "-f lavfi -i mandelbrot=s=320x240:r=10,trim=duration=5 "
+      "-f lavfi -i gradients=s=320x240:r=10:speed=0.02:d=9.7:seed=3 "
+      "-filter_complex '[0][1][2][3][4][5]concat=n=6:v=1,format=yuv420p' "
+      "-c:v libx264 -bf 0 -g 50 -f matroska '%s'", path);
+  gchar *argv[] = { (gchar *) "/bin/sh", (gchar *) "-c", cmd, NULL };
+  gchar *err = NULL, *desc, *got;
+  gint status = 0;
+
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+          NULL, NULL, NULL, &err, &status, NULL));
+  if (!g_spawn_check_wait_status (status, NULL)) {
+    GST_WARNING ("ffmpeg could not make the fixture, not tested: %s", err);
+    goto done;
+  }
+
+  desc = g_strdup_printf (GRADIENTS_SRC, path, "immhighlight threshold=20 "
+      "interval=0.5 pre-roll=0 post-roll=0");
+  got = message_times (desc);
+  check_cuts (got, "303 353", 0);
+  g_free (got);
+  g_free (desc);
+  desc = g_strdup_printf (GRADIENTS_SRC, path, "immhighlight threshold=10 "
+      "interval=0.5 pre-roll=0 post-roll=0");
+  got = message_times (desc);
+  check_cuts (got, "153 303 353", 0);
+  g_free (got);
+  g_free (desc);
+
+  /* sample to sample: the first sample, false events, the cuts (at the
+   * sample after each) */
+  desc = g_strdup_printf (GRADIENTS_SRC, path, "immsnapshot mode=dhash "
+      "threshold=20 interval=0.5 seek=false");
+  got = message_times (desc);
+  GST_INFO ("sample to sample: %s", got);
+  check_cuts (got, "305 355", 4);
+  g_free (got);
+  g_free (desc);
+
+done:
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (err);
+  g_free (cmd);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 /* Live: videotestsrc switches pattern at known frames, through a real
  * encoder and decoder; one clip per switch, its event at the first sample
  * after the switch, its frames pre-roll and post-roll around it to the
@@ -856,6 +1018,7 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_qos_stops_here);
   tcase_add_test (tc, test_property_while_running);
   tcase_add_test (tc, test_drifting_pattern_no_false_events);
+  tcase_add_test (tc, test_turning_gradients_and_cuts);
   tcase_add_test (tc, test_live_one_clip_per_switch);
   tcase_add_test (tc, test_live_trigger);
   tcase_add_test (tc, test_threshold_while_running);

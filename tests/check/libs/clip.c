@@ -5,6 +5,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "imm/imm-clip.h"
+#include "imm/imm-dhash.h"
 #include "imm/imm-events.h"
 
 /* Scripts count time in tenths of a second: frames at 10 fps. */
@@ -259,6 +260,95 @@ GST_START_TEST (test_change_locate)
 
 GST_END_TEST;
 
+/* Thumbnails for the detector: 8 rows of 9 cells, row @y of which is
+ * @kind: 0 ascending from @base, 1 descending to @base, 2 alternating
+ * base/base+1 from an odd cell, 3 from an even one, 4 random (seed @base). */
+static void
+make_thumb (guint8 * t, guint kind, guint base)
+{
+  GRand *rand = g_rand_new_with_seed (base);
+  guint x, y;
+
+  for (y = 0; y < 8; y++)
+    for (x = 0; x < 9; x++) {
+      guint v = 0;
+
+      switch (kind) {
+        case 0:
+          v = base + x;
+          break;
+        case 1:
+          v = base + 8 - x;
+          break;
+        case 2:
+          v = base + (x & 1);
+          break;
+        case 3:
+          v = base + ((x + 1) & 1);
+          break;
+        default:
+          v = g_rand_int_range (rand, 0, 256);
+          break;
+      }
+      t[y * 9 + x] = v;
+    }
+  g_rand_free (rand);
+}
+
+/* Each sample: kind, base (see make_thumb()). */
+typedef struct
+{
+  const gchar *name;
+  guint n;
+  guint kind[8], base[8];
+  /* the samples that are events, hash alone and with thumbnails */
+  const gchar *hash_events, *thumb_events;
+} ThumbCase;
+
+static const ThumbCase thumb_cases[] = {
+  /* a gradient moving 3 levels a sample turns through the vertical at
+   * sample 4: every bit flips, the cells move 5 levels on average */
+  {"turning gradient", 8, {0, 0, 0, 0, 1, 1, 1, 1},
+      {100, 103, 106, 109, 112, 115, 118, 121}, "4 ", ""},
+  /* the same motion, then a cut to another picture */
+  {"cut", 8, {0, 0, 0, 0, 4, 4, 4, 4}, {100, 103, 106, 109, 7, 7, 7, 7},
+      "4 ", "4 "},
+  /* a still picture whose cells differ by one level: noise flips them */
+  {"flat picture, noise", 6, {2, 2, 2, 2, 3, 3}, {128, 128, 128, 128, 128,
+          128}, "4 ", ""},
+};
+
+GST_START_TEST (test_change_detector_thumbnail)
+{
+  const ThumbCase *c = &thumb_cases[__i__];
+  ImmChangeDetector hash_det = {.threshold = 20,.interval = 5 * T };
+  ImmChangeDetector thumb_det = {.threshold = 20,.interval = 5 * T };
+  GString *by_hash = g_string_new (NULL), *by_thumb = g_string_new (NULL);
+  guint i;
+
+  imm_change_detector_reset (&hash_det);
+  imm_change_detector_reset (&thumb_det);
+  for (i = 0; i < c->n; i++) {
+    guint8 t[72];
+    gint d1, d2;
+
+    make_thumb (t, c->kind[i], c->base[i]);
+    if (imm_change_detector_sample (&hash_det, i * 5 * T,
+            imm_dhash_from_thumbnail (t), &d1))
+      g_string_append_printf (by_hash, "%u ", i);
+    if (imm_change_detector_sample_thumbnail (&thumb_det, i * 5 * T, t, &d2))
+      g_string_append_printf (by_thumb, "%u ", i);
+    /* the distance is the hash's either way */
+    fail_unless_equals_int (d1, d2);
+  }
+  fail_unless_equals_string (by_hash->str, c->hash_events);
+  fail_unless_equals_string (by_thumb->str, c->thumb_events);
+  g_string_free (by_hash, TRUE);
+  g_string_free (by_thumb, TRUE);
+}
+
+GST_END_TEST;
+
 /* Data left in the ring is freed with the clip, and nothing twice. */
 static gint freed;
 
@@ -416,6 +506,8 @@ clip_suite (void)
   tcase_add_test (tc, test_clip_ends_with_last_frame);
   tcase_add_test (tc, test_clip_next_due);
   tcase_add_test (tc, test_change_locate);
+  tcase_add_loop_test (tc, test_change_detector_thumbnail, 0,
+      G_N_ELEMENTS (thumb_cases));
   tcase_add_test (tc, test_events_round_trip);
   return s;
 }
