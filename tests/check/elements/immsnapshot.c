@@ -1473,6 +1473,66 @@ GST_START_TEST (test_dhash_first_min_gap)
 
 GST_END_TEST;
 
+/* A 16x16 grey frame of random pixels (seed @scene). */
+static GstFlowReturn
+push_scene (GstHarness * h, GstClockTime pts, guint scene)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16, NULL);
+  GRand *rand = g_rand_new_with_seed (scene);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < 16 * 16; i++)
+    map.data[i] = g_rand_int_range (rand, 0, 256);
+  gst_buffer_unmap (buf, &map);
+  g_rand_free (rand);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  return gst_harness_push (h, buf);
+}
+
+/* detector=adaptive: immhighlight's rule. A drifting colour ramp gives a
+ * change at most samples compared with the sample before, none this way;
+ * a cut is still one. */
+#define DRIFTING_RAMP "videotestsrc pattern=colors horizontal-speed=2 " \
+  "num-buffers=300 ! video/x-raw,format=I420,width=320,height=240," \
+  "framerate=10/1 ! immsnapshot mode=dhash threshold=20 interval=0.5 " \
+  "seek=false detector=%s ! fakesink"
+GST_START_TEST (test_dhash_adaptive)
+{
+  gchar *d = g_strdup_printf (DRIFTING_RAMP, "previous");
+  GstHarness *h;
+  gchar *got;
+  guint i;
+  Run r;
+
+  run_pipeline (d, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  /* the first sample and at least 30 of the 59 others */
+  fail_unless (strlen (r.messages->str) > 30 * 4, "%s", r.messages->str);
+  run_clear (&r);
+  g_free (d);
+  d = g_strdup_printf (DRIFTING_RAMP, "adaptive");
+  run_pipeline (d, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.messages->str, "1:0:-1 ");
+  run_clear (&r);
+  g_free (d);
+
+  h = gst_harness_new_parse ("immsnapshot mode=dhash threshold=10 "
+      "detector=adaptive first=false");
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("1/1"));
+  for (i = 0; i < 10; i++)
+    fail_unless_equals_int (push_scene (h, i * S, i < 5 ? 1 : 2), GST_FLOW_OK);
+  got = pulled_seconds (h);
+  fail_unless_equals_string (got, "5 ");
+  g_free (got);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Records what reaches the sink in marking mode: "." a frame, "m1@0" a
  * frame marked (index@pts in ms), "e1@0" a mark event. */
 static GstPadProbeReturn
@@ -1644,6 +1704,7 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_when_done, 0, 2);
   tcase_add_test (tc, test_properties_while_playing);
   tcase_add_test (tc, test_dhash_first_min_gap);
+  tcase_add_test (tc, test_dhash_adaptive);
   tcase_add_test (tc, test_mark);
   tcase_add_test (tc, test_repeated_pts);
   tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
