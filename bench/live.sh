@@ -13,12 +13,14 @@
 # - imm-convert's RSS, sampled every 5 s over DURATION seconds of a live
 #   run with snapshots and highlights (a switch every 5 s). Goal: flat.
 #
-# usage: bench/live.sh [DURATION]   (seconds of the RSS run, default 60;
-#                                    the issue's figure is 300)
+# usage: bench/live.sh [DURATION] [PARTS]
+#   DURATION  seconds of the RSS run, default 60 (the issue's figure is 300)
+#   PARTS     which tables, any of "latency kept rss" (default: all three)
 # Needs: a build in ./build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-60}
+parts=${2:-latency kept rss}
 export GST_PLUGIN_PATH=$PWD/build/plugins
 tool=$PWD/build/gst/tools/imm-convert
 sender=$PWD/build/tests/live-sender
@@ -78,6 +80,7 @@ latency() {
          printf "%.2f / %.2f / %.2f s (%d of %d)", v[0], v[int(n / 2)], v[n - 1], n, n + miss}'
 }
 
+if [[ " $parts " == *" latency "* ]]; then
 echo "## Event to file (6 switches, 6 s apart)"
 p=$(port)
 run_live "$p" 4 6 6
@@ -89,8 +92,10 @@ printf '| %-44s | %-32s |\n' "highlight, PostRoll 3 (goal 3.5 s)" "$(latency h 1
 echo "per switch, snapshots: $(tr '\n' ' ' < "$root/latencies-s.txt")"
 echo "per switch, highlights: $(tr '\n' ' ' < "$root/latencies-h.txt")"
 echo "files: $(ls "$root/b" | tr '\n' ' ')"
-
 echo
+fi
+
+if [[ " $parts " == *" kept "* ]]; then
 echo "## Frames kept by a recording branch (gst-launch-1.0, 20 s of 25 fps)"
 kept() {   # kept BRANCH: frames the recording fakesink got
   local p
@@ -122,8 +127,10 @@ for b in "t. ! queue ! immsnapshot mode=interval interval=5 ! fakesink async=fal
   n=$(kept "$b")
   printf '| %-86s | %-16s |\n' "${b#t. ! queue ! }" "$n ($(awk -v n="$n" -v b="$base" 'BEGIN {printf "%.0f %%", b ? 100 * n / b : 0}'))"
 done
-
 echo
+fi
+
+if [[ " $parts " == *" rss "* ]]; then
 echo "## imm-convert RSS over $duration s (snapshots + highlights, a switch every 5 s)"
 p=$(port)
 run_live "$p" 3 5 $(( (duration - 3) / 5 ))
@@ -132,3 +139,4 @@ awk 'NR == 2 {first = $1} {last = $1; if ($1 > max) max = $1}
        NR, first / 1024, last / 1024, max / 1024, first ? 100 * (last - first) / first : 0}' "$root/rss.txt"
 printf 'highlights written: %s, snapshots written: %s\n' \
   "$(ls "$root/b" | grep -c '^h-' || true)" "$(ls "$root/b" | grep -c '^s-' || true)"
+fi

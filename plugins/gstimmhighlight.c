@@ -34,17 +34,32 @@
  *   is high). Compared with the last sample only, videotestsrc's drifting
  *   `colors` pattern and `snow` gave a false event at nearly every sample;
  *   this way none. The cost: a cut within a scene that changes as much at
- *   every sample is not found. The first sample sets the reference and the
+ *   every sample is not found. The picture must also have changed: the
+ *   mean absolute difference of the two samples' 9x8 thumbnails at least 4
+ *   levels and more than twice its mean over the last three samples, as
+ *   dHash reads only the sign of each step between cells and a smooth
+ *   gradient turning through the vertical flips every bit while its cells
+ *   barely move (ffmpeg's turning `gradients` gave 5 to 9 false events in
+ *   30 s without this, none with it). The first sample sets the reference and the
  *   second the level of change, so the first interval of a stream is no
- *   event. Formats the hash cannot read (deeper than 8 bits, tiled) are
+ *   event. A change found by a sample is placed back on its frame: the
+ *   first frame since the sample before that looks more like the new
+ *   sample than the old one (the frames are hashed from the ring), so that
+ *   pre-roll and post-roll count from the cut itself, not from the sample
+ *   up to an interval later (the ring keeps an interval more than pre-roll
+ *   for this). Formats the hash cannot read (deeper than 8 bits, tiled) are
  *   converted to grey for it.
  *
  * Clips: the frames with pts in [event - pre-roll, event + post-roll]. An
  * event inside a running clip moves its end to that event + post-roll, so
  * close events make one clip. Clips never overlap: a frame goes out once at
  * most, and a clip starts after the previous clip's last frame. A clip ends
- * at the first frame past its end (or at EOS), so its clip-end event goes
- * out one frame after its last frame arrived. With #GstImmHighlight:min-gap,
+ * with its last frame when the next frame is due past its end (the frame's
+ * duration, or the frames' spacing when larger: the smaller of the last
+ * two), so its clip-end event follows that frame at once; else at the
+ * first frame past its end, or at EOS. Once an `immsnapshot-mark` came (it
+ * follows its frame, and may extend the clip on that frame) clips end at
+ * the first frame past their end. With #GstImmHighlight:min-gap,
  * an event less than min-gap after a clip's end joins that clip: the end is
  * held back for min-gap while the frames after it wait, and such an event
  * reopens the clip and lets those frames through, seamlessly; when the ring
@@ -52,7 +67,8 @@
  * ends and events until min-gap after its end are dropped as repeats.
  *
  * Memory: frames not in a clip wait in a ring holding at most pre-roll
- * seconds (counted back from the newest frame) and at most
+ * seconds (pre-roll + interval with change detection on; counted back
+ * from the newest frame) and at most
  * #GstImmHighlight:max-bytes (the newest frame is always kept, so a marked
  * frame is never lost). Frames from a buffer pool with a size limit are
  * copied into the ring so that upstream's pool never runs dry.
@@ -161,6 +177,11 @@ struct _GstImmHighlight
   /* trigger times not yet acted on (guint64; NONE: the next frame's) */
   GArray *triggers;
   GstClockTime last_pts;
+  /* the spacing of the last two frames, newest first (NONE: unknown) */
+  guint64 gaps[2];
+  /* an immsnapshot-mark came in this stream: it follows its frame, so a
+   * clip cannot end with a frame before knowing whether a mark extends it */
+  gboolean marks_seen;
 
   /* streaming thread only */
   GstVideoInfo info;
@@ -208,6 +229,9 @@ read_config (GstImmHighlight * self, ImmClipConfig * cfg)
   cfg->post_roll = seconds_to_time (self->post_roll);
   cfg->min_gap = seconds_to_time (self->min_gap);
   cfg->max_bytes = self->max_bytes;
+  /* a change is placed back on its frame, up to an interval before the
+   * sample that found it: the ring keeps that interval more */
+  cfg->lookback = self->threshold >= 0 ? seconds_to_time (self->interval) : 0;
 }
 
 static void
@@ -361,17 +385,18 @@ free_conversion (GstImmHighlight * self)
   gst_clear_buffer (&self->grey);
 }
 
-static guint64
-frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
+/* The 9x8 grey thumbnail the hash is made from; FALSE when the frame
+ * cannot be read. */
+static gboolean
+frame_thumbnail (GstImmHighlight * self, GstBuffer * buf,
+    guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H])
 {
   GstVideoFrame frame;
-  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
   const GstVideoFormatInfo *f = self->info.finfo;
   gboolean mapped;
 
-  *ok = FALSE;
   if (!self->have_info)
-    return 0;
+    return FALSE;
   if (needs_conversion (f)) {
     mapped = map_grey (self, buf, &frame);
     f = frame.info.finfo;
@@ -386,7 +411,7 @@ frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
               GST_VIDEO_INFO_NAME (&self->info)), (NULL));
       self->warned_format = TRUE;
     }
-    return 0;
+    return FALSE;
   }
   if (GST_VIDEO_FORMAT_INFO_IS_RGB (f)) {
     imm_dhash_thumbnail_rgb (GST_VIDEO_FRAME_COMP_DATA (&frame, 0),
@@ -403,8 +428,16 @@ frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
         GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame), thumb);
   }
   gst_video_frame_unmap (&frame);
-  *ok = TRUE;
-  return imm_dhash_from_thumbnail (thumb);
+  return TRUE;
+}
+
+static guint64
+frame_hash (GstImmHighlight * self, GstBuffer * buf, gboolean * ok)
+{
+  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
+
+  *ok = frame_thumbnail (self, buf, thumb);
+  return *ok ? imm_dhash_from_thumbnail (thumb) : 0;
 }
 
 /* A frame waiting in the ring must not keep a buffer of a pool that can
@@ -435,15 +468,63 @@ buffer_to_hold (GstImmHighlight * self, GstBuffer * buf)
   return buf;
 }
 
+/* Where the change the sample at @pts (hash @hash) found happened: the
+ * first frame since the sample before that looks more like this sample
+ * than that one (imm_change_locate()), hashed from the frames waiting in
+ * the ring; @pts when they are not there (sent in a running clip, or
+ * dropped by max-bytes). Called with self->lock, before the frame at @pts
+ * goes into the ring. */
+static GstClockTime
+locate_change (GstImmHighlight * self, GstClockTime pts, guint64 hash)
+{
+  guint64 since = imm_change_detector_previous_pts (&self->detector);
+  GArray *hashes, *times;
+  GstClockTime at = pts;
+  guint64 t;
+  gpointer data;
+  guint i;
+
+  if (since == GST_CLOCK_TIME_NONE)
+    return pts;
+  hashes = g_array_new (FALSE, FALSE, sizeof (guint64));
+  times = g_array_new (FALSE, FALSE, sizeof (guint64));
+  for (i = 0; (data = imm_clip_held_nth (self->clip, i, &t)) != NULL; i++) {
+    gboolean ok;
+    guint64 h;
+
+    if (t <= since || t >= pts)
+      continue;
+    h = frame_hash (self, GST_BUFFER (data), &ok);
+    if (!ok)
+      break;
+    g_array_append_val (hashes, h);
+    g_array_append_val (times, t);
+  }
+  /* only a run of frames right up to the sample says where it changed */
+  if (hashes->len > 0) {
+    g_array_append_val (hashes, hash);
+    g_array_append_val (times, pts);
+    at = g_array_index (times, guint64,
+        imm_change_locate ((const guint64 *) hashes->data, hashes->len,
+            self->detector.ref2, hash));
+  }
+  g_array_free (hashes, TRUE);
+  g_array_free (times, TRUE);
+  return at;
+}
+
 static GstFlowReturn
 gst_imm_highlight_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstImmHighlight *self = GST_IMM_HIGHLIGHT (parent);
   GstClockTime pts = GST_BUFFER_PTS (buf);
+  GstClockTime duration = GST_BUFFER_DURATION (buf);
+  GstClockTime event_pts = GST_CLOCK_TIME_NONE;
   ImmClipConfig cfg;
   GQueue out = G_QUEUE_INIT;
   gint threshold, distance = -1;
-  guint64 interval, hash = 0;
+  guint64 interval, hash = 0, next = GST_CLOCK_TIME_NONE;
+  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
   gboolean sample = FALSE, hashed = FALSE, event = FALSE;
 
   if (!GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -468,8 +549,8 @@ gst_imm_highlight_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     imm_change_detector_reset (&self->detector);
   sample = imm_change_detector_due (&self->detector, pts);
   g_mutex_unlock (&self->lock);
-  if (sample)
-    hash = frame_hash (self, buf, &hashed);
+  if (sample && (hashed = frame_thumbnail (self, buf, thumb)))
+    hash = imm_dhash_from_thumbnail (thumb);
 
   buf = buffer_to_hold (self, buf);
 
@@ -478,19 +559,33 @@ gst_imm_highlight_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   /* triggers came before this frame: they belong to the frames seen */
   act_on_triggers (self, GST_CLOCK_TIME_IS_VALID (self->last_pts) ?
       self->last_pts : pts, &out);
-  self->last_pts = pts;
-  imm_clip_push_frame (self->clip, pts, gst_buffer_get_size (buf), buf, &out);
+  /* The change this sample finds goes in before the frame: an event on a
+   * clip's last frame extends it before the frame could end it. */
   if (hashed) {
-    event = imm_change_detector_sample (&self->detector, pts, hash, &distance);
-    if (event)
-      imm_clip_event (self->clip, pts, &out);
+    event = imm_change_detector_sample_thumbnail (&self->detector, pts, thumb,
+        &distance);
+    if (event) {
+      event_pts = locate_change (self, pts, hash);
+      imm_clip_event (self->clip, event_pts, &out);
+    }
   }
+  if (GST_CLOCK_TIME_IS_VALID (self->last_pts) && pts > self->last_pts) {
+    self->gaps[1] = self->gaps[0];
+    self->gaps[0] = pts - self->last_pts;
+  }
+  self->last_pts = pts;
+  if (!self->marks_seen)
+    next = imm_clip_next_due (pts, GST_CLOCK_TIME_IS_VALID (duration) ?
+        duration : G_MAXUINT64, self->gaps[0], self->gaps[1]);
+  imm_clip_push_frame_timed (self->clip, pts, next, gst_buffer_get_size (buf),
+      buf, &out);
   g_mutex_unlock (&self->lock);
 
   if (hashed)
     GST_DEBUG_OBJECT (self, "sample at %" GST_TIME_FORMAT ": hash %016"
-        G_GINT64_MODIFIER "x, distance %d%s", GST_TIME_ARGS (pts), hash,
-        distance, event ? ", an event" : "");
+        G_GINT64_MODIFIER "x, distance %d%s%" GST_TIME_FORMAT,
+        GST_TIME_ARGS (pts), hash, distance, event ? ", an event at " : "",
+        GST_TIME_ARGS (event ? event_pts : pts));
 
   return push_outputs (self, &out);
 }
@@ -523,6 +618,7 @@ gst_imm_highlight_sink_event (GstPad * pad, GstObject * parent,
         imm_clip_finish (self->clip, &out);
         imm_change_detector_reset (&self->detector);
         self->last_pts = GST_CLOCK_TIME_NONE;
+        self->gaps[0] = self->gaps[1] = GST_CLOCK_TIME_NONE;
       }
       g_mutex_unlock (&self->lock);
       push_outputs (self, &out);
@@ -533,6 +629,7 @@ gst_imm_highlight_sink_event (GstPad * pad, GstObject * parent,
         GST_DEBUG_OBJECT (self, "mark %u at %" GST_TIME_FORMAT, mark.index,
             GST_TIME_ARGS (mark.pts));
         g_mutex_lock (&self->lock);
+        self->marks_seen = TRUE;
         act_on_triggers (self, self->last_pts, &out);
         imm_clip_event (self->clip, mark.pts, &out);
         g_mutex_unlock (&self->lock);
@@ -554,6 +651,7 @@ gst_imm_highlight_sink_event (GstPad * pad, GstObject * parent,
       imm_change_detector_reset (&self->detector);
       g_array_set_size (self->triggers, 0);
       self->last_pts = GST_CLOCK_TIME_NONE;
+      self->gaps[0] = self->gaps[1] = GST_CLOCK_TIME_NONE;
       g_mutex_unlock (&self->lock);
       break;
     default:
@@ -601,6 +699,8 @@ reset_stream (GstImmHighlight * self)
   imm_change_detector_reset (&self->detector);
   g_array_set_size (self->triggers, 0);
   self->last_pts = GST_CLOCK_TIME_NONE;
+  self->gaps[0] = self->gaps[1] = GST_CLOCK_TIME_NONE;
+  self->marks_seen = FALSE;
   g_mutex_unlock (&self->lock);
 
   self->have_info = FALSE;
@@ -809,5 +909,6 @@ gst_imm_highlight_init (GstImmHighlight * self)
   self->detector.threshold = DEFAULT_THRESHOLD;
   imm_change_detector_reset (&self->detector);
   self->last_pts = GST_CLOCK_TIME_NONE;
+  self->gaps[0] = self->gaps[1] = GST_CLOCK_TIME_NONE;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
 }

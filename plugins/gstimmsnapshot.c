@@ -24,8 +24,19 @@
  *   flagged delta units. The first frame of each stream counts as one.
  * - `dhash`: one sample every interval (default 1 s), hashed with a 64-bit
  *   difference hash; a sample's change is the Hamming distance to the
- *   sample before. The first sample is always taken; the others when their
- *   change is greater than #GstImmSnapshot:threshold. With number N > 0 only
+ *   sample before. The first sample is taken (with #GstImmSnapshot:first
+ *   FALSE it only sets the reference, so that a still scene after start-up
+ *   gives nothing); the others when their change is greater than
+ *   #GstImmSnapshot:threshold and, with #GstImmSnapshot:min-gap, at least
+ *   min-gap seconds after the last frame taken (with number: the last
+ *   candidate; the reference moves on during the cooldown, so a cut and a
+ *   camera settling after it give one frame). #GstImmSnapshot:detector
+ *   `adaptive` uses immhighlight's rule instead of the distance to the
+ *   previous sample: a change must also differ from the sample two back,
+ *   be more than twice the recent mean change, and move the picture's
+ *   thumbnail, so that smooth motion, a turning gradient and noise give
+ *   none (a drifting colour ramp at 10 fps: 59 changes in 60 samples with
+ *   `previous`, none with `adaptive`; see README). With number N > 0 only
  *   the N largest changes are kept (the first sample ranking highest, ties
  *   to the earlier), output in time order at the end of the stream; at
  *   most N frames are held, as copies.
@@ -111,8 +122,9 @@
  *   of its hash to the previous sample's; -1 for the first sample.
  * - `hash` (guint64, dhash only): its 64-bit hash.
  *
- * #GstImmSnapshot:threshold, #GstImmSnapshot:post-messages and
- * #GstImmSnapshot:when-done can change while the stream runs and apply
+ * #GstImmSnapshot:threshold, #GstImmSnapshot:min-gap, #GstImmSnapshot:first,
+ * #GstImmSnapshot:detector,
+ * #GstImmSnapshot:post-messages and #GstImmSnapshot:when-done can change while the stream runs and apply
  * from the next frame; the other properties set the schedule and the way
  * upstream when the stream starts, and a change while it runs is refused
  * with a warning message.
@@ -153,6 +165,7 @@
 #include <gst/video/video.h>
 
 #include "immkeywatch.h"
+#include "imm/imm-clip.h"
 #include "imm/imm-dhash.h"
 #include "imm/imm-schedule.h"
 #include "imm/imm-seek.h"
@@ -174,6 +187,9 @@ GST_DEBUG_CATEGORY (gst_imm_snapshot_debug);
 #define DEFAULT_FORCE_UPSTREAM FALSE
 #define DEFAULT_WHEN_DONE IMM_WHEN_DONE_AUTO
 #define DEFAULT_ACTION IMM_ACTION_DROP
+#define DEFAULT_MIN_GAP 0.0
+#define DEFAULT_FIRST TRUE
+#define DEFAULT_DETECTOR IMM_DETECTOR_PREVIOUS
 
 /* QoS asks upstream to skip frames earlier than the next target minus this
  * many frame durations (1 s when the frame rate is unknown). A decoder
@@ -197,6 +213,9 @@ enum
   PROP_FORCE_UPSTREAM,
   PROP_WHEN_DONE,
   PROP_ACTION,
+  PROP_MIN_GAP,
+  PROP_FIRST,
+  PROP_DETECTOR,
 };
 
 /* What happens to the frames. */
@@ -205,6 +224,13 @@ typedef enum
   IMM_ACTION_DROP,
   IMM_ACTION_MARK,
 } ImmAction;
+
+/* dhash: what counts as a change */
+typedef enum
+{
+  IMM_DETECTOR_PREVIOUS,
+  IMM_DETECTOR_ADAPTIVE,
+} ImmDetector;
 
 /* A frame judged: taken, and what its mark says. */
 typedef struct
@@ -283,6 +309,9 @@ struct _GstImmSnapshot
   gboolean force_upstream;
   ImmWhenDone when_done;
   ImmAction action;
+  gdouble min_gap;
+  gboolean first;
+  ImmDetector detector;
 
   /* streaming thread */
   GstVideoInfo info;
@@ -301,6 +330,8 @@ struct _GstImmSnapshot
   guint index;
   guint64 prev_hash;
   guint64 samples;
+  guint64 last_candidate;       /* dhash: its time, or IMM_DHASH_NONE */
+  ImmChangeDetector change;     /* dhash, detector=adaptive */
   ImmTopN *topn;
 
   /* keyframes at the decoders upstream, with a lock of its own */
@@ -390,6 +421,25 @@ gst_imm_snapshot_action_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstImmSnapshotAction", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_imm_snapshot_detector_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {IMM_DETECTOR_PREVIOUS, "Distance to the previous sample over threshold",
+        "previous"},
+    {IMM_DETECTOR_ADAPTIVE, "immhighlight's rule: two samples back, twice "
+          "the recent change, the picture moved", "adaptive"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstImmSnapshotDetector", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -694,13 +744,16 @@ post_taken (GstImmSnapshot * self, GstBuffer * buf, gint distance, guint64 hash)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* The hash of @buf, and in @thumb the thumbnail it is made from (all 0
+ * when the frame cannot be read). */
 static guint64
-frame_hash (GstImmSnapshot * self, GstBuffer * buf)
+frame_hash (GstImmSnapshot * self, GstBuffer * buf,
+    guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H])
 {
   GstVideoFrame frame;
-  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
   const GstVideoFormatInfo *f = self->info.finfo;
 
+  memset (thumb, 0, IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H);
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
     return 0;
   if (GST_VIDEO_FORMAT_INFO_IS_RGB (f)) {
@@ -1088,6 +1141,10 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
   gint distance = -1;
   guint64 hash = 0;
   guint threshold;
+  gboolean first, candidate, changed;
+  guint64 min_gap;
+  ImmDetector detector;
+  guint8 thumb[IMM_DHASH_THUMB_W * IMM_DHASH_THUMB_H];
 
   if (self->capture == CAPTURE_ENDED)
     return GST_FLOW_EOS;
@@ -1127,17 +1184,31 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
 
   if (self->run_mode == IMM_SNAPSHOT_DHASH) {
-    hash = frame_hash (self, buf);
+    GST_OBJECT_LOCK (self);
+    threshold = self->threshold;
+    first = self->first;
+    min_gap = self->min_gap * GST_SECOND;
+    detector = self->detector;
+    GST_OBJECT_UNLOCK (self);
+    hash = frame_hash (self, buf, thumb);
     if (self->samples > 0)
       distance = imm_dhash_distance (hash, self->prev_hash);
     self->prev_hash = hash;
     self->samples++;
-    /* the first sample always counts */
-    GST_OBJECT_LOCK (self);
-    threshold = self->threshold;
-    GST_OBJECT_UNLOCK (self);
-    if (distance >= 0 && (guint) distance <= threshold)
+    /* The adaptive detector follows every sample, so that a switch to it
+     * while playing has its history. */
+    self->change.threshold = MIN (threshold, 64);
+    changed = imm_change_detector_sample_thumbnail (&self->change, t, thumb,
+        NULL);
+    if (detector == IMM_DETECTOR_ADAPTIVE && distance >= 0)
+      candidate = changed && imm_dhash_is_candidate (distance, 0, first, t,
+          self->last_candidate, min_gap);
+    else
+      candidate = imm_dhash_is_candidate (distance, threshold, first, t,
+          self->last_candidate, min_gap);
+    if (!candidate)
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
+    self->last_candidate = t;
     if (self->topn != NULL) {
       Held *held = g_new (Held, 1);
 
@@ -1373,6 +1444,8 @@ reset (GstImmSnapshot * self)
   self->index = 0;
   self->samples = 0;
   self->prev_hash = 0;
+  self->last_candidate = IMM_DHASH_NONE;
+  imm_change_detector_reset (&self->change);
 }
 
 static gboolean
@@ -1456,6 +1529,15 @@ gst_imm_snapshot_set_property (GObject * object, guint prop_id,
     case PROP_ACTION:
       self->action = g_value_get_enum (value);
       break;
+    case PROP_MIN_GAP:
+      self->min_gap = g_value_get_double (value);
+      break;
+    case PROP_FIRST:
+      self->first = g_value_get_boolean (value);
+      break;
+    case PROP_DETECTOR:
+      self->detector = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1506,6 +1588,15 @@ gst_imm_snapshot_get_property (GObject * object, guint prop_id,
       break;
     case PROP_ACTION:
       g_value_set_enum (value, self->action);
+      break;
+    case PROP_MIN_GAP:
+      g_value_set_double (value, self->min_gap);
+      break;
+    case PROP_FIRST:
+      g_value_set_boolean (value, self->first);
+      break;
+    case PROP_DETECTOR:
+      g_value_set_enum (value, self->detector);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1603,6 +1694,23 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
           "or every frame goes on and the taken ones carry an "
           "ImmSnapshotMeta, each followed by an immsnapshot-mark event "
           "(mark)", GST_TYPE_IMM_SNAPSHOT_ACTION, DEFAULT_ACTION, flags));
+  g_object_class_install_property (gobject_class, PROP_MIN_GAP,
+      g_param_spec_double ("min-gap", "Minimum gap",
+          "dhash: seconds after a frame taken during which no change is "
+          "taken (a cooldown; 0 = none)", 0.0, max_seconds, DEFAULT_MIN_GAP,
+          live_flags));
+  g_object_class_install_property (gobject_class, PROP_FIRST,
+      g_param_spec_boolean ("first", "First",
+          "dhash: take the first sample (TRUE), or let it only set the "
+          "reference so that a still scene gives nothing (FALSE)",
+          DEFAULT_FIRST, live_flags));
+  g_object_class_install_property (gobject_class, PROP_DETECTOR,
+      g_param_spec_enum ("detector", "Detector",
+          "dhash: what a change is: the distance to the previous sample "
+          "greater than threshold (previous, the request semantics), or "
+          "immhighlight's rule, which ignores smooth motion and noise "
+          "(adaptive)", GST_TYPE_IMM_SNAPSHOT_DETECTOR, DEFAULT_DETECTOR,
+          live_flags));
 
   gst_element_class_set_static_metadata (element_class,
       "imm-gst frame capture", "Filter/Video",
@@ -1622,6 +1730,7 @@ gst_imm_snapshot_class_init (GstImmSnapshotClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_WHEN_DONE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_ACTION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_IMM_SNAPSHOT_DETECTOR, 0);
 }
 
 static void
@@ -1639,6 +1748,9 @@ gst_imm_snapshot_init (GstImmSnapshot * self)
   self->force_upstream = DEFAULT_FORCE_UPSTREAM;
   self->when_done = DEFAULT_WHEN_DONE;
   self->action = DEFAULT_ACTION;
+  self->min_gap = DEFAULT_MIN_GAP;
+  self->first = DEFAULT_FIRST;
+  self->detector = DEFAULT_DETECTOR;
   g_mutex_init (&self->seek_lock);
   g_cond_init (&self->seek_cond);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);

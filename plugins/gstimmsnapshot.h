@@ -20,6 +20,8 @@ GType gst_imm_snapshot_when_done_get_type (void);
 
 #define GST_TYPE_IMM_SNAPSHOT_ACTION (gst_imm_snapshot_action_get_type ())
 GType gst_imm_snapshot_action_get_type (void);
+#define GST_TYPE_IMM_SNAPSHOT_DETECTOR (gst_imm_snapshot_detector_get_type ())
+GType gst_imm_snapshot_detector_get_type (void);
 
 GST_ELEMENT_REGISTER_DECLARE (immsnapshot);
 

@@ -21,6 +21,10 @@ typedef struct
   /* bound of the ring of waiting frames (0 = time only); the newest frame
    * is always kept so that a marked frame is never lost */
   guint64 max_bytes;
+  /* the ring keeps this much more than pre-roll, so that an event placed
+   * back in time (found up to a sampling interval late) still gets its
+   * whole pre-roll */
+  guint64 lookback;
 } ImmClipConfig;
 
 typedef enum
@@ -73,6 +77,11 @@ void imm_clip_set_config (ImmClip * clip, const ImmClipConfig * config);
 void imm_clip_push_frame (ImmClip * clip, guint64 pts, gsize size,
     gpointer data, GQueue * out);
 
+void imm_clip_push_frame_timed (ImmClip * clip, guint64 pts, guint64 next_pts,
+    gsize size, gpointer data, GQueue * out);
+
+gpointer imm_clip_held_nth (const ImmClip * clip, guint n, guint64 * pts);
+
 gboolean imm_clip_event (ImmClip * clip, guint64 event_pts, GQueue * out);
 
 void imm_clip_finish (ImmClip * clip, GQueue * out);
@@ -101,9 +110,18 @@ typedef struct
   guint samples;
   guint64 ref1;
   guint64 ref2;
+  /* the pts of the samples ref1 and ref2 */
+  guint64 ref1_pts;
+  guint64 ref2_pts;
   /* the distances of the last samples, newest first */
   gint recent[IMM_CHANGE_DETECTOR_HISTORY];
   guint n_recent;
+  /* with thumbnails: ref1's (9x8 grey cells), and the sums of absolute
+   * cell differences of the last samples, newest first */
+  guint8 thumb[72];
+  gboolean have_thumb;
+  guint recent_sad[IMM_CHANGE_DETECTOR_HISTORY];
+  guint n_recent_sad;
 } ImmChangeDetector;
 
 void imm_change_detector_reset (ImmChangeDetector * det);
@@ -112,6 +130,17 @@ gboolean imm_change_detector_due (const ImmChangeDetector * det, guint64 pts);
 
 gboolean imm_change_detector_sample (ImmChangeDetector * det, guint64 pts,
     guint64 hash, gint * distance);
+
+gboolean imm_change_detector_sample_thumbnail (ImmChangeDetector * det,
+    guint64 pts, const guint8 thumb[72], gint * distance);
+
+guint64 imm_change_detector_previous_pts (const ImmChangeDetector * det);
+
+guint64 imm_clip_next_due (guint64 pts, guint64 duration, guint64 gap_a,
+    guint64 gap_b);
+
+guint imm_change_locate (const guint64 * hashes, guint n, guint64 before,
+    guint64 after);
 
 G_END_DECLS
 

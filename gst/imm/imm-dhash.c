@@ -138,3 +138,33 @@ imm_dhash_distance (guint64 a, guint64 b)
   }
   return n;
 }
+
+/**
+ * imm_dhash_is_candidate:
+ * @distance: the sample's distance to the sample before, -1 for the first
+ * @threshold: a change counts when its distance is greater than this
+ * @first: whether the first sample counts (it has nothing to differ from)
+ * @t: the sample's time (ns)
+ * @last: the time of the last candidate, or %IMM_DHASH_NONE
+ * @min_gap: the cooldown after a candidate (ns): a change less than this
+ *   after it does not count, so that one event (a cut, then the camera
+ *   settling) gives one frame
+ *
+ * The cooldown follows candidates, not the first sample left out with
+ * @first %FALSE: that one is no event.
+ *
+ * Returns: whether the sample is a candidate.
+ */
+gboolean
+imm_dhash_is_candidate (gint distance, guint threshold, gboolean first,
+    guint64 t, guint64 last, guint64 min_gap)
+{
+  if (distance < 0)
+    return first;
+  if ((guint) distance <= threshold)
+    return FALSE;
+  /* t - last < min_gap, without overflowing near the end of time */
+  if (last != IMM_DHASH_NONE && t >= last && t - last < min_gap)
+    return FALSE;
+  return TRUE;
+}

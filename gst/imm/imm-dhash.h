@@ -25,6 +25,12 @@ guint64 imm_dhash_from_thumbnail (const guint8
 
 guint imm_dhash_distance (guint64 a, guint64 b);
 
+/* No candidate yet, for imm_dhash_is_candidate()'s @last. */
+#define IMM_DHASH_NONE G_MAXUINT64
+
+gboolean imm_dhash_is_candidate (gint distance, guint threshold,
+    gboolean first, guint64 t, guint64 last, guint64 min_gap);
+
 G_END_DECLS
 
 #endif /* __IMM_DHASH_H__ */

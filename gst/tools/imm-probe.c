@@ -283,9 +283,32 @@ read_playlist (const gchar * uri, gsize max)
   return data;
 }
 
+/* The URI line after the first #EXT-X-STREAM-INF tag of a master
+ * playlist (RFC 8216 4.3.4.2), or NULL when @text has none. */
+static gchar *
+first_variant (const gchar * text)
+{
+  gchar **lines = g_strsplit (text, "\n", -1), **l;
+  gchar *uri = NULL;
+  gboolean after_inf = FALSE;
+
+  for (l = lines; *l != NULL && uri == NULL; l++) {
+    gchar *line = g_strstrip (*l);
+
+    if (g_str_has_prefix (line, "#EXT-X-STREAM-INF"))
+      after_inf = TRUE;
+    else if (after_inf && line[0] != '\0' && line[0] != '#')
+      uri = g_strdup (line);
+  }
+  g_strfreev (lines);
+  return uri;
+}
+
 /* An HLS media playlist without #EXT-X-ENDLIST is a live stream (RFC 8216
  * 4.3.3.4): the discoverer calls it seekable and not live. A master
- * playlist's variants are not followed. */
+ * playlist (#EXT-X-STREAM-INF) is followed to its first variant's media
+ * playlist, its URI resolved against the master's; once only, as a
+ * variant is a media playlist. */
 static gboolean
 is_live_hls (const gchar * uri)
 {
@@ -297,7 +320,18 @@ is_live_hls (const gchar * uri)
     *q = '\0';
   if (g_str_has_suffix (lower, ".m3u8")
       && (text = read_playlist (uri, 1 << 20)) != NULL) {
-    live = g_str_has_prefix (text, "#EXTM3U")
+    gchar *variant = g_str_has_prefix (text, "#EXTM3U") ?
+        first_variant (text) : NULL;
+
+    if (variant != NULL) {
+      gchar *media = gst_uri_join_strings (uri, variant);
+
+      g_free (text);
+      text = media != NULL ? read_playlist (media, 1 << 20) : NULL;
+      g_free (media);
+      g_free (variant);
+    }
+    live = text != NULL && g_str_has_prefix (text, "#EXTM3U")
         && strstr (text, "#EXT-X-TARGETDURATION") != NULL
         && strstr (text, "#EXT-X-ENDLIST") == NULL;
     g_free (text);

@@ -580,22 +580,27 @@ run_launch_line (const gchar * desc)
 }
 
 /* An HLS playlist without #EXT-X-ENDLIST is live: told after reading it,
- * refused as live sources are. */
+ * refused as live sources are. Run 1: a master playlist whose first
+ * variant (a relative URI, in a folder of its own) is that live playlist;
+ * its second variant is a finished one, not looked at. */
 GST_START_TEST (live_hls_refused)
 {
+  gboolean master = __i__ == 1;
   gchar *root = make_root ();
-  gchar *dir = g_build_filename (root, "b", NULL);
+  gchar *dir = g_build_filename (root, "b", "v0", NULL);
   gchar *desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
       "video/x-raw,width=160,height=120,framerate=10/1 ! x264enc "
       "key-int-max=10 ! h264parse ! hlssink2 target-duration=1 "
       "location=%s/seg%%05d.ts playlist-location=%s/live.m3u8", dir, dir);
   gchar *playlist = g_build_filename (dir, "live.m3u8", NULL), *text = NULL;
+  gchar *master_path = g_build_filename (root, "b", "master.m3u8", NULL);
+  gchar *ended_path = g_build_filename (dir, "ended.m3u8", NULL);
   gchar **lines, **l;
   GString *live = g_string_new (NULL);
-  const gchar *json = "{\"Sources\":[{\"URI\":\"oss://b/live.m3u8\"}],"
+  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://b/%s\"}],"
       "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":\"jpg\","
       "\"URI\":\"oss://b/s-{index}.jpg\",\"Mode\":\"average\","
-      "\"Number\":3}]}}]}";
+      "\"Number\":3}]}}]}", master ? "master.m3u8" : "v0/live.m3u8");
   gchar *request = write_request (root, json);
   gchar *out = g_build_filename (root, "result.json", NULL);
   gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
@@ -614,6 +619,13 @@ GST_START_TEST (live_hls_refused)
     if (!g_str_has_prefix (*l, "#EXT-X-ENDLIST"))
       g_string_append_printf (live, "%s\n", *l);
   fail_unless (g_file_set_contents (playlist, live->str, -1, NULL));
+  /* the finished copy: what the master's second variant says */
+  fail_unless (g_file_set_contents (ended_path, text, -1, NULL));
+  fail_unless (g_file_set_contents (master_path, "#EXTM3U\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=160x120\n"
+          "v0/live.m3u8\n"
+          "#EXT-X-STREAM-INF:BANDWIDTH=100000,RESOLUTION=160x120\n"
+          "v0/ended.m3u8\n", -1, NULL));
 
   child_start (&tool, tool_argv, out);
   fail_unless (child_wait (&tool, 60));
@@ -625,7 +637,30 @@ GST_START_TEST (live_hls_refused)
       "keyframe or dhash");
   g_object_unref (parser);
   child_clear (&tool);
+
+  /* the same master with the finished variant first: not live, so not
+   * refused as live */
+  if (master) {
+    fail_unless (g_file_set_contents (master_path, "#EXTM3U\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=100000,RESOLUTION=160x120\n"
+            "v0/ended.m3u8\n"
+            "#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=160x120\n"
+            "v0/live.m3u8\n", -1, NULL));
+    child_start (&tool, tool_argv, out);
+    fail_unless (child_wait (&tool, 120));
+    result = read_result (out, &parser);
+    /* (it then fails later: through a master playlist hlsdemux gives no
+     * duration for average to spread over) */
+    fail_unless (strstr (json_object_get_string_member (result, "Message"),
+            "is a live stream") == NULL, "%s",
+        json_object_get_string_member (result, "Message"));
+    g_object_unref (parser);
+    child_clear (&tool);
+  }
   remove_tree (root);
+  g_free (master_path);
+  g_free (ended_path);
+  g_free (json);
   g_strfreev (lines);
   g_string_free (live, TRUE);
   g_free (text);
@@ -975,7 +1010,7 @@ live_convert_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, live_refused, 0, G_N_ELEMENTS (refused));
   tcase_add_test (tc, highlights_on_file);
-  tcase_add_test (tc, live_hls_refused);
+  tcase_add_loop_test (tc, live_hls_refused, 0, 2);
   tcase_add_test (tc, live_udp_animation_duration);
   tcase_add_test (tc, live_udp_complete_branch);
   tcase_add_test (tc, live_udp_keyframe_dhash_sigterm);

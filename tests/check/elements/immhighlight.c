@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -216,7 +217,8 @@ GST_START_TEST (test_one_clip_per_switch)
 
 GST_END_TEST;
 
-/* A cut between samples is found at the next sample, within one interval. */
+/* A cut between samples is found at the next sample, within one interval,
+ * and placed back on its frame: the clip counts from the cut. */
 GST_START_TEST (test_switch_between_samples)
 {
   Run run;
@@ -224,7 +226,35 @@ GST_START_TEST (test_switch_between_samples)
   run_start (&run, "threshold=20 interval=0.5 pre-roll=1 post-roll=1");
   push_scene (&run, 0, 0, 32);
   push_scene (&run, 1, 33, 70);
-  run_check (&run, "<1:35 25..45 >1:25-45", NULL);
+  run_check (&run, "<1:33 23..43 >1:23-43", NULL);
+  run_end (&run);
+}
+
+GST_END_TEST;
+
+/* A clip ends with its last frame: the next frame is due past its end
+ * (the frames' duration, or their spacing), so the end event goes out
+ * right after it rather than when the next frame comes. Frames without a
+ * duration, 0.1 s apart, then with duration 0.1 s but 0.2 s apart. */
+GST_START_TEST (test_clip_ends_with_last_frame)
+{
+  Run run;
+  guint i;
+
+  run_start (&run, "threshold=20 interval=0.5 pre-roll=1 post-roll=1");
+  for (i = 0; i <= 40; i++) {
+    GstBuffer *buf = scene_frame (i < 30 ? 0 : 1, i);
+
+    GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+    fail_unless_equals_int (gst_harness_push (run.h, buf), GST_FLOW_OK);
+  }
+  run_check (&run, "<1:30 20..40 >1:20-40", "s1 e1/1 ");
+  for (i = 42; i <= 80; i += 2)
+    fail_unless_equals_int (gst_harness_push (run.h,
+            scene_frame (i < 70 ? 1 : 2, i)), GST_FLOW_OK);
+  /* the cut at 7 s: the clip 6 to 8 s, ended with the frame at 8 s */
+  run_check (&run, "<1:30 20..40 >1:20-40 <2:70 60 62 64 66 68 70 72 74 76 "
+      "78 80 >2:60-80", "s1 e1/1 s2 e2/1 ");
   run_end (&run);
 }
 
@@ -608,6 +638,307 @@ GST_START_TEST (test_drifting_pattern_no_false_events)
 
 GST_END_TEST;
 
+/* Runs a pipeline to its end; returns the times (in tenths of a second)
+ * of its element messages: immsnapshot's `pts`, immhighlight's
+ * `event-pts` of each clip start. */
+static gchar *
+message_times (const gchar * desc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GString *out = g_string_new (NULL);
+  GstBus *bus;
+  GstMessage *msg;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  bus = gst_element_get_bus (pipe);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+    const GstStructure *s = gst_message_get_structure (msg);
+    guint64 t;
+
+    fail_if (type == GST_MESSAGE_ERROR, "error in %s", desc);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "immsnapshot") && gst_structure_get_uint64 (s, "pts", &t))
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT " ", t / T);
+    if (type == GST_MESSAGE_ELEMENT && gst_structure_has_name (s,
+            "immhighlight")
+        && g_strcmp0 (gst_structure_get_string (s, "phase"), "start") == 0
+        && gst_structure_get_uint64 (s, "event-pts", &t))
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT " ", t / T);
+    gst_message_unref (msg);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (msg != NULL, "no EOS within 60 s: %s", desc);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  return g_string_free (out, FALSE);
+}
+
+/* Smooth gradients turning (ffmpeg's lavfi "gradients") flip dHash bits
+ * wholesale when their direction passes the vertical, while the picture
+ * barely changes; real cuts change the picture. 45 s at 10 fps, made by
+ * ffmpeg: gradients (speed 0.05), testsrc2, gradients (0.1, other
+ * colours), smptebars, mandelbrot, gradients (0.02); cuts at 10.3, 15.3,
+ * 25.3, 30.3 and 35.3 s, between samples (every 0.5 s). The cuts at 30.3
+ * and 35.3 s change about 30 bits, that at 15.3 s 17, that at 25.3 s 10.
+ * Sample to sample (immsnapshot's dhash) the gradients gave 5 or 6 false
+ * events at threshold 20 in 6 runs; immhighlight none (before it compared
+ * thumbnails too: 5), and the cuts it finds are placed on their frames. */
+/* The cuts of the gradients fixture, in tenths of a second: one sample
+ * after each, where immsnapshot finds them. */
+static gboolean
+is_cut (guint64 t)
+{
+  static const guint64 cuts[] = { 103, 153, 253, 303, 353 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cuts); i++)
+    if (t == cuts[i] || t == cuts[i] + 2)
+      return TRUE;
+  return FALSE;
+}
+
+/* @got, times in tenths: every one of @required is there, and at least
+ * @min_false times are no cut (not counting a first sample at 0). The
+ * cut at 10.3 s changes 16 to 21 bits (ffmpeg's gradients differ from run
+ * to run), so it is neither required nor false. */
+static void
+check_cuts (const gchar * got, const gchar * required, guint min_false)
+{
+  gchar **times = g_strsplit (got, " ", -1), **req =
+      g_strsplit (required, " ", -1);
+  gchar *padded = g_strdup_printf (" %s", got);
+  guint i, n_false = 0;
+
+  for (i = 0; times[i] != NULL; i++) {
+    guint64 t = g_ascii_strtoull (times[i], NULL, 10);
+
+    if (times[i][0] != '\0' && t != 0 && !is_cut (t))
+      n_false++;
+  }
+  for (i = 0; req[i] != NULL; i++) {
+    gchar *needle = g_strdup_printf (" %s ", req[i]);
+
+    fail_unless (strstr (padded, needle) != NULL, "%s missing in %s", req[i],
+        got);
+    g_free (needle);
+  }
+  if (min_false == 0)
+    fail_unless (n_false == 0, "%u false events in %s", n_false, got);
+  else
+    fail_unless (n_false >= min_false, "only %u false events in %s", n_false,
+        got);
+  g_free (padded);
+  g_strfreev (times);
+  g_strfreev (req);
+}
+
+#define GRADIENTS_SRC "filesrc location=%s ! decodebin ! videoconvert ! " \
+  "video/x-raw,format=I420 ! %s ! fakesink"
+GST_START_TEST (test_turning_gradients_and_cuts)
+{
+  gchar *dir = g_dir_make_tmp ("immhighlight-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "gradients.mkv", NULL);
+  gchar *cmd = g_strdup_printf ("ffmpeg -v error -y "
+      "-f lavfi -i gradients=s=320x240:r=10:speed=0.05:d=10.3:seed=1 "
+      "-f lavfi -i testsrc2=s=320x240:r=10:d=5 "
+      "-f lavfi -i gradients=s=320x240:r=10:speed=0.1:d=10:seed=7:"
+      "c0=0x203080:c1=0xe0c040 "
+      "-f lavfi -i smptebars=s=320x240:r=10:d=5 "
+      "-f lavfi -i mandelbrot=s=320x240:r=10,trim=duration=5 "
+      "-f lavfi -i gradients=s=320x240:r=10:speed=0.02:d=9.7:seed=3 "
+      "-filter_complex '[0][1][2][3][4][5]concat=n=6:v=1,format=yuv420p' "
+      "-c:v libx264 -bf 0 -g 50 -f matroska '%s'", path);
+  gchar *argv[] = { (gchar *) "/bin/sh", (gchar *) "-c", cmd, NULL };
+  gchar *err = NULL, *desc, *got;
+  gint status = 0;
+
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+          NULL, NULL, NULL, &err, &status, NULL));
+  if (!g_spawn_check_wait_status (status, NULL)) {
+    GST_WARNING ("ffmpeg could not make the fixture, not tested: %s", err);
+    goto done;
+  }
+
+  desc = g_strdup_printf (GRADIENTS_SRC, path, "immhighlight threshold=20 "
+      "interval=0.5 pre-roll=0 post-roll=0");
+  got = message_times (desc);
+  check_cuts (got, "303 353", 0);
+  g_free (got);
+  g_free (desc);
+  desc = g_strdup_printf (GRADIENTS_SRC, path, "immhighlight threshold=10 "
+      "interval=0.5 pre-roll=0 post-roll=0");
+  got = message_times (desc);
+  check_cuts (got, "153 303 353", 0);
+  g_free (got);
+  g_free (desc);
+
+  /* sample to sample: the first sample, false events, the cuts (at the
+   * sample after each) */
+  desc = g_strdup_printf (GRADIENTS_SRC, path, "immsnapshot mode=dhash "
+      "threshold=20 interval=0.5 seek=false");
+  got = message_times (desc);
+  GST_INFO ("sample to sample: %s", got);
+  check_cuts (got, "305 355", 4);
+  g_free (got);
+  g_free (desc);
+
+done:
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (err);
+  g_free (cmd);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* Resident memory of this process, in bytes. */
+static guint64
+rss_bytes (void)
+{
+  gchar *status = NULL, *line;
+  guint64 kb;
+
+  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  fail_unless (line != NULL);
+  kb = g_ascii_strtoull (line + 6, NULL, 10);
+  g_free (status);
+  return kb * 1024;
+}
+
+/* A trigger every 4 s of stream time, at 2 s, 6 s, ... */
+static GstPadProbeReturn
+trigger_every_4s (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+
+  if (pts % (4 * GST_SECOND) == 2 * GST_SECOND)
+    g_signal_emit_by_name (user_data, "trigger", (guint64) pts);
+  return GST_PAD_PROBE_OK;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RUNNING_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RUNNING_UNDER_ASAN 1
+#endif
+#endif
+#ifndef RUNNING_UNDER_ASAN
+#define RUNNING_UNDER_ASAN 0
+#endif
+
+/* A long run, as fast as it goes: 10 minutes of stream time at 10 fps, a
+ * trigger every 4 s (150 clips of 3 s: pre-roll 1, post-roll 2), through
+ * immanimenc writing one file per clip (GIF, then WebP) with
+ * multifilesink: 150 clips with exact bounds, 150 files, and the resident
+ * memory after the last within 10 % of that after the 75th. GIF is flat
+ * from the first clip; WebP's RSS rises by steps of about 1.2 MB (the
+ * encoder's threads and glibc's arenas; with MALLOC_ARENA_MAX=1 too) to a
+ * plateau that some runs reached only after clip 30: from clip 30, 5 runs
+ * grew 0 to 7.7 %, from clip 75, 6 runs 0 to 1.1 %. */
+GST_START_TEST (test_long_run_file_per_clip)
+{
+  const gchar *format = __i__ == 0 ? "gif" : "webp";
+  gchar *dir = g_dir_make_tmp ("immhighlight-XXXXXX", NULL);
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=6000 "
+      "pattern=ball ! video/x-raw,width=160,height=90,framerate=10/1 ! "
+      "immhighlight name=hl pre-roll=1 post-roll=2 ! videoconvert ! "
+      "immanimenc format=%s ! multifilesink location=%s/clip-%%05d.%s "
+      "next-file=buffer post-messages=true", format, dir, format);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *hl = gst_bin_get_by_name (GST_BIN (pipe), "hl");
+  GstPad *pad = gst_element_get_static_pad (hl, "sink");
+  GstBus *bus = gst_element_get_bus (pipe);
+  guint64 rss_early = 0, rss_late = 0;
+  guint files = 0, clips = 0, i;
+  GstMessage *msg;
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, trigger_every_4s, hl,
+      NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    GstMessageType type = GST_MESSAGE_TYPE (msg);
+
+    fail_if (type == GST_MESSAGE_ERROR, "error in %s", desc);
+    if (type == GST_MESSAGE_ELEMENT
+        && gst_message_has_name (msg, "immhighlight")) {
+      const GstStructure *st = gst_message_get_structure (msg);
+      guint64 event, first_pts, last = 0;
+
+      fail_unless (gst_structure_get_uint64 (st, "event-pts", &event));
+      fail_unless (gst_structure_get_uint64 (st, "first-pts", &first_pts));
+      /* pre-roll and post-roll to the frame; the last clip ends with the
+       * stream, at 599.9 s */
+      if (gst_structure_get_uint64 (st, "last-pts", &last)) {
+        fail_unless_equals_uint64 (first_pts, event - GST_SECOND);
+        fail_unless_equals_uint64 (last, MIN (event + 2 * GST_SECOND,
+                5999 * (GST_SECOND / 10)));
+        clips++;
+      }
+    }
+    if (type == GST_MESSAGE_ELEMENT
+        && gst_message_has_name (msg, "GstMultiFileSink")) {
+      files++;
+      if (files == 75)
+        rss_early = rss_bytes ();
+      else if (files == 150)
+        rss_late = rss_bytes ();
+    }
+    gst_message_unref (msg);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (msg != NULL, "no EOS within 60 s");
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  fail_unless_equals_int (clips, 150);
+  fail_unless_equals_int (files, 150);
+  for (i = 0; i < 150; i++) {
+    gchar *path = g_strdup_printf ("%s/clip-%05u.%s", dir, i, format);
+    gchar *data = NULL;
+    gsize len = 0;
+
+    fail_unless (g_file_get_contents (path, &data, &len, NULL), "%s", path);
+    if (__i__ == 0)
+      fail_unless (len > 6 && memcmp (data, "GIF89a", 6) == 0, "%s", path);
+    else
+      fail_unless (len > 12 && memcmp (data, "RIFF", 4) == 0
+          && memcmp (data + 8, "WEBP", 4) == 0, "%s", path);
+    g_unlink (path);
+    g_free (path);
+    g_free (data);
+  }
+  GST_INFO ("%s: RSS %" G_GUINT64_FORMAT " kB after 75 clips, %"
+      G_GUINT64_FORMAT " kB after 150", format, rss_early / 1024,
+      rss_late / 1024);
+  fail_unless (rss_early > 0 && rss_late > 0);
+  /* AddressSanitizer's quarantine grows RSS whatever is freed */
+  if (!RUNNING_UNDER_ASAN)
+    fail_unless (rss_late <= rss_early + rss_early / 10,
+        "%s: RSS grew from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+        " kB", format, rss_early / 1024, rss_late / 1024);
+  g_rmdir (dir);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (hl);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 /* Live: videotestsrc switches pattern at known frames, through a real
  * encoder and decoder; one clip per switch, its event at the first sample
  * after the switch, its frames pre-roll and post-roll around it to the
@@ -813,6 +1144,7 @@ immhighlight_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_one_clip_per_switch);
   tcase_add_test (tc, test_switch_between_samples);
+  tcase_add_test (tc, test_clip_ends_with_last_frame);
   tcase_add_test (tc, test_close_events_merge);
   tcase_add_test (tc, test_still_scene_no_event);
   tcase_add_test (tc, test_trigger);
@@ -826,6 +1158,8 @@ immhighlight_suite (void)
   tcase_add_test (tc, test_qos_stops_here);
   tcase_add_test (tc, test_property_while_running);
   tcase_add_test (tc, test_drifting_pattern_no_false_events);
+  tcase_add_test (tc, test_turning_gradients_and_cuts);
+  tcase_add_loop_test (tc, test_long_run_file_per_clip, 0, 2);
   tcase_add_test (tc, test_live_one_clip_per_switch);
   tcase_add_test (tc, test_live_trigger);
   tcase_add_test (tc, test_threshold_while_running);

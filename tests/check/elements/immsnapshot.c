@@ -1408,6 +1408,138 @@ GST_START_TEST (test_properties_while_playing)
 
 GST_END_TEST;
 
+/* Pulls what the harness got: "pts pts ... " in seconds. */
+static gchar *
+pulled_seconds (GstHarness * h)
+{
+  GString *out = g_string_new (NULL);
+  GstBuffer *buf;
+
+  while ((buf = gst_harness_try_pull (h)) != NULL) {
+    g_string_append_printf (out, "%" G_GUINT64_FORMAT " ",
+        GST_BUFFER_PTS (buf) / S);
+    gst_buffer_unref (buf);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* dhash first=false: the first sample only sets the reference, so a still
+ * scene gives nothing; min-gap: a cooldown after each frame taken, during
+ * which the reference moves on. Both change while playing. A cut every
+ * second (ramps 64 bits apart), samples one a second. */
+GST_START_TEST (test_dhash_first_min_gap)
+{
+  GstHarness *h = gst_harness_new_parse ("immsnapshot mode=dhash "
+      "threshold=20 first=false min-gap=2.5");
+  GstElement *snap = gst_harness_find_element (h, "immsnapshot");
+  gchar *got;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("1/1"));
+  /* 0-2 s: the same picture, nothing taken */
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int (push_ramp (h, i * S, TRUE), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  /* cuts at 3 to 8 s: 3 taken, 4 and 5 within 2.5 s of it, 6 taken, ... */
+  for (i = 3; i <= 8; i++)
+    fail_unless_equals_int (push_ramp (h, i * S, i % 2 == 0), GST_FLOW_OK);
+  got = pulled_seconds (h);
+  fail_unless_equals_string (got, "3 6 ");
+  g_free (got);
+  /* no cooldown from the next frame: cuts at 9 and 10 s both taken */
+  g_object_set (snap, "min-gap", 0.0, NULL);
+  for (i = 9; i <= 10; i++)
+    fail_unless_equals_int (push_ramp (h, i * S, i % 2 == 0), GST_FLOW_OK);
+  /* the cooldown counts from the last frame taken, 10 s */
+  g_object_set (snap, "min-gap", 1.5, NULL);
+  for (i = 11; i <= 12; i++)
+    fail_unless_equals_int (push_ramp (h, i * S, i % 2 == 0), GST_FLOW_OK);
+  got = pulled_seconds (h);
+  fail_unless_equals_string (got, "9 10 12 ");
+  g_free (got);
+  gst_object_unref (snap);
+  gst_harness_teardown (h);
+
+  /* the default takes the first sample of the same still scene */
+  h = gst_harness_new_parse ("immsnapshot mode=dhash threshold=20");
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("1/1"));
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int (push_ramp (h, i * S, TRUE), GST_FLOW_OK);
+  got = pulled_seconds (h);
+  fail_unless_equals_string (got, "0 ");
+  g_free (got);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A 16x16 grey frame of random pixels (seed @scene). */
+static GstFlowReturn
+push_scene (GstHarness * h, GstClockTime pts, guint scene)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16, NULL);
+  GRand *rand = g_rand_new_with_seed (scene);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < 16 * 16; i++)
+    map.data[i] = g_rand_int_range (rand, 0, 256);
+  gst_buffer_unmap (buf, &map);
+  g_rand_free (rand);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  return gst_harness_push (h, buf);
+}
+
+/* detector=adaptive: immhighlight's rule. A drifting colour ramp gives a
+ * change at most samples compared with the sample before, none this way;
+ * a cut is still one. */
+#define DRIFTING_RAMP "videotestsrc pattern=colors horizontal-speed=2 " \
+  "num-buffers=300 ! video/x-raw,format=I420,width=320,height=240," \
+  "framerate=10/1 ! immsnapshot mode=dhash threshold=20 interval=0.5 " \
+  "seek=false detector=%s ! fakesink"
+GST_START_TEST (test_dhash_adaptive)
+{
+  gchar *d = g_strdup_printf (DRIFTING_RAMP, "previous");
+  GstHarness *h;
+  gchar *got;
+  guint i;
+  Run r;
+
+  run_pipeline (d, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  /* the first sample and at least 30 of the 59 others (one space each) */
+  {
+    guint n = 0;
+    const gchar *c;
+
+    for (c = r.messages->str; *c; c++)
+      n += *c == ' ';
+    fail_unless (n >= 31, "%u: %s", n, r.messages->str);
+  }
+  run_clear (&r);
+  g_free (d);
+  d = g_strdup_printf (DRIFTING_RAMP, "adaptive");
+  run_pipeline (d, &r);
+  fail_unless (r.error == NULL, "%s", r.error);
+  fail_unless_equals_string (r.messages->str, "1:0:-1 ");
+  run_clear (&r);
+  g_free (d);
+
+  h = gst_harness_new_parse ("immsnapshot mode=dhash threshold=10 "
+      "detector=adaptive first=false");
+  gst_harness_set_src_caps_str (h, GRAY_CAPS ("1/1"));
+  for (i = 0; i < 10; i++)
+    fail_unless_equals_int (push_scene (h, i * S, i < 5 ? 1 : 2), GST_FLOW_OK);
+  got = pulled_seconds (h);
+  fail_unless_equals_string (got, "5 ");
+  g_free (got);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Records what reaches the sink in marking mode: "." a frame, "m1@0" a
  * frame marked (index@pts in ms), "e1@0" a mark event. */
 static GstPadProbeReturn
@@ -1578,6 +1710,8 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_concat_keyframes);
   tcase_add_loop_test (tc, test_when_done, 0, 2);
   tcase_add_test (tc, test_properties_while_playing);
+  tcase_add_test (tc, test_dhash_first_min_gap);
+  tcase_add_test (tc, test_dhash_adaptive);
   tcase_add_test (tc, test_mark);
   tcase_add_test (tc, test_repeated_pts);
   tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));

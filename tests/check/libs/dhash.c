@@ -112,6 +112,47 @@ GST_START_TEST (test_dhash_distance)
 
 GST_END_TEST;
 
+#define S GST_SECOND
+static const struct
+{
+  gint distance;
+  guint threshold;
+  gboolean first;
+  guint64 t, last, min_gap;
+  gboolean expected;
+} candidate_cases[] = {
+  /* the first sample: as @first says, whatever the cooldown */
+  {-1, 10, TRUE, 0, IMM_DHASH_NONE, 0, TRUE},
+  {-1, 10, FALSE, 0, IMM_DHASH_NONE, 0, FALSE},
+  {-1, 64, TRUE, 5 * S, 4 * S, 10 * S, TRUE},
+  /* greater than threshold, not equal */
+  {10, 10, TRUE, S, IMM_DHASH_NONE, 0, FALSE},
+  {11, 10, TRUE, S, IMM_DHASH_NONE, 0, TRUE},
+  {64, 64, TRUE, S, IMM_DHASH_NONE, 0, FALSE},
+  /* no cooldown: right after a candidate */
+  {11, 10, TRUE, S, 0, 0, TRUE},
+  /* cooldown 2 s after a candidate at 1 s: 2.999 s out, 3 s in */
+  {30, 10, TRUE, 3 * S - 1, S, 2 * S, FALSE},
+  {30, 10, TRUE, 3 * S, S, 2 * S, TRUE},
+  /* nothing taken yet: no cooldown */
+  {30, 10, FALSE, S, IMM_DHASH_NONE, 2 * S, TRUE},
+  /* a change below threshold stays out after the cooldown too */
+  {5, 10, TRUE, 9 * S, S, 2 * S, FALSE},
+  /* near the end of time: no overflow */
+  {30, 10, TRUE, G_MAXUINT64 - 1, G_MAXUINT64 - 2, G_MAXUINT64, FALSE},
+};
+
+GST_START_TEST (test_dhash_candidate)
+{
+  fail_unless_equals_int (imm_dhash_is_candidate (candidate_cases
+          [__i__].distance, candidate_cases[__i__].threshold,
+          candidate_cases[__i__].first, candidate_cases[__i__].t,
+          candidate_cases[__i__].last, candidate_cases[__i__].min_gap),
+      candidate_cases[__i__].expected);
+}
+
+GST_END_TEST;
+
 static Suite *
 dhash_suite (void)
 {
@@ -123,6 +164,8 @@ dhash_suite (void)
   tcase_add_test (tc, test_dhash_rgb_and_stride);
   tcase_add_test (tc, test_dhash_tiny_image);
   tcase_add_test (tc, test_dhash_distance);
+  tcase_add_loop_test (tc, test_dhash_candidate, 0,
+      G_N_ELEMENTS (candidate_cases));
   return s;
 }
 
