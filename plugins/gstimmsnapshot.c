@@ -731,9 +731,9 @@ held_free (gpointer data)
 }
 
 /* Reads the properties once per run: changes while running would make the
- * schedule contradict itself. */
+ * schedule contradict itself. @first is the first frame. */
 static gboolean
-configure (GstImmSnapshot * self)
+configure (GstImmSnapshot * self, GstBuffer * first)
 {
   GstPad *sink = GST_BASE_TRANSFORM_SINK_PAD (self);
   GstQuery *q;
@@ -789,10 +789,19 @@ configure (GstImmSnapshot * self)
 
       total = imm_schedule_stream_length (total, seg->start, seg->stop,
           seg->time);
-      if (imm_key_watch_ps_demuxer (self->keys))
-        total = imm_schedule_ps_length (total,
+      if (imm_key_watch_pts_duration (self->keys)) {
+        /* from the first frame, which can come after the first packet
+         * (a TS cut mid-GOP), to the end of the last */
+        total = imm_schedule_frames_length (total, seg->time,
+            GST_BUFFER_PTS_IS_VALID (first) ?
+            gst_segment_to_stream_time (seg, GST_FORMAT_TIME,
+                GST_BUFFER_PTS (first)) : IMM_TIME_NONE);
+        total = imm_schedule_pts_length (total,
             self->info.fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND,
                 self->info.fps_d, self->info.fps_n) : IMM_TIME_NONE);
+      }
+      GST_DEBUG_OBJECT (self, "average over %" GST_TIME_FORMAT " (segment %"
+          GST_SEGMENT_FORMAT ")", GST_TIME_ARGS (total), seg);
     }
     if (total > 0 && (end == IMM_TIME_NONE || (guint64) total < end))
       end = total;
@@ -1093,7 +1102,7 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
     return GST_FLOW_EOS;
   if (self->capture == CAPTURE_DROPPING)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (!self->configured && !configure (self))
+  if (!self->configured && !configure (self, buf))
     return GST_FLOW_ERROR;
 
   t = timeline_time (self, buf);

@@ -214,23 +214,54 @@ imm_schedule_stream_length (guint64 duration, guint64 seg_start,
 }
 
 /**
- * imm_schedule_ps_length:
- * @duration: mpegpsdemux's duration
+ * imm_schedule_frames_length:
+ * @length: the stream's length from imm_schedule_stream_length(), which
+ *   starts at stream time @seg_time
+ * @seg_time: the segment's stream time at its start
+ * @first_time: the first frame's stream time, or %IMM_TIME_NONE
+ *
+ * The frames may begin after the segment: an MPEG-TS cut mid-GOP (as a
+ * recorder or `dd` cuts it) starts its segment and its duration at the
+ * first packet (4.64 s, 20.84 s long), but the decoder's first frame is
+ * the first keyframe's (8.48 s). Average spreads its frames from the first
+ * frame to the stream's end (25.48 s): 17 s, as ffmpeg shows the file.
+ *
+ * Returns: the length from the first frame, or @length as it is.
+ */
+guint64
+imm_schedule_frames_length (guint64 length, guint64 seg_time,
+    guint64 first_time)
+{
+  if (length == IMM_TIME_NONE || seg_time == IMM_TIME_NONE
+      || first_time == IMM_TIME_NONE || first_time <= seg_time
+      || first_time - seg_time >= length)
+    return length;
+  return length - (first_time - seg_time);
+}
+
+/**
+ * imm_schedule_pts_length:
+ * @duration: mpegpsdemux's or tsdemux's own duration
  * @frame_duration: one frame's duration, or %IMM_TIME_NONE
  *
  * mpegpsdemux measures a program stream from its first PTS to its last
  * (11.88 s for 300 frames at 25 fps from 0.54 s, whose last two frames
- * carry no PTS); ffmpeg, the oracle, adds the last timestamped frame's
- * duration (11.92 s). Average spreads its frames over ffmpeg's figure.
+ * carry no PTS), and so does tsdemux, from its clock references (23.9607 s
+ * for 600 frames at 25 fps); ffmpeg, the oracle, adds the last timestamped
+ * frame's duration (11.92 s, 24 s). Average spreads its frames over
+ * ffmpeg's figure: the frames' whole count, else a target can fall just
+ * past a frame (8.0002 s of 24.0007 s takes the frame at 8.04 s).
  *
  * Returns: the length.
  */
 guint64
-imm_schedule_ps_length (guint64 duration, guint64 frame_duration)
+imm_schedule_pts_length (guint64 duration, guint64 frame_duration)
 {
-  if (duration == IMM_TIME_NONE || frame_duration == IMM_TIME_NONE)
+  if (duration == IMM_TIME_NONE || frame_duration == IMM_TIME_NONE
+      || frame_duration == 0)
     return duration;
-  return duration + frame_duration;
+  return (duration + frame_duration + frame_duration / 2) / frame_duration *
+      frame_duration;
 }
 
 /**

@@ -58,7 +58,10 @@ ImmVerdict imm_schedule_offer (ImmSchedule * s, guint64 t,
 guint64 imm_schedule_stream_length (guint64 duration, guint64 seg_start,
     guint64 seg_stop, guint64 seg_time);
 
-guint64 imm_schedule_ps_length (guint64 duration, guint64 frame_duration);
+guint64 imm_schedule_frames_length (guint64 length, guint64 seg_time,
+    guint64 first_time);
+
+guint64 imm_schedule_pts_length (guint64 duration, guint64 frame_duration);
 
 /**
  * ImmPtsRepair:

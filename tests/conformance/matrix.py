@@ -51,12 +51,6 @@ KNOWN = {}
 
 # Bugs the matrix found outside the seek code, not fixed yet (README).
 OPEN = {
-    # tsdemux's duration counts from the first packet (4.64 s); average
-    # spreads it from the first decodable frame (8.48 s), where the frames
-    # span 17 s: the second picture is 1.3 s late (#350 for #317)
-    ("ts-midgop", "average.webp"): "average on a TS cut mid-GOP: the "
-    "duration counts from the first packet, the frames from the first "
-    "decodable one",
     # Packed B-frames: ffmpeg's AVI muxer writes two empty chunks after
     # frame 0 (libxvid's delay). GStreamer holds frame 0 for them (#1 at
     # 0.12 s, as the chunk times say), ffmpeg stamps #0 at 0.12 s and
