@@ -295,6 +295,8 @@ struct _GstImmSnapshot
   GstClockTime origin;          /* the first frame's stream/running time */
   GstClockTime last_time;
   ImmPtsRepair repair;          /* repeated frame times (AVI, MPEG-4) */
+  GstClockTime repaired;        /* the frame's pts as repaired, or NONE */
+  gboolean avi;                 /* avidemux upstream (imm_key_watch_avi) */
   gboolean first_of_stream;     /* no frame since STREAM_START */
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
@@ -858,7 +860,10 @@ configure (GstImmSnapshot * self, GstBuffer * first)
     set_state (self, SEEK_DISABLED);
     g_mutex_unlock (&self->seek_lock);
   }
-  self->run_qos = seek && skip_decode && !polite
+  /* AVI: the repair of the decoder's frame times needs every frame (a
+   * packed B-frame's repeated time is known by the frame after it) */
+  self->avi = imm_key_watch_avi (self->keys);
+  self->run_qos = seek && skip_decode && !polite && !self->avi
       && (self->run_mode == IMM_SNAPSHOT_INTERVAL
       || self->run_mode == IMM_SNAPSHOT_AVERAGE
       || self->run_mode == IMM_SNAPSHOT_DHASH);
@@ -899,7 +904,17 @@ timeline_time (GstImmSnapshot * self, GstBuffer * buf)
     t = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_CLOCK_TIME_NONE;
-  t = imm_pts_repair_frame (&self->repair, t, frame_duration (self, buf));
+  {
+    GstClockTime fixed = imm_pts_repair_frame (&self->repair, t,
+        frame_duration (self, buf));
+
+    /* AVI's frames downstream need their right time too (an animation's
+     * frame durations); elsewhere (MPEG-PS repeats a time near its end,
+     * 17.94 s for ffprobe's 17.94 s and 17.98 s) only the schedule's */
+    self->repaired = fixed != t && self->avi ? pts + (fixed - t) :
+        GST_CLOCK_TIME_NONE;
+    t = fixed;
+  }
   if (!GST_CLOCK_TIME_IS_VALID (self->origin))
     self->origin = t;
   return t >= self->origin ? t - self->origin : 0;
@@ -1195,13 +1210,32 @@ push_marked (GstImmSnapshot * self, GstBuffer * buf, const Judgement * j)
   return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
 
+/* A frame taken whose time imm_pts_repair_frame() moved: a shallow copy
+ * goes on at that time (passthrough: @buf itself may not be writable).
+ * Returns the base class's DROPPED when that went well. */
+static GstFlowReturn
+push_restamped (GstImmSnapshot * self, GstBuffer * buf)
+{
+  GstBuffer *out = gst_buffer_make_writable (gst_buffer_ref (buf));
+  GstFlowReturn ret;
+
+  GST_BUFFER_PTS (out) = self->repaired;
+  ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+  return ret == GST_FLOW_OK ? GST_BASE_TRANSFORM_FLOW_DROPPED : ret;
+}
+
 static GstFlowReturn
 gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
   Judgement j = { FALSE, -1, 0 };
-  GstFlowReturn ret = judge (self, buf, &j);
+  GstFlowReturn ret;
 
+  self->repaired = GST_CLOCK_TIME_NONE;
+  ret = judge (self, buf, &j);
+  if (ret == GST_FLOW_OK && GST_CLOCK_TIME_IS_VALID (self->repaired)
+      && self->run_action != IMM_ACTION_MARK)
+    return push_restamped (self, buf);
   if (!self->configured || self->run_action != IMM_ACTION_MARK)
     return ret;
   /* marking: every frame goes on, the taken ones marked */

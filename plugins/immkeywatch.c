@@ -54,6 +54,7 @@ struct _ImmKeyWatch
   GPtrArray *decoders;          /* Decoder */
   ImmSeekUpstream upstream;
   gboolean pts_duration;        /* the duration is tsdemux's or mpegpsdemux's */
+  gboolean avi;                 /* avidemux upstream: frame times repaired */
   gboolean shared;              /* decoded frames feed other branches too */
   gboolean decoders_wanted;     /* watch the decoders, not only the way */
   GstClockTime latest;          /* the last keyframe entering any decoder */
@@ -391,6 +392,8 @@ note_upstream_element (ImmKeyWatch * w, GstElement * el)
       imm_seek_upstream_from_factory (GST_OBJECT_NAME (f)) :
       IMM_SEEK_UPSTREAM_USUAL;
 
+  if (f != NULL && g_strcmp0 (GST_OBJECT_NAME (f), "avidemux") == 0)
+    w->avi = TRUE;
   /* tsdemux and mpegpsdemux measure the duration from the timestamps,
    * unless upstream knows it (hlsdemux: the playlist's) */
   if (f != NULL && (g_strcmp0 (GST_OBJECT_NAME (f), "mpegpsdemux") == 0
@@ -525,6 +528,20 @@ imm_key_watch_pts_duration (ImmKeyWatch * w)
   ps = w->pts_duration;
   g_mutex_unlock (&w->lock);
   return ps;
+}
+
+/* Whether avidemux is upstream: AVI has no presentation times for
+ * B-frames, and the decoder's need imm_pts_repair_frame(), which needs
+ * every frame (see there). */
+gboolean
+imm_key_watch_avi (ImmKeyWatch * w)
+{
+  gboolean avi;
+
+  g_mutex_lock (&w->lock);
+  avi = w->avi;
+  g_mutex_unlock (&w->lock);
+  return avi;
 }
 
 /* Whether the decoded frames also feed other branches (a tee between). */

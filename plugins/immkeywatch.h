@@ -32,6 +32,8 @@ ImmSeekUpstream imm_key_watch_upstream (ImmKeyWatch * w);
 
 gboolean imm_key_watch_pts_duration (ImmKeyWatch * w);
 
+gboolean imm_key_watch_avi (ImmKeyWatch * w);
+
 gboolean imm_key_watch_shared (ImmKeyWatch * w);
 
 void imm_key_watch_distances (ImmKeyWatch * w, GstClockTime * latest,

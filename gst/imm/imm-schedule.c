@@ -274,6 +274,7 @@ imm_pts_repair_reset (ImmPtsRepair * r)
 {
   r->prev_in = IMM_TIME_NONE;
   r->shift = 0;
+  r->repeated = FALSE;
 }
 
 /**
@@ -281,26 +282,43 @@ imm_pts_repair_reset (ImmPtsRepair * r)
  * @t: the frame's time as it came
  * @frame_duration: one frame's duration, or %IMM_TIME_NONE / 0 if unknown
  *
- * MPEG-4 Part 2 with B-frames in AVI (packed B-frames) has no
- * presentation times of its own; avdec_mpeg4 gives the frame after each
- * keyframe the time of the frame before it, and every later frame comes
- * one frame early (frame 75 of 25 fps at 2.96 s, like frame 74; frame 76 at
- * 3.00 s). ffmpeg, the oracle, counts the frames evenly (frame n at n/25 s
- * from the first). A frame that repeats the time of the one before is
- * one frame duration later than that one, and so is every frame after it.
- * Times that go back by more (a seek, a new stream) are the caller's to
- * reset on.
+ * MPEG-4 Part 2 with B-frames in AVI has no presentation times of its
+ * own: a frame shows at its chunk's time. avdec_mpeg4 gives the frame
+ * after each keyframe the time of the frame before it, and every later
+ * frame comes one frame early (frame 75 of 25 fps at 2.96 s, like frame
+ * 74; frame 76 at 3.00 s). With DivX-style packed B-frames, mpeg4videoparse
+ * (decodebin's) splits a chunk holding a P and a B, and every third frame
+ * repeats the time of the one before, and the next one jumps two frames,
+ * right again (0.12, 0.16, 0.16, 0.24 s). A frame that repeats the time
+ * of the one before is one frame duration later than that one, and so is
+ * every frame after it, until a frame comes two frames after a repeat:
+ * then the times are right again. Both give the chunk times (ffmpeg, the
+ * oracle, counts frame n at n/25 s from the first in the first case). The
+ * shift holds over frames not seen (dropped by QoS before a target). One
+ * case is read wrong: the frame right after a keyframe's repeat dropped
+ * (its next looks like a packed chunk's). Times that go back (a seek, a
+ * new stream) are the caller's to reset on.
  *
  * Returns: the frame's time.
  */
 guint64
 imm_pts_repair_frame (ImmPtsRepair * r, guint64 t, guint64 frame_duration)
 {
+  gboolean repeat = FALSE;
+
   if (t == IMM_TIME_NONE)
     return t;
-  if (r->prev_in != IMM_TIME_NONE && t == r->prev_in
-      && frame_duration != IMM_TIME_NONE && frame_duration > 0)
-    r->shift += frame_duration;
+  if (r->prev_in != IMM_TIME_NONE && frame_duration != IMM_TIME_NONE
+      && frame_duration > 0) {
+    if (t == r->prev_in) {
+      r->shift += frame_duration;
+      repeat = TRUE;
+    } else if (r->repeated && r->shift >= frame_duration
+        && t == r->prev_in + 2 * frame_duration) {
+      r->shift -= frame_duration;
+    }
+  }
+  r->repeated = repeat;
   r->prev_in = t;
   return t + r->shift;
 }

@@ -72,6 +72,7 @@ typedef struct
 {
   guint64 prev_in;              /* the last frame's time as it came */
   guint64 shift;                /* added to every frame since a repeat */
+  gboolean repeated;            /* the last frame repeated the one before */
 } ImmPtsRepair;
 
 void imm_pts_repair_reset (ImmPtsRepair * r);

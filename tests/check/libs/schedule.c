@@ -233,6 +233,28 @@ GST_START_TEST (test_pts_repair)
     fail_unless_equals_uint64 (imm_pts_repair_frame (&r, t, 40 * MS),
         n * 40 * MS);
   }
+  /* decodebin (mpeg4videoparse ! avdec_mpeg4) on packed B-frames in AVI
+   * (libxvid, 2 B-frames, two empty chunks after frame 0): every third
+   * frame repeats the time before it, the next are right; the AVI index
+   * says 0, 0.12, 0.16, 0.20, ... (frame n at (n + 2) * 40 ms) */
+  {
+    guint64 packed[] = { 0, 120, 160, 160, 240, 280, 280, 360, 400, 400 };
+
+    imm_pts_repair_reset (&r);
+    for (n = 0; n < G_N_ELEMENTS (packed); n++)
+      fail_unless_equals_uint64 (imm_pts_repair_frame (&r, packed[n] * MS,
+              40 * MS), (n == 0 ? 0 : (n + 2) * 40) * MS);
+  }
+  /* the shift holds over frames dropped before a target (QoS): frame 75
+   * repeats 74, 76 at 3.00 s, then 99 comes at 3.92 s */
+  imm_pts_repair_reset (&r);
+  imm_pts_repair_frame (&r, 2960 * MS, 40 * MS);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 2960 * MS, 40 * MS),
+      3000 * MS);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 3000 * MS, 40 * MS),
+      3040 * MS);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 3920 * MS, 40 * MS),
+      3960 * MS);
   /* no frame duration known: nothing to count by */
   imm_pts_repair_reset (&r);
   imm_pts_repair_frame (&r, 2960 * MS, IMM_TIME_NONE);
