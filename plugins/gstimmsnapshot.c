@@ -1233,6 +1233,19 @@ gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   self->repaired = GST_CLOCK_TIME_NONE;
   ret = judge (self, buf, &j);
+  /* The last frame: the stream ends right after it, not at the next
+   * frame, which the decoder may fail on (imm-convert fails a task on a
+   * decoder error before the capture ends) and which need not be decoded */
+  if (ret == GST_FLOW_OK && self->run_action != IMM_ACTION_MARK
+      && self->capture == CAPTURE_RUNNING
+      && imm_schedule_finished (&self->sched)) {
+    ret = GST_CLOCK_TIME_IS_VALID (self->repaired) ?
+        push_restamped (self, buf) : gst_pad_push
+        (GST_BASE_TRANSFORM_SRC_PAD (self), gst_buffer_ref (buf));
+    if (ret != GST_FLOW_OK && ret != GST_BASE_TRANSFORM_FLOW_DROPPED)
+      return ret;
+    return finish (self);
+  }
   if (ret == GST_FLOW_OK && GST_CLOCK_TIME_IS_VALID (self->repaired)
       && self->run_action != IMM_ACTION_MARK)
     return push_restamped (self, buf);

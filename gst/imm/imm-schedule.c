@@ -100,8 +100,14 @@ imm_schedule_next_target (const ImmSchedule * s)
   return t;
 }
 
-static gboolean
-finished (const ImmSchedule * s)
+/**
+ * imm_schedule_finished:
+ *
+ * Returns: whether no later frame can be taken: the frame just taken was
+ * the last (the next offer says %IMM_VERDICT_DONE).
+ */
+gboolean
+imm_schedule_finished (const ImmSchedule * s)
 {
   if (s->number != 0 && s->taken >= s->number)
     return TRUE;
@@ -127,7 +133,7 @@ imm_schedule_offer (ImmSchedule * s, guint64 t, gboolean is_keyframe)
 {
   guint64 target;
 
-  if (finished (s))
+  if (imm_schedule_finished (s))
     return IMM_VERDICT_DONE;
   if (s->end != IMM_TIME_NONE && t >= s->end)
     return IMM_VERDICT_DONE;

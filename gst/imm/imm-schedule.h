@@ -52,6 +52,8 @@ guint64 imm_schedule_target (const ImmSchedule * s, guint64 k);
 
 guint64 imm_schedule_next_target (const ImmSchedule * s);
 
+gboolean imm_schedule_finished (const ImmSchedule * s);
+
 ImmVerdict imm_schedule_offer (ImmSchedule * s, guint64 t,
     gboolean is_keyframe);
 
