@@ -7,7 +7,8 @@
  * @title: immsnapshot
  *
  * Lets through only the frames a capture takes, with their timestamps
- * unchanged, and drops the rest. The modes are those of the cloud API's
+ * unchanged (but for AVI's B-frames, whose decoder times are repaired),
+ * and drops the rest. The modes are those of the cloud API's
  * frame capture:
  *
  * - `interval`: the first frame at or after #GstImmSnapshot:start-time,
