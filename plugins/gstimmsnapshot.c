@@ -7,7 +7,8 @@
  * @title: immsnapshot
  *
  * Lets through only the frames a capture takes, with their timestamps
- * unchanged, and drops the rest. The modes are those of the cloud API's
+ * unchanged (but for AVI's B-frames, whose decoder times are repaired),
+ * and drops the rest. The modes are those of the cloud API's
  * frame capture:
  *
  * - `interval`: the first frame at or after #GstImmSnapshot:start-time,
@@ -324,6 +325,8 @@ struct _GstImmSnapshot
   GstClockTime origin;          /* the first frame's stream/running time */
   GstClockTime last_time;
   ImmPtsRepair repair;          /* repeated frame times (AVI, MPEG-4) */
+  GstClockTime repaired;        /* the frame's pts as repaired, or NONE */
+  gboolean avi;                 /* avidemux upstream (imm_key_watch_avi) */
   gboolean first_of_stream;     /* no frame since STREAM_START */
   ImmSchedule sched;
   ImmSnapshotMode run_mode;
@@ -784,9 +787,9 @@ held_free (gpointer data)
 }
 
 /* Reads the properties once per run: changes while running would make the
- * schedule contradict itself. */
+ * schedule contradict itself. @first is the first frame. */
 static gboolean
-configure (GstImmSnapshot * self)
+configure (GstImmSnapshot * self, GstBuffer * first)
 {
   GstPad *sink = GST_BASE_TRANSFORM_SINK_PAD (self);
   GstQuery *q;
@@ -842,10 +845,19 @@ configure (GstImmSnapshot * self)
 
       total = imm_schedule_stream_length (total, seg->start, seg->stop,
           seg->time);
-      if (imm_key_watch_ps_demuxer (self->keys))
-        total = imm_schedule_ps_length (total,
+      if (imm_key_watch_pts_duration (self->keys)) {
+        /* from the first frame, which can come after the first packet
+         * (a TS cut mid-GOP), to the end of the last */
+        total = imm_schedule_frames_length (total, seg->time,
+            GST_BUFFER_PTS_IS_VALID (first) ?
+            gst_segment_to_stream_time (seg, GST_FORMAT_TIME,
+                GST_BUFFER_PTS (first)) : IMM_TIME_NONE);
+        total = imm_schedule_pts_length (total,
             self->info.fps_n > 0 ? gst_util_uint64_scale_int (GST_SECOND,
                 self->info.fps_d, self->info.fps_n) : IMM_TIME_NONE);
+      }
+      GST_DEBUG_OBJECT (self, "average over %" GST_TIME_FORMAT " (segment %"
+          GST_SEGMENT_FORMAT ")", GST_TIME_ARGS (total), seg);
     }
     if (total > 0 && (end == IMM_TIME_NONE || (guint64) total < end))
       end = total;
@@ -902,7 +914,10 @@ configure (GstImmSnapshot * self)
     set_state (self, SEEK_DISABLED);
     g_mutex_unlock (&self->seek_lock);
   }
-  self->run_qos = seek && skip_decode && !polite
+  /* AVI: the repair of the decoder's frame times needs every frame (a
+   * packed B-frame's repeated time is known by the frame after it) */
+  self->avi = imm_key_watch_avi (self->keys);
+  self->run_qos = seek && skip_decode && !polite && !self->avi
       && (self->run_mode == IMM_SNAPSHOT_INTERVAL
       || self->run_mode == IMM_SNAPSHOT_AVERAGE
       || self->run_mode == IMM_SNAPSHOT_DHASH);
@@ -943,7 +958,17 @@ timeline_time (GstImmSnapshot * self, GstBuffer * buf)
     t = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     return GST_CLOCK_TIME_NONE;
-  t = imm_pts_repair_frame (&self->repair, t, frame_duration (self, buf));
+  {
+    GstClockTime fixed = imm_pts_repair_frame (&self->repair, t,
+        frame_duration (self, buf));
+
+    /* AVI's frames downstream need their right time too (an animation's
+     * frame durations); elsewhere (MPEG-PS repeats a time near its end,
+     * 17.94 s for ffprobe's 17.94 s and 17.98 s) only the schedule's */
+    self->repaired = fixed != t && self->avi ? pts + (fixed - t) :
+        GST_CLOCK_TIME_NONE;
+    t = fixed;
+  }
   if (!GST_CLOCK_TIME_IS_VALID (self->origin))
     self->origin = t;
   return t >= self->origin ? t - self->origin : 0;
@@ -1150,7 +1175,7 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
     return GST_FLOW_EOS;
   if (self->capture == CAPTURE_DROPPING)
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  if (!self->configured && !configure (self))
+  if (!self->configured && !configure (self, buf))
     return GST_FLOW_ERROR;
 
   t = timeline_time (self, buf);
@@ -1257,13 +1282,45 @@ push_marked (GstImmSnapshot * self, GstBuffer * buf, const Judgement * j)
   return GST_BASE_TRANSFORM_FLOW_DROPPED;
 }
 
+/* A frame taken whose time imm_pts_repair_frame() moved: a shallow copy
+ * goes on at that time (passthrough: @buf itself may not be writable).
+ * Returns the base class's DROPPED when that went well. */
+static GstFlowReturn
+push_restamped (GstImmSnapshot * self, GstBuffer * buf)
+{
+  GstBuffer *out = gst_buffer_make_writable (gst_buffer_ref (buf));
+  GstFlowReturn ret;
+
+  GST_BUFFER_PTS (out) = self->repaired;
+  ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+  return ret == GST_FLOW_OK ? GST_BASE_TRANSFORM_FLOW_DROPPED : ret;
+}
+
 static GstFlowReturn
 gst_imm_snapshot_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstImmSnapshot *self = GST_IMM_SNAPSHOT (trans);
   Judgement j = { FALSE, -1, 0 };
-  GstFlowReturn ret = judge (self, buf, &j);
+  GstFlowReturn ret;
 
+  self->repaired = GST_CLOCK_TIME_NONE;
+  ret = judge (self, buf, &j);
+  /* The last frame: the stream ends right after it, not at the next
+   * frame, which the decoder may fail on (imm-convert fails a task on a
+   * decoder error before the capture ends) and which need not be decoded */
+  if (ret == GST_FLOW_OK && self->run_action != IMM_ACTION_MARK
+      && self->capture == CAPTURE_RUNNING
+      && imm_schedule_finished (&self->sched)) {
+    ret = GST_CLOCK_TIME_IS_VALID (self->repaired) ?
+        push_restamped (self, buf) : gst_pad_push
+        (GST_BASE_TRANSFORM_SRC_PAD (self), gst_buffer_ref (buf));
+    if (ret != GST_FLOW_OK && ret != GST_BASE_TRANSFORM_FLOW_DROPPED)
+      return ret;
+    return finish (self);
+  }
+  if (ret == GST_FLOW_OK && GST_CLOCK_TIME_IS_VALID (self->repaired)
+      && self->run_action != IMM_ACTION_MARK)
+    return push_restamped (self, buf);
   if (!self->configured || self->run_action != IMM_ACTION_MARK)
     return ret;
   /* marking: every frame goes on, the taken ones marked */

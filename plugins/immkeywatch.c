@@ -53,7 +53,8 @@ struct _ImmKeyWatch
   GMutex lock;                  /* everything below */
   GPtrArray *decoders;          /* Decoder */
   ImmSeekUpstream upstream;
-  gboolean ps_demuxer;          /* mpegpsdemux upstream (its duration) */
+  gboolean pts_duration;        /* the duration is tsdemux's or mpegpsdemux's */
+  gboolean avi;                 /* avidemux upstream: frame times repaired */
   gboolean shared;              /* decoded frames feed other branches too */
   gboolean decoders_wanted;     /* watch the decoders, not only the way */
   GstClockTime latest;          /* the last keyframe entering any decoder */
@@ -391,8 +392,20 @@ note_upstream_element (ImmKeyWatch * w, GstElement * el)
       imm_seek_upstream_from_factory (GST_OBJECT_NAME (f)) :
       IMM_SEEK_UPSTREAM_USUAL;
 
-  if (f != NULL && g_strcmp0 (GST_OBJECT_NAME (f), "mpegpsdemux") == 0)
-    w->ps_demuxer = TRUE;
+  if (f != NULL && g_strcmp0 (GST_OBJECT_NAME (f), "avidemux") == 0)
+    w->avi = TRUE;
+  /* tsdemux and mpegpsdemux measure the duration from the timestamps,
+   * unless upstream knows it (hlsdemux: the playlist's) */
+  if (f != NULL && (g_strcmp0 (GST_OBJECT_NAME (f), "mpegpsdemux") == 0
+          || g_strcmp0 (GST_OBJECT_NAME (f), "tsdemux") == 0)) {
+    GstPad *sink = gst_element_get_static_pad (el, "sink");
+    gint64 d;
+
+    if (sink != NULL && !gst_pad_peer_query_duration (sink, GST_FORMAT_TIME,
+            &d))
+      w->pts_duration = TRUE;
+    g_clear_object (&sink);
+  }
   /* the first thing known wins; a refusing demuxer most of all */
   if (u != IMM_SEEK_UPSTREAM_USUAL && w->upstream != IMM_SEEK_UPSTREAM_REFUSES)
     w->upstream = u;
@@ -503,16 +516,32 @@ imm_key_watch_upstream (ImmKeyWatch * w)
   return u;
 }
 
-/* Whether mpegpsdemux is upstream: see imm_schedule_ps_length(). */
+/* Whether the duration is tsdemux's or mpegpsdemux's own, measured from
+ * the first packet's PTS to the last frame's: see imm_schedule_pts_length()
+ * and imm_schedule_frames_length(). */
 gboolean
-imm_key_watch_ps_demuxer (ImmKeyWatch * w)
+imm_key_watch_pts_duration (ImmKeyWatch * w)
 {
   gboolean ps;
 
   g_mutex_lock (&w->lock);
-  ps = w->ps_demuxer;
+  ps = w->pts_duration;
   g_mutex_unlock (&w->lock);
   return ps;
+}
+
+/* Whether avidemux is upstream: AVI has no presentation times for
+ * B-frames, and the decoder's need imm_pts_repair_frame(), which needs
+ * every frame (see there). */
+gboolean
+imm_key_watch_avi (ImmKeyWatch * w)
+{
+  gboolean avi;
+
+  g_mutex_lock (&w->lock);
+  avi = w->avi;
+  g_mutex_unlock (&w->lock);
+  return avi;
 }
 
 /* Whether the decoded frames also feed other branches (a tee between). */

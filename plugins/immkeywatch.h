@@ -30,7 +30,9 @@ gboolean imm_key_watch_has_decoder (ImmKeyWatch * w);
 
 ImmSeekUpstream imm_key_watch_upstream (ImmKeyWatch * w);
 
-gboolean imm_key_watch_ps_demuxer (ImmKeyWatch * w);
+gboolean imm_key_watch_pts_duration (ImmKeyWatch * w);
+
+gboolean imm_key_watch_avi (ImmKeyWatch * w);
 
 gboolean imm_key_watch_shared (ImmKeyWatch * w);
 

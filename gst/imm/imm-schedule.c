@@ -100,8 +100,14 @@ imm_schedule_next_target (const ImmSchedule * s)
   return t;
 }
 
-static gboolean
-finished (const ImmSchedule * s)
+/**
+ * imm_schedule_finished:
+ *
+ * Returns: whether no later frame can be taken: the frame just taken was
+ * the last (the next offer says %IMM_VERDICT_DONE).
+ */
+gboolean
+imm_schedule_finished (const ImmSchedule * s)
 {
   if (s->number != 0 && s->taken >= s->number)
     return TRUE;
@@ -127,7 +133,7 @@ imm_schedule_offer (ImmSchedule * s, guint64 t, gboolean is_keyframe)
 {
   guint64 target;
 
-  if (finished (s))
+  if (imm_schedule_finished (s))
     return IMM_VERDICT_DONE;
   if (s->end != IMM_TIME_NONE && t >= s->end)
     return IMM_VERDICT_DONE;
@@ -214,23 +220,54 @@ imm_schedule_stream_length (guint64 duration, guint64 seg_start,
 }
 
 /**
- * imm_schedule_ps_length:
- * @duration: mpegpsdemux's duration
+ * imm_schedule_frames_length:
+ * @length: the stream's length from imm_schedule_stream_length(), which
+ *   starts at stream time @seg_time
+ * @seg_time: the segment's stream time at its start
+ * @first_time: the first frame's stream time, or %IMM_TIME_NONE
+ *
+ * The frames may begin after the segment: an MPEG-TS cut mid-GOP (as a
+ * recorder or `dd` cuts it) starts its segment and its duration at the
+ * first packet (4.64 s, 20.84 s long), but the decoder's first frame is
+ * the first keyframe's (8.48 s). Average spreads its frames from the first
+ * frame to the stream's end (25.48 s): 17 s, as ffmpeg shows the file.
+ *
+ * Returns: the length from the first frame, or @length as it is.
+ */
+guint64
+imm_schedule_frames_length (guint64 length, guint64 seg_time,
+    guint64 first_time)
+{
+  if (length == IMM_TIME_NONE || seg_time == IMM_TIME_NONE
+      || first_time == IMM_TIME_NONE || first_time <= seg_time
+      || first_time - seg_time >= length)
+    return length;
+  return length - (first_time - seg_time);
+}
+
+/**
+ * imm_schedule_pts_length:
+ * @duration: mpegpsdemux's or tsdemux's own duration
  * @frame_duration: one frame's duration, or %IMM_TIME_NONE
  *
  * mpegpsdemux measures a program stream from its first PTS to its last
  * (11.88 s for 300 frames at 25 fps from 0.54 s, whose last two frames
- * carry no PTS); ffmpeg, the oracle, adds the last timestamped frame's
- * duration (11.92 s). Average spreads its frames over ffmpeg's figure.
+ * carry no PTS), and so does tsdemux, from its clock references (23.9607 s
+ * for 600 frames at 25 fps); ffmpeg, the oracle, adds the last timestamped
+ * frame's duration (11.92 s, 24 s). Average spreads its frames over
+ * ffmpeg's figure: the frames' whole count, else a target can fall just
+ * past a frame (8.0002 s of 24.0007 s takes the frame at 8.04 s).
  *
  * Returns: the length.
  */
 guint64
-imm_schedule_ps_length (guint64 duration, guint64 frame_duration)
+imm_schedule_pts_length (guint64 duration, guint64 frame_duration)
 {
-  if (duration == IMM_TIME_NONE || frame_duration == IMM_TIME_NONE)
+  if (duration == IMM_TIME_NONE || frame_duration == IMM_TIME_NONE
+      || frame_duration == 0)
     return duration;
-  return duration + frame_duration;
+  return (duration + frame_duration + frame_duration / 2) / frame_duration *
+      frame_duration;
 }
 
 /**
@@ -243,6 +280,7 @@ imm_pts_repair_reset (ImmPtsRepair * r)
 {
   r->prev_in = IMM_TIME_NONE;
   r->shift = 0;
+  r->repeated = FALSE;
 }
 
 /**
@@ -250,26 +288,43 @@ imm_pts_repair_reset (ImmPtsRepair * r)
  * @t: the frame's time as it came
  * @frame_duration: one frame's duration, or %IMM_TIME_NONE / 0 if unknown
  *
- * MPEG-4 Part 2 with B-frames in AVI (packed B-frames) has no
- * presentation times of its own; avdec_mpeg4 gives the frame after each
- * keyframe the time of the frame before it, and every later frame comes
- * one frame early (frame 75 of 25 fps at 2.96 s, like frame 74; frame 76 at
- * 3.00 s). ffmpeg, the oracle, counts the frames evenly (frame n at n/25 s
- * from the first). A frame that repeats the time of the one before is
- * one frame duration later than that one, and so is every frame after it.
- * Times that go back by more (a seek, a new stream) are the caller's to
- * reset on.
+ * MPEG-4 Part 2 with B-frames in AVI has no presentation times of its
+ * own: a frame shows at its chunk's time. avdec_mpeg4 gives the frame
+ * after each keyframe the time of the frame before it, and every later
+ * frame comes one frame early (frame 75 of 25 fps at 2.96 s, like frame
+ * 74; frame 76 at 3.00 s). With DivX-style packed B-frames, mpeg4videoparse
+ * (decodebin's) splits a chunk holding a P and a B, and every third frame
+ * repeats the time of the one before, and the next one jumps two frames,
+ * right again (0.12, 0.16, 0.16, 0.24 s). A frame that repeats the time
+ * of the one before is one frame duration later than that one, and so is
+ * every frame after it, until a frame comes two frames after a repeat:
+ * then the times are right again. Both give the chunk times (ffmpeg, the
+ * oracle, counts frame n at n/25 s from the first in the first case). The
+ * shift holds over frames not seen (dropped by QoS before a target). One
+ * case is read wrong: the frame right after a keyframe's repeat dropped
+ * (its next looks like a packed chunk's). Times that go back (a seek, a
+ * new stream) are the caller's to reset on.
  *
  * Returns: the frame's time.
  */
 guint64
 imm_pts_repair_frame (ImmPtsRepair * r, guint64 t, guint64 frame_duration)
 {
+  gboolean repeat = FALSE;
+
   if (t == IMM_TIME_NONE)
     return t;
-  if (r->prev_in != IMM_TIME_NONE && t == r->prev_in
-      && frame_duration != IMM_TIME_NONE && frame_duration > 0)
-    r->shift += frame_duration;
+  if (r->prev_in != IMM_TIME_NONE && frame_duration != IMM_TIME_NONE
+      && frame_duration > 0) {
+    if (t == r->prev_in) {
+      r->shift += frame_duration;
+      repeat = TRUE;
+    } else if (r->repeated && r->shift >= frame_duration
+        && t == r->prev_in + 2 * frame_duration) {
+      r->shift -= frame_duration;
+    }
+  }
+  r->repeated = repeat;
   r->prev_in = t;
   return t + r->shift;
 }

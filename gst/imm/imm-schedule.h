@@ -52,13 +52,18 @@ guint64 imm_schedule_target (const ImmSchedule * s, guint64 k);
 
 guint64 imm_schedule_next_target (const ImmSchedule * s);
 
+gboolean imm_schedule_finished (const ImmSchedule * s);
+
 ImmVerdict imm_schedule_offer (ImmSchedule * s, guint64 t,
     gboolean is_keyframe);
 
 guint64 imm_schedule_stream_length (guint64 duration, guint64 seg_start,
     guint64 seg_stop, guint64 seg_time);
 
-guint64 imm_schedule_ps_length (guint64 duration, guint64 frame_duration);
+guint64 imm_schedule_frames_length (guint64 length, guint64 seg_time,
+    guint64 first_time);
+
+guint64 imm_schedule_pts_length (guint64 duration, guint64 frame_duration);
 
 /**
  * ImmPtsRepair:
@@ -69,6 +74,7 @@ typedef struct
 {
   guint64 prev_in;              /* the last frame's time as it came */
   guint64 shift;                /* added to every frame since a repeat */
+  gboolean repeated;            /* the last frame repeated the one before */
 } ImmPtsRepair;
 
 void imm_pts_repair_reset (ImmPtsRepair * r);

@@ -604,6 +604,67 @@ GST_START_TEST (test_decode_error)
 
 GST_END_TEST;
 
+/* An MJPEG AVI (3 s at 10 fps) whose frames from 1.1 s on are broken: a
+ * capture whose last frame is at 1.0 s ends before them and succeeds (it
+ * failed with DecodeError at 1.100 s while immsnapshot waited for the next
+ * frame to end the stream; the same race, later, after a WebM/VP9 seek
+ * under load: a frame after the end that the decodebin's multiqueue let
+ * through without the ones before it); one that needs a frame after them
+ * fails. */
+GST_START_TEST (test_decode_error_after_capture)
+{
+  gchar *path = g_build_filename (root, "b", "mjpeg-tail.avi", NULL);
+  gchar *desc, *data;
+  gsize len, p;
+  guint n = 0;
+  Outcome o;
+
+  desc = g_strdup_printf ("videotestsrc num-buffers=30 ! video/x-raw,"
+      "width=160,height=120,framerate=10/1 ! jpegenc ! avimux ! filesink "
+      "location=%s", path);
+  run_launch_line (desc);
+  g_free (desc);
+  fail_unless (g_file_get_contents (path, &data, &len, NULL));
+  /* from the 12th picture (1.1 s) on: headers zeroed after the marker */
+  for (p = 0; p + 402 < len; p++) {
+    if ((guint8) data[p] == 0xff && (guint8) data[p + 1] == 0xd8
+        && (guint8) data[p + 2] == 0xff && ++n >= 12)
+      memset (data + p + 2, 0, 400);
+  }
+  fail_unless_equals_int (n, 30);
+  fail_unless (g_file_set_contents (path, data, len, NULL));
+  g_free (data);
+
+  run ("{\"Sources\": [{\"URI\": \"oss://b/mjpeg-tail.avi\"}], "
+      "\"Targets\": [{\"Image\": {\"Snapshots\": [{\"Format\": \"jpg\", "
+      "\"StartTime\": 1, \"Number\": 1, "
+      "\"URI\": \"oss://b/dect/s-{index}.jpg\"}]}}]}", NULL, &o);
+  fail_unless_equals_int (o.status, 0);
+  fail_unless_equals_int (frame_count (&o, "Snapshots", 0), 1);
+  outcome_clear (&o);
+
+  run ("{\"Sources\": [{\"URI\": \"oss://b/mjpeg-tail.avi\"}], "
+      "\"Targets\": [{\"Image\": {\"Snapshots\": [{\"Format\": \"jpg\", "
+      "\"StartTime\": 1, \"Interval\": 0.5, \"Number\": 2, "
+      "\"URI\": \"oss://b/dect/t-{index}.jpg\"}]}}]}", NULL, &o);
+  fail_unless_equals_int (o.status, 1);
+  fail_unless_equals_string (member (&o, "Code"), "DecodeError");
+  fail_unless (g_str_has_prefix (member (&o, "Message"), "Sources[0].URI: "
+          "cannot decode 'oss://b/mjpeg-tail.avi' at 1.100 s"), "%s",
+      member (&o, "Message"));
+  outcome_clear (&o);
+  g_unlink (path);
+  g_free (path);
+  {
+    gchar *dir = g_build_filename (root, "b", "dect", NULL);
+
+    remove_tree (dir);
+    g_free (dir);
+  }
+}
+
+GST_END_TEST;
+
 /* --- FrameCount of an animation ------------------------------------------ */
 
 /* Whether this immanimenc posts an `immanimenc` message with the frames it
@@ -1353,6 +1414,7 @@ reliability_suite (void)
   tcase_add_test (tc, test_missing_keyframe);
   tcase_add_test (tc, test_animation_frame_count);
   tcase_add_loop_test (tc, test_decode_error, 0, G_N_ELEMENTS (decode_cases));
+  tcase_add_test (tc, test_decode_error_after_capture);
   tcase_add_loop_test (tc, test_resolution_change, 0, G_N_ELEMENTS (resized));
   tcase_add_loop_test (tc, test_hostile_requests, 0, G_N_ELEMENTS (hostile));
   tcase_add_loop_test (tc, test_storage, 0, G_N_ELEMENTS (storage));

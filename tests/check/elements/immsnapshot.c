@@ -692,6 +692,57 @@ GST_START_TEST (test_events_after_own_eos)
 
 GST_END_TEST;
 
+/* The stream ends right after the frame that fills the capture, not at
+ * the next frame, which a decoder may fail on (imm-convert fails the task
+ * on a decoder error before the capture ends): the push of the last frame
+ * taken returns EOS, EOS follows it, and no later frame is needed. */
+GST_START_TEST (test_ends_at_last_frame)
+{
+  const gchar *const props[] = {
+    "start-time=0.2 number=1 seek=false",
+    "start-time=0.1 interval=0.2 number=2 seek=false",
+    "mode=all start-time=0.1 number=3 seek=false",
+    "mode=average number=2 duration=0.4 seek=false",
+  };
+  guint k;
+
+  for (k = 0; k < G_N_ELEMENTS (props); k++) {
+    gchar *desc = g_strdup_printf ("immsnapshot when-done=eos %s",
+        props[k]);
+    GstHarness *h = gst_harness_new_parse (desc);
+    GstFlowReturn ret = GST_FLOW_OK;
+    guint i, pushed = 0;
+    guint want[] = { 1, 2, 3, 2 };
+    guint last[] = { 2, 3, 3, 2 };      /* index of the last frame taken */
+    GstEvent *ev;
+    gboolean eos = FALSE;
+
+    gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=8,"
+        "height=8,framerate=10/1");
+    for (i = 0; i < 10 && ret == GST_FLOW_OK; i++) {
+      GstBuffer *buf = gst_buffer_new_allocate (NULL, 64, NULL);
+
+      gst_buffer_memset (buf, 0, i, 64);
+      GST_BUFFER_PTS (buf) = i * 100 * GST_MSECOND;
+      GST_BUFFER_DURATION (buf) = 100 * GST_MSECOND;
+      ret = gst_harness_push (h, buf);
+      pushed++;
+    }
+    fail_unless_equals_int (ret, GST_FLOW_EOS);
+    fail_unless_equals_int (pushed, last[k] + 1);
+    fail_unless_equals_int (gst_harness_buffers_received (h), want[k]);
+    while (!eos && (ev = gst_harness_try_pull_event (h)) != NULL) {
+      eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+      gst_event_unref (ev);
+    }
+    fail_unless (eos, "%s: no EOS", props[k]);
+    gst_harness_teardown (h);
+    g_free (desc);
+  }
+}
+
+GST_END_TEST;
+
 /* avdec_mpeg4 on AVI with B-frames gives the frame after a keyframe the
  * pts of the one before (2.96 s twice at 25 fps, then every frame one
  * early); ffprobe counts on. The repeat is the next frame in time: at 0.3 s
@@ -1714,6 +1765,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_dhash_adaptive);
   tcase_add_test (tc, test_mark);
   tcase_add_test (tc, test_repeated_pts);
+  tcase_add_test (tc, test_ends_at_last_frame);
   tcase_add_loop_test (tc, test_shared_input, 0, G_N_ELEMENTS (shared_cases));
   tcase_add_loop_test (tc, test_keyframes_vs_ffprobe, 0,
       2 * G_N_ELEMENTS (keyframe_inputs));

@@ -166,10 +166,44 @@ GST_START_TEST (test_schedule_stream_length)
           0), 8 * S);
   fail_unless_equals_uint64 (imm_schedule_stream_length (N, 60 * S, N, 0), N);
   /* mpegpsdemux: first to last PTS; ffprobe adds the last frame */
-  fail_unless_equals_uint64 (imm_schedule_ps_length (11880 * MS, 40 * MS),
+  fail_unless_equals_uint64 (imm_schedule_pts_length (11880 * MS, 40 * MS),
       11920 * MS);
-  fail_unless_equals_uint64 (imm_schedule_ps_length (11880 * MS, N),
+  fail_unless_equals_uint64 (imm_schedule_pts_length (11880 * MS, N),
       11880 * MS);
+  /* tsdemux, from its clock references: 600 frames, 23.9607 s; and a TS
+   * cut mid-GOP, 16.961 s from its first frame to its last (425 frames) */
+  fail_unless_equals_uint64 (imm_schedule_pts_length (23960703333, 40 * MS),
+      24 * S);
+  fail_unless_equals_uint64 (imm_schedule_pts_length (16961021592, 40 * MS),
+      17 * S);
+  fail_unless_equals_uint64 (imm_schedule_pts_length (16979 * MS, 40 * MS),
+      17 * S);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_schedule_frames_length)
+{
+  const guint64 N = IMM_TIME_NONE;
+
+  /* tsdemux on a TS cut mid-GOP: segment start = time = 4.64 s (the first
+   * packet), duration 20.84 s, first decoded frame (keyframe) at 8.48 s;
+   * ffprobe shows the frames from 8.48 to 25.44 s: 17 s */
+  fail_unless_equals_uint64 (imm_schedule_frames_length (20840 * MS,
+          4640 * MS, 8480 * MS), 17000 * MS);
+  /* the first frame at the segment's start: as it is */
+  fail_unless_equals_uint64 (imm_schedule_frames_length (7950 * MS,
+          780 * MS, 780 * MS), 7950 * MS);
+  /* a rebasing demuxer: length 8 s from stream time 0, frame at 0 */
+  fail_unless_equals_uint64 (imm_schedule_frames_length (8 * S, 0, 0), 8 * S);
+  /* a first frame before the segment's time (clipped frames): as it is */
+  fail_unless_equals_uint64 (imm_schedule_frames_length (8 * S, S,
+          500 * MS), 8 * S);
+  /* a first frame at or past the end: as it is (the schedule ends) */
+  fail_unless_equals_uint64 (imm_schedule_frames_length (8 * S, 0, 8 * S),
+      8 * S);
+  fail_unless_equals_uint64 (imm_schedule_frames_length (N, 0, S), N);
+  fail_unless_equals_uint64 (imm_schedule_frames_length (8 * S, 0, N), 8 * S);
 }
 
 GST_END_TEST;
@@ -199,6 +233,28 @@ GST_START_TEST (test_pts_repair)
     fail_unless_equals_uint64 (imm_pts_repair_frame (&r, t, 40 * MS),
         n * 40 * MS);
   }
+  /* decodebin (mpeg4videoparse ! avdec_mpeg4) on packed B-frames in AVI
+   * (libxvid, 2 B-frames, two empty chunks after frame 0): every third
+   * frame repeats the time before it, the next are right; the AVI index
+   * says 0, 0.12, 0.16, 0.20, ... (frame n at (n + 2) * 40 ms) */
+  {
+    guint64 packed[] = { 0, 120, 160, 160, 240, 280, 280, 360, 400, 400 };
+
+    imm_pts_repair_reset (&r);
+    for (n = 0; n < G_N_ELEMENTS (packed); n++)
+      fail_unless_equals_uint64 (imm_pts_repair_frame (&r, packed[n] * MS,
+              40 * MS), (n == 0 ? 0 : (n + 2) * 40) * MS);
+  }
+  /* the shift holds over frames dropped before a target (QoS): frame 75
+   * repeats 74, 76 at 3.00 s, then 99 comes at 3.92 s */
+  imm_pts_repair_reset (&r);
+  imm_pts_repair_frame (&r, 2960 * MS, 40 * MS);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 2960 * MS, 40 * MS),
+      3000 * MS);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 3000 * MS, 40 * MS),
+      3040 * MS);
+  fail_unless_equals_uint64 (imm_pts_repair_frame (&r, 3920 * MS, 40 * MS),
+      3960 * MS);
   /* no frame duration known: nothing to count by */
   imm_pts_repair_reset (&r);
   imm_pts_repair_frame (&r, 2960 * MS, IMM_TIME_NONE);
@@ -227,6 +283,7 @@ schedule_suite (void)
   tcase_add_test (tc, test_schedule_next_target_and_refusals);
   tcase_add_test (tc, test_snapshot_mode_names);
   tcase_add_test (tc, test_schedule_stream_length);
+  tcase_add_test (tc, test_schedule_frames_length);
   tcase_add_test (tc, test_pts_repair);
   return s;
 }
