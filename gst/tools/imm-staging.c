@@ -130,7 +130,7 @@ expand (Task * t, StagedOutput * so, guint index, ImmTemplateFlags flags,
     gchar ** uri, gchar ** path)
 {
   GError *err = NULL;
-  gchar *u;
+  gchar *u, *local = NULL, *p;
 
   g_hash_table_insert (so->vars, g_strdup ("index"),
       g_strdup_printf ("%u", index));
@@ -140,7 +140,31 @@ expand (Task * t, StagedOutput * so, guint index, ImmTemplateFlags flags,
     g_error_free (err);
     return FALSE;
   }
-  *path = output_path (t, u, so->field);
+  /* A file:// URI becomes its local path before the expansion: in the
+   * sink pattern, %d and a literal % doubled would read as URI escapes
+   * (file:///out/a-{index}.jpg gave "a-%d.jpg", not a valid URI). */
+  if (g_str_has_prefix (so->out->uri, "file://")) {
+    local = g_filename_from_uri (so->out->uri, NULL, NULL);
+    if (local == NULL) {
+      task_fail (t, IMM_CODE_INVALID_ARGUMENT,
+          "%s: not a valid file:// URI '%s'", so->field, so->out->uri);
+      g_free (u);
+      return FALSE;
+    }
+    p = imm_template_expand (local, so->vars, flags, &err);
+    g_free (local);
+    if (p == NULL) {
+      task_fail (t, IMM_CODE_INVALID_ARGUMENT, "%s: %s", so->field,
+          err->message);
+      g_error_free (err);
+      g_free (u);
+      return FALSE;
+    }
+    *path = output_path (t, p, so->field);
+    g_free (p);
+  } else {
+    *path = output_path (t, u, so->field);
+  }
   if (*path == NULL) {
     g_free (u);
     return FALSE;

@@ -327,6 +327,38 @@ GST_START_TEST (test_shared_decode)
 
 GST_END_TEST;
 
+/* A file:// output URI with {index}: its path is worked out before the
+ * template, so the sink pattern's %d is no URI escape (it failed with
+ * "not a valid file:// URI"), and its own escapes (a space, a literal %)
+ * are decoded once. */
+GST_START_TEST (test_file_uri_output_template)
+{
+  Run *r = run_new ();
+  gchar *uri = g_strdup_printf ("file://%s/out%%20dir/100%%25-{index}.jpg",
+      r->demo);
+  gchar *json = g_strdup_printf (SNAPS ("{\"Format\":\"jpg\",\"Interval\":10,"
+          "\"Number\":3,\"URI\":\"%s\"}"), uri);
+  JsonObject *e;
+
+  run_tool (r, json, NULL, NULL);
+  check_succeeded (r, 3);
+  check_image (r, "out dir/100%-1.jpg", JPEG_MAGIC, 320, 240, 0);
+  check_image (r, "out dir/100%-2.jpg", JPEG_MAGIC, 320, 240, 10);
+  check_image (r, "out dir/100%-3.jpg", JPEG_MAGIC, 320, 240, 20);
+  assert_files (r, D "out dir/100%-1.jpg " D "out dir/100%-2.jpg "
+      D "out dir/100%-3.jpg");
+  /* the result lists the URIs as the request wrote them */
+  e = result_entry (r, 0, "Snapshots", 0);
+  fail_unless (strstr (json_object_get_string_member (e, "URI"),
+          "/out%20dir/100%25-{index}.jpg") != NULL, "%s",
+      json_object_get_string_member (e, "URI"));
+  g_free (json);
+  g_free (uri);
+  run_free (r);
+}
+
+GST_END_TEST;
+
 void
 pipelines_add_tests (TCase * fast, TCase * slow, TCase * anim)
 {
@@ -335,6 +367,7 @@ pipelines_add_tests (TCase * fast, TCase * slow, TCase * anim)
   tcase_add_loop_test (slow, test_print_pipeline_shared, 0, 5);
   tcase_add_test (slow, test_joined_sources);
   tcase_add_test (slow, test_shared_decode);
+  tcase_add_test (slow, test_file_uri_output_template);
   tcase_add_loop_test (slow, test_containers, 0, n_containers);
   tcase_add_loop_test (slow, test_deep_video, 0, n_deep_clips);
   tcase_add_test (anim, test_print_pipeline_several);
