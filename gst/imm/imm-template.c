@@ -210,7 +210,14 @@ expand_piece (gboolean is_var, const gchar * text, gsize len,
     return FALSE;
   }
   g_free (name);
-  append_text (st, value, strlen (value));
+  if (st->flags & IMM_TEMPLATE_URI) {
+    gchar *escaped = g_uri_escape_string (value, "/", FALSE);
+
+    append_text (st, escaped, strlen (escaped));
+    g_free (escaped);
+  } else {
+    append_text (st, value, strlen (value));
+  }
   return TRUE;
 }
 

@@ -21,11 +21,14 @@ typedef enum
  * @IMM_TEMPLATE_PLAIN: substitute every variable, text stays as it is
  * @IMM_TEMPLATE_PRINTF: `{index}` becomes `%d` and every other `%` is
  *   doubled, giving a multifilesink location pattern
+ * @IMM_TEMPLATE_URI: variable values are percent-escaped (all but `/`),
+ *   for a template that is a URI (a file name with a space or `#`)
  */
 typedef enum
 {
   IMM_TEMPLATE_PLAIN = 0,
   IMM_TEMPLATE_PRINTF = 1,
+  IMM_TEMPLATE_URI = 2,
 } ImmTemplateFlags;
 
 GQuark imm_template_error_quark (void);

@@ -134,7 +134,10 @@ expand (Task * t, StagedOutput * so, guint index, ImmTemplateFlags flags,
 
   g_hash_table_insert (so->vars, g_strdup ("index"),
       g_strdup_printf ("%u", index));
-  u = imm_template_expand (so->out->uri, so->vars, flags, &err);
+  /* values put into a file:// URI are escaped: the result lists URIs */
+  u = imm_template_expand (so->out->uri, so->vars, flags |
+      (g_str_has_prefix (so->out->uri, "file://") ? IMM_TEMPLATE_URI : 0),
+      &err);
   if (u == NULL) {
     task_fail (t, IMM_CODE_INVALID_ARGUMENT, "%s: %s", so->field, err->message);
     g_error_free (err);

@@ -347,11 +347,15 @@ GST_START_TEST (test_file_uri_output_template)
   check_image (r, "out dir/100%-3.jpg", JPEG_MAGIC, 320, 240, 20);
   assert_files (r, D "out dir/100%-1.jpg " D "out dir/100%-2.jpg "
       D "out dir/100%-3.jpg");
-  /* the result lists the URIs as the request wrote them */
+  /* the result lists the URIs as the request wrote them, and the files'
+   * URIs with the same escapes */
   e = result_entry (r, 0, "Snapshots", 0);
-  fail_unless (strstr (json_object_get_string_member (e, "URI"),
-          "/out%20dir/100%25-{index}.jpg") != NULL, "%s",
+  fail_unless (g_str_has_suffix (json_object_get_string_member (e, "URI"),
+          "/out%20dir/100%25-{index}.jpg"), "%s",
       json_object_get_string_member (e, "URI"));
+  fail_unless (g_str_has_suffix (json_array_get_string_element
+          (json_object_get_array_member (e, "Files"), 2),
+          "/out%20dir/100%25-3.jpg"));
   g_free (json);
   g_free (uri);
   run_free (r);

@@ -132,6 +132,29 @@ GST_START_TEST (test_check_index)
 
 GST_END_TEST;
 
+/* In a URI template the values are escaped, the template's own text is
+ * not (it is a URI already). */
+GST_START_TEST (test_expand_uri)
+{
+  GHashTable *vars = imm_template_vars_new ();
+  GError *err = NULL;
+  gchar *s;
+
+  g_hash_table_insert (vars, g_strdup ("barename"),
+      g_strdup ("clip \xc3\xa9 #1%"));
+  g_hash_table_insert (vars, g_strdup ("key"), g_strdup ("a b/c.mov"));
+  g_hash_table_insert (vars, g_strdup ("index"), g_strdup ("3"));
+  s = imm_template_expand ("file:///x%20y/{barename}-{index}|{key}", vars,
+      IMM_TEMPLATE_URI, &err);
+  g_assert_no_error (err);
+  fail_unless_equals_string (s,
+      "file:///x%20y/clip%20%C3%A9%20%231%25-3|a%20b/c.mov");
+  g_free (s);
+  g_hash_table_unref (vars);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_expand_missing_value)
 {
   GHashTable *vars = imm_template_vars_new ();
@@ -191,6 +214,7 @@ template_suite (void)
   tcase_add_loop_test (tc, test_check_errors, 0, G_N_ELEMENTS (bad_cases));
   tcase_add_test (tc, test_check_index);
   tcase_add_test (tc, test_expand_missing_value);
+  tcase_add_test (tc, test_expand_uri);
   tcase_add_loop_test (tc, test_location, 0, G_N_ELEMENTS (loc_cases));
   return s;
 }
