@@ -184,6 +184,52 @@ GST_START_TEST (test_temporal_changes_rect)
 
 GST_END_TEST;
 
+/* Isolated noise is not written: a lone pixel moved past the tolerance
+ * but not 4x past it stays; the same move over a 3x3 block is written;
+ * a lone pixel moved far is written; at tolerance 0 any move is. */
+GST_START_TEST (test_changes_ignore_isolated_noise)
+{
+  guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
+  guint p, x, y;
+
+  for (p = 0; p < 64; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (shown, 100, sizeof (shown));
+  memset (canvas, 100, sizeof (canvas));
+  /* (3,3) up 5 levels: distance 11 * 25 = 275 > 120, < 4 * 120 */
+  rgba[4 * 27] = rgba[4 * 27 + 1] = rgba[4 * 27 + 2] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_KEEP);
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          0, canvas, 0, mask), 1);
+  fail_unless_equals_int (mask[27], IMM_DITHER_WRITE);
+  /* the whole 3x3 block around it up 5 levels: the centre and the edge
+   * middles (6 of 9 neighbours moved, mean 3 levels: 2 * 99 > 120) are
+   * written, the corners (4 of 9, mean 2 levels: 2 * 44 < 120) stay */
+  for (y = 2; y <= 4; y++)
+    for (x = 2; x <= 4; x++)
+      for (p = 0; p < 3; p++)
+        rgba[4 * (8 * y + x) + p] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 5);
+  fail_unless_equals_int (mask[27], IMM_DITHER_WRITE);
+  fail_unless_equals_int (mask[19], IMM_DITHER_WRITE);
+  fail_unless_equals_int (mask[18], IMM_DITHER_KEEP);
+  fail_unless_equals_int (mask[17], IMM_DITHER_KEEP);
+  /* back to a lone pixel, moved 8 levels: 704 > 4 * 120 */
+  for (p = 0; p < 64; p++)
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
+  rgba[4 * 63] = rgba[4 * 63 + 1] = rgba[4 * 63 + 2] = 108;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 1);
+  fail_unless_equals_int (mask[63], IMM_DITHER_WRITE);
+}
+
+GST_END_TEST;
+
 /* Palettes built on four threads at once, from two different pictures,
  * are the ones built on one thread: nothing in the builder is shared. */
 typedef struct
@@ -374,6 +420,7 @@ palette_suite (void)
   tcase_add_test (tc, test_dither_ordered_is_stable);
   tcase_add_test (tc, test_gif_delay_carry);
   tcase_add_test (tc, test_temporal_changes_rect);
+  tcase_add_test (tc, test_changes_ignore_isolated_noise);
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
