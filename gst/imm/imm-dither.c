@@ -141,38 +141,81 @@ mean_of (gint sum, gint n)
   return (sum + (sum >= 0 ? n / 2 : -n / 2)) / n;
 }
 
+/* Distance (imm_rgb_distance) of the rounded mean change over the 3x3
+ * neighbourhood of pixel @x, from @col: the column sums of @rows rows. */
+static guint
+box_distance (const gint * col, guint x, guint width, guint rows)
+{
+  guint x0 = x > 0 ? x - 1 : 0, x1 = MIN (x + 1, width - 1), xx, k;
+  gint cnt = (gint) ((x1 - x0 + 1) * rows), sum[3] = { 0 };
+
+  for (xx = x0; xx <= x1; xx++)
+    for (k = 0; k < 3; k++)
+      sum[k] += col[3 * xx + k];
+  for (k = 0; k < 3; k++)
+    sum[k] = mean_of (sum[k], cnt);
+  return (guint) (3 * sum[0] * sum[0] + 6 * sum[1] * sum[1] +
+      2 * sum[2] * sum[2]);
+}
+
+/* Three rows of changes of a picture against @ref (RGB) around the current
+ * row, and their column sums. */
+typedef struct
+{
+  gint *rows[3], *col;
+} BoxRing;
+
+static void
+box_ring_init (BoxRing * b, gint * mem, const guint8 * rgba, gsize stride,
+    const guint8 * ref, guint width)
+{
+  guint k;
+
+  for (k = 0; k < 3; k++)
+    b->rows[k] = mem + (gsize) k *width * 3;
+  b->col = mem + (gsize) 3 *width * 3;
+  row_change (rgba, stride, ref, width, 0, b->rows[0]);
+}
+
+/* Makes @col the sums of rows @y - 1 to @y + 1 (those inside). */
+static void
+box_ring_row (BoxRing * b, const guint8 * rgba, gsize stride,
+    const guint8 * ref, guint width, guint height, guint y)
+{
+  guint y0 = y > 0 ? y - 1 : 0, y1 = MIN (y + 1, height - 1), yy, x;
+
+  if (y + 1 < height)
+    row_change (rgba, stride, ref, width, y + 1, b->rows[(y + 1) % 3]);
+  for (x = 0; x < width * 3; x++) {
+    b->col[x] = 0;
+    for (yy = y0; yy <= y1; yy++)
+      b->col[x] += b->rows[yy % 3][x];
+  }
+}
+
 guint
 imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
     guint height, const guint8 * shown, guint tolerance,
     const guint8 * canvas, guint refine, guint8 * mask)
 {
-  guint x, y, k, n = 0;
-  gint *ring, *rows[3], *col;
+  guint x, y, n = 0;
+  gint *mem;
+  BoxRing moved;
 
   if (!shown) {
     memset (mask, IMM_DITHER_WRITE, (gsize) width * height);
     return width * height;
   }
-  /* three rows of changes around the current one, and their column sums */
-  ring = g_new (gint, (gsize) width * 3 * 4);
-  for (k = 0; k < 3; k++)
-    rows[k] = ring + (gsize) k *width * 3;
-  col = ring + (gsize) 3 *width * 3;
-  row_change (rgba, stride, shown, width, 0, rows[0]);
+  mem = g_new (gint, (gsize) width * 3 * 4);
+  box_ring_init (&moved, mem, rgba, stride, shown, width);
   for (y = 0; y < height; y++) {
     const guint8 *p = rgba + y * stride;
     const guint8 *s = shown + (gsize) y * width * 3;
     const guint8 *c = canvas + (gsize) y * width * 3;
     guint8 *m = mask + (gsize) y * width;
-    guint y0 = y > 0 ? y - 1 : 0, y1 = MIN (y + 1, height - 1), yy;
+    guint rows = MIN (y + 1, height - 1) - (y > 0 ? y - 1 : 0) + 1;
 
-    if (y + 1 < height)
-      row_change (rgba, stride, shown, width, y + 1, rows[(y + 1) % 3]);
-    for (x = 0; x < width * 3; x++) {
-      col[x] = 0;
-      for (yy = y0; yy <= y1; yy++)
-        col[x] += rows[yy % 3][x];
-    }
+    box_ring_row (&moved, rgba, stride, shown, width, height, y);
     for (x = 0; x < width; x++, p += 4, s += 3, c += 3) {
       guint dp = imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]);
       gboolean write = FALSE;
@@ -183,22 +226,9 @@ imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
        * bench saved 7-25 % of the bytes on film, camera and gradient with
        * less flicker, at a little SSIM on the gradient (see
        * bench/README.md). At tolerance 0 every change is written. */
-      if (dp > tolerance) {
-        if (dp > 4 * tolerance) {
-          write = TRUE;
-        } else {
-          guint x0 = x > 0 ? x - 1 : 0, x1 = MIN (x + 1, width - 1), xx;
-          gint cnt = (gint) ((x1 - x0 + 1) * (y1 - y0 + 1)), sum[3] = { 0 };
-
-          for (xx = x0; xx <= x1; xx++)
-            for (k = 0; k < 3; k++)
-              sum[k] += col[3 * xx + k];
-          for (k = 0; k < 3; k++)
-            sum[k] = mean_of (sum[k], cnt);
-          write = 2 * (guint) (3 * sum[0] * sum[0] + 6 * sum[1] * sum[1] +
-              2 * sum[2] * sum[2]) > tolerance;
-        }
-      }
+      if (dp > tolerance)
+        write = dp > 4 * tolerance
+            || 2 * box_distance (moved.col, x, width, rows) > tolerance;
       if (write) {
         m[x] = IMM_DITHER_WRITE;
         n++;
@@ -209,7 +239,7 @@ imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
         m[x] = IMM_DITHER_KEEP;
     }
   }
-  g_free (ring);
+  g_free (mem);
   return n;
 }
 
