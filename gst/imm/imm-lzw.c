@@ -175,6 +175,15 @@ imm_lzw_encode (guint8 * indices, gsize n_pixels, guint min_code_size,
     const ImmRgb * palette, guint transparent, guint threshold,
     GByteArray * out)
 {
+  return imm_lzw_encode_masked (indices, n_pixels, min_code_size, palette,
+      transparent, threshold, NULL, out);
+}
+
+guint
+imm_lzw_encode_masked (guint8 * indices, gsize n_pixels, guint min_code_size,
+    const ImmRgb * palette, guint transparent, guint threshold,
+    const guint16 * thresholds, GByteArray * out)
+{
   Lzw *z;
   guint cur, n_blocks;
   gsize i;
@@ -197,21 +206,21 @@ imm_lzw_encode (guint8 * indices, gsize n_pixels, guint min_code_size,
   }
   cur = indices[0];
   for (i = 1; i < n_pixels; i++) {
-    guint p = indices[i], c;
+    guint p = indices[i], c, t = thresholds ? thresholds[i] : threshold;
     gint want[3] = { 0, 0, 0 };
 
-    if (threshold > 0 && p != transparent) {
+    if (t > 0 && p != transparent) {
       want[0] = palette[p].r + err[0];
       want[1] = palette[p].g + err[1];
       want[2] = palette[p].b + err[2];
     }
-    c = find_child (z, cur, p, want, palette, transparent, threshold);
+    c = find_child (z, cur, p, want, palette, transparent, t);
     if (c != NO_CODE) {
       guint q = z->pixel[c];
 
       /* Part of the error a replacement leaves is carried to the next
        * pixel of the string, so a run of near colours keeps its mean. */
-      if (threshold > 0 && q != transparent) {
+      if (t > 0 && q != transparent) {
         err[0] = (want[0] - palette[q].r) * 3 / 4;
         err[1] = (want[1] - palette[q].g) * 3 / 4;
         err[2] = (want[2] - palette[q].b) * 3 / 4;
@@ -234,4 +243,44 @@ done:
   n_blocks = z->n_blocks;
   g_free (z);
   return n_blocks;
+}
+
+void
+imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
+    const ImmRgb * palette, guint transparent, guint floor_, guint cap,
+    guint16 * out)
+{
+  guint x, y;
+
+  cap = MIN (cap, G_MAXUINT16);
+  floor_ = MIN (floor_, cap);
+  for (y = 0; y < height; y++) {
+    const guint8 *row = indices + (gsize) y * width;
+
+    for (x = 0; x < width; x++) {
+      guint q = row[x], k, t = G_MAXUINT;
+      gint nx[4] = { (gint) x - 1, (gint) x + 1, (gint) x, (gint) x };
+      gint ny[4] = { (gint) y, (gint) y, (gint) y - 1, (gint) y + 1 };
+
+      if (q == transparent) {
+        out[(gsize) y * width + x] = 0;
+        continue;
+      }
+      for (k = 0; k < 4 && t > 0; k++) {
+        guint n;
+
+        if (nx[k] < 0 || ny[k] < 0 || nx[k] >= (gint) width
+            || ny[k] >= (gint) height)
+          continue;
+        n = indices[(gsize) ny[k] * width + nx[k]];
+        /* a kept neighbour shows an unknown colour: no masking */
+        t = MIN (t, n == transparent ? 0 : imm_rgb_distance (palette[q].r,
+                palette[q].g, palette[q].b, palette[n].r, palette[n].g,
+                palette[n].b));
+      }
+      if (t == G_MAXUINT)
+        t = 0;
+      out[(gsize) y * width + x] = CLAMP (t, floor_, cap);
+    }
+  }
 }
