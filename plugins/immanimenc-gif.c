@@ -396,7 +396,7 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
   self->pending_transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
   g_byte_array_set_size (self->pending_data, 0);
   imm_lzw_local_thresholds (self->scratch_idx, rect.width, rect.height,
-      self->pending_pal, keep, self->lossy, self->lossy_texture,
+      self->pending_pal, npal, keep, self->lossy, self->lossy_texture,
       self->thresholds);
   imm_lzw_encode_masked (self->scratch_idx, (gsize) rect.width * rect.height,
       imm_lzw_min_code_size (MAX (self->pending_ncolors, 1)), self->pending_pal,

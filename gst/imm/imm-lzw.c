@@ -247,40 +247,59 @@ done:
 
 void
 imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
-    const ImmRgb * palette, guint transparent, guint floor_, guint cap,
-    guint16 * out)
+    const ImmRgb * palette, guint n_colors, guint transparent, guint floor_,
+    guint cap, guint16 * out)
 {
-  guint x, y;
+  guint x, y, i, j;
+  guint16 *dist;
 
   cap = MIN (cap, G_MAXUINT16);
   floor_ = MIN (floor_, cap);
+  if (floor_ == cap || n_colors == 0) {
+    for (i = 0; i < width * height; i++)
+      out[i] = indices[i] == transparent ? 0 : floor_;
+    return;
+  }
+  /* the distances between entries, clamped (so 16 bits hold them); a
+   * transparent or unknown neighbour is 0 away: no masking */
+  dist = g_new0 (guint16, 256 * 256);
+  for (i = 0; i < n_colors; i++)
+    for (j = i + 1; j < n_colors; j++) {
+      guint d = imm_rgb_distance (palette[i].r, palette[i].g, palette[i].b,
+          palette[j].r, palette[j].g, palette[j].b);
+
+      d = CLAMP (d, floor_, cap);
+      dist[i * 256 + j] = dist[j * 256 + i] = d;
+    }
+  for (i = 0; i < n_colors; i++)
+    dist[i * 256 + i] = floor_;
+  for (i = n_colors; i < 256; i++)
+    for (j = 0; j < 256; j++)
+      dist[i * 256 + j] = dist[j * 256 + i] = floor_;
   for (y = 0; y < height; y++) {
     const guint8 *row = indices + (gsize) y * width;
+    const guint8 *up = y > 0 ? row - width : NULL;
+    const guint8 *down = y + 1 < height ? row + width : NULL;
+    guint16 *o = out + (gsize) y * width;
 
     for (x = 0; x < width; x++) {
-      guint q = row[x], k, t = G_MAXUINT;
-      gint nx[4] = { (gint) x - 1, (gint) x + 1, (gint) x, (gint) x };
-      gint ny[4] = { (gint) y, (gint) y, (gint) y - 1, (gint) y + 1 };
+      const guint16 *dq = dist + row[x] * 256;
+      guint t = cap;
 
-      if (q == transparent) {
-        out[(gsize) y * width + x] = 0;
+      if (row[x] == transparent) {
+        o[x] = 0;
         continue;
       }
-      for (k = 0; k < 4 && t > 0; k++) {
-        guint n;
-
-        if (nx[k] < 0 || ny[k] < 0 || nx[k] >= (gint) width
-            || ny[k] >= (gint) height)
-          continue;
-        n = indices[(gsize) ny[k] * width + nx[k]];
-        /* a kept neighbour shows an unknown colour: no masking */
-        t = MIN (t, n == transparent ? 0 : imm_rgb_distance (palette[q].r,
-                palette[q].g, palette[q].b, palette[n].r, palette[n].g,
-                palette[n].b));
-      }
-      if (t == G_MAXUINT)
-        t = 0;
-      out[(gsize) y * width + x] = CLAMP (t, floor_, cap);
+      if (x > 0)
+        t = MIN (t, dq[row[x - 1]]);
+      if (x + 1 < width)
+        t = MIN (t, dq[row[x + 1]]);
+      if (up)
+        t = MIN (t, dq[up[x]]);
+      if (down)
+        t = MIN (t, dq[down[x]]);
+      o[x] = t;
     }
   }
+  g_free (dist);
 }

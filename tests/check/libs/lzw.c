@@ -224,16 +224,16 @@ GST_START_TEST (test_lzw_masked_thresholds)
   make_palette (pal, n);
   /* a lone different pixel: its nearest neighbour is 10 entries away;
    * the pixels around it have an equal neighbour (flat): the floor */
-  imm_lzw_local_thresholds (tiny, 3, 3, pal, 256, 5, 60000, tt);
+  imm_lzw_local_thresholds (tiny, 3, 3, pal, n, 256, 5, 60000, tt);
   fail_unless_equals_int (tt[4], imm_rgb_distance (pal[0].r, pal[0].g,
           pal[0].b, pal[10].r, pal[10].g, pal[10].b));
   fail_unless_equals_int (tt[1], 5);
   fail_unless_equals_int (tt[0], 5);
-  imm_lzw_local_thresholds (tiny, 3, 3, pal, 256, 5, 100, tt);
+  imm_lzw_local_thresholds (tiny, 3, 3, pal, n, 256, 5, 100, tt);
   fail_unless_equals_int (tt[4], 100);
   /* next to a transparent pixel: the floor */
   tiny[1] = 255;
-  imm_lzw_local_thresholds (tiny, 3, 3, pal, 255, 5, 60000, tt);
+  imm_lzw_local_thresholds (tiny, 3, 3, pal, n, 255, 5, 60000, tt);
   fail_unless_equals_int (tt[4], 5);
   fail_unless_equals_int (tt[1], 0);
 
@@ -244,7 +244,7 @@ GST_START_TEST (test_lzw_masked_thresholds)
   exact = g_memdup2 (idx, (gsize) w * h);
   dec = g_malloc ((gsize) w * h);
   exact_len = roundtrip (exact, w, h, pal, n, 256, 0, dec);
-  imm_lzw_local_thresholds (idx, w, h, pal, 256, 0, 400, t);
+  imm_lzw_local_thresholds (idx, w, h, pal, n, 256, 0, 400, t);
   for (y = 0; y < h; y++)
     for (x = 0; x + 1 < w / 2; x++)
       fail_unless_equals_int (t[y * w + x], 0);
