@@ -230,6 +230,42 @@ GST_START_TEST (test_changes_ignore_isolated_noise)
 
 GST_END_TEST;
 
+/* The noise floor: a picture shown 3 levels off its source (dithered, say)
+ * tolerates a drift that an exactly shown one does not, up to twice the
+ * tolerance. */
+GST_START_TEST (test_changes_noise_floor)
+{
+  guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
+  guint p;
+
+  memset (shown, 100, sizeof (shown));
+  /* a drift of 4 levels everywhere: 11 * 16 = 176 > 120 */
+  for (p = 0; p < 64; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 104;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (canvas, 100, sizeof (canvas));
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 64);
+  /* shown 3 levels off (99): tolerance min (4 * 99, 2 * 120) = 240 */
+  memset (canvas, 97, sizeof (canvas));
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 0);
+  /* a drift of 5 levels (275) is past twice the tolerance */
+  for (p = 0; p < 64; p++)
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 64);
+  /* 1 level off (11): 4 * 11 = 44, the tolerance stays 120 */
+  for (p = 0; p < 64; p++)
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 104;
+  memset (canvas, 99, sizeof (canvas));
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 64);
+}
+
+GST_END_TEST;
+
 /* Palettes built on four threads at once, from two different pictures,
  * are the ones built on one thread: nothing in the builder is shared. */
 typedef struct
@@ -421,6 +457,7 @@ palette_suite (void)
   tcase_add_test (tc, test_gif_delay_carry);
   tcase_add_test (tc, test_temporal_changes_rect);
   tcase_add_test (tc, test_changes_ignore_isolated_noise);
+  tcase_add_test (tc, test_changes_noise_floor);
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
