@@ -31,8 +31,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
 #define KMEANS_ITERATIONS 2
 /* Lossy LZW on texture (pixels unlike all 4 neighbours), in halves of the
  * threshold elsewhere: 5 (2.5x) took motion from 1.03x to 1.00x gifski's
- * bytes with ui's de_blur unchanged; 3x cost ui de_blur (0.025), 2x left
- * motion at 1.01x (bench/README.md). */
+ * bytes with ui's de_blur unchanged (3x cost ui de_blur, 2x left motion at
+ * 1.01x); refined pixels get half the plain threshold, which gives back
+ * part of that (motion 1.02x) but keeps still pixels still (see
+ * bench/README.md). */
 #define LOSSY_TEXTURE 5
 
 typedef struct
@@ -398,6 +400,24 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
   imm_lzw_local_thresholds (self->scratch_idx, rect.width, rect.height,
       self->pending_pal, npal, keep, self->lossy, self->lossy_texture,
       self->thresholds);
+  if (!first) {
+    guint x, y;
+
+    /* A refined pixel gets half the plain threshold: the loss, and the
+     * error the lossy LZW carries along a string from the texture before
+     * it, could leave it as far off as before, to be refined again frame
+     * after frame (a still pixel of gifquality's noisy scene changed in 7
+     * of 11 frames with the plain threshold, 4 with half). */
+    for (y = 0; y < rect.height; y++) {
+      const guint8 *m = self->mask + (gsize) (rect.y + y) * self->s.width +
+          rect.x;
+      guint16 *t = self->thresholds + (gsize) y * rect.width;
+
+      for (x = 0; x < rect.width; x++)
+        if (m[x] == IMM_DITHER_REFINE)
+          t[x] = MIN (t[x], self->lossy / 2);
+    }
+  }
   imm_lzw_encode_masked (self->scratch_idx, (gsize) rect.width * rect.height,
       imm_lzw_min_code_size (MAX (self->pending_ncolors, 1)), self->pending_pal,
       keep, self->lossy, self->thresholds, self->pending_data);
