@@ -28,9 +28,14 @@ void imm_dither_rgba (ImmPaletteMap * map, ImmDitherMethod method,
 /* Temporal GIF frames. A pixel keeps the colour on screen until its source
  * really changes: @shown holds (RGB, 3 bytes a pixel) the source colour of
  * each pixel when it was last written. Marks in @mask (1 a pixel) the
- * pixels whose source is more than @tolerance (imm_rgb_distance) from it
- * and returns how many; with @shown NULL (the first frame) all are. Noise
- * and slow drift below the tolerance then cost no bytes and no flicker. */
+ * pixels whose source is more than their tolerance (imm_rgb_distance)
+ * from it and whose 3x3 neighbourhood moved too (mean change more than half the
+ * tolerance), or that moved more than 4x the tolerance alone, and returns
+ * how many; with @shown NULL (the first frame) all are. A pixel's
+ * tolerance is @tolerance, or 4 times the quantization error it is shown
+ * with (@canvas against @shown) up to 2 * @tolerance. Noise, isolated
+ * specks and slow drift below the tolerance then cost no bytes and no
+ * flicker; at @tolerance 0 every change is written. */
 enum
 {
   IMM_DITHER_KEEP = 0,          /* the screen shows it well enough */

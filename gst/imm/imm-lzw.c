@@ -175,6 +175,15 @@ imm_lzw_encode (guint8 * indices, gsize n_pixels, guint min_code_size,
     const ImmRgb * palette, guint transparent, guint threshold,
     GByteArray * out)
 {
+  return imm_lzw_encode_masked (indices, n_pixels, min_code_size, palette,
+      transparent, threshold, NULL, out);
+}
+
+guint
+imm_lzw_encode_masked (guint8 * indices, gsize n_pixels, guint min_code_size,
+    const ImmRgb * palette, guint transparent, guint threshold,
+    const guint16 * thresholds, GByteArray * out)
+{
   Lzw *z;
   guint cur, n_blocks;
   gsize i;
@@ -197,21 +206,21 @@ imm_lzw_encode (guint8 * indices, gsize n_pixels, guint min_code_size,
   }
   cur = indices[0];
   for (i = 1; i < n_pixels; i++) {
-    guint p = indices[i], c;
+    guint p = indices[i], c, t = thresholds ? thresholds[i] : threshold;
     gint want[3] = { 0, 0, 0 };
 
-    if (threshold > 0 && p != transparent) {
+    if (t > 0 && p != transparent) {
       want[0] = palette[p].r + err[0];
       want[1] = palette[p].g + err[1];
       want[2] = palette[p].b + err[2];
     }
-    c = find_child (z, cur, p, want, palette, transparent, threshold);
+    c = find_child (z, cur, p, want, palette, transparent, t);
     if (c != NO_CODE) {
       guint q = z->pixel[c];
 
       /* Part of the error a replacement leaves is carried to the next
        * pixel of the string, so a run of near colours keeps its mean. */
-      if (threshold > 0 && q != transparent) {
+      if (t > 0 && q != transparent) {
         err[0] = (want[0] - palette[q].r) * 3 / 4;
         err[1] = (want[1] - palette[q].g) * 3 / 4;
         err[2] = (want[2] - palette[q].b) * 3 / 4;
@@ -234,4 +243,63 @@ done:
   n_blocks = z->n_blocks;
   g_free (z);
   return n_blocks;
+}
+
+void
+imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
+    const ImmRgb * palette, guint n_colors, guint transparent, guint floor_,
+    guint cap, guint16 * out)
+{
+  guint x, y, i, j;
+  guint16 *dist;
+
+  cap = MIN (cap, G_MAXUINT16);
+  floor_ = MIN (floor_, cap);
+  if (floor_ == cap || n_colors == 0) {
+    for (i = 0; i < width * height; i++)
+      out[i] = indices[i] == transparent ? 0 : floor_;
+    return;
+  }
+  /* the distances between entries, clamped (so 16 bits hold them); a
+   * transparent or unknown neighbour is 0 away: no masking */
+  dist = g_new0 (guint16, 256 * 256);
+  for (i = 0; i < n_colors; i++)
+    for (j = i + 1; j < n_colors; j++) {
+      guint d = imm_rgb_distance (palette[i].r, palette[i].g, palette[i].b,
+          palette[j].r, palette[j].g, palette[j].b);
+
+      d = CLAMP (d, floor_, cap);
+      dist[i * 256 + j] = dist[j * 256 + i] = d;
+    }
+  for (i = 0; i < n_colors; i++)
+    dist[i * 256 + i] = floor_;
+  for (i = n_colors; i < 256; i++)
+    for (j = 0; j < 256; j++)
+      dist[i * 256 + j] = dist[j * 256 + i] = floor_;
+  for (y = 0; y < height; y++) {
+    const guint8 *row = indices + (gsize) y * width;
+    const guint8 *up = y > 0 ? row - width : NULL;
+    const guint8 *down = y + 1 < height ? row + width : NULL;
+    guint16 *o = out + (gsize) y * width;
+
+    for (x = 0; x < width; x++) {
+      const guint16 *dq = dist + row[x] * 256;
+      guint t = cap;
+
+      if (row[x] == transparent) {
+        o[x] = 0;
+        continue;
+      }
+      if (x > 0)
+        t = MIN (t, dq[row[x - 1]]);
+      if (x + 1 < width)
+        t = MIN (t, dq[row[x + 1]]);
+      if (up)
+        t = MIN (t, dq[up[x]]);
+      if (down)
+        t = MIN (t, dq[down[x]]);
+      o[x] = t;
+    }
+  }
+  g_free (dist);
 }

@@ -31,5 +31,23 @@ guint imm_lzw_encode (guint8 * indices, gsize n_pixels, guint min_code_size,
     const ImmRgb * palette, guint transparent, guint threshold,
     GByteArray * out);
 
+/* As imm_lzw_encode with a threshold per pixel, @thresholds (@n_pixels
+ * of them; NULL: @threshold for all): the loss can follow what the eye
+ * masks: less on flat areas and edges, more on texture and noise. */
+guint imm_lzw_encode_masked (guint8 * indices, gsize n_pixels,
+    guint min_code_size, const ImmRgb * palette, guint transparent,
+    guint threshold, const guint16 * thresholds, GByteArray * out);
+
+/* Per-pixel lossy thresholds for imm_lzw_encode_masked from the picture
+ * itself (@indices, @width a row, of @palette's @n_colors entries): the
+ * smallest imm_rgb_distance between a pixel's colour and its 4 neighbours'
+ * (0 next to a @transparent one), clamped to @floor_ .. @cap; 0 for
+ * transparent pixels. A pixel that
+ * differs from all its neighbours (texture, noise, dither) masks a swap
+ * of near colours; on flat areas and along edges the loss stays @floor_. */
+void imm_lzw_local_thresholds (const guint8 * indices, guint width,
+    guint height, const ImmRgb * palette, guint n_colors, guint transparent,
+    guint floor_, guint cap, guint16 * out);
+
 G_END_DECLS
 #endif /* __IMM_LZW_H__ */

@@ -33,9 +33,12 @@ write_mem (GifFileType * gif, const GifByteType * data, int len)
   return len;
 }
 
+/* Per-pixel thresholds for roundtrip (NULL: its @threshold for all). */
+static const guint16 *roundtrip_thresholds;
+
 /* A one-frame GIF of @w x @h @indices written through giflib, its image
- * data from imm_lzw_encode; decoded back with DGifSlurp into @decoded.
- * Returns the size of the image data. */
+ * data from imm_lzw_encode_masked; decoded back with DGifSlurp into
+ * @decoded. Returns the size of the image data. */
 static gsize
 roundtrip (guint8 * indices, guint w, guint h, const ImmRgb * pal,
     guint n_colors, guint transparent, guint threshold, guint8 * decoded)
@@ -60,8 +63,8 @@ roundtrip (guint8 * indices, guint w, guint h, const ImmRgb * pal,
   cmap = GifMakeMapObject (size, colors);
   fail_unless (cmap != NULL);
   fail_unless_equals_int (cmap->BitsPerPixel < 2 ? 2 : cmap->BitsPerPixel, mcs);
-  imm_lzw_encode (indices, (gsize) w * h, mcs, pal, transparent, threshold,
-      data);
+  imm_lzw_encode_masked (indices, (gsize) w * h, mcs, pal, transparent,
+      threshold, roundtrip_thresholds, data);
   data_len = data->len;
 
   gif = EGifOpen (file, write_mem, &err);
@@ -204,6 +207,71 @@ GST_START_TEST (test_lzw_deterministic)
 
 GST_END_TEST;
 
+/* The lossy thresholds follow the picture: the floor on a flat area and
+ * along an edge, the neighbour distance (clamped to the cap) where a pixel
+ * differs from all 4 neighbours; a masked encoding keeps the flat half
+ * exact and still saves bytes on the noisy half. */
+GST_START_TEST (test_lzw_masked_thresholds)
+{
+  ImmRgb pal[256];
+  guint w = 320, h = 240, n = 200, x, y, changed = 0;
+  guint8 *idx = make_picture (w, h, n, 7), *orig, *exact, *dec;
+  guint16 *t = g_new (guint16, (gsize) w * h);
+  gsize exact_len, lossy_len;
+  guint8 tiny[3 * 3] = { 0, 0, 0, 0, 10, 0, 0, 0, 0 };
+  guint16 tt[9];
+
+  make_palette (pal, n);
+  /* a lone different pixel: its nearest neighbour is 10 entries away;
+   * the pixels around it have an equal neighbour (flat): the floor */
+  imm_lzw_local_thresholds (tiny, 3, 3, pal, n, 256, 5, 60000, tt);
+  fail_unless_equals_int (tt[4], imm_rgb_distance (pal[0].r, pal[0].g,
+          pal[0].b, pal[10].r, pal[10].g, pal[10].b));
+  fail_unless_equals_int (tt[1], 5);
+  fail_unless_equals_int (tt[0], 5);
+  imm_lzw_local_thresholds (tiny, 3, 3, pal, n, 256, 5, 100, tt);
+  fail_unless_equals_int (tt[4], 100);
+  /* next to a transparent pixel: the floor */
+  tiny[1] = 255;
+  imm_lzw_local_thresholds (tiny, 3, 3, pal, n, 255, 5, 60000, tt);
+  fail_unless_equals_int (tt[4], 5);
+  fail_unless_equals_int (tt[1], 0);
+
+  /* left half flat, right half noise */
+  for (y = 0; y < h; y++)
+    memset (idx + (gsize) y * w, 100, w / 2);
+  orig = g_memdup2 (idx, (gsize) w * h);
+  exact = g_memdup2 (idx, (gsize) w * h);
+  dec = g_malloc ((gsize) w * h);
+  exact_len = roundtrip (exact, w, h, pal, n, 256, 0, dec);
+  imm_lzw_local_thresholds (idx, w, h, pal, n, 256, 0, 400, t);
+  for (y = 0; y < h; y++)
+    for (x = 0; x + 1 < w / 2; x++)
+      fail_unless_equals_int (t[y * w + x], 0);
+  roundtrip_thresholds = t;
+  lossy_len = roundtrip (idx, w, h, pal, n, 256, 0, dec);
+  roundtrip_thresholds = NULL;
+  fail_unless (memcmp (dec, idx, (gsize) w * h) == 0);
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      if (x + 1 < w / 2) {
+        fail_unless_equals_int (idx[y * w + x], orig[y * w + x]);
+      } else {
+        changed += idx[y * w + x] != orig[y * w + x];
+      }
+    }
+  fail_unless (changed > 0);
+  fail_unless (lossy_len < exact_len, "masked %" G_GSIZE_FORMAT
+      " bytes, exact %" G_GSIZE_FORMAT, lossy_len, exact_len);
+  g_free (idx);
+  g_free (orig);
+  g_free (exact);
+  g_free (dec);
+  g_free (t);
+}
+
+GST_END_TEST;
+
 static Suite *
 lzw_suite (void)
 {
@@ -214,6 +282,7 @@ lzw_suite (void)
   tcase_add_test (tc, test_lzw_exact_roundtrip);
   tcase_add_test (tc, test_lzw_lossy_decodes_to_reported);
   tcase_add_test (tc, test_lzw_deterministic);
+  tcase_add_test (tc, test_lzw_masked_thresholds);
   return s;
 }
 

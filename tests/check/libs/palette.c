@@ -133,38 +133,135 @@ GST_START_TEST (test_gif_delay_carry)
 
 GST_END_TEST;
 
-GST_START_TEST (test_optimize_rect)
+/* The temporal path on a 10x6 picture: the first frame writes every
+ * pixel; the same picture again writes none; two changed pixels give
+ * their bounding box with the others transparent; a move within the
+ * tolerance is no change. */
+GST_START_TEST (test_temporal_changes_rect)
 {
-  ImmRgb pal[2] = { {0, 0, 0}, {255, 255, 255}
+  ImmRgb pal[3] = { {0, 0, 0}, {255, 255, 255}, {0, 0, 0}
   };
-  guint8 rgba[10 * 6 * 4], idx[60], canvas[60 * 3], out[60];
-  ImmAnimRect r;
+  guint8 rgba[10 * 6 * 4], idx[60], canvas[60 * 3], shown[60 * 3], mask[60];
+  guint8 out[60];
+  ImmPaletteMap *map = imm_palette_map_new (pal, 2);
+  ImmDitherRect r;
   guint p;
 
   memset (rgba, 0, sizeof (rgba));
-  memset (idx, 0, sizeof (idx));
-  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
-          canvas, TRUE, 0, 2, out, &r), 60);
+  memset (canvas, 0, sizeof (canvas));
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 40, 10, 6, NULL,
+          120, canvas, 150, mask), 60);
+  imm_dither_diffuse_temporal (map, 10, 150, rgba, 40, 10, 6, NULL, canvas,
+      2, idx);
+  fail_unless (imm_dither_crop (idx, 10, 6, 2, out, &r));
   fail_unless (r.x == 0 && r.y == 0 && r.width == 10 && r.height == 6);
+  imm_dither_commit (out, &r, pal, 2, rgba, 40, 10, canvas, shown);
   /* same picture: nothing changed */
-  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
-          canvas, FALSE, 0, 2, out, &r), 0);
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 40, 10, 6, shown,
+          120, canvas, 150, mask), 0);
   /* two white pixels at (3,1) and (5,4) */
-  idx[13] = idx[45] = 1;
-  rgba[4 * 13] = rgba[4 * 45] = 255;
-  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
-          canvas, FALSE, 0, 2, out, &r), 2);
+  rgba[4 * 13] = rgba[4 * 13 + 1] = rgba[4 * 13 + 2] = 255;
+  rgba[4 * 45] = rgba[4 * 45 + 1] = rgba[4 * 45 + 2] = 255;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 40, 10, 6, shown,
+          120, canvas, 150, mask), 2);
+  imm_dither_diffuse_temporal (map, 10, 150, rgba, 40, 10, 6, mask, canvas,
+      2, idx);
+  fail_unless (imm_dither_crop (idx, 10, 6, 2, out, &r));
   fail_unless (r.x == 3 && r.y == 1 && r.width == 3 && r.height == 4);
   fail_unless_equals_int (out[0], 1);
-  fail_unless_equals_int (out[1], 2);
   fail_unless_equals_int (out[3 * 4 - 1], 1);
   for (p = 1; p < 11; p++)
     fail_unless_equals_int (out[p], 2);
-  /* a small colour move within tolerance is no change */
-  idx[0] = 1;
+  imm_dither_commit (out, &r, pal, 2, rgba, 40, 10, canvas, shown);
+  fail_unless_equals_int (canvas[3 * 13], 255);
+  fail_unless_equals_int (canvas[3 * 14], 0);
+  /* a small colour move within the tolerance is no change */
   rgba[0] = 3;
-  fail_unless_equals_int (imm_anim_optimize_frame (rgba, 40, idx, pal, 10, 6,
-          canvas, FALSE, 100, 2, out, &r), 0);
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 40, 10, 6, shown,
+          120, canvas, 150, mask), 0);
+  imm_palette_map_free (map);
+}
+
+GST_END_TEST;
+
+/* Isolated noise is not written: a lone pixel moved past the tolerance
+ * but not 4x past it stays; the same move over a 3x3 block is written;
+ * a lone pixel moved far is written; at tolerance 0 any move is. */
+GST_START_TEST (test_changes_ignore_isolated_noise)
+{
+  guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
+  guint p, x, y;
+
+  for (p = 0; p < 64; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (shown, 100, sizeof (shown));
+  memset (canvas, 100, sizeof (canvas));
+  /* (3,3) up 5 levels: distance 11 * 25 = 275 > 120, < 4 * 120 */
+  rgba[4 * 27] = rgba[4 * 27 + 1] = rgba[4 * 27 + 2] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_KEEP);
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          0, canvas, 0, mask), 1);
+  fail_unless_equals_int (mask[27], IMM_DITHER_WRITE);
+  /* the whole 3x3 block around it up 5 levels: the centre and the edge
+   * middles (6 of 9 neighbours moved, mean 3 levels: 2 * 99 > 120) are
+   * written, the corners (4 of 9, mean 2 levels: 2 * 44 < 120) stay */
+  for (y = 2; y <= 4; y++)
+    for (x = 2; x <= 4; x++)
+      for (p = 0; p < 3; p++)
+        rgba[4 * (8 * y + x) + p] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 5);
+  fail_unless_equals_int (mask[27], IMM_DITHER_WRITE);
+  fail_unless_equals_int (mask[19], IMM_DITHER_WRITE);
+  fail_unless_equals_int (mask[18], IMM_DITHER_KEEP);
+  fail_unless_equals_int (mask[17], IMM_DITHER_KEEP);
+  /* back to a lone pixel, moved 8 levels: 704 > 4 * 120 */
+  for (p = 0; p < 64; p++)
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
+  rgba[4 * 63] = rgba[4 * 63 + 1] = rgba[4 * 63 + 2] = 108;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 1);
+  fail_unless_equals_int (mask[63], IMM_DITHER_WRITE);
+}
+
+GST_END_TEST;
+
+/* The noise floor: a picture shown 3 levels off its source (dithered, say)
+ * tolerates a drift that an exactly shown one does not, up to twice the
+ * tolerance. */
+GST_START_TEST (test_changes_noise_floor)
+{
+  guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
+  guint p;
+
+  memset (shown, 100, sizeof (shown));
+  /* a drift of 4 levels everywhere: 11 * 16 = 176 > 120 */
+  for (p = 0; p < 64; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 104;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (canvas, 100, sizeof (canvas));
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 64);
+  /* shown 3 levels off (99): tolerance min (4 * 99, 2 * 120) = 240 */
+  memset (canvas, 97, sizeof (canvas));
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 0);
+  /* a drift of 5 levels (275) is past twice the tolerance */
+  for (p = 0; p < 64; p++)
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 64);
+  /* 1 level off (11): 4 * 11 = 44, the tolerance stays 120 */
+  for (p = 0; p < 64; p++)
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 104;
+  memset (canvas, 99, sizeof (canvas));
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 0, mask), 64);
 }
 
 GST_END_TEST;
@@ -247,7 +344,8 @@ GST_START_TEST (test_map_lookup_is_nearest)
       guint best = 0, bd = G_MAXUINT;
 
       for (i = 0; i < n; i++) {
-        guint d = imm_rgb_distance (CELL (r), CELL (g), CELL (b), pal[i].r, pal[i].g,
+        guint d =
+            imm_rgb_distance (CELL (r), CELL (g), CELL (b), pal[i].r, pal[i].g,
             pal[i].b);
         if (d < bd) {
           bd = d;
@@ -294,7 +392,8 @@ GST_START_TEST (test_map_lookup_walk_is_nearest)
         c[k] = CLAMP (v, 0, 255);
       }
       for (i = 0; i < n; i++) {
-        guint d = imm_rgb_distance (CELL (c[0]), CELL (c[1]), CELL (c[2]), pal[i].r,
+        guint d =
+            imm_rgb_distance (CELL (c[0]), CELL (c[1]), CELL (c[2]), pal[i].r,
             pal[i].g, pal[i].b);
         if (d < bd) {
           bd = d;
@@ -356,7 +455,9 @@ palette_suite (void)
   tcase_add_test (tc, test_palette_empty);
   tcase_add_test (tc, test_dither_ordered_is_stable);
   tcase_add_test (tc, test_gif_delay_carry);
-  tcase_add_test (tc, test_optimize_rect);
+  tcase_add_test (tc, test_temporal_changes_rect);
+  tcase_add_test (tc, test_changes_ignore_isolated_noise);
+  tcase_add_test (tc, test_changes_noise_floor);
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
