@@ -13,17 +13,7 @@
 #include <webp/demux.h>
 
 #include "../../common/gif-memory.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define RUNNING_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RUNNING_UNDER_ASAN 1
-#endif
-#endif
-#ifndef RUNNING_UNDER_ASAN
-#define RUNNING_UNDER_ASAN 0
-#endif
+#include "../../common/rss.h"
 
 typedef void (*FillFunc) (guint8 * rgba, gint w, gint h, guint n);
 
@@ -1177,20 +1167,6 @@ typedef struct
   guint count;
   guint64 rss_early, rss_late;
 } ClipMemory;
-
-static guint64
-rss_bytes (void)
-{
-  gchar *status = NULL, *line;
-  guint64 kb = 0;
-
-  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
-  line = strstr (status, "VmRSS:");
-  fail_unless (line != NULL);
-  kb = g_ascii_strtoull (line + 6, NULL, 10);
-  g_free (status);
-  return kb * 1024;
-}
 
 static GstPadProbeReturn
 clip_every_25 (GstPad * pad, GstPadProbeInfo * info, gpointer data)

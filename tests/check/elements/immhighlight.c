@@ -10,6 +10,7 @@
 #include <gst/video/video.h>
 
 #include "imm/imm-events.h"
+#include "../../common/rss.h"
 
 /* Frames at 10 fps; the text of a run counts time in tenths of a second. */
 #define T (GST_SECOND / 10)
@@ -799,21 +800,6 @@ done:
 
 GST_END_TEST;
 
-/* Resident memory of this process, in bytes. */
-static guint64
-rss_bytes (void)
-{
-  gchar *status = NULL, *line;
-  guint64 kb;
-
-  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
-  line = strstr (status, "VmRSS:");
-  fail_unless (line != NULL);
-  kb = g_ascii_strtoull (line + 6, NULL, 10);
-  g_free (status);
-  return kb * 1024;
-}
-
 /* A trigger every 4 s of stream time, at 2 s, 6 s, ... */
 static GstPadProbeReturn
 trigger_every_4s (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
@@ -825,17 +811,6 @@ trigger_every_4s (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     g_signal_emit_by_name (user_data, "trigger", (guint64) pts);
   return GST_PAD_PROBE_OK;
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-#define RUNNING_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RUNNING_UNDER_ASAN 1
-#endif
-#endif
-#ifndef RUNNING_UNDER_ASAN
-#define RUNNING_UNDER_ASAN 0
-#endif
 
 /* A long run, as fast as it goes: 10 minutes of stream time at 10 fps, a
  * trigger every 4 s (150 clips of 3 s: pre-roll 1, post-roll 2), through
