@@ -36,6 +36,11 @@ GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
  * part of that (motion 1.02x) but keeps still pixels still (see
  * bench/README.md). */
 #define LOSSY_TEXTURE 5
+/* A frame is tried whole (see gif_encode) only when fewer than 1 in
+ * WHOLE_CHANGED pixels changed: on ui (a page scrolling) and motion (a
+ * pan) whole frames were smaller but flickered (ui 0.002 -> 0.014, motion
+ * 0.63 -> 1.46 against gifski's 0.000 and 0.85). */
+#define WHOLE_CHANGED 4
 
 typedef struct
 {
@@ -43,6 +48,20 @@ typedef struct
   guint64 end;
   gboolean last;
 } Held;
+
+/* One encoding of a frame, waiting to be written once its delay is
+ * known. */
+typedef struct
+{
+  ImmDitherRect rect;
+  GByteArray *data;             /* LZW sub-blocks */
+  guint8 *idx;                  /* the rect's indices, as decoded */
+  ImmRgb pal[256];
+  guint ncolors;
+  guint npal;                   /* entries that are colours */
+  gint transparent;
+  guint keep;                   /* the index of kept pixels (transparent) */
+} GifFrame;
 
 typedef struct
 {
@@ -67,13 +86,9 @@ typedef struct
   gboolean global_table;        /* frames use the screen's colour table */
 
   ImmAnimGifTimeline timeline;
-  ImmDitherRect pending_rect;
-  GByteArray *pending_data;     /* LZW sub-blocks of the pending frame */
-  guint8 *scratch_idx;
+  GifFrame pending, trial;
   guint16 *thresholds;          /* lossy LZW, per pixel of the pending rect */
-  ImmRgb pending_pal[256];
-  guint pending_ncolors;
-  gint pending_transparent;
+  gsize full_bytes;             /* the last whole frame's data size */
 } GifBackend;
 
 static ImmAnimBackend *
@@ -124,8 +139,11 @@ gif_reset (ImmAnimBackend * be)
   g_clear_pointer (&self->canvas, g_free);
   g_clear_pointer (&self->shown, g_free);
   g_clear_pointer (&self->mask, g_free);
-  g_clear_pointer (&self->pending_data, g_byte_array_unref);
-  g_clear_pointer (&self->scratch_idx, g_free);
+  g_clear_pointer (&self->pending.data, g_byte_array_unref);
+  g_clear_pointer (&self->pending.idx, g_free);
+  g_clear_pointer (&self->trial.data, g_byte_array_unref);
+  g_clear_pointer (&self->trial.idx, g_free);
+  self->full_bytes = 0;
   g_clear_pointer (&self->thresholds, g_free);
   imm_anim_gif_timeline_init (&self->timeline);
   self->n_out = 0;
@@ -165,8 +183,10 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   self->canvas = g_malloc0 (pixels * 3);
   self->shown = g_malloc0 (pixels * 3);
   self->mask = g_malloc (pixels);
-  self->pending_data = g_byte_array_new ();
-  self->scratch_idx = g_malloc (pixels);
+  self->pending.data = g_byte_array_new ();
+  self->pending.idx = g_malloc (pixels);
+  self->trial.data = g_byte_array_new ();
+  self->trial.idx = g_malloc (pixels);
   self->thresholds = g_new (guint16, pixels);
   if (!self->hist)
     self->hist = imm_palette_histogram_new ();
@@ -240,15 +260,16 @@ gif_write_pending (GifBackend * self, guint delay_cs)
   GifColorType colors[256];
   guint n = 2, i;
   size_t len;
-  ImmDitherRect *r = &self->pending_rect;
+  GifFrame *f = &self->pending;
+  ImmDitherRect *r = &f->rect;
 
-  while (n < self->pending_ncolors)
+  while (n < f->ncolors)
     n *= 2;
   memset (colors, 0, sizeof (colors));
-  for (i = 0; i < self->pending_ncolors; i++) {
-    colors[i].Red = self->pending_pal[i].r;
-    colors[i].Green = self->pending_pal[i].g;
-    colors[i].Blue = self->pending_pal[i].b;
+  for (i = 0; i < f->ncolors; i++) {
+    colors[i].Red = f->pal[i].r;
+    colors[i].Green = f->pal[i].g;
+    colors[i].Blue = f->pal[i].b;
   }
   cmap = GifMakeMapObject (n, colors);
   if (!cmap)
@@ -265,7 +286,7 @@ gif_write_pending (GifBackend * self, guint delay_cs)
   gcb.DisposalMode = DISPOSE_DO_NOT;
   gcb.UserInputFlag = false;
   gcb.DelayTime = (int) delay_cs;
-  gcb.TransparentColor = self->pending_transparent;
+  gcb.TransparentColor = f->transparent;
   len = EGifGCBToExtension (&gcb, ext);
   if (EGifPutExtension (self->gif, GRAPHICS_EXT_FUNC_CODE, (int) len,
           ext) != GIF_OK)
@@ -276,8 +297,8 @@ gif_write_pending (GifBackend * self, guint delay_cs)
   GifFreeMapObject (cmap);
   /* giflib wrote the minimum code size with the descriptor; the image
    * data is ours (lossy LZW), written as it comes. */
-  for (i = 0; i < self->pending_data->len; i += self->pending_data->data[i] + 1) {
-    if (EGifPutCodeNext (self->gif, self->pending_data->data + i) != GIF_OK)
+  for (i = 0; i < f->data->len; i += f->data->data[i] + 1) {
+    if (EGifPutCodeNext (self->gif, f->data->data + i) != GIF_OK)
       goto fail;
   }
   if (EGifPutCodeNext (self->gif, NULL) != GIF_OK)
@@ -323,14 +344,98 @@ frame_rgba (ImmAnimFrame * frame, GstMapInfo * map)
   return map->data;
 }
 
+/* Encodes @rgba into @f: a palette (per frame: from the pixels @mask
+ * writes), the dithered indices of the changed box and their (lossy) LZW
+ * data; on the first frame (@first) every pixel, without a transparent
+ * entry. With @whole every pixel is written, with a palette of the whole
+ * picture: the changed ones dithered afresh, the others
+ * (IMM_DITHER_RESHOW) as close to what the screen shows as fits. */
+static void
+gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
+    gboolean whole, GifFrame * f)
+{
+  gsize stride = (gsize) self->s.width * 4;
+  const ImmRgb *pal;
+  guint npal, keep;
+
+  if (whole) {
+    gsize i;
+
+    for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
+      self->mask[i] = self->mask[i] == IMM_DITHER_WRITE ? IMM_DITHER_WRITE :
+          IMM_DITHER_RESHOW;
+    gif_build_palette (self, rgba);
+  } else if (self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME
+      || !self->have_palette)
+    gif_build_palette (self, self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME
+        ? rgba : NULL);
+  pal = imm_palette_map_colors (self->map, &npal);
+  keep = first ? 256 : npal;
+
+  if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
+    imm_dither_diffuse_temporal (self->map, self->strength, self->refine,
+        rgba, stride,
+        self->s.width, self->s.height, first ? NULL : self->mask,
+        self->canvas, keep, self->indices);
+  else {
+    gsize i;
+
+    imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, rgba,
+        self->s.width, self->s.height, stride, self->indices);
+    if (!first && !whole)
+      for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
+        if (self->mask[i] != IMM_DITHER_WRITE)
+          self->indices[i] = keep;
+  }
+  imm_dither_crop (self->indices, self->s.width, self->s.height, keep,
+      f->idx, &f->rect);
+
+  f->keep = keep;
+  f->npal = npal;
+  memcpy (f->pal, pal, npal * sizeof (ImmRgb));
+  f->pal[npal].r = f->pal[npal].g = f->pal[npal].b = 0;
+  /* A global table holds the transparent entry from the start, so every
+   * frame's image data has the same code size. */
+  f->ncolors = npal + (first
+      && self->s.palette != GST_IMM_ANIM_PALETTE_GLOBAL ? 0 : 1);
+  f->transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
+  g_byte_array_set_size (f->data, 0);
+  imm_lzw_local_thresholds (f->idx, f->rect.width, f->rect.height,
+      f->pal, npal, keep, self->lossy, self->lossy_texture, self->thresholds);
+  if (!first) {
+    guint x, y;
+
+    /* A refined pixel gets half the plain threshold: the loss, and the
+     * error the lossy LZW carries along a string from the texture before
+     * it, could leave it as far off as before, to be refined again frame
+     * after frame (a still pixel of gifquality's noisy scene changed in 7
+     * of 11 frames with the plain threshold, 4 with half). Still pixels of
+     * a whole frame likewise: with the plain threshold the loss moved
+     * them (gradient flicker 0.20 against 0.147 with half). */
+    for (y = 0; y < f->rect.height; y++) {
+      const guint8 *m = self->mask + (gsize) (f->rect.y + y) * self->s.width +
+          f->rect.x;
+      guint16 *t = self->thresholds + (gsize) y * f->rect.width;
+
+      for (x = 0; x < f->rect.width; x++)
+        if (m[x] == IMM_DITHER_REFINE || m[x] == IMM_DITHER_RESHOW)
+          t[x] = MIN (t[x], self->lossy / 2);
+        else if (m[x] == IMM_DITHER_RESHOW)
+          t[x] = MIN (t[x], self->lossy / 2);
+
+    }
+  }
+  imm_lzw_encode_masked (f->idx, (gsize) f->rect.width * f->rect.height,
+      imm_lzw_min_code_size (MAX (f->ncolors, 1)), f->pal, keep, self->lossy,
+      self->thresholds, f->data);
+}
+
 /* Encodes @frame, which ends @end ns after the start of the file. */
 static gboolean
 gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
 {
-  guint changed, npal, delay, keep;
-  const ImmRgb *pal;
+  guint changed, delay;
   const guint8 *rgba;
-  ImmDitherRect rect;
   gsize stride;
   GstMapInfo map;
   ImmAnimGifSlot slot;
@@ -356,30 +461,6 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
     imm_anim_gif_timeline_show (&self->timeline, FALSE, &delay);
     return TRUE;
   }
-  if (self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME || !self->have_palette)
-    gif_build_palette (self, self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME
-        ? rgba : NULL);
-  pal = imm_palette_map_colors (self->map, &npal);
-  keep = first ? 256 : npal;
-
-  if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
-    imm_dither_diffuse_temporal (self->map, self->strength, self->refine,
-        rgba, stride,
-        self->s.width, self->s.height, first ? NULL : self->mask,
-        self->canvas, keep, self->indices);
-  else {
-    gsize i;
-
-    imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, rgba,
-        self->s.width, self->s.height, stride, self->indices);
-    if (!first)
-      for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
-        if (self->mask[i] != IMM_DITHER_WRITE)
-          self->indices[i] = keep;
-  }
-  imm_dither_crop (self->indices, self->s.width, self->s.height, keep,
-      self->scratch_idx, &rect);
-
   if (!imm_anim_gif_timeline_show (&self->timeline, TRUE, &delay)) {
     gst_buffer_unmap (frame->buffer, &map);
     return TRUE;
@@ -387,42 +468,34 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
   if (delay > 0)
     ok = gif_write_pending (self, delay);
 
-  self->pending_rect = rect;
-  memcpy (self->pending_pal, pal, npal * sizeof (ImmRgb));
-  self->pending_pal[npal].r = self->pending_pal[npal].g =
-      self->pending_pal[npal].b = 0;
-  /* A global table holds the transparent entry from the start, so every
-   * frame's image data has the same code size. */
-  self->pending_ncolors = npal + (first
-      && self->s.palette != GST_IMM_ANIM_PALETTE_GLOBAL ? 0 : 1);
-  self->pending_transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
-  g_byte_array_set_size (self->pending_data, 0);
-  imm_lzw_local_thresholds (self->scratch_idx, rect.width, rect.height,
-      self->pending_pal, npal, keep, self->lossy, self->lossy_texture,
-      self->thresholds);
-  if (!first) {
-    guint x, y;
+  gif_make_frame (self, rgba, first, FALSE, &self->pending);
+  if (first)
+    self->full_bytes = self->pending.data->len;
+  else if (self->s.palette == GST_IMM_ANIM_PALETTE_PER_FRAME
+      && self->pending.data->len > self->full_bytes
+      && (guint64) changed * WHOLE_CHANGED < (guint64) self->s.width *
+      self->s.height) {
+    /* Scattered changes (a slow drift under dither: about 6000 pixels a
+     * frame on the gradient, at about 16 bits each) can cost more than
+     * the whole frame, whose long strings the LZW packs at about 1 bit a
+     * pixel (12 KB against 10 KB a frame there), and a whole frame resets
+     * every pixel's drift, so the next frames are small too. When this
+     * frame's data outgrows the last whole one's, the whole frame is
+     * tried too and the smaller kept; only when few pixels changed, as
+     * its still pixels may move (flicker). */
+    GifFrame tmp;
 
-    /* A refined pixel gets half the plain threshold: the loss, and the
-     * error the lossy LZW carries along a string from the texture before
-     * it, could leave it as far off as before, to be refined again frame
-     * after frame (a still pixel of gifquality's noisy scene changed in 7
-     * of 11 frames with the plain threshold, 4 with half). */
-    for (y = 0; y < rect.height; y++) {
-      const guint8 *m = self->mask + (gsize) (rect.y + y) * self->s.width +
-          rect.x;
-      guint16 *t = self->thresholds + (gsize) y * rect.width;
-
-      for (x = 0; x < rect.width; x++)
-        if (m[x] == IMM_DITHER_REFINE)
-          t[x] = MIN (t[x], self->lossy / 2);
+    gif_make_frame (self, rgba, FALSE, TRUE, &self->trial);
+    self->full_bytes = self->trial.data->len;
+    if (self->trial.data->len < self->pending.data->len) {
+      tmp = self->pending;
+      self->pending = self->trial;
+      self->trial = tmp;
     }
   }
-  imm_lzw_encode_masked (self->scratch_idx, (gsize) rect.width * rect.height,
-      imm_lzw_min_code_size (MAX (self->pending_ncolors, 1)), self->pending_pal,
-      keep, self->lossy, self->thresholds, self->pending_data);
-  imm_dither_commit (self->scratch_idx, &rect, self->pending_pal, keep, rgba,
-      stride, self->s.width, self->canvas, self->shown);
+  imm_dither_commit (self->pending.idx, &self->pending.rect,
+      self->pending.pal, self->pending.keep, rgba, stride, self->s.width,
+      self->canvas, self->shown);
   gst_buffer_unmap (frame->buffer, &map);
   return ok;
 }

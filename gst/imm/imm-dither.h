@@ -41,6 +41,10 @@ enum
   IMM_DITHER_KEEP = 0,          /* the screen shows it well enough */
   IMM_DITHER_WRITE = 1,         /* its source changed: written */
   IMM_DITHER_REFINE = 2,        /* still, but shown more than @refine off */
+  /* still, but written all the same (a whole frame), in the entry
+   * nearest the screen's colour where that fits the wanted colour as
+   * well as the best */
+  IMM_DITHER_RESHOW = 3,
 };
 
 guint imm_dither_mark_changes (const guint8 * rgba, gsize stride,
@@ -54,7 +58,10 @@ guint imm_dither_mark_changes (const guint8 * rgba, gsize stride,
  * written next to it are dithered against what is actually shown, and
  * still areas are never dithered again. A pixel marked IMM_DITHER_REFINE
  * is written only when its new colour is more than @refine closer to the
- * wanted colour than the screen's. */
+ * wanted colour than the screen's; one marked IMM_DITHER_RESHOW is always
+ * written, with the entry nearest @canvas's colour when that is as close
+ * to the wanted colour as the nearest entry to it (a whole frame then
+ * moves few still pixels). */
 void imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
     guint refine,
     const guint8 * rgba, gsize stride, guint width, guint height,

@@ -184,6 +184,42 @@ GST_START_TEST (test_temporal_changes_rect)
 
 GST_END_TEST;
 
+/* A still pixel of a whole frame (IMM_DITHER_RESHOW) is always written
+ * (never the transparent index), and keeps the entry nearest the colour on
+ * screen when that fits its source as well as the best entry: the grey
+ * 132 lies 4 levels from both 128 and 136 (the map's answer for it is
+ * 136); shown as 128, it stays 128; shown as black (far off), it takes
+ * 136, as a written pixel does; a kept pixel stays transparent. */
+GST_START_TEST (test_reshow_keeps_screen_colour)
+{
+  ImmRgb pal[3] = { {0, 0, 0}, {128, 128, 128}, {136, 136, 136}
+  };
+  guint8 rgba[4 * 4], canvas[4 * 3], idx[4];
+  guint8 mask[4] = { IMM_DITHER_RESHOW, IMM_DITHER_WRITE, IMM_DITHER_RESHOW,
+    IMM_DITHER_KEEP
+  };
+  ImmPaletteMap *map = imm_palette_map_new (pal, 3);
+  guint p;
+
+  for (p = 0; p < 4; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 132;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (canvas, 128, sizeof (canvas));
+  memset (canvas + 3 * 2, 0, 3);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 132, 132, 132), 2);
+  /* strength 0: no diffusion, each pixel is judged on its own source */
+  imm_dither_diffuse_temporal (map, 0, 150, rgba, 16, 4, 1, mask, canvas, 3,
+      idx);
+  fail_unless_equals_int (idx[0], 1);
+  fail_unless_equals_int (idx[1], 2);
+  fail_unless_equals_int (idx[2], 2);
+  fail_unless_equals_int (idx[3], 3);
+  imm_palette_map_free (map);
+}
+
+GST_END_TEST;
+
 /* Isolated noise is not written: a lone pixel moved past the tolerance
  * but not 4x past it stays; the same move over a 3x3 block is written;
  * a lone pixel moved far is written; at tolerance 0 any move is. */
@@ -457,6 +493,7 @@ palette_suite (void)
   tcase_add_test (tc, test_gif_delay_carry);
   tcase_add_test (tc, test_temporal_changes_rect);
   tcase_add_test (tc, test_changes_ignore_isolated_noise);
+  tcase_add_test (tc, test_reshow_keeps_screen_colour);
   tcase_add_test (tc, test_changes_noise_floor);
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
