@@ -25,6 +25,9 @@
  * makes decodebin give up on the video stream too; "(ANY)" does not.) */
 #define SOURCE_CAPS "caps=video/x-raw(ANY)"
 
+/* A UDP source's kernel receive buffer, bytes: 4 s of an 8 Mbit/s feed. */
+#define UDP_RECEIVE_BUFFER (4 * 1024 * 1024)
+
 static gchar *
 fmt_double (gdouble v)
 {
@@ -523,10 +526,19 @@ static void
 add_sources (GPtrArray * argv, const ImmRequest * req, const ImmPlanInput * in)
 {
   if (req->sources->len == 1) {
+    const ImmSource *src = g_ptr_array_index (req->sources, 0);
+
     add (argv, "uridecodebin");
     addf (argv, "uri=%s", in->source_uris[0]);
     add (argv, SOURCE_CAPS);
     add (argv, "expose-all-streams=false");
+    /* udpsrc's socket gets the kernel's default receive buffer (~200 KB,
+     * under a second of a 2 Mbit/s MPEG-TS feed): while the decoder falls
+     * behind for a moment (a busy machine, a keyframe) the kernel drops
+     * whole datagrams, and frames go missing silently. The kernel caps
+     * this at net.core.rmem_max unless udpsrc may force it (README). */
+    if (g_ascii_strncasecmp (src->uri, "udp://", 6) == 0)
+      addf (argv, "source::buffer-size=%d", UDP_RECEIVE_BUFFER);
     add (argv, "!");
     /* immsnapshot takes 8-bit formats only; 10-bit video (HEVC Main 10,
      * H.264 High 10) would not link. A passthrough for everything else. */

@@ -245,6 +245,188 @@ gif_frames (const gchar * path, gint * width)
   return n;
 }
 
+/* One test's world: a scratch storage root with the request in it, the
+ * imm-convert run on it and, for UDP sources, the port and the sender.
+ * live_clear() undoes all of it, whatever the test got to. */
+typedef struct
+{
+  gchar *root;
+  gchar *port;                  /* a free UDP port, as text */
+  gchar *request, *out, *sent;  /* request.json, result.json, sender.txt */
+  Child tool, sender;
+  gboolean tool_started, sender_started;
+  JsonParser *parser;           /* of the last live_result() */
+  GPtrArray *paths;             /* what live_path() returned */
+} Live;
+
+static void
+live_init (Live * l)
+{
+  memset (l, 0, sizeof (*l));
+  l->root = make_root ();
+  l->port = g_strdup_printf ("%u", free_udp_port ());
+  l->out = g_build_filename (l->root, "result.json", NULL);
+  l->sent = g_build_filename (l->root, "sender.txt", NULL);
+  l->paths = g_ptr_array_new_with_free_func (g_free);
+}
+
+/* Writes the request: @fmt and its arguments (l->port for a UDP URI). */
+static void
+live_request (Live * l, const gchar * fmt, ...)
+{
+  va_list args;
+  gchar *json;
+
+  va_start (args, fmt);
+  json = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  l->request = write_request (l->root, json);
+  g_free (json);
+}
+
+/* @name in the storage root's bucket "b", freed by live_clear(). */
+static const gchar *
+live_path (Live * l, const gchar * name)
+{
+  gchar *path = g_build_filename (l->root, "b", name, NULL);
+
+  g_ptr_array_add (l->paths, path);
+  return path;
+}
+
+/* Starts imm-convert --quiet [@option @value] on the request, its result
+ * to l->out (after a run before it ended). */
+static void
+live_start_tool (Live * l, const gchar * option, const gchar * value)
+{
+  gchar *argv[8];
+  guint n = 0;
+
+  if (l->tool_started)
+    child_clear (&l->tool);
+
+  argv[n++] = (gchar *) env_path ("IMM_CONVERT");
+  argv[n++] = (gchar *) "--quiet";
+  if (option) {
+    argv[n++] = (gchar *) option;
+    argv[n++] = (gchar *) value;
+  }
+  argv[n++] = (gchar *) "--storage-root";
+  argv[n++] = l->root;
+  argv[n++] = l->request;
+  argv[n] = NULL;
+  child_start (&l->tool, argv, l->out);
+  l->tool_started = TRUE;
+}
+
+/* Once imm-convert listens on l->port, starts live-sender there (see its
+ * usage), its switch lines to l->sent. */
+static void
+live_start_sender (Live * l, const gchar * lead, const gchar * every,
+    const gchar * switches, const gchar * tail)
+{
+  gchar *argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), l->port,
+    (gchar *) lead, (gchar *) every, (gchar *) switches, (gchar *) tail, NULL
+  };
+
+  /* the receiver listens before anything is sent */
+  fail_unless (wait_udp_listener (atoi (l->port), 60), "imm-convert never "
+      "listened on UDP port %s", l->port);
+  child_start (&l->sender, argv, l->sent);
+  l->sender_started = TRUE;
+}
+
+/* Waits at most @seconds for imm-convert to end, then wants @status. */
+static void
+live_tool_ends (Live * l, gdouble seconds, gint status, const gchar * why)
+{
+  fail_unless (child_wait (&l->tool, seconds), "imm-convert did not end: %s",
+      why);
+  fail_unless_equals_int (l->tool.status, status);
+}
+
+/* Sends @sig to imm-convert; it must end within 10 s with status 0. */
+static void
+live_stop_tool (Live * l, gint sig)
+{
+  kill (l->tool.pid, sig);
+  /* the EOS reaches every sink: well within the 15 s imm-convert gives it
+   * before ending anyway */
+  fail_unless (child_wait (&l->tool, 10), "imm-convert did not end on %s",
+      sig == SIGINT ? "SIGINT" : "SIGTERM");
+  fail_unless_equals_int (l->tool.status, 0);
+}
+
+/* The result imm-convert wrote, valid until the next call or live_clear. */
+static JsonObject *
+live_result (Live * l)
+{
+  g_clear_object (&l->parser);
+  return read_result (l->out, &l->parser);
+}
+
+static void
+live_clear (Live * l)
+{
+  if (l->sender_started) {
+    /* a sender still running is told to stop, killed if it does not */
+    if (l->sender.status == G_MININT) {
+      kill (l->sender.pid, SIGTERM);
+      child_wait (&l->sender, 10);
+    }
+    child_clear (&l->sender);
+  }
+  if (l->tool_started)
+    child_clear (&l->tool);
+  g_clear_object (&l->parser);
+  remove_tree (l->root);
+  g_ptr_array_unref (l->paths);
+  g_free (l->sent);
+  g_free (l->out);
+  g_free (l->request);
+  g_free (l->port);
+  g_free (l->root);
+}
+
+/* Frames and total display time (centiseconds) of a GIF. */
+static gint
+gif_timing (const gchar * path, gint * centiseconds)
+{
+  gint err = 0, n, i;
+  GifFileType *gif = DGifOpenFileName (path, &err);
+
+  fail_unless (gif != NULL, "%s: not a GIF", path);
+  fail_unless (DGifSlurp (gif) == GIF_OK, "%s: broken GIF", path);
+  n = gif->ImageCount;
+  *centiseconds = 0;
+  for (i = 0; i < n; i++) {
+    GraphicsControlBlock gcb;
+
+    if (DGifSavedExtensionToGCB (gif, i, &gcb) == GIF_OK)
+      *centiseconds += gcb.DelayTime;
+  }
+  DGifCloseFile (gif, &err);
+  return n;
+}
+
+/* Runs a gst-launch line to its end, at most 60 s. */
+static void
+run_launch_line (const gchar * desc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstMessage *msg;
+
+  fail_unless (pipe != NULL, "%s", desc);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "%s did not end", desc);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
 /* Switches 3 s after the first frame and every 4 s after it: with
  * PostRoll 1 each clip ends 1 s after its switch, long before the next. */
 #define LEAD "3"
@@ -253,53 +435,37 @@ gif_frames (const gchar * path, gint * width)
 
 GST_START_TEST (live_udp_snapshots_and_highlights)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
-      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
-      "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}],"
-      "\"Highlights\":[{\"Format\":\"gif\",\"URI\":\"oss://b/h-{index}.gif\","
-      "\"PreRoll\":1,\"PostRoll\":1,\"Width\":160}]}}]}", port);
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *sent = g_build_filename (root, "sender.txt", NULL);
-  gchar *s1 = g_build_filename (root, "b", "s-1.jpg", NULL);
-  gchar *h1 = g_build_filename (root, "b", "h-1.gif", NULL);
+  Live l;
+  const gchar *s1, *h1;
   gchar *every = g_strdup_printf ("%g", EVERY);
   gchar *n = g_strdup_printf ("%d", N_SWITCHES);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
-  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
-    (gchar *) LEAD, every, n, (gchar *) "4", NULL
-  };
-  Child tool, sender;
-  JsonParser *parser;
   JsonObject *result, *hl, *snap;
   JsonArray *files;
   guint i;
 
-  child_start (&tool, tool_argv, out);
-  /* the receiver listens before anything is sent */
-  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
-      "listened on UDP port %s", port);
-  child_start (&sender, sender_argv, sent);
+  live_init (&l);
+  live_request (&l, "{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
+      "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}],"
+      "\"Highlights\":[{\"Format\":\"gif\",\"URI\":\"oss://b/h-{index}.gif\","
+      "\"PreRoll\":1,\"PostRoll\":1,\"Width\":160}]}}]}", l.port);
+  s1 = live_path (&l, "s-1.jpg");
+  h1 = live_path (&l, "h-1.gif");
+  live_start_tool (&l, NULL, NULL);
+  live_start_sender (&l, LEAD, every, n, "4");
 
   /* written while the stream runs, not at its end */
   fail_unless (wait_file (s1, 20), "no snapshot on disk while running");
   fail_unless (wait_file (h1, 3 + EVERY + 10), "no highlight on disk after "
       "the first switch");
-  fail_if (child_wait (&tool, 0), "imm-convert ended by itself");
+  fail_if (child_wait (&l.tool, 0), "imm-convert ended by itself");
 
-  fail_unless (child_wait (&sender, 3 + EVERY * N_SWITCHES + 30));
-  fail_unless_equals_int (sender.status, 0);
-  fail_unless_equals_int (switches_printed (sent), N_SWITCHES);
-  kill (tool.pid, SIGINT);
-  /* the EOS reaches every sink: well within the 15 s imm-convert gives it
-   * before ending anyway */
-  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGINT");
-  fail_unless_equals_int (tool.status, 0);
+  fail_unless (child_wait (&l.sender, 3 + EVERY * N_SWITCHES + 30));
+  fail_unless_equals_int (l.sender.status, 0);
+  fail_unless_equals_int (switches_printed (l.sent), N_SWITCHES);
+  live_stop_tool (&l, SIGINT);
 
-  result = read_result (out, &parser);
+  result = live_result (&l);
   fail_unless_equals_string (json_object_get_string_member (result,
           "Status"), "Succeeded");
   hl = entry (result, "Highlights");
@@ -309,7 +475,7 @@ GST_START_TEST (live_udp_snapshots_and_highlights)
       N_SWITCHES);
   for (i = 0; i < N_SWITCHES; i++) {
     gchar *name = g_strdup_printf ("oss://b/h-%u.gif", i + 1);
-    gchar *path = g_strdup_printf ("%s/b/h-%u.gif", root, i + 1);
+    gchar *path = g_strdup_printf ("%s/b/h-%u.gif", l.root, i + 1);
     gint width = 0, frames;
 
     fail_unless_equals_string (json_array_get_string_element (files, i), name);
@@ -329,84 +495,59 @@ GST_START_TEST (live_udp_snapshots_and_highlights)
   fail_unless_equals_int (json_object_get_int_member (snap, "FrameCount"),
       json_array_get_length (files));
   for (i = 0; i < json_array_get_length (files); i++) {
-    gchar *path = g_strdup_printf ("%s/b/s-%u.jpg", root, i + 1);
+    gchar *path = g_strdup_printf ("%s/b/s-%u.jpg", l.root, i + 1);
 
     fail_unless (g_file_test (path, G_FILE_TEST_IS_REGULAR), "%s", path);
     g_free (path);
   }
-  g_object_unref (parser);
-  child_clear (&sender);
-  child_clear (&tool);
-  remove_tree (root);
+  live_clear (&l);
   g_free (n);
   g_free (every);
-  g_free (h1);
-  g_free (s1);
-  g_free (sent);
-  g_free (out);
-  g_free (request);
-  g_free (json);
-  g_free (port);
-  g_free (root);
 }
 
 GST_END_TEST;
 
+/* A stream that stops ends the task with an error keeping what was
+ * written. The stall clock runs from the task's start until the first
+ * frame: a --stall-timeout of 3 s raced the sender's own start (a
+ * sanitizer build under load took longer, and the task failed with 0
+ * files), so it is 10 s, and the stream is known to flow before it ends. */
+#define STALL 10
+
 GST_START_TEST (live_udp_stall)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+  Live l;
+  const gchar *s1, *s2;
+  gchar *stall = g_strdup_printf ("%d", STALL), *expected;
+  JsonObject *result;
+
+  live_init (&l);
+  live_request (&l, "{\"Sources\":[{\"URI\":"
       "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}]"
-      "}}]}", port);
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *sent = g_build_filename (root, "sender.txt", NULL);
-  gchar *s2 = g_build_filename (root, "b", "s-2.jpg", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--stall-timeout", (gchar *) "3",
-    (gchar *) "--storage-root", root, request, NULL
-  };
+      "}}]}", l.port);
+  s1 = live_path (&l, "s-1.jpg");
+  s2 = live_path (&l, "s-2.jpg");
+  live_start_tool (&l, "--stall-timeout", stall);
   /* 5 s of pictures, then nothing */
-  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
-    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "4", NULL
-  };
-  Child tool, sender;
-  JsonParser *parser;
-  JsonObject *result;
-  gchar *expected;
-
-  child_start (&tool, tool_argv, out);
-  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
-      "listened on UDP port %s", port);
-  child_start (&sender, sender_argv, sent);
-  fail_unless (child_wait (&sender, 30));
-  fail_unless (child_wait (&tool, 3 + 20), "a stalled stream did not end "
-      "the task");
-  fail_unless_equals_int (tool.status, 1);
-  result = read_result (out, &parser);
+  live_start_sender (&l, "1", "1", "0", "4");
+  fail_unless (wait_file (s1, STALL), "no snapshot while the stream ran");
+  fail_unless (child_wait (&l.sender, 30));
+  live_tool_ends (&l, STALL + 20, 1, "a stalled stream did not end the task");
+  result = live_result (&l);
   fail_unless_equals_string (json_object_get_string_member (result,
           "Status"), "Failed");
   expected = g_strdup_printf ("Sources[0].URI: the live stream "
-      "'udp://127.0.0.1:%s' sent no frame for 3 s (--stall-timeout); the ",
-      port);
+      "'udp://127.0.0.1:%s' sent no frame for %d s (--stall-timeout); the ",
+      l.port, STALL);
   fail_unless (g_str_has_prefix (json_object_get_string_member (result,
               "Message"), expected), "%s", json_object_get_string_member
       (result, "Message"));
   /* what was written before the stall is kept */
   fail_unless (g_file_test (s2, G_FILE_TEST_IS_REGULAR));
   g_free (expected);
-  g_object_unref (parser);
-  child_clear (&sender);
-  child_clear (&tool);
-  remove_tree (root);
-  g_free (s2);
-  g_free (sent);
-  g_free (out);
-  g_free (request);
-  g_free (json);
-  g_free (port);
-  g_free (root);
+  g_free (stall);
+  live_clear (&l);
 }
 
 GST_END_TEST;
@@ -431,68 +572,41 @@ static const Refused refused[] = {
 /* Refused before anything is opened: no sender is needed. */
 GST_START_TEST (live_refused)
 {
-  gchar *root = make_root ();
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
-      "\"rtsp://127.0.0.1:1/cam\"}],\"Targets\":[{\"Image\":{%s}}]}",
-      refused[__i__].targets);
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
-  Child tool;
-  JsonParser *parser;
+  Live l;
   JsonObject *result;
 
-  child_start (&tool, tool_argv, out);
-  fail_unless (child_wait (&tool, 30));
-  fail_unless_equals_int (tool.status, 1);
-  result = read_result (out, &parser);
+  live_init (&l);
+  live_request (&l, "{\"Sources\":[{\"URI\":"
+      "\"rtsp://127.0.0.1:1/cam\"}],\"Targets\":[{\"Image\":{%s}}]}",
+      refused[__i__].targets);
+  live_start_tool (&l, NULL, NULL);
+  live_tool_ends (&l, 30, 1, "refused");
+  result = live_result (&l);
   fail_unless_equals_string (json_object_get_string_member (result, "Code"),
       "InvalidArgument");
   fail_unless_equals_string (json_object_get_string_member (result,
           "Message"), refused[__i__].message);
-  g_object_unref (parser);
-  child_clear (&tool);
-  remove_tree (root);
-  g_free (out);
-  g_free (request);
-  g_free (json);
-  g_free (root);
+  live_clear (&l);
 }
 
 GST_END_TEST;
-
-/* Frames and total display time (centiseconds) of a GIF. */
-static gint
-gif_timing (const gchar * path, gint * centiseconds)
-{
-  gint err = 0, n, i;
-  GifFileType *gif = DGifOpenFileName (path, &err);
-
-  fail_unless (gif != NULL, "%s: not a GIF", path);
-  fail_unless (DGifSlurp (gif) == GIF_OK, "%s: broken GIF", path);
-  n = gif->ImageCount;
-  *centiseconds = 0;
-  for (i = 0; i < n; i++) {
-    GraphicsControlBlock gcb;
-
-    if (DGifSavedExtensionToGCB (gif, i, &gcb) == GIF_OK)
-      *centiseconds += gcb.DelayTime;
-  }
-  DGifCloseFile (gif, &err);
-  return n;
-}
 
 /* Highlights on a file: three still patterns of 3 s each (switches at 3 s
  * and 6 s) give two clips of PreRoll + PostRoll each, and nothing for the
  * start of the video. */
 GST_START_TEST (highlights_on_file)
 {
-  gchar *root = make_root ();
-  gchar *video = g_build_filename (root, "b", "switches.mp4", NULL);
-  gchar *dir = g_path_get_dirname (video);
-  gchar *desc = g_strdup_printf ("concat name=c ! videoconvert ! x264enc "
+  Live l;
+  const gchar *video;
+  gchar *dir, *desc;
+  JsonObject *result, *hl;
+  JsonArray *files;
+  guint i;
+
+  live_init (&l);
+  video = live_path (&l, "switches.mp4");
+  dir = g_path_get_dirname (video);
+  desc = g_strdup_printf ("concat name=c ! videoconvert ! x264enc "
       "speed-preset=ultrafast key-int-max=10 ! h264parse ! mp4mux ! filesink "
       "location=%s videotestsrc pattern=smpte num-buffers=30 ! %s ! c. "
       "videotestsrc pattern=pinwheel num-buffers=30 ! %s ! c. "
@@ -500,44 +614,22 @@ GST_START_TEST (highlights_on_file)
       "video/x-raw,width=320,height=240,framerate=10/1",
       "video/x-raw,width=320,height=240,framerate=10/1",
       "video/x-raw,width=320,height=240,framerate=10/1");
-  const gchar *json = "{\"Sources\":[{\"URI\":\"oss://b/switches.mp4\"}],"
+  live_request (&l, "%s", "{\"Sources\":[{\"URI\":\"oss://b/switches.mp4\"}],"
       "\"Targets\":[{\"Image\":{\"Highlights\":[{\"Format\":\"gif\","
       "\"URI\":\"oss://b/h-{index}.gif\",\"PreRoll\":1,\"PostRoll\":1,"
-      "\"Width\":0.5}]}}]}";
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
-  GstElement *pipe;
-  GstMessage *msg;
-  Child tool;
-  JsonParser *parser;
-  JsonObject *result, *hl;
-  JsonArray *files;
-  guint i;
-
+      "\"Width\":0.5}]}}]}");
   fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
-  pipe = gst_parse_launch (desc, NULL);
-  fail_unless (pipe != NULL);
-  gst_element_set_state (pipe, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (pipe, GST_STATE_NULL);
-  gst_object_unref (pipe);
+  run_launch_line (desc);
 
-  child_start (&tool, tool_argv, out);
-  fail_unless (child_wait (&tool, 60));
-  fail_unless_equals_int (tool.status, 0);
-  result = read_result (out, &parser);
+  live_start_tool (&l, NULL, NULL);
+  live_tool_ends (&l, 60, 0, "highlights of a file");
+  result = live_result (&l);
   hl = entry (result, "Highlights");
   files = json_object_get_array_member (hl, "Files");
   fail_unless_equals_int (json_array_get_length (files), 2);
   fail_unless_equals_int (json_object_get_int_member (hl, "FrameCount"), 2);
   for (i = 0; i < 2; i++) {
-    gchar *path = g_strdup_printf ("%s/b/h-%u.gif", root, i + 1);
+    gchar *path = g_strdup_printf ("%s/b/h-%u.gif", l.root, i + 1);
     gint cs, width, frames = gif_timing (path, &cs);
 
     gif_frames (path, &width);
@@ -549,35 +641,12 @@ GST_START_TEST (highlights_on_file)
     fail_unless (cs >= 180 && cs <= 220, "%s: %d cs", path, cs);
     g_free (path);
   }
-  g_object_unref (parser);
-  child_clear (&tool);
-  remove_tree (root);
-  g_free (out);
-  g_free (request);
+  live_clear (&l);
   g_free (desc);
   g_free (dir);
-  g_free (video);
-  g_free (root);
 }
 
 GST_END_TEST;
-
-static void
-run_launch_line (const gchar * desc)
-{
-  GstElement *pipe = gst_parse_launch (desc, NULL);
-  GstMessage *msg;
-
-  fail_unless (pipe != NULL, "%s", desc);
-  gst_element_set_state (pipe, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-      "%s did not end", desc);
-  gst_message_unref (msg);
-  gst_element_set_state (pipe, GST_STATE_NULL);
-  gst_object_unref (pipe);
-}
 
 /* An HLS playlist without #EXT-X-ENDLIST is live: told after reading it,
  * refused as live sources are. Run 1: a master playlist whose first
@@ -586,38 +655,35 @@ run_launch_line (const gchar * desc)
 GST_START_TEST (live_hls_refused)
 {
   gboolean master = __i__ == 1;
-  gchar *root = make_root ();
-  gchar *dir = g_build_filename (root, "b", "v0", NULL);
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
+  Live l;
+  const gchar *playlist, *master_path, *ended_path;
+  gchar *dir, *desc, *text = NULL;
+  gchar **lines, **line;
+  GString *live = g_string_new (NULL);
+  JsonObject *result;
+
+  live_init (&l);
+  playlist = live_path (&l, "v0/live.m3u8");
+  master_path = live_path (&l, "master.m3u8");
+  ended_path = live_path (&l, "v0/ended.m3u8");
+  dir = g_path_get_dirname (playlist);
+  desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
       "video/x-raw,width=160,height=120,framerate=10/1 ! x264enc "
       "key-int-max=10 ! h264parse ! hlssink2 target-duration=1 "
       "location=%s/seg%%05d.ts playlist-location=%s/live.m3u8", dir, dir);
-  gchar *playlist = g_build_filename (dir, "live.m3u8", NULL), *text = NULL;
-  gchar *master_path = g_build_filename (root, "b", "master.m3u8", NULL);
-  gchar *ended_path = g_build_filename (dir, "ended.m3u8", NULL);
-  gchar **lines, **l;
-  GString *live = g_string_new (NULL);
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":\"oss://b/%s\"}],"
+  live_request (&l, "{\"Sources\":[{\"URI\":\"oss://b/%s\"}],"
       "\"Targets\":[{\"Image\":{\"Snapshots\":[{\"Format\":\"jpg\","
       "\"URI\":\"oss://b/s-{index}.jpg\",\"Mode\":\"average\","
       "\"Number\":3}]}}]}", master ? "master.m3u8" : "v0/live.m3u8");
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
-  Child tool;
-  JsonParser *parser;
-  JsonObject *result;
 
   fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
   run_launch_line (desc);
   fail_unless (g_file_get_contents (playlist, &text, NULL, NULL));
   fail_unless (strstr (text, "#EXT-X-ENDLIST") != NULL);
   lines = g_strsplit (text, "\n", -1);
-  for (l = lines; *l; l++)
-    if (!g_str_has_prefix (*l, "#EXT-X-ENDLIST"))
-      g_string_append_printf (live, "%s\n", *l);
+  for (line = lines; *line; line++)
+    if (!g_str_has_prefix (*line, "#EXT-X-ENDLIST"))
+      g_string_append_printf (live, "%s\n", *line);
   fail_unless (g_file_set_contents (playlist, live->str, -1, NULL));
   /* the finished copy: what the master's second variant says */
   fail_unless (g_file_set_contents (ended_path, text, -1, NULL));
@@ -627,16 +693,13 @@ GST_START_TEST (live_hls_refused)
           "#EXT-X-STREAM-INF:BANDWIDTH=100000,RESOLUTION=160x120\n"
           "v0/ended.m3u8\n", -1, NULL));
 
-  child_start (&tool, tool_argv, out);
-  fail_unless (child_wait (&tool, 60));
-  fail_unless_equals_int (tool.status, 1);
-  result = read_result (out, &parser);
+  live_start_tool (&l, NULL, NULL);
+  live_tool_ends (&l, 60, 1, "a live playlist");
+  result = live_result (&l);
   fail_unless_equals_string (json_object_get_string_member (result,
           "Message"), "Targets[0].Image.Snapshots[0].Mode: average needs the "
       "source's duration, and Sources[0] is a live stream; use interval, "
       "keyframe or dhash");
-  g_object_unref (parser);
-  child_clear (&tool);
 
   /* the same master with the finished variant first: not live, so not
    * refused as live */
@@ -646,30 +709,21 @@ GST_START_TEST (live_hls_refused)
             "v0/ended.m3u8\n"
             "#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=160x120\n"
             "v0/live.m3u8\n", -1, NULL));
-    child_start (&tool, tool_argv, out);
-    fail_unless (child_wait (&tool, 120));
-    result = read_result (out, &parser);
+    live_start_tool (&l, NULL, NULL);
+    fail_unless (child_wait (&l.tool, 120));
+    result = live_result (&l);
     /* (it then fails later: through a master playlist hlsdemux gives no
      * duration for average to spread over) */
     fail_unless (strstr (json_object_get_string_member (result, "Message"),
             "is a live stream") == NULL, "%s",
         json_object_get_string_member (result, "Message"));
-    g_object_unref (parser);
-    child_clear (&tool);
   }
-  remove_tree (root);
-  g_free (master_path);
-  g_free (ended_path);
-  g_free (json);
+  live_clear (&l);
   g_strfreev (lines);
   g_string_free (live, TRUE);
   g_free (text);
-  g_free (out);
-  g_free (request);
-  g_free (playlist);
   g_free (desc);
   g_free (dir);
-  g_free (root);
 }
 
 GST_END_TEST;
@@ -678,35 +732,22 @@ GST_END_TEST;
  * itself after Duration seconds of frames. */
 GST_START_TEST (live_udp_animation_duration)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
-      "\"udp://127.0.0.1:%s\",\"Duration\":3}],\"Targets\":[{\"Image\":{"
-      "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"oss://b/a.gif\","
-      "\"Interval\":0.5,\"Width\":80}]}}]}", port);
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *sent = g_build_filename (root, "sender.txt", NULL);
-  gchar *gif = g_build_filename (root, "b", "a.gif", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
-  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
-    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "15", NULL
-  };
-  Child tool, sender;
-  JsonParser *parser;
-  JsonObject *result, *anim;
+  Live l;
+  const gchar *gif;
+  JsonObject *anim;
   gint width, frames, cs;
 
-  child_start (&tool, tool_argv, out);
-  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
-      "listened on UDP port %s", port);
-  child_start (&sender, sender_argv, sent);
+  live_init (&l);
+  live_request (&l, "{\"Sources\":[{\"URI\":"
+      "\"udp://127.0.0.1:%s\",\"Duration\":3}],\"Targets\":[{\"Image\":{"
+      "\"Animations\":[{\"Format\":\"gif\",\"URI\":\"oss://b/a.gif\","
+      "\"Interval\":0.5,\"Width\":80}]}}]}", l.port);
+  gif = live_path (&l, "a.gif");
+  live_start_tool (&l, NULL, NULL);
+  live_start_sender (&l, "1", "1", "0", "15");
   /* ends by itself, long before the sender stops */
-  fail_unless (child_wait (&tool, 12), "the Duration did not end the task");
-  fail_unless_equals_int (tool.status, 0);
-  result = read_result (out, &parser);
-  anim = entry (result, "Animations");
+  live_tool_ends (&l, 12, 0, "the Duration did not end the task");
+  anim = entry (live_result (&l), "Animations");
   frames = gif_timing (gif, &cs);
   gif_frames (gif, &width);
   fail_unless_equals_int (width, 80);
@@ -718,19 +759,7 @@ GST_START_TEST (live_udp_animation_duration)
   fail_unless (cs >= 245 && cs <= 310, "%d cs", cs);
   fail_unless_equals_int (json_object_get_int_member (anim, "FrameCount"),
       frames);
-  g_object_unref (parser);
-  kill (sender.pid, SIGTERM);
-  child_wait (&sender, 10);
-  child_clear (&sender);
-  child_clear (&tool);
-  remove_tree (root);
-  g_free (gif);
-  g_free (sent);
-  g_free (out);
-  g_free (request);
-  g_free (json);
-  g_free (port);
-  g_free (root);
+  live_clear (&l);
 }
 
 GST_END_TEST;
@@ -739,59 +768,33 @@ GST_END_TEST;
  * tee would stop every branch at the first that ends. */
 GST_START_TEST (live_udp_complete_branch)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+  Live l;
+  const gchar *s6, *gif;
+  JsonObject *result, *o;
+  gint width;
+
+  live_init (&l);
+  live_request (&l, "{\"Sources\":[{\"URI\":"
       "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"URI\":\"oss://b/n-{index}.jpg\",\"Interval\":1,"
       "\"Number\":2},{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\","
       "\"Interval\":1}],\"Animations\":[{\"Format\":\"gif\",\"URI\":"
-      "\"oss://b/a.gif\",\"Number\":5,\"Width\":80}]}}]}", port);
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *sent = g_build_filename (root, "sender.txt", NULL);
-  gchar *s6 = g_build_filename (root, "b", "s-6.jpg", NULL);
-  gchar *gif = g_build_filename (root, "b", "a.gif", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
-  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
-    (gchar *) "1", (gchar *) "1", (gchar *) "0", (gchar *) "20", NULL
-  };
-  Child tool, sender;
-  JsonParser *parser;
-  JsonObject *result, *o;
-  gint width;
-
-  child_start (&tool, tool_argv, out);
-  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
-      "listened on UDP port %s", port);
-  child_start (&sender, sender_argv, sent);
+      "\"oss://b/a.gif\",\"Number\":5,\"Width\":80}]}}]}", l.port);
+  s6 = live_path (&l, "s-6.jpg");
+  gif = live_path (&l, "a.gif");
+  live_start_tool (&l, NULL, NULL);
+  live_start_sender (&l, "1", "1", "0", "20");
   /* the unlimited snapshots go on long after the others are complete */
   fail_unless (wait_file (s6, 30), "the stream stopped with the first "
       "complete output");
-  kill (tool.pid, SIGINT);
-  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGINT");
-  fail_unless_equals_int (tool.status, 0);
-  result = read_result (out, &parser);
+  live_stop_tool (&l, SIGINT);
+  result = live_result (&l);
   o = entry (result, "Snapshots");
   fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 2);
   o = entry (result, "Animations");
   fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 5);
   fail_unless_equals_int (gif_frames (gif, &width), 5);
-  g_object_unref (parser);
-  kill (sender.pid, SIGTERM);
-  child_wait (&sender, 10);
-  child_clear (&sender);
-  child_clear (&tool);
-  remove_tree (root);
-  g_free (gif);
-  g_free (s6);
-  g_free (sent);
-  g_free (out);
-  g_free (request);
-  g_free (json);
-  g_free (port);
-  g_free (root);
+  live_clear (&l);
 }
 
 GST_END_TEST;
@@ -800,37 +803,23 @@ GST_END_TEST;
  * dhash snapshots with a Number (held until the end), ended by SIGTERM. */
 GST_START_TEST (live_udp_keyframe_dhash_sigterm)
 {
-  gchar *root = make_root (), *port = g_strdup_printf ("%u", free_udp_port ());
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+  Live l;
+  JsonObject *result, *o;
+  gint64 n;
+
+  live_init (&l);
+  live_request (&l, "{\"Sources\":[{\"URI\":"
       "\"udp://127.0.0.1:%s\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"URI\":\"oss://b/k-{index}.jpg\","
       "\"Mode\":\"keyframe\"},{\"Format\":\"png\",\"URI\":"
       "\"oss://b/d-{index}.png\",\"Mode\":\"dhash\",\"Number\":3}]}}]}",
-      port);
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *sent = g_build_filename (root, "sender.txt", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
+      l.port);
+  live_start_tool (&l, NULL, NULL);
   /* 1 + 3 x 1.5 + 1 s: 6.5 s, IDR frames at 0, 1, ... 6 s */
-  gchar *sender_argv[] = { (gchar *) env_path ("IMM_LIVE_SENDER"), port,
-    (gchar *) "1", (gchar *) "1.5", (gchar *) "3", (gchar *) "1", NULL
-  };
-  Child tool, sender;
-  JsonParser *parser;
-  JsonObject *result, *o;
-  gint64 n;
-
-  child_start (&tool, tool_argv, out);
-  fail_unless (wait_udp_listener (atoi (port), 60), "imm-convert never "
-      "listened on UDP port %s", port);
-  child_start (&sender, sender_argv, sent);
-  fail_unless (child_wait (&sender, 30));
-  kill (tool.pid, SIGTERM);
-  fail_unless (child_wait (&tool, 10), "imm-convert did not end on SIGTERM");
-  fail_unless_equals_int (tool.status, 0);
-  result = read_result (out, &parser);
+  live_start_sender (&l, "1", "1.5", "3", "1");
+  fail_unless (child_wait (&l.sender, 30));
+  live_stop_tool (&l, SIGTERM);
+  result = live_result (&l);
   o = entry (result, "Snapshots");
   n = json_object_get_int_member (o, "FrameCount");
   /* every IDR frame the decoder got: the 7 sent, but the first ones may
@@ -844,16 +833,7 @@ GST_START_TEST (live_udp_keyframe_dhash_sigterm)
   fail_unless_equals_int (json_object_get_int_member (o, "FrameCount"), 3);
   fail_unless_equals_int (json_array_get_length
       (json_object_get_array_member (o, "Files")), 3);
-  g_object_unref (parser);
-  child_clear (&sender);
-  child_clear (&tool);
-  remove_tree (root);
-  g_free (sent);
-  g_free (out);
-  g_free (request);
-  g_free (json);
-  g_free (port);
-  g_free (root);
+  live_clear (&l);
 }
 
 GST_END_TEST;
@@ -941,25 +921,20 @@ GST_START_TEST (live_rtsp_highlights)
 {
   RtspServer rs = { 0 };
   guint port = rtsp_server_start (&rs), i;
-  gchar *root = make_root ();
-  gchar *json = g_strdup_printf ("{\"Sources\":[{\"URI\":"
+  Live l;
+  const gchar *s1, *h1;
+  static const gint patterns[] = { 21, 4, 22 };
+  JsonObject *result, *hl;
+
+  live_init (&l);
+  live_request (&l, "{\"Sources\":[{\"URI\":"
       "\"rtsp://127.0.0.1:%u/cam\"}],\"Targets\":[{\"Image\":{\"Snapshots\":["
       "{\"Format\":\"jpg\",\"URI\":\"oss://b/s-{index}.jpg\",\"Interval\":1}],"
       "\"Highlights\":[{\"Format\":\"gif\",\"URI\":\"oss://b/h-{index}.gif\","
       "\"PreRoll\":1,\"PostRoll\":1,\"Width\":160}]}}]}", port);
-  gchar *request = write_request (root, json);
-  gchar *out = g_build_filename (root, "result.json", NULL);
-  gchar *s1 = g_build_filename (root, "b", "s-1.jpg", NULL);
-  gchar *h1 = g_build_filename (root, "b", "h-1.gif", NULL);
-  gchar *tool_argv[] = { (gchar *) env_path ("IMM_CONVERT"),
-    (gchar *) "--quiet", (gchar *) "--storage-root", root, request, NULL
-  };
-  static const gint patterns[] = { 21, 4, 22 };
-  Child tool;
-  JsonParser *parser;
-  JsonObject *result, *hl;
-
-  child_start (&tool, tool_argv, out);
+  s1 = live_path (&l, "s-1.jpg");
+  h1 = live_path (&l, "h-1.gif");
+  live_start_tool (&l, NULL, NULL);
   fail_unless (wait_file (s1, 30), "no snapshot on disk while running");
   /* the first sample of the change detection sets its reference */
   g_usleep (2 * G_USEC_PER_SEC);
@@ -973,27 +948,19 @@ GST_START_TEST (live_rtsp_highlights)
           "first switch");
     g_usleep (4 * G_USEC_PER_SEC);
   }
-  fail_if (child_wait (&tool, 0), "imm-convert ended by itself");
-  kill (tool.pid, SIGINT);
-  fail_unless (child_wait (&tool, 20), "imm-convert did not end on SIGINT");
-  fail_unless_equals_int (tool.status, 0);
-  result = read_result (out, &parser);
+  fail_if (child_wait (&l.tool, 0), "imm-convert ended by itself");
+  kill (l.tool.pid, SIGINT);
+  fail_unless (child_wait (&l.tool, 20), "imm-convert did not end on SIGINT");
+  fail_unless_equals_int (l.tool.status, 0);
+  result = live_result (&l);
   fail_unless_equals_string (json_object_get_string_member (result,
           "Status"), "Succeeded");
   hl = entry (result, "Highlights");
   fail_unless_equals_int (json_object_get_int_member (hl, "FrameCount"), 3);
   fail_unless_equals_int (json_array_get_length
       (json_object_get_array_member (hl, "Files")), 3);
-  g_object_unref (parser);
-  child_clear (&tool);
+  live_clear (&l);
   rtsp_server_stop (&rs);
-  remove_tree (root);
-  g_free (h1);
-  g_free (s1);
-  g_free (out);
-  g_free (request);
-  g_free (json);
-  g_free (root);
 }
 
 GST_END_TEST;

@@ -200,7 +200,11 @@ static const PlanCase other_cases[] = {
         "\"StartTime\":1},{\"Format\":\"jpg\",\"URI\":\"k{index}.jpg\","
         "\"Mode\":\"keyframe\"}],\"Highlights\":[{\"Format\":\"webp\","
         "\"URI\":\"h{index}.webp\",\"FrameRate\":12.5}]}}]}", NULL,
-      {DEC "tee name=t t. ! queue ! immsnapshot name=imm0 mode=interval "
+      /* udpsrc gets a receive buffer that outlasts a slow moment */
+      {"uridecodebin uri=file:///r/v.mov caps=video/x-raw(ANY) "
+              "expose-all-streams=false source::buffer-size=4194304 ! "
+              "videoconvert ! videoflip video-direction=auto ! "
+              "tee name=t t. ! queue ! immsnapshot name=imm0 mode=interval "
               "start-time=1 interval=2 seek=false ! videoconvert ! jpegenc "
               "quality=90 ! multifilesink location=/o/0-%d index=1 "
               "post-messages=true async=false sync=false t. ! queue ! "
