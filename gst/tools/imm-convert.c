@@ -13,6 +13,7 @@
 
 #include <gst/gst.h>
 
+#include "imm-fileops.h"
 #include "imm-task.h"
 /* worker hook (issue 14): queue worker, submit, restricted mode */
 #include "imm-restrict.h"
@@ -58,32 +59,6 @@ help (void)
       "  -h, --help          this help\n\n"
       "Exit status: 0 the task succeeded, 1 the task failed (see Code and\n"
       "Message in the result), 2 usage error (bad option, unreadable file).\n");
-}
-
-static gchar *
-read_request (const gchar * file, GError ** error)
-{
-  gchar *data = NULL;
-  gsize len;
-
-  if (strcmp (file, "-") == 0) {
-    GString *s = g_string_new (NULL);
-    gchar buf[4096];
-    gsize n;
-
-    while ((n = fread (buf, 1, sizeof (buf), stdin)) > 0)
-      g_string_append_len (s, buf, n);
-    if (ferror (stdin)) {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO,
-          "cannot read the request from stdin");
-      g_string_free (s, TRUE);
-      return NULL;
-    }
-    return g_string_free (s, FALSE);
-  }
-  if (!g_file_get_contents (file, &data, &len, error))
-    return NULL;
-  return data;
 }
 
 static gboolean
@@ -170,7 +145,7 @@ main (int argc, char **argv)
   if (request_file == NULL)
     return usage_error ("no request file given", "");
 
-  data = read_request (request_file, &err);
+  data = fileops_read_request (request_file, &err);
   if (data == NULL) {
     fprintf (stderr, "imm-convert: cannot read the request: %s\n",
         err->message);

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -168,4 +170,31 @@ fileops_move_into_place (const gchar * from, const gchar * to, GError ** error)
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
       "cannot move the output into place as %s: %s", to, g_strerror (err));
   return FALSE;
+}
+
+/* The whole request file, or standard input when @file is "-". */
+gchar *
+fileops_read_request (const gchar * file, GError ** error)
+{
+  gchar *data = NULL;
+  gsize len;
+
+  if (strcmp (file, "-") == 0) {
+    GString *s = g_string_new (NULL);
+    gchar buf[4096];
+    gsize n;
+
+    while ((n = fread (buf, 1, sizeof (buf), stdin)) > 0)
+      g_string_append_len (s, buf, n);
+    if (ferror (stdin)) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO,
+          "cannot read the request from stdin");
+      g_string_free (s, TRUE);
+      return NULL;
+    }
+    return g_string_free (s, FALSE);
+  }
+  if (!g_file_get_contents (file, &data, &len, error))
+    return NULL;
+  return data;
 }

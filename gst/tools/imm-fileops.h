@@ -1,4 +1,5 @@
-/* imm-convert: file operations of the staging module.
+/* imm-convert: file operations of the staging module, and reading a
+ * request file.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #ifndef __IMM_FILEOPS_H__
@@ -15,6 +16,8 @@ gboolean fileops_make_parents (const gchar * path, GPtrArray * created,
 
 gboolean fileops_move_into_place (const gchar * from, const gchar * to,
     GError ** error);
+
+gchar *fileops_read_request (const gchar * file, GError ** error);
 
 G_END_DECLS
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "imm-fileops.h"
 #include "imm-queue.h"
 
 #define EXIT_USAGE 2
@@ -35,26 +36,6 @@ submit_help (void)
       "wait)\n"
       "\nThe Redis password may come from $REDISCLI_AUTH instead of the URL.\n"
       "Exit status 2: bad option, unreadable request, Redis unreachable.\n");
-}
-
-static gchar *
-read_all (const gchar * file, GError ** error)
-{
-  gchar *data = NULL;
-  gsize len;
-
-  if (strcmp (file, "-") == 0) {
-    GString *s = g_string_new (NULL);
-    gchar buf[4096];
-    gsize n;
-
-    while ((n = fread (buf, 1, sizeof (buf), stdin)) > 0)
-      g_string_append_len (s, buf, n);
-    return g_string_free (s, FALSE);
-  }
-  if (!g_file_get_contents (file, &data, &len, error))
-    return NULL;
-  return data;
 }
 
 static gint
@@ -152,7 +133,7 @@ imm_submit_main (gint argc, gchar ** argv)
         "file (see imm-convert --submit --help)\n");
     return EXIT_USAGE;
   }
-  data = read_all (file, &err);
+  data = fileops_read_request (file, &err);
   if (data == NULL) {
     fprintf (stderr, "imm-convert: cannot read the request: %s\n",
         err->message);
