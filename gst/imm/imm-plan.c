@@ -319,6 +319,20 @@ add_anim_input (GPtrArray * argv, ImmOutputFormat format)
   add (argv, "!");
 }
 
+/* An animation's input conversion and its immanimenc, up to the sink. */
+static void
+add_anim_encoder (GPtrArray * argv, const ImmOutput * out)
+{
+  gint num, den;
+
+  imm_plan_frame_rate (out, &num, &den);
+  add_anim_input (argv, out->format);
+  add (argv, "immanimenc");
+  addf (argv, "format=%s", imm_output_format_extension (out->format));
+  addf (argv, "frame-rate=%d/%d", num, den);
+  add (argv, "!");
+}
+
 static void
 add_encoder (GPtrArray * argv, ImmOutputFormat format)
 {
@@ -369,7 +383,6 @@ add_highlight_chain (GPtrArray * argv, const ImmRequest * req, guint index,
 {
   const ImmOutput *out = g_ptr_array_index (req->outputs, index);
   gchar *name = imm_plan_snapshot_name (index);
-  gint num, den;
 
   /* Fewer frames in the ring and the encoder: the first frame at or after
    * every 1/FrameRate (immsnapshot, not videorate, whose caps queries
@@ -394,12 +407,7 @@ add_highlight_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   add_animation_scale (argv, out, in);
   add (argv, "videoconvert");
   add (argv, "!");
-  imm_plan_frame_rate (out, &num, &den);
-  add_anim_input (argv, out->format);
-  add (argv, "immanimenc");
-  addf (argv, "format=%s", imm_output_format_extension (out->format));
-  addf (argv, "frame-rate=%d/%d", num, den);
-  add (argv, "!");
+  add_anim_encoder (argv, out);
   add (argv, "multifilesink");
   addf (argv, "location=%s", in->locations[index]);
   add (argv, "index=1");
@@ -475,14 +483,7 @@ add_output_chain (GPtrArray * argv, const ImmRequest * req, guint index,
   add (argv, "videoconvert");
   add (argv, "!");
   if (out->animation) {
-    gint num, den;
-
-    imm_plan_frame_rate (out, &num, &den);
-    add_anim_input (argv, out->format);
-    add (argv, "immanimenc");
-    addf (argv, "format=%s", imm_output_format_extension (out->format));
-    addf (argv, "frame-rate=%d/%d", num, den);
-    add (argv, "!");
+    add_anim_encoder (argv, out);
     add (argv, "filesink");
     addf (argv, "location=%s", in->locations[index]);
   } else {
