@@ -47,6 +47,18 @@ dither_ordered (ImmPaletteMap * map, guint strength, const guint8 * rgba,
 }
 
 /* Error diffusion with the error kept in 1/16 units over two rows. */
+/* Floyd-Steinberg's share of @err (channel @k of pixel @x): 7/16 right in
+ * this row (@e is this pixel's slot, one pixel of margin on the left),
+ * 3/16 below-left, 5/16 below, 1/16 below-right in @next. */
+static inline void
+spread_floyd_steinberg (gint * e, gint * next, gint x, gint k, gint err)
+{
+  e[3 + k] += err * 7;
+  next[3 * x + k] += err * 3;
+  next[3 * (x + 1) + k] += err * 5;
+  next[3 * (x + 2) + k] += err;
+}
+
 static void
 dither_diffuse (ImmPaletteMap * map, gboolean sierra, const guint8 * rgba,
     guint width, guint height, gsize stride, guint8 * out)
@@ -82,10 +94,7 @@ dither_diffuse (ImmPaletteMap * map, gboolean sierra, const guint8 * rgba,
           next[3 * x + k] += err * 4;
           next[3 * (x + 1) + k] += err * 4;
         } else {
-          e[3 + k] += err * 7;
-          next[3 * x + k] += err * 3;
-          next[3 * (x + 1) + k] += err * 5;
-          next[3 * (x + 2) + k] += err * 1;
+          spread_floyd_steinberg (e, next, x, k, err);
         }
       }
     }
@@ -268,10 +277,7 @@ imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
       for (k = 0; k < 3; k++) {
         gint err = (v[k] - c[k]) * (gint) strength;
 
-        e[3 + k] += err * 7;
-        next[3 * x + k] += err * 3;
-        next[3 * (x + 1) + k] += err * 5;
-        next[3 * (x + 2) + k] += err * 1;
+        spread_floyd_steinberg (e, next, x, k, err);
       }
     }
     tmp = cur;
