@@ -71,9 +71,13 @@
  * from a seek that landed back on the keyframe being decoded from), it
  * seeks only to targets further from the last keyframe than that, and
  * decodes on to the others. Keyframe mode asks upstream for a key-unit
- * trick mode so that only keyframes are decoded. A seek goes out as soon
- * as the frame before it has been judged: the element's own seek's flushes
- * stop at its sink pad, so frames already taken stay downstream. The seeks
+ * trick mode so that only keyframes are read and decoded; an H.264
+ * decoder gets its segment without the trick-mode flags while the
+ * keyframes are IDR pictures, so that avdec_h264 decodes two keyframes at
+ * once (immkeywatch.c). A seek
+ * goes out as soon as the frame before it has been judged: the element's
+ * own seek's flushes stop at its sink pad, so frames already taken stay
+ * downstream. The seeks
  * are sent from a separate thread (gst_element_call_async()), never from
  * the streaming thread. Where upstream cannot seek, the element filters.
  * Nor does it seek where a seek cannot be exact: over MPEG-TS and MPEG-PS
@@ -568,6 +572,8 @@ schedule_seek (GstImmSnapshot * self, GstClockTime target,
   imm_key_watch_expect_landing (self->keys,
       gst_event_get_seqnum (seek), gst_segment_position_from_stream_time (seg,
           GST_FORMAT_TIME, target));
+  if (key_units)
+    imm_key_watch_expect_keys_only (self->keys, gst_event_get_seqnum (seek));
   gst_element_call_async (GST_ELEMENT (self), do_seek, seek,
       (GDestroyNotify) gst_mini_object_unref);
 }

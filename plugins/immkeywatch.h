@@ -42,6 +42,8 @@ void imm_key_watch_distances (ImmKeyWatch * w, GstClockTime * latest,
 void imm_key_watch_expect_landing (ImmKeyWatch * w, guint32 seqnum,
     GstClockTime target_pts);
 
+void imm_key_watch_expect_keys_only (ImmKeyWatch * w, guint32 seqnum);
+
 ImmLanding imm_key_watch_landing (ImmKeyWatch * w);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ static gchar *ff_rm;
 static gchar *ff_part[2];
 static gchar *ff_ps;
 static gchar *ff_wmv;
+static gchar *ff_opengop;
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
  * (or NULL) and collects pts of frames reaching the appsink "out" and the
@@ -1293,6 +1294,192 @@ GST_START_TEST (test_keyframes_vs_ffprobe)
 
 GST_END_TEST;
 
+/* What keyframe mode's trick-mode seek gives the decoder. */
+typedef struct
+{
+  gboolean fake_trick;          /* the demuxer ignores trick modes */
+  guint32 seqnum;               /* the key-unit trick-mode seek's */
+  guint trick_segments;         /* its segment left the parser: in trick mode */
+  guint plain_segments;         /* and left the decoder: not in trick mode */
+  guint back_to_trick;          /* then in trick mode (an open GOP) */
+  guint into_decoder;           /* buffers after it, at the parser's src */
+  guint delta_into_decoder;     /* of them delta units */
+  guint decoded;                /* frames after it, at the decoder's src */
+  GString *decoded_pts;         /* their pts in ms */
+} KeysOnly;
+
+/* At h264parse's src pad: upstream, the element's seek (for a demuxer
+ * without trick modes its flags are taken off: every frame comes, and
+ * the segment is given them back); downstream, what the decoder gets. */
+static GstPadProbeReturn
+keys_only_parser_probe (GstPad * pad, GstPadProbeInfo * info, KeysOnly * k)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_UPSTREAM) {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    GstSeekFlags flags;
+    GstSeekType type, stop_type;
+    GstFormat format;
+    gdouble rate;
+    gint64 start, stop;
+    GstEvent *plain;
+
+    if (GST_EVENT_TYPE (ev) != GST_EVENT_SEEK)
+      return GST_PAD_PROBE_OK;
+    gst_event_parse_seek (ev, &rate, &format, &flags, &type, &start,
+        &stop_type, &stop);
+    if (!(flags & GST_SEEK_FLAG_TRICKMODE_KEY_UNITS))
+      return GST_PAD_PROBE_OK;
+    k->seqnum = gst_event_get_seqnum (ev);
+    if (!k->fake_trick)
+      return GST_PAD_PROBE_OK;
+    plain = gst_event_new_seek (rate, format, flags &
+        ~(GST_SEEK_FLAG_TRICKMODE | GST_SEEK_FLAG_TRICKMODE_KEY_UNITS), type,
+        start, stop_type, stop);
+    gst_event_set_seqnum (plain, k->seqnum);
+    gst_event_unref (ev);
+    GST_PAD_PROBE_INFO_DATA (info) = plain;
+  } else if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (k->trick_segments > 0) {
+      k->into_decoder++;
+      if (GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
+              GST_BUFFER_FLAG_DELTA_UNIT))
+        k->delta_into_decoder++;
+    }
+  } else {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    const GstSegment *seg;
+    GstSegment trick;
+
+    if (GST_EVENT_TYPE (ev) != GST_EVENT_SEGMENT || k->seqnum == 0
+        || gst_event_get_seqnum (ev) != k->seqnum)
+      return GST_PAD_PROBE_OK;
+    gst_event_parse_segment (ev, &seg);
+    if (k->fake_trick) {
+      gst_segment_copy_into (seg, &trick);
+      trick.flags |= GST_SEGMENT_FLAG_TRICKMODE |
+          GST_SEGMENT_FLAG_TRICKMODE_KEY_UNITS;
+      ev = gst_event_new_segment (&trick);
+      gst_event_set_seqnum (ev, k->seqnum);
+      gst_event_unref (GST_PAD_PROBE_INFO_EVENT (info));
+      GST_PAD_PROBE_INFO_DATA (info) = ev;
+      seg = &trick;
+    }
+    if (seg->flags & GST_SEGMENT_FLAG_TRICKMODE_KEY_UNITS)
+      k->trick_segments++;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+keys_only_decoder_probe (GstPad * pad, GstPadProbeInfo * info, KeysOnly * k)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (k->trick_segments > 0) {
+      k->decoded++;
+      g_string_append_printf (k->decoded_pts, "%" G_GUINT64_FORMAT " ",
+          GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)) / GST_MSECOND);
+    }
+  } else {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    const GstSegment *seg;
+
+    if (GST_EVENT_TYPE (ev) != GST_EVENT_SEGMENT || k->seqnum == 0
+        || gst_event_get_seqnum (ev) != k->seqnum)
+      return GST_PAD_PROBE_OK;
+    gst_event_parse_segment (ev, &seg);
+    if (!(seg->flags & (GST_SEGMENT_FLAG_TRICKMODE |
+                GST_SEGMENT_FLAG_TRICKMODE_KEY_UNITS)))
+      k->plain_segments++;
+    else if (k->plain_segments > 0)
+      k->back_to_trick++;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Keyframe mode: the demuxer sends keyframes only (key-unit trick mode),
+ * and the decoder decodes them without the trick-mode flags (avdec_h264
+ * would turn them into libavcodec's skip_frame=nokey, which keeps its
+ * frame threads from decoding two keyframes at once). A demuxer that
+ * ignores trick modes (1: the seek's flags are taken off on the way)
+ * sends every frame: only the keyframes reach the decoder all the same.
+ * An open GOP (2: 8 s at 25 fps, an IDR picture at 0 s and I-frames with
+ * a recovery point at 2, 4 and 6 s) needs the flags from its first
+ * I-frame on, and the IDR picture still held in the decoder then comes
+ * out too (without the flags libavcodec outputs 2 of the 4; switched
+ * back without draining the decoder first, 3, the first lost). */
+GST_START_TEST (test_keyframes_decoded_alone)
+{
+  gboolean open_gop = __i__ == 2;
+  gchar *desc;
+  GstElement *pipe, *parse, *dec;
+  GstPad *parse_src, *dec_src;
+  GstBus *bus;
+  KeysOnly k = { __i__ == 1, 0, 0, 0, 0, 0, 0, 0, g_string_new (NULL) };
+  GstMessage *msg;
+
+  if (open_gop)
+    ffmpeg_fixture (ff_opengop, "rate=25:duration=8 -c:v libx264 -preset "
+        "veryfast -x264-params keyint=50:min-keyint=50:scenecut=0:"
+        "bframes=3:b-pyramid=normal:open-gop=1");
+  desc = g_strdup_printf ("filesrc location=%s ! qtdemux ! h264parse "
+      "name=parse ! avdec_h264 name=dec ! videoconvert ! immsnapshot "
+      "mode=keyframe ! fakesink name=out", open_gop ? ff_opengop : fixture);
+  pipe = gst_parse_launch (desc, NULL);
+  parse = gst_bin_get_by_name (GST_BIN (pipe), "parse");
+  dec = gst_bin_get_by_name (GST_BIN (pipe), "dec");
+  parse_src = gst_element_get_static_pad (parse, "src");
+  dec_src = gst_element_get_static_pad (dec, "src");
+  bus = gst_element_get_bus (pipe);
+
+  gst_pad_add_probe (parse_src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      (GstPadProbeCallback) keys_only_parser_probe, &k, NULL);
+  gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      (GstPadProbeCallback) keys_only_decoder_probe, &k, NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no EOS within 20 s");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+
+  fail_unless (k.seqnum != 0, "no key-unit trick-mode seek");
+  fail_unless_equals_int (k.trick_segments, 1);
+  fail_unless_equals_int (k.plain_segments, 1);
+  if (open_gop) {
+    fail_unless_equals_int (k.back_to_trick, 1);
+    /* qtdemux starts the stream at the edit list's 80 ms */
+    fail_unless_equals_string (k.decoded_pts->str, "80 2080 4080 6080 ");
+    fail_unless_equals_int (k.into_decoder, 4);
+    fail_unless_equals_int (k.delta_into_decoder, 0);
+    goto done;
+  }
+  fail_unless_equals_int (k.back_to_trick, 0);
+  /* 20 s, a keyframe every 2 s */
+  fail_unless_equals_string (k.decoded_pts->str,
+      "0 2000 4000 6000 8000 10000 12000 14000 16000 18000 ");
+  if (k.fake_trick) {
+    fail_unless_equals_int (k.into_decoder, 200);
+    fail_unless_equals_int (k.delta_into_decoder, 190);
+  } else {
+    fail_unless_equals_int (k.into_decoder, 10);
+    fail_unless_equals_int (k.delta_into_decoder, 0);
+  }
+done:
+  g_string_free (k.decoded_pts, TRUE);
+  gst_object_unref (bus);
+  gst_object_unref (parse_src);
+  gst_object_unref (dec_src);
+  gst_object_unref (parse);
+  gst_object_unref (dec);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* Joined sources: the keyframes of every source count, each decoded by a
  * decoder of its own. */
 GST_START_TEST (test_concat_keyframes)
@@ -1694,6 +1881,7 @@ choose_fixture (void)
   ff_part[1] = g_build_filename (fixture_dir, "part2.mp4", NULL);
   ff_ps = g_build_filename (fixture_dir, "ffmpeg.vob", NULL);
   ff_wmv = g_build_filename (fixture_dir, "ffmpeg.wmv", NULL);
+  ff_opengop = g_build_filename (fixture_dir, "opengop.mp4", NULL);
 }
 
 static void
@@ -1723,6 +1911,7 @@ teardown_fixture (void)
     g_unlink (ff_part[1]);
     g_unlink (ff_ps);
     g_unlink (ff_wmv);
+    g_unlink (ff_opengop);
     g_rmdir (fixture_dir);
   }
 }
@@ -1741,6 +1930,7 @@ immsnapshot_suite (void)
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_start_beyond_end);
   tcase_add_test (tc, test_eos_before_own_seek);
+  tcase_add_loop_test (tc, test_keyframes_decoded_alone, 0, 3);
   tcase_add_test (tc, test_events_after_own_eos);
   tcase_add_loop_test (tc, test_seek_lands_late, 0, G_N_ELEMENTS (late_cases));
   tcase_add_test (tc, test_ts_last_target);
