@@ -59,37 +59,36 @@
  * the demuxer rebases stream time (Matroska with a timestamp offset), plus
  * the last frame after mpegpsdemux (which measures first to last PTS).
  *
- * Seeking: on a seekable, non-live upstream (and #GstImmSnapshot:seek
- * TRUE), interval, average and dhash jump to the keyframe before the next
- * target time with a flushing key-unit seek when the target is more than 2
- * seconds ahead, instead of decoding everything between; the frames taken
- * are the same as without seeking. Each target gets one seek at most: when
- * its keyframe lies behind the stream's position the seek lands there and
- * the element decodes on. To avoid such seeks, which only decode that
- * keyframe's frames again, the element watches the keyframes entering the
- * decoder: once it knows how far apart they can be (from two in a row, or
- * from a seek that landed back on the keyframe being decoded from), it
- * seeks only to targets further from the last keyframe than that, and
- * decodes on to the others. Keyframe mode asks upstream for a key-unit
- * trick mode so that only keyframes are read and decoded; an H.264
- * decoder gets its segment without the trick-mode flags while the
- * keyframes are IDR pictures, so that avdec_h264 decodes two keyframes at
- * once (immkeywatch.c). A seek
- * goes out as soon as the frame before it has been judged: the element's
- * own seek's flushes stop at its sink pad, so frames already taken stay
- * downstream. The seeks
- * are sent from a separate thread (gst_element_call_async()), never from
- * the streaming thread. Where upstream cannot seek, the element filters.
- * Nor does it seek where a seek cannot be exact: over MPEG-TS and MPEG-PS
- * (tsdemux and mpegpsdemux land by byte estimate, on frames that need
- * earlier ones), RealMedia (rmdemux flushes, refuses and stops the
- * stream: a warning says so) and sources joined by concat (a seek reaches
- * one of them). The first frame after each seek is checked: when the
- * decoder's first input after it was no keyframe, the element warns and
- * decodes from the start without seeking; when the frame comes after the
- * target, the element seeks back to where it was (then, if that lands
- * late too, to the start) and decodes on without seeking or QoS; after a
- * third bad landing it warns that frames may be missing or wrong.
+ * Seeking: on a seekable, non-live upstream (and #GstImmSnapshot:seek TRUE),
+ * interval, average and dhash jump to the keyframe before the next target time
+ * with a flushing key-unit seek when the target is more than 2 seconds ahead,
+ * instead of decoding everything between; the frames taken are the same as
+ * without seeking. Each target gets one seek at most: when its keyframe lies
+ * behind the stream's position the seek lands there and the element decodes on.
+ * To avoid such seeks, which only decode that keyframe's frames again, the
+ * element watches the keyframes entering the decoder: once it knows how far
+ * apart they can be (from two in a row, or from a seek that landed back on the
+ * keyframe being decoded from), it seeks only to targets further from the last
+ * keyframe than that, and decodes on to the others. Keyframe mode asks upstream
+ * for a key-unit trick mode so that only keyframes are read and decoded; an
+ * H.264 decoder gets its segment without the trick-mode flags while the
+ * keyframes are IDR pictures, so that avdec_h264 decodes two keyframes at once
+ * (immkeywatch.c). A seek goes out as soon as the frame before it has been
+ * judged: the element's own seek's flushes stop at its sink pad, so frames
+ * already taken stay downstream. The seeks are sent from a separate thread
+ * (gst_element_call_async()), never from the streaming thread. Where upstream
+ * cannot seek, the element filters. Nor does it seek where a seek cannot be
+ * exact: over MPEG-TS and MPEG-PS (tsdemux and mpegpsdemux land by byte
+ * estimate, on frames that need earlier ones), RealMedia (rmdemux flushes,
+ * refuses and stops the stream: a warning says so), sources joined by concat (a
+ * seek reaches one of them) and AVI but in keyframe mode (its frame times are
+ * repaired from the first frame on, see imm_pts_repair_frame()). The first
+ * frame after each seek is checked: when the decoder's first input after it was
+ * no keyframe, the element warns and decodes from the start without seeking;
+ * when the frame comes after the target, the element seeks back to where it was
+ * (then, if that lands late too, to the start) and decodes on without seeking
+ * or QoS; after a third bad landing it warns that frames may be missing or
+ * wrong.
  *
  * Skipping decoding: in interval, average and dhash modes, with seek and
  * #GstImmSnapshot:skip-decode TRUE (the defaults), the element sends
@@ -722,12 +721,13 @@ skip_to_next_target (GstImmSnapshot * self)
 
 /* --- capture ------------------------------------------------------------- */
 
+/* @pts: the taken frame's, as it goes downstream (repaired on AVI). */
 static void
-post_taken (GstImmSnapshot * self, GstBuffer * buf, gint distance, guint64 hash)
+post_taken (GstImmSnapshot * self, GstClockTime pts, gint distance,
+    guint64 hash)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstSegment *seg = &trans->segment;
-  GstClockTime pts = GST_BUFFER_PTS (buf);
   GstStructure *s;
   gboolean post;
 
@@ -915,6 +915,16 @@ configure (GstImmSnapshot * self, GstBuffer * first)
     GST_INFO_OBJECT (self, "upstream does not seek exactly: no seeks");
   if (upstream != IMM_SEEK_UPSTREAM_USUAL)
     can_seek = FALSE;
+  /* AVI: frame times are repaired from the start of the stream (see
+   * imm_pts_repair_frame()); from a seek's keyframe on, the repair would
+   * miss the shift of the frames before it (2 frames on a packed-B-frame
+   * file). Keyframe mode's trick mode decodes keyframes only, which the
+   * repair leaves as they are. */
+  self->avi = imm_key_watch_avi (self->keys);
+  if (can_seek && self->avi && self->run_mode != IMM_SNAPSHOT_KEYFRAME) {
+    GST_INFO_OBJECT (self, "AVI: no seeks, frame times need every frame");
+    can_seek = FALSE;
+  }
   if (!can_seek) {
     g_mutex_lock (&self->seek_lock);
     set_state (self, SEEK_DISABLED);
@@ -922,7 +932,6 @@ configure (GstImmSnapshot * self, GstBuffer * first)
   }
   /* AVI: the repair of the decoder's frame times needs every frame (a
    * packed B-frame's repeated time is known by the frame after it) */
-  self->avi = imm_key_watch_avi (self->keys);
   self->run_qos = seek && skip_decode && !polite && !self->avi
       && (self->run_mode == IMM_SNAPSHOT_INTERVAL
       || self->run_mode == IMM_SNAPSHOT_AVERAGE
@@ -992,7 +1001,8 @@ push_held (GstImmSnapshot * self)
     Held *held = l->data;
     GstFlowReturn ret;
 
-    post_taken (self, held->buffer, held->distance, held->hash);
+    post_taken (self, GST_BUFFER_PTS (held->buffer), held->distance,
+        held->hash);
     ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self),
         gst_buffer_ref (held->buffer));
     if (ret != GST_FLOW_OK)
@@ -1245,6 +1255,8 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
 
       /* A copy: holding the decoder's own buffers could starve its pool. */
       held->buffer = gst_buffer_copy_deep (buf);
+      if (GST_CLOCK_TIME_IS_VALID (self->repaired))
+        GST_BUFFER_PTS (held->buffer) = self->repaired;
       held->distance = distance;
       held->hash = hash;
       imm_topn_offer (self->topn, self->samples,
@@ -1253,7 +1265,10 @@ judge (GstImmSnapshot * self, GstBuffer * buf, Judgement * j)
     }
   }
 
-  post_taken (self, buf, distance, hash);
+  /* marking passes every frame on as it came: the mark goes with it */
+  post_taken (self, GST_CLOCK_TIME_IS_VALID (self->repaired)
+      && self->run_action != IMM_ACTION_MARK ? self->repaired :
+      GST_BUFFER_PTS (buf), distance, hash);
   j->taken = TRUE;
   j->distance = distance;
   j->hash = hash;

@@ -30,6 +30,7 @@ static gchar *ff_part[2];
 static gchar *ff_ps;
 static gchar *ff_wmv;
 static gchar *ff_opengop;
+static gchar *ff_avi;
 
 /* Runs @desc to EOS or error with a bounded wait; returns the error text
  * (or NULL) and collects pts of frames reaching the appsink "out" and the
@@ -1294,6 +1295,168 @@ GST_START_TEST (test_keyframes_vs_ffprobe)
 
 GST_END_TEST;
 
+/* "index:pts" of each message of @r (the distance after it dropped). */
+static gchar *
+message_times (Run * r)
+{
+  gchar **m = g_strsplit (g_strstrip (r->messages->str), " ", -1);
+  GString *out = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; m[i] != NULL; i++) {
+    gchar **f = g_strsplit (m[i], ":", 3);
+
+    if (f[0] != NULL && f[1] != NULL)
+      g_string_append_printf (out, "%s%s:%s", i > 0 ? " " : "", f[0], f[1]);
+    g_strfreev (f);
+  }
+  g_strfreev (m);
+  return g_string_free (out, FALSE);
+}
+
+/* libxvid's AVI with packed B-frames (a P and a B in one chunk): the
+ * frames taken go downstream at their repaired times (see
+ * imm_pts_repair_frame()), and their messages say the same times, in
+ * every mode that posts one. */
+GST_START_TEST (test_avi_repaired_messages)
+{
+  const gchar *props[] = { "mode=interval interval=1",
+    "mode=interval interval=1 seek=false",
+    "mode=dhash interval=0.5 threshold=0 number=3",
+  };
+  guint i;
+
+  ffmpeg_fixture (ff_avi, "rate=25:duration=4 -c:v libxvid -q:v 2 -bf 2 "
+      "-g 50");
+  for (i = 0; i < G_N_ELEMENTS (props); i++) {
+    gchar **frames;
+    gchar *times;
+    GString *expected = g_string_new (NULL);
+    guint n;
+    Run r;
+
+    snapshot_of (ff_avi, props[i], "", &r);
+    fail_unless (r.error == NULL, "%s: %s", props[i], r.error);
+    frames = g_strsplit (g_strstrip (r.frames->str), " ", -1);
+    for (n = 0; frames[n] != NULL; n++)
+      g_string_append_printf (expected, "%s%u:%s", n > 0 ? " " : "", n + 1,
+          frames[n]);
+    times = message_times (&r);
+    fail_unless_equals_string (times, expected->str);
+    if (i < 2) {
+      /* the AVI index counts frame n from 0 at (n + 2) / 25 s: 100
+       * frames last to 4.04 s */
+      fail_unless_equals_string (r.frames->str, "0 1000 2000 3000 4000");
+    } else {
+      fail_unless_equals_int (n, 3);
+    }
+    g_free (times);
+    g_strfreev (frames);
+    g_string_free (expected, TRUE);
+    run_clear (&r);
+  }
+}
+
+GST_END_TEST;
+
+/* The PNGs of the frames immsnapshot @props takes from @file, in order,
+ * and in @segments the segments their encoder saw (1 + the seeks). */
+static GPtrArray *
+snapshot_pngs (const gchar * file, const gchar * props, guint * segments)
+{
+  gchar *dir = g_build_filename (fixture_dir, "pngs", NULL);
+  gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
+      "videoconvert ! immsnapshot %s ! identity name=seen ! pngenc ! "
+      "multifilesink location=%s/%%02d.png", file, props, dir);
+  GPtrArray *pngs = g_ptr_array_new_with_free_func (g_free);
+  GError *err = NULL;
+  GstElement *pipe;
+  GstElement *seen;
+  GstPad *pad;
+  GstBus *bus;
+  GstMessage *msg;
+  Run r;
+  guint i;
+
+  g_mkdir_with_parents (dir, 0700);
+  pipe = gst_parse_launch (desc, &err);
+  fail_unless (pipe != NULL, "%s", desc);
+  g_mutex_init (&r.lock);
+  r.segments = 0;
+  seen = gst_bin_get_by_name (GST_BIN (pipe), "seen");
+  pad = gst_element_get_static_pad (seen, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      (GstPadProbeCallback) on_sink_event, &r, NULL);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "%s: no EOS", desc);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  *segments = r.segments;
+  for (i = 0;; i++) {
+    gchar *name = g_strdup_printf ("%s/%02u.png", dir, i);
+    gchar *data;
+    gsize size;
+
+    if (!g_file_get_contents (name, &data, &size, NULL)) {
+      g_free (name);
+      break;
+    }
+    g_ptr_array_add (pngs, g_compute_checksum_for_data (G_CHECKSUM_MD5,
+            (const guchar *) data, size));
+    g_unlink (name);
+    g_free (data);
+    g_free (name);
+  }
+  g_rmdir (dir);
+  g_mutex_clear (&r.lock);
+  gst_object_unref (bus);
+  gst_object_unref (pad);
+  gst_object_unref (seen);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (dir);
+  return pngs;
+}
+
+/* Over AVI with packed B-frames, the frame times are repaired from the
+ * start (imm_pts_repair_frame()); after a seek the repair would start
+ * from the keyframe, 2 frames later on this file's timeline (its frame 75
+ * taken for 3 s instead of 73). So the element does not seek over AVI
+ * but in keyframe mode, and takes the same pictures as without seeking. */
+GST_START_TEST (test_avi_no_seek)
+{
+  gchar *avi = g_build_filename (fixture_dir, "xvid12.avi", NULL);
+  GPtrArray *sought, *decoded;
+  guint segments, i;
+
+  ffmpeg_fixture (avi, "rate=25:duration=12 -c:v libxvid -q:v 2 -bf 2 "
+      "-g 75");
+  sought = snapshot_pngs (avi, "mode=interval interval=3", &segments);
+  fail_unless_equals_int (segments, 1);
+  decoded = snapshot_pngs (avi, "mode=interval interval=3 seek=false",
+      &segments);
+  fail_unless_equals_int (sought->len, 4);
+  fail_unless_equals_int (decoded->len, 4);
+  for (i = 0; i < sought->len; i++)
+    fail_unless_equals_string (g_ptr_array_index (sought, i),
+        g_ptr_array_index (decoded, i));
+  /* keyframe mode still seeks in trick mode: frames 0, 75, 150, 225 */
+  g_ptr_array_unref (sought);
+  sought = snapshot_pngs (avi, "mode=keyframe", &segments);
+  fail_unless_equals_int (segments, 2);
+  fail_unless_equals_int (sought->len, 4);
+  g_ptr_array_unref (sought);
+  g_ptr_array_unref (decoded);
+  g_unlink (avi);
+  g_free (avi);
+}
+
+GST_END_TEST;
+
 /* What keyframe mode's trick-mode seek gives the decoder. */
 typedef struct
 {
@@ -1882,6 +2045,7 @@ choose_fixture (void)
   ff_ps = g_build_filename (fixture_dir, "ffmpeg.vob", NULL);
   ff_wmv = g_build_filename (fixture_dir, "ffmpeg.wmv", NULL);
   ff_opengop = g_build_filename (fixture_dir, "opengop.mp4", NULL);
+  ff_avi = g_build_filename (fixture_dir, "xvid.avi", NULL);
 }
 
 static void
@@ -1912,6 +2076,7 @@ teardown_fixture (void)
     g_unlink (ff_ps);
     g_unlink (ff_wmv);
     g_unlink (ff_opengop);
+    g_unlink (ff_avi);
     g_rmdir (fixture_dir);
   }
 }
@@ -1929,6 +2094,8 @@ immsnapshot_suite (void)
   tcase_add_loop_test (tc, test_modes_queued, 0, G_N_ELEMENTS (cases));
   tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_start_beyond_end);
+  tcase_add_test (tc, test_avi_repaired_messages);
+  tcase_add_test (tc, test_avi_no_seek);
   tcase_add_test (tc, test_eos_before_own_seek);
   tcase_add_loop_test (tc, test_keyframes_decoded_alone, 0, 3);
   tcase_add_test (tc, test_events_after_own_eos);
