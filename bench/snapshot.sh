@@ -8,6 +8,9 @@
 #          ../shared/bench/make-long-h264.sh (keyframe about every 6 s)
 # Needs: a build in ./build, ffmpeg, /usr/bin/time. Each command runs once
 # (they take seconds to minutes); JPEG output goes to a temporary folder.
+# KEY_PAIRS=N: only keyframe mode and ffmpeg -skip_frame nokey, run one
+# after the other N times (their times are short and ffmpeg's moves from
+# run to run): each pair's ratio and the median.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 f=$(readlink -f "${1:?usage: bench/snapshot.sh VIDEO}")
@@ -67,6 +70,31 @@ seek_loop() {   # one ffmpeg process per frame, as a per-frame API call would
 
 export f dur
 export -f imm seek_loop
+
+if [ -n "${KEY_PAIRS:-}" ]; then
+  echo "$(basename "$f"): ${dur%.*} s, $(nproc) cores, load before: $load"
+  echo
+  printf '| %4s | %10s | %10s | %6s |\n' pair "ours s" "ffmpeg s" ratio
+  printf '|------|------------|------------|--------|\n'
+  ratios=()
+  for i in $(seq 1 "$KEY_PAIRS"); do
+    timed imm_key imm mode=keyframe
+    timed ff_key ffmpeg -v error -skip_frame nokey -i "$f" -fps_mode vfr \
+      -q:v 2 %d.jpg
+    [ "${N[imm_key]}" = "${N[ff_key]}" ] || echo "frames: ${N[imm_key]} != ${N[ff_key]}"
+    ratio=$(echo "scale=2; ${T[ff_key]} / ${T[imm_key]}" | bc -l)
+    ratios+=("$ratio")
+    printf '| %4s | %10s | %10s | %6s |\n' "$i" "${T[imm_key]}" \
+      "${T[ff_key]}" "$ratio"
+  done
+  echo
+  median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR] = $1}
+    END {m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+         print m}')
+  echo "median keyframe ratio (goal >= 1.7): $median," \
+    "load after: $(cut -d' ' -f1 /proc/loadavg)"
+  exit 0
+fi
 
 timed decode gst-launch-1.0 -q filesrc location="$f" ! decodebin ! fakesink
 timed imm_interval imm mode=interval interval=10
