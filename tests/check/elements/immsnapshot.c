@@ -318,7 +318,19 @@ GST_START_TEST (test_modes)
   Run r;
 
   G_STATIC_ASSERT (G_N_ELEMENTS (case_seeks) == G_N_ELEMENTS (cases));
-  snapshot (props, &r);
+  if (seek && case_seeks[__i__ / 2]) {
+    /* The seek goes out from another thread; 2 ms a frame keep the
+     * stream from reaching the target first on a loaded machine (then
+     * the frame is right but no seek was needed: start-time=5 once in CI) */
+    gchar *desc = g_strdup_printf ("filesrc location=%s ! decodebin ! "
+        "identity sleep-time=2000 ! videoconvert ! immsnapshot %s ! "
+        "fakesink name=out", fixture, props);
+
+    run_pipeline (desc, &r);
+    g_free (desc);
+  } else {
+    snapshot (props, &r);
+  }
   fail_unless (r.error == NULL, "%s: %s", props, r.error);
   fail_unless (g_strcmp0 (r.frames->str, c->frames) == 0,
       "%s: frames '%s', expected '%s'", props, r.frames->str, c->frames);
