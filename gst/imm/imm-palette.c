@@ -13,6 +13,9 @@
  * better. The error of the cell is left to the dithering. */
 #define MAP_BITS 6
 #define MAP_SIZE (1 << (3 * MAP_BITS))
+#define MAP_KEY(r, g, b) ((((r) >> 2) << 12) | (((g) >> 2) << 6) | ((b) >> 2))
+#define MAP_HELD (1u << 8)
+#define EXACT_SIZE 1024
 
 struct _ImmPaletteHistogram
 {
@@ -29,10 +32,16 @@ struct _ImmPaletteMap
 {
   ImmRgb colors[256];
   guint n_colors;
-  /* (generation << 8) | index: an entry counts only when its generation is
-   * the palette's, so a new palette needs no 1 MB clear */
+  /* (generation << 9) | (HELD << 8) | index: an entry counts only when its
+   * generation is the palette's, so a new palette needs no 1 MB clear.
+   * HELD marks a cell that holds a palette entry: there the colour is
+   * looked up exactly first (see imm_palette_map_lookup). */
   guint32 *cache;
   guint32 generation;
+  /* the palette's colours, (rgb << 8 | index) + 1 (0: empty), open
+   * addressing on the colour */
+  guint32 exact[EXACT_SIZE];
+  gboolean use_exact;           /* imm_palette_map_set_exact */
   guint8 by_key[256];           /* entries along the grey axis */
   gint keys[256];               /* their keys, in that order */
   /* a quarter of each entry's squared distance to its nearest other entry:
@@ -408,6 +417,33 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   return n_boxes;
 }
 
+static inline guint
+exact_slot (guint32 rgb)
+{
+  /* Fibonacci hashing: the top 10 bits (EXACT_SIZE) of the product */
+  return (rgb * 2654435761u) >> (32 - 10);
+}
+
+/* The entry nearest the centre of (r, g, b)'s cache cell, so the answer is
+ * the same for every colour that shares it. */
+static guint
+cell_nearest (ImmPaletteMap * map, guint r, guint g, guint b)
+{
+  guint cr = (r & ~3u) | 2, cg = (g & ~3u) | 2, cb = (b & ~3u) | 2;
+  guint l = map->last, v;
+  const ImmRgb *c = &map->colors[l];
+
+  /* strictly inside the guess's safe ball: no other entry can tie */
+  if (l < map->n_colors
+      && imm_rgb_distance (cr, cg, cb, c->r, c->g, c->b) < map->safe[l])
+    v = l;
+  else
+    v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
+        cr, cg, cb, l, map->safe);
+  map->last = v;
+  return v;
+}
+
 ImmPaletteMap *
 imm_palette_map_new (const ImmRgb * colors, guint n_colors)
 {
@@ -417,6 +453,8 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
   map = g_new (ImmPaletteMap, 1);
   map->cache = g_new0 (guint32, MAP_SIZE);
   map->generation = 0;
+  map->last = 0;
+  map->use_exact = FALSE;
   imm_palette_map_set_colors (map, colors, n_colors);
   return map;
 }
@@ -449,10 +487,38 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
     map->last = 0;
   }
   map->generation++;
-  if (map->generation >= (1u << 24)) {
+  if (map->generation >= (1u << 23)) {
     memset (map->cache, 0, MAP_SIZE * sizeof (guint32));
     map->generation = 1;
   }
+  {
+    guint i;
+
+    /* A colour the palette holds maps to that entry: the cell's centre can
+     * be nearer another entry (4 levels off on a grey 164 between entries
+     * 164 and 168), which on screen content wrote text pixels off by 4
+     * levels and refined them later, when the page stopped (flicker). */
+    memset (map->exact, 0, sizeof (map->exact));
+    for (i = 0; i < n_colors; i++) {
+      guint32 rgb = ((guint32) colors[i].r << 16) | (colors[i].g << 8) |
+          colors[i].b;
+      guint h = exact_slot (rgb);
+
+      while (map->exact[h] != 0 && (map->exact[h] - 1) >> 8 != rgb)
+        h = (h + 1) & (EXACT_SIZE - 1);
+      if (map->exact[h] == 0)   /* the first of equal entries wins */
+        map->exact[h] = ((rgb << 8) | i) + 1;
+      map->cache[MAP_KEY (colors[i].r, colors[i].g, colors[i].b)] =
+          (map->generation << 9) | MAP_HELD | cell_nearest (map,
+          colors[i].r, colors[i].g, colors[i].b);
+    }
+  }
+}
+
+void
+imm_palette_map_set_exact (ImmPaletteMap * map, gboolean exact)
+{
+  map->use_exact = exact;
 }
 
 void
@@ -473,24 +539,18 @@ imm_palette_map_colors (const ImmPaletteMap * map, guint * n_colors)
 guint8
 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
 {
-  guint key = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
+  guint key = MAP_KEY (r, g, b);
   guint32 v = map->cache[key];
 
-  if (G_UNLIKELY ((v >> 8) != map->generation)) {
-    /* Measure from the centre of the cache cell so the answer is the same
-     * for every colour that shares it. */
-    guint cr = (r & ~3u) | 2, cg = (g & ~3u) | 2, cb = (b & ~3u) | 2;
-    guint l = map->last;
-    const ImmRgb *c = &map->colors[l];
+  if (G_UNLIKELY ((v >> 9) != map->generation))
+    map->cache[key] = v = (map->generation << 9) | cell_nearest (map, r, g, b);
+  else if (G_UNLIKELY (v & MAP_HELD) && map->use_exact) {
+    guint32 rgb = ((guint32) r << 16) | (g << 8) | b;
+    guint h = exact_slot (rgb);
 
-    /* strictly inside the guess's safe ball: no other entry can tie */
-    if (imm_rgb_distance (cr, cg, cb, c->r, c->g, c->b) < map->safe[l])
-      v = l;
-    else
-      v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
-          cr, cg, cb, l, map->safe);
-    map->last = v;
-    map->cache[key] = (map->generation << 8) | v;
+    for (; map->exact[h] != 0; h = (h + 1) & (EXACT_SIZE - 1))
+      if ((map->exact[h] - 1) >> 8 == rgb)
+        return (guint8) ((map->exact[h] - 1) & 0xff);
   }
   return (guint8) (v & 0xff);
 }

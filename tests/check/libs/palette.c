@@ -190,6 +190,38 @@ GST_END_TEST;
  * 132 lies 4 levels from both 128 and 136 (the map's answer for it is
  * 136); shown as 128, it stays 128; shown as black (far off), it takes
  * 136, as a written pixel does; a kept pixel stays transparent. */
+/* A colour the palette holds maps to its entry with exact lookups on: grey
+ * 164's cache cell (164-167, centre 166) lies as near 168 as 164, and the
+ * tie goes to the lower index, 168; 165 (no entry) keeps the cell's answer.
+ * Off, 164 maps as its cell does. A new palette's colours are exact too,
+ * and an entry repeated maps to its first index. */
+GST_START_TEST (test_map_lookup_exact)
+{
+  ImmRgb pal[3] = { {168, 168, 168}, {164, 164, 164}, {20, 40, 60}
+  };
+  ImmRgb pal2[3] = { {164, 164, 164}, {168, 168, 168}, {168, 168, 168}
+  };
+  ImmPaletteMap *map = imm_palette_map_new (pal, 3);
+
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 0);
+  imm_palette_map_set_exact (map, TRUE);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 1);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 165, 165, 165), 0);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 168, 168, 168), 0);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 20, 40, 60), 2);
+  imm_palette_map_set_exact (map, FALSE);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 0);
+
+  imm_palette_map_set_colors (map, pal2, 3);
+  imm_palette_map_set_exact (map, TRUE);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 0);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 168, 168, 168), 1);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 20, 40, 60), 0);
+  imm_palette_map_free (map);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_reshow_keeps_screen_colour)
 {
   ImmRgb pal[3] = { {0, 0, 0}, {128, 128, 128}, {136, 136, 136}
@@ -498,6 +530,7 @@ palette_suite (void)
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
+  tcase_add_test (tc, test_map_lookup_exact);
   return s;
 }
 
