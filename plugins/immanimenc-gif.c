@@ -41,16 +41,18 @@ GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
  * pan) whole frames were smaller but flickered (ui 0.002 -> 0.014, motion
  * 0.63 -> 1.46 against gifski's 0.000 and 0.85). */
 #define WHOLE_CHANGED 4
-/* A frame's palette of fewer entries than this holds screen content (ui:
- * at most 63 colours a frame): its colours map exactly (on a grey 164
- * between entries 164 and 168 the lookup cache's cell answered 168) and
- * a pixel shown exactly loses at most the refine distance to the lossy
- * LZW. Text written 4 levels off while a page scrolled was refined, one
- * flash of about 650 pixels, when it stopped: ui flicker 0.0022 -> 0.0012,
- * de_blur 0.024 -> 0.023. Exact lookups on every palette of under 255
- * entries moved the gradient (a few of its frames have fewer colours)
- * along its bytes/flicker curve: 1.11x gifski's bytes, flicker 0.155. */
-#define SCREEN_COLORS 64
+/* SCREEN_EXACT: a frame that writes at most 255 colours (the ui: text on
+ * a page) gets a palette of exactly those, looked up exactly (the lookup
+ * cache's cell answered 168 for a grey 164 between entries 164 and 168),
+ * and a pixel shown exactly loses at most the refine distance to the
+ * lossy LZW. Text written 4-7 levels off while a page scrolled was
+ * refined when still, about 10 pixels a frame and a flash of about 650
+ * when the page stopped: ui flicker 0.0022 -> 0.0012, de_blur 0.024 ->
+ * 0.014 (with imm_dither_mark_changes keeping isolated exact pixels, see
+ * there, flicker 0.0004). The median cut's palette (entries are the means
+ * of 4-level bins) with exact lookups on all palettes of under 255
+ * entries moved the gradient along its bytes/flicker curve instead (1.11x
+ * gifski's bytes, flicker 0.155). */
 
 typedef struct
 {
@@ -90,7 +92,7 @@ typedef struct
   guint lossy_texture;          /* ... where a pixel differs from all around */
   guint kmeans;
   guint refine;                 /* still pixels shown worse are redone */
-  gboolean exact;               /* this palette holds the frame's colours */
+  gboolean exact;               /* the palette holds the frame's colours */
   GQueue held;                  /* Held, waiting for the global palette */
   guint hold;                   /* frames to hold before the palette is fixed */
   guint n_out;
@@ -330,24 +332,27 @@ static void
 gif_build_palette (GifBackend * self, const guint8 * rgba)
 {
   ImmRgb pal[256];
-  guint n;
+  guint n, max;
 
   if (rgba) {
     imm_palette_histogram_clear (self->hist);
     imm_palette_histogram_add_rgba_masked (self->hist, rgba, self->s.width,
         self->s.height, (gsize) self->s.width * 4, self->mask);
   }
-  /* One entry stays free for the transparent index. */
-  n = imm_palette_build (self->hist, MIN (self->s.colors, 255),
-      self->kmeans, pal);
+  /* One entry stays free for the transparent index. A frame that writes
+   * at most that many colours (screen content, or a few changed pixels)
+   * gets them exactly, and they map exactly (see SCREEN_EXACT). */
+  max = MIN (self->s.colors, 255);
+  n = rgba ? imm_palette_distinct_masked (rgba, self->s.width,
+      self->s.height, (gsize) self->s.width * 4, self->mask, max, pal) : 0;
+  self->exact = n > 0 && n <= max;
+  if (!self->exact)
+    n = imm_palette_build (self->hist, max, self->kmeans, pal);
   self->have_palette = TRUE;
   if (self->map)
     imm_palette_map_set_colors (self->map, pal, MAX (n, 1));
   else
     self->map = imm_palette_map_new (pal, MAX (n, 1));
-  /* Few colours (screen content: every colour its own entry) map
-   * exactly; see SCREEN_COLORS. */
-  self->exact = n < SCREEN_COLORS;
   imm_palette_map_set_exact (self->map, self->exact);
 }
 

@@ -17,6 +17,13 @@
 #define MAP_HELD (1u << 8)
 #define EXACT_SIZE 1024
 
+static inline guint
+exact_slot (guint32 rgb)
+{
+  /* Fibonacci hashing: the top 10 bits (1024 slots) of the product */
+  return (rgb * 2654435761u) >> (32 - 10);
+}
+
 struct _ImmPaletteHistogram
 {
   guint32 count[HIST_SIZE];
@@ -292,6 +299,50 @@ nearest_sorted (const ImmRgb * colors, const guint8 * order,
 }
 
 guint
+imm_palette_distinct_masked (const guint8 * rgba, guint width, guint height,
+    gsize stride, const guint8 * mask, guint max_colors, ImmRgb * out)
+{
+  /* open addressing on the colour, (rgb + 1) (0: empty); 1024 slots for
+   * at most 256 colours keep the probes short */
+  guint32 seen[1024];
+  guint32 last = G_MAXUINT32;
+  guint x, y, n = 0;
+
+  g_return_val_if_fail (max_colors <= 256, 0);
+  memset (seen, 0, sizeof (seen));
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    const guint8 *m = mask ? mask + (gsize) y * width : NULL;
+
+    for (x = 0; x < width; x++, p += 4) {
+      guint32 rgb;
+      guint h;
+
+      if (m && !m[x])
+        continue;
+      rgb = ((guint32) p[0] << 16) | (p[1] << 8) | p[2];
+      /* runs of one colour (flat areas) skip the table */
+      if (rgb == last)
+        continue;
+      last = rgb;
+      h = exact_slot (rgb);
+      while (seen[h] != 0 && seen[h] != rgb + 1)
+        h = (h + 1) & 1023;
+      if (seen[h] != 0)
+        continue;
+      if (n == max_colors)
+        return max_colors + 1;
+      seen[h] = rgb + 1;
+      out[n].r = p[0];
+      out[n].g = p[1];
+      out[n].b = p[2];
+      n++;
+    }
+  }
+  return n;
+}
+
+guint
 imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out)
 {
@@ -415,13 +466,6 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   g_free (scratch);
   g_free (bins);
   return n_boxes;
-}
-
-static inline guint
-exact_slot (guint32 rgb)
-{
-  /* Fibonacci hashing: the top 10 bits (EXACT_SIZE) of the product */
-  return (rgb * 2654435761u) >> (32 - 10);
 }
 
 /* The entry nearest the centre of (r, g, b)'s cache cell, so the answer is

@@ -37,6 +37,14 @@ guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out);
 
+/* The distinct colours of the RGBA pixels (alpha ignored) whose @mask byte
+ * is not 0 (all with @mask NULL), in order of first appearance, into @out;
+ * returns how many, or @max_colors + 1 (and stops) when there are more. A
+ * picture of few colours (screen content) can keep them all exactly. */
+guint imm_palette_distinct_masked (const guint8 * rgba, guint width,
+    guint height, gsize stride, const guint8 * mask, guint max_colors,
+    ImmRgb * out);
+
 /* Nearest-colour lookup with a lazily filled 6-bit-per-channel cache:
  * the answer for a colour is the entry nearest the centre of its cell
  * ((c & ~3) | 2 on each channel), except (with exact lookups on) for a

@@ -298,6 +298,73 @@ GST_START_TEST (test_changes_ignore_isolated_noise)
 
 GST_END_TEST;
 
+/* A still pixel shown off is refined; one whose own isolated change left
+ * it off is not while it and its 4 neighbours are shown exactly (screen
+ * content: no palette shows it better), but is once a neighbour is shown
+ * with an error (dithered content, where a later palette may help). */
+GST_START_TEST (test_changes_refine_not_isolated_exact)
+{
+  guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
+  guint p;
+
+  for (p = 0; p < 64; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (shown, 100, sizeof (shown));
+  memset (canvas, 100, sizeof (canvas));
+  /* (3,3) up 5 levels alone: isolated (see above), 275 > refine 150 */
+  rgba[4 * 27] = rgba[4 * 27 + 1] = rgba[4 * 27 + 2] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 150, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_KEEP);
+  /* its left neighbour shown 1 level off: refined */
+  canvas[3 * 26] = 101;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 150, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_REFINE);
+  fail_unless_equals_int (mask[26], IMM_DITHER_KEEP);
+  /* shown 5 levels off a still source (its source unchanged since
+   * written): refined, exact neighbours or not */
+  canvas[3 * 26] = 100;
+  memset (shown + 3 * 27, 105, 3);
+  memset (canvas + 3 * 27, 100, 3);
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 150, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_REFINE);
+}
+
+GST_END_TEST;
+
+/* A frame's distinct colours, in order of first appearance, only where the
+ * mask is set; more than the maximum gives the maximum + 1. */
+GST_START_TEST (test_distinct_colours)
+{
+  guint8 rgba[6 * 4] = { 1, 2, 3, 255, 1, 2, 3, 255, 9, 9, 9, 255,
+    7, 7, 7, 255, 1, 2, 3, 0, 5, 5, 5, 255
+  };
+  guint8 mask[6] = { 1, 1, 1, 0, 1, 2 };
+  ImmRgb out[256];
+
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, mask,
+          255, out), 3);
+  fail_unless_equals_int (out[0].r, 1);
+  fail_unless_equals_int (out[0].b, 3);
+  fail_unless_equals_int (out[1].g, 9);
+  fail_unless_equals_int (out[2].r, 5);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, NULL,
+          255, out), 4);
+  fail_unless_equals_int (out[2].r, 7);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, NULL,
+          3, out), 4);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 3, 2, 12, NULL,
+          3, out), 4);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, mask,
+          0, out), 1);
+}
+
+GST_END_TEST;
+
 /* The noise floor: a picture shown 3 levels off its source (dithered, say)
  * tolerates a drift that an exactly shown one does not, up to twice the
  * tolerance. */
@@ -531,6 +598,8 @@ palette_suite (void)
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
   tcase_add_test (tc, test_map_lookup_exact);
+  tcase_add_test (tc, test_changes_refine_not_isolated_exact);
+  tcase_add_test (tc, test_distinct_colours);
   return s;
 }
 
