@@ -93,6 +93,7 @@ typedef struct
   guint kmeans;
   guint refine;                 /* still pixels shown worse are redone */
   gboolean exact;               /* the palette holds the frame's colours */
+  guint frame_lossy;            /* this frame's lossy LZW threshold */
   GQueue held;                  /* Held, waiting for the global palette */
   guint hold;                   /* frames to hold before the palette is fixed */
   guint n_out;
@@ -377,6 +378,7 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   gsize stride = (gsize) self->s.width * 4;
   const ImmRgb *pal;
   guint npal, keep;
+  guint lossy = self->frame_lossy;
 
   if (whole) {
     gsize i;
@@ -421,7 +423,8 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   f->transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
   g_byte_array_set_size (f->data, 0);
   imm_lzw_local_thresholds (f->idx, f->rect.width, f->rect.height,
-      f->pal, npal, keep, self->lossy, self->lossy_texture, self->thresholds);
+      f->pal, npal, keep, lossy, MAX (self->lossy_texture, lossy),
+      self->thresholds);
   if (!first) {
     guint x, y;
 
@@ -442,7 +445,7 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
 
       for (x = 0; x < f->rect.width; x++, p += 4) {
         if (m[x] == IMM_DITHER_REFINE || m[x] == IMM_DITHER_RESHOW)
-          t[x] = MIN (t[x], self->lossy / 2);
+          t[x] = MIN (t[x], lossy / 2);
         else if (self->exact && ix[x] != keep && f->pal[ix[x]].r == p[0]
             && f->pal[ix[x]].g == p[1] && f->pal[ix[x]].b == p[2])
           t[x] = MIN (t[x], self->refine);
@@ -450,7 +453,7 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
     }
   }
   imm_lzw_encode_masked (f->idx, (gsize) f->rect.width * f->rect.height,
-      imm_lzw_min_code_size (MAX (f->ncolors, 1)), f->pal, keep, self->lossy,
+      imm_lzw_min_code_size (MAX (f->ncolors, 1)), f->pal, keep, lossy,
       self->thresholds, f->data);
 }
 
@@ -492,6 +495,8 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
   if (delay > 0)
     ok = gif_write_pending (self, delay);
 
+  self->frame_lossy = first ? self->lossy : imm_lzw_frame_threshold
+      (self->lossy, changed, (guint64) self->s.width * self->s.height);
   gif_make_frame (self, rgba, first, FALSE, &self->pending);
   if (first)
     self->full_bytes = self->pending.data->len;
