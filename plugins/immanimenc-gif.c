@@ -425,7 +425,7 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   imm_lzw_local_thresholds (f->idx, f->rect.width, f->rect.height,
       f->pal, npal, keep, lossy, MAX (self->lossy_texture, lossy),
       self->thresholds);
-  if (!first) {
+  {
     guint x, y;
 
     /* A refined pixel gets half the plain threshold: the loss, and the
@@ -434,12 +434,13 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
      * after frame (a still pixel of gifquality's noisy scene changed in 7
      * of 11 frames with the plain threshold, 4 with half). Still pixels of
      * a whole frame likewise: with the plain threshold the loss moved
-     * them (gradient flicker 0.20 against 0.147 with half). */
+     * them (gradient flicker 0.20 against 0.147 with half). A pixel
+     * shown exactly (see SCREEN_EXACT) loses at most the refine distance,
+     * on the first frame too. */
     for (y = 0; y < f->rect.height; y++) {
       const guint8 *m = self->mask + (gsize) (f->rect.y + y) * self->s.width +
           f->rect.x;
       guint16 *t = self->thresholds + (gsize) y * f->rect.width;
-
       const guint8 *p = rgba + (gsize) (f->rect.y + y) * stride + 4 * f->rect.x;
       const guint8 *ix = f->idx + (gsize) y * f->rect.width;
 
