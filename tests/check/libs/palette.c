@@ -496,6 +496,61 @@ GST_START_TEST (test_map_lookup_is_nearest)
 
 GST_END_TEST;
 
+/* Palettes spread along one direction that is not the grey axis (a ramp
+ * of one channel, saturated bars, red to blue), with a little scatter:
+ * the walk follows the palette's own axis and must still find what a scan
+ * of every entry finds. */
+GST_START_TEST (test_map_lookup_axis_is_nearest)
+{
+  static const gint dirs[4][3] = { {0, 0, 1}, {1, -1, 0}, {1, 0, -1},
+  {-1, 1, 1}
+  };
+  GRand *rand = g_rand_new_with_seed (34);
+  guint round;
+
+  for (round = 0; round < 8; round++) {
+    const gint *d = dirs[round % 4];
+    ImmRgb pal[256];
+    guint n = 16 + g_rand_int_range (rand, 0, 240), i, q;
+    ImmPaletteMap *map;
+    gint k;
+
+    for (i = 0; i < n; i++) {
+      gint t = g_rand_int_range (rand, -120, 121);
+      guint8 *c = &pal[i].r;
+
+      for (k = 0; k < 3; k++) {
+        gint v = 128 + d[k] * t + g_rand_int_range (rand, -6, 7);
+
+        c[k] = CLAMP (v, 0, 255);
+      }
+    }
+    map = imm_palette_map_new (pal, n);
+    for (q = 0; q < 4000; q++) {
+      guint best = 0, bd = G_MAXUINT;
+      gint c[3];
+
+      for (k = 0; k < 3; k++)
+        c[k] = g_rand_int_range (rand, 0, 256);
+      for (i = 0; i < n; i++) {
+        guint dd =
+            imm_rgb_distance (CELL (c[0]), CELL (c[1]), CELL (c[2]), pal[i].r,
+            pal[i].g, pal[i].b);
+        if (dd < bd) {
+          bd = dd;
+          best = i;
+        }
+      }
+      fail_unless_equals_int (imm_palette_map_lookup (map, c[0], c[1], c[2]),
+          best);
+    }
+    imm_palette_map_free (map);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 /* Neighbouring colours, as a dithered picture asks them: each miss is
  * seeded with the last answer and may stop at its safe radius; the answers
  * must still be those of a scan of every entry. */
@@ -597,6 +652,7 @@ palette_suite (void)
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
+  tcase_add_test (tc, test_map_lookup_axis_is_nearest);
   tcase_add_test (tc, test_map_lookup_exact);
   tcase_add_test (tc, test_changes_refine_not_isolated_exact);
   tcase_add_test (tc, test_distinct_colours);
