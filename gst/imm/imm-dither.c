@@ -207,15 +207,24 @@ imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
     guint8 *m = mask + (gsize) y * width;
 
     for (x = 0; x < width; x++, p += 4, s += 3, c += 3) {
-      guint dp = imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]);
+      guint dp, e, tol;
+
+      /* unchanged since written, and shown exactly: nothing to do (most
+       * pixels of screen content and still backgrounds) */
+      if (p[0] == s[0] && p[1] == s[1] && p[2] == s[2] && c[0] == s[0]
+          && c[1] == s[1] && c[2] == s[2]) {
+        m[x] = IMM_DITHER_KEEP;
+        continue;
+      }
+      dp = imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]);
       /* The noise floor: a pixel shown with a quantization error (its
        * colour on screen against its source when written) may drift by up
        * to 4 times that error, at most twice the tolerance, before it is
        * written again: drift under the error already on screen changes
        * little. Gradient 1.41 -> 1.34x gifski's bytes at the same SSIM;
        * exact pixels (flat areas, UI) keep the tolerance. */
-      guint e = imm_rgb_distance (c[0], c[1], c[2], s[0], s[1], s[2]);
-      guint tol = CLAMP (4 * e, tolerance, 2 * tolerance);
+      e = imm_rgb_distance (c[0], c[1], c[2], s[0], s[1], s[2]);
+      tol = CLAMP (4 * e, tolerance, 2 * tolerance);
 
       /* A pixel past the tolerance is written when its 3x3 neighbourhood
        * moved too (its mean change past half the tolerance), or when it
@@ -271,8 +280,10 @@ imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
 
       /* the error is kept in 1/256 units: 16ths of the diffusion weights
        * times 16ths of the strength */
+      /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
+       * in a shift (the division was 7 % of testsrc's instructions) */
       for (k = 0; k < 3; k++)
-        v[k] = clamp8 (p[k] + (e[k] + (e[k] >= 0 ? 128 : -128)) / 256);
+        v[k] = clamp8 (p[k] + ((e[k] + 127 + (e[k] >= 0)) >> 8));
       if (m && m[x] == IMM_DITHER_KEEP) {
         o[x] = keep;
         c = cv + 3 * x;
