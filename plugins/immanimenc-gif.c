@@ -41,6 +41,18 @@ GST_DEBUG_CATEGORY_EXTERN (gst_imm_anim_enc_debug);
  * pan) whole frames were smaller but flickered (ui 0.002 -> 0.014, motion
  * 0.63 -> 1.46 against gifski's 0.000 and 0.85). */
 #define WHOLE_CHANGED 4
+/* SCREEN_EXACT: a frame that writes at most 255 colours (the ui: text on
+ * a page) gets a palette of exactly those, looked up exactly (the lookup
+ * cache's cell answered 168 for a grey 164 between entries 164 and 168),
+ * and a pixel shown exactly loses at most the refine distance to the
+ * lossy LZW. Text written 4-7 levels off while a page scrolled was
+ * refined when still, about 10 pixels a frame and a flash of about 650
+ * when the page stopped: ui flicker 0.0022 -> 0.0012, de_blur 0.024 ->
+ * 0.014 (with imm_dither_mark_changes keeping isolated exact pixels, see
+ * there, flicker 0.0004). The median cut's palette (entries are the means
+ * of 4-level bins) with exact lookups on all palettes of under 255
+ * entries moved the gradient along its bytes/flicker curve instead (1.11x
+ * gifski's bytes, flicker 0.155). */
 
 typedef struct
 {
@@ -80,6 +92,8 @@ typedef struct
   guint lossy_texture;          /* ... where a pixel differs from all around */
   guint kmeans;
   guint refine;                 /* still pixels shown worse are redone */
+  gboolean exact;               /* the palette holds the frame's colours */
+  guint frame_lossy;            /* this frame's lossy LZW threshold */
   GQueue held;                  /* Held, waiting for the global palette */
   guint hold;                   /* frames to hold before the palette is fixed */
   guint n_out;
@@ -319,21 +333,28 @@ static void
 gif_build_palette (GifBackend * self, const guint8 * rgba)
 {
   ImmRgb pal[256];
-  guint n;
+  guint n, max;
 
   if (rgba) {
     imm_palette_histogram_clear (self->hist);
     imm_palette_histogram_add_rgba_masked (self->hist, rgba, self->s.width,
         self->s.height, (gsize) self->s.width * 4, self->mask);
   }
-  /* One entry stays free for the transparent index. */
-  n = imm_palette_build (self->hist, MIN (self->s.colors, 255),
-      self->kmeans, pal);
+  /* One entry stays free for the transparent index. A frame that writes
+   * at most that many colours (screen content, or a few changed pixels)
+   * gets them exactly, and they map exactly (see SCREEN_EXACT). */
+  max = MIN (self->s.colors, 255);
+  n = rgba ? imm_palette_distinct_masked (rgba, self->s.width,
+      self->s.height, (gsize) self->s.width * 4, self->mask, max, pal) : 0;
+  self->exact = n > 0 && n <= max;
+  if (!self->exact)
+    n = imm_palette_build (self->hist, max, self->kmeans, pal);
   self->have_palette = TRUE;
   if (self->map)
     imm_palette_map_set_colors (self->map, pal, MAX (n, 1));
   else
     self->map = imm_palette_map_new (pal, MAX (n, 1));
+  imm_palette_map_set_exact (self->map, self->exact);
 }
 
 static const guint8 *
@@ -357,6 +378,7 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   gsize stride = (gsize) self->s.width * 4;
   const ImmRgb *pal;
   guint npal, keep;
+  guint lossy = self->frame_lossy;
 
   if (whole) {
     gsize i;
@@ -401,8 +423,9 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   f->transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
   g_byte_array_set_size (f->data, 0);
   imm_lzw_local_thresholds (f->idx, f->rect.width, f->rect.height,
-      f->pal, npal, keep, self->lossy, self->lossy_texture, self->thresholds);
-  if (!first) {
+      f->pal, npal, keep, lossy, MAX (self->lossy_texture, lossy),
+      self->thresholds);
+  {
     guint x, y;
 
     /* A refined pixel gets half the plain threshold: the loss, and the
@@ -411,22 +434,27 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
      * after frame (a still pixel of gifquality's noisy scene changed in 7
      * of 11 frames with the plain threshold, 4 with half). Still pixels of
      * a whole frame likewise: with the plain threshold the loss moved
-     * them (gradient flicker 0.20 against 0.147 with half). */
+     * them (gradient flicker 0.20 against 0.147 with half). A pixel
+     * shown exactly (see SCREEN_EXACT) loses at most the refine distance,
+     * on the first frame too. */
     for (y = 0; y < f->rect.height; y++) {
       const guint8 *m = self->mask + (gsize) (f->rect.y + y) * self->s.width +
           f->rect.x;
       guint16 *t = self->thresholds + (gsize) y * f->rect.width;
+      const guint8 *p = rgba + (gsize) (f->rect.y + y) * stride + 4 * f->rect.x;
+      const guint8 *ix = f->idx + (gsize) y * f->rect.width;
 
-      for (x = 0; x < f->rect.width; x++)
+      for (x = 0; x < f->rect.width; x++, p += 4) {
         if (m[x] == IMM_DITHER_REFINE || m[x] == IMM_DITHER_RESHOW)
-          t[x] = MIN (t[x], self->lossy / 2);
-        else if (m[x] == IMM_DITHER_RESHOW)
-          t[x] = MIN (t[x], self->lossy / 2);
-
+          t[x] = MIN (t[x], lossy / 2);
+        else if (self->exact && ix[x] != keep && f->pal[ix[x]].r == p[0]
+            && f->pal[ix[x]].g == p[1] && f->pal[ix[x]].b == p[2])
+          t[x] = MIN (t[x], self->refine);
+      }
     }
   }
   imm_lzw_encode_masked (f->idx, (gsize) f->rect.width * f->rect.height,
-      imm_lzw_min_code_size (MAX (f->ncolors, 1)), f->pal, keep, self->lossy,
+      imm_lzw_min_code_size (MAX (f->ncolors, 1)), f->pal, keep, lossy,
       self->thresholds, f->data);
 }
 
@@ -468,6 +496,8 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
   if (delay > 0)
     ok = gif_write_pending (self, delay);
 
+  self->frame_lossy = first ? self->lossy : imm_lzw_frame_threshold
+      (self->lossy, changed, (guint64) self->s.width * self->s.height);
   gif_make_frame (self, rgba, first, FALSE, &self->pending);
   if (first)
     self->full_bytes = self->pending.data->len;

@@ -35,7 +35,12 @@ void imm_dither_rgba (ImmPaletteMap * map, ImmDitherMethod method,
  * tolerance is @tolerance, or 4 times the quantization error it is shown
  * with (@canvas against @shown) up to 2 * @tolerance. Noise, isolated
  * specks and slow drift below the tolerance then cost no bytes and no
- * flicker; at @tolerance 0 every change is written. */
+ * flicker; at @tolerance 0 every change is written. The others are
+ * IMM_DITHER_REFINE when the screen shows them more than @refine off,
+ * except an isolated change of a pixel that, like its 4 neighbours, is
+ * shown exactly as its source was when written (screen content: no
+ * palette can show it better, and following the change is what the 3x3
+ * test declined). */
 enum
 {
   IMM_DITHER_KEEP = 0,          /* the screen shows it well enough */

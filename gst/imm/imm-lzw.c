@@ -303,3 +303,11 @@ imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
   }
   g_free (dist);
 }
+
+guint
+imm_lzw_frame_threshold (guint threshold, guint64 changed, guint64 pixels)
+{
+  if (changed * 4 >= pixels && pixels > 0)
+    return threshold * 3 / 2;
+  return threshold;
+}

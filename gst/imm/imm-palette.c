@@ -3,6 +3,7 @@
  */
 #include "imm-palette.h"
 
+#include <math.h>
 #include <string.h>
 
 #define HIST_BITS 6
@@ -13,6 +14,23 @@
  * better. The error of the cell is left to the dithering. */
 #define MAP_BITS 6
 #define MAP_SIZE (1 << (3 * MAP_BITS))
+#define MAP_KEY(r, g, b) ((((r) >> 2) << 12) | (((g) >> 2) << 6) | ((b) >> 2))
+#define MAP_HELD (1u << 8)
+#define EXACT_SIZE 1024
+
+static inline guint
+exact_slot (guint32 rgb)
+{
+  /* Fibonacci hashing: the top 10 bits (1024 slots) of the product */
+  return (rgb * 2654435761u) >> (32 - 10);
+}
+
+/* the nearest-entry search's axis (see axis_of) */
+typedef struct
+{
+  gint w[3];
+  guint64 s6;
+} Axis;
 
 struct _ImmPaletteHistogram
 {
@@ -29,11 +47,18 @@ struct _ImmPaletteMap
 {
   ImmRgb colors[256];
   guint n_colors;
-  /* (generation << 8) | index: an entry counts only when its generation is
-   * the palette's, so a new palette needs no 1 MB clear */
+  /* (generation << 9) | (HELD << 8) | index: an entry counts only when its
+   * generation is the palette's, so a new palette needs no 1 MB clear.
+   * HELD marks a cell that holds a palette entry: there the colour is
+   * looked up exactly first (see imm_palette_map_lookup). */
   guint32 *cache;
   guint32 generation;
-  guint8 by_key[256];           /* entries along the grey axis */
+  /* the palette's colours, (rgb << 8 | index) + 1 (0: empty), open
+   * addressing on the colour */
+  guint32 exact[EXACT_SIZE];
+  gboolean use_exact;           /* imm_palette_map_set_exact */
+  Axis axis;                    /* the palette's principal axis */
+  guint8 by_key[256];           /* entries along it */
   gint keys[256];               /* their keys, in that order */
   /* a quarter of each entry's squared distance to its nearest other entry:
    * a colour closer than that to an entry has it as its unique nearest */
@@ -196,21 +221,94 @@ sort_bins (Bin * bins, guint n, guint axis, Bin * scratch)
   memcpy (bins, scratch, n * sizeof (Bin));
 }
 
-/* The projection of a colour on the grey axis of the distance's space:
- * with x = (sqrt 3 r, sqrt 6 g, sqrt 2 b) the distance is Euclidean, and
- * its grey axis (sqrt 3, sqrt 6, sqrt 2) / sqrt 11 gives
- * distance >= (key difference)^2 / 11. */
-#define GREY_KEY(r, g, b) (3 * (gint) (r) + 6 * (gint) (g) + 2 * (gint) (b))
+/* The axis the nearest-entry search walks along: key = w . (r, g, b). With
+ * x = (sqrt 3 r, sqrt 6 g, sqrt 2 b) the distance is Euclidean, and by
+ * Cauchy-Schwarz (w . d)^2 <= (w_r^2 / 3 + w_g^2 / 6 + w_b^2 / 2) |x|^2,
+ * so distance >= 6 dk^2 / s6 with s6 = 2 w_r^2 + w_g^2 + 3 w_b^2, for any
+ * w. The grey axis (3, 6, 2) suits video palettes; a palette of saturated
+ * colours (testsrc's bars) spreads along another, where the grey keys
+ * bunch up and the walk visited most entries: each palette walks along
+ * its own principal axis (same answers; testsrc's GIF: 2.14 G -> 2.02 G
+ * instructions for the whole gst-launch-1.0 run, the walks 481 M -> 371
+ * M, callgrind). */
+#define AXIS_KEY(a, r, g, b) ((a)->w[0] * (gint) (r) + (a)->w[1] * (gint) (g) \
+    + (a)->w[2] * (gint) (b))
 
-/* Order of the @n entries of @colors along the grey axis (stable: ties
- * keep the palette order). */
 static void
-sort_by_key (const ImmRgb * colors, guint n, guint8 * order, gint * keys)
+axis_set (Axis * a, gint wr, gint wg, gint wb)
+{
+  a->w[0] = wr;
+  a->w[1] = wg;
+  a->w[2] = wb;
+  a->s6 = 2 * (guint64) (wr * wr) + (guint64) (wg * wg) + 3 * (guint64) (wb *
+      wb);
+}
+
+/* The principal axis of the @n entries of @colors in the distance's
+ * space (power iteration from the grey axis), as integer weights. */
+static void
+axis_of (const ImmRgb * colors, guint n, Axis * a)
+{
+  static const gdouble sc[3] = { 1.7320508075688772, 2.449489742783178,
+    1.4142135623730951
+  };
+  gdouble mean[3] = { 0, 0, 0 }, cov[3][3], v[3], u[3], norm;
+  guint i, j, k, it;
+
+  axis_set (a, 3, 6, 2);
+  if (n < 3)
+    return;
+  for (i = 0; i < n; i++) {
+    const guint8 *c = &colors[i].r;
+
+    for (k = 0; k < 3; k++)
+      mean[k] += sc[k] * c[k];
+  }
+  for (k = 0; k < 3; k++)
+    mean[k] /= n;
+  memset (cov, 0, sizeof (cov));
+  for (i = 0; i < n; i++) {
+    const guint8 *c = &colors[i].r;
+    gdouble y[3];
+
+    for (k = 0; k < 3; k++)
+      y[k] = sc[k] * c[k] - mean[k];
+    for (j = 0; j < 3; j++)
+      for (k = 0; k < 3; k++)
+        cov[j][k] += y[j] * y[k];
+  }
+  for (k = 0; k < 3; k++)
+    v[k] = sc[k];
+  for (it = 0; it < 16; it++) {
+    for (j = 0; j < 3; j++)
+      u[j] = cov[j][0] * v[0] + cov[j][1] * v[1] + cov[j][2] * v[2];
+    norm = sqrt (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
+    if (!(norm > 1e-9))
+      return;
+    for (k = 0; k < 3; k++)
+      v[k] = u[k] / norm;
+  }
+  /* key = v . x = (v_k sc_k) . (r, g, b), scaled to integers */
+  {
+    gint w[3];
+
+    for (k = 0; k < 3; k++)
+      w[k] = (gint) lround (64.0 * v[k] * sc[k]);
+    if (w[0] != 0 || w[1] != 0 || w[2] != 0)
+      axis_set (a, w[0], w[1], w[2]);
+  }
+}
+
+/* Order of the @n entries of @colors along @a (stable: ties keep the
+ * palette order). */
+static void
+sort_by_key (const ImmRgb * colors, guint n, const Axis * a, guint8 * order,
+    gint * keys)
 {
   guint i, j;
 
   for (i = 0; i < n; i++) {
-    gint ki = GREY_KEY (colors[i].r, colors[i].g, colors[i].b);
+    gint ki = AXIS_KEY (a, colors[i].r, colors[i].g, colors[i].b);
 
     for (j = i; j > 0 && keys[j - 1] > ki; j--) {
       order[j] = order[j - 1];
@@ -222,21 +320,21 @@ sort_by_key (const ImmRgb * colors, guint n, guint8 * order, gint * keys)
 }
 
 /* The entry of @colors nearest (r, g, b), the lowest index among equals.
- * The search walks out from the nearest grey-axis key (@order: by key) and
+ * The search walks out from the nearest key along @a (@order: by key) and
  * stops once the key difference alone bounds the distance above the best
- * match: video palettes lie along that axis, so a few dozen entries are
- * looked at instead of all. @guess (an entry, or n for none) seeds the
+ * match: palettes spread along their principal axis, so a few dozen
+ * entries are looked at instead of all. @guess (an entry, or n for none) seeds the
  * bound: neighbouring pixels map to near entries, so the walk stops sooner;
  * entries at the same distance are still visited, so the answer is the
  * same. @safe (or NULL): each entry's safe radius (see ImmPaletteMap); a
  * match inside it is the unique nearest and ends the walk. */
 static guint
 nearest_sorted (const ImmRgb * colors, const guint8 * order,
-    const gint * keys, guint n, guint r, guint g, guint b, guint guess,
-    const guint * safe)
+    const gint * keys, const Axis * a, guint n, guint r, guint g, guint b,
+    guint guess, const guint * safe)
 {
   guint lo = 0, hi = n, bd = G_MAXUINT, v = 0;
-  gint up, down, key = GREY_KEY (r, g, b);
+  gint up, down, key = AXIS_KEY (a, r, g, b);
 
   if (guess < n) {
     v = guess;
@@ -263,8 +361,8 @@ nearest_sorted (const ImmRgb * colors, const guint8 * order,
       kd = key - keys[down];
     side = ku <= kd ? up : down;
     dk = MIN (ku, kd);
-    /* (dk^2) / 11 > bd, in integers */
-    if ((guint64) dk * dk > (guint64) bd * 11)
+    /* 6 dk^2 / s6 > bd, in integers */
+    if (6 * (guint64) dk * dk > (guint64) bd * a->s6)
       break;
     i = order[side];
     if (side == up)
@@ -283,6 +381,50 @@ nearest_sorted (const ImmRgb * colors, const guint8 * order,
 }
 
 guint
+imm_palette_distinct_masked (const guint8 * rgba, guint width, guint height,
+    gsize stride, const guint8 * mask, guint max_colors, ImmRgb * out)
+{
+  /* open addressing on the colour, (rgb + 1) (0: empty); 1024 slots for
+   * at most 256 colours keep the probes short */
+  guint32 seen[1024];
+  guint32 last = G_MAXUINT32;
+  guint x, y, n = 0;
+
+  g_return_val_if_fail (max_colors <= 256, 0);
+  memset (seen, 0, sizeof (seen));
+  for (y = 0; y < height; y++) {
+    const guint8 *p = rgba + y * stride;
+    const guint8 *m = mask ? mask + (gsize) y * width : NULL;
+
+    for (x = 0; x < width; x++, p += 4) {
+      guint32 rgb;
+      guint h;
+
+      if (m && !m[x])
+        continue;
+      rgb = ((guint32) p[0] << 16) | (p[1] << 8) | p[2];
+      /* runs of one colour (flat areas) skip the table */
+      if (rgb == last)
+        continue;
+      last = rgb;
+      h = exact_slot (rgb);
+      while (seen[h] != 0 && seen[h] != rgb + 1)
+        h = (h + 1) & 1023;
+      if (seen[h] != 0)
+        continue;
+      if (n == max_colors)
+        return max_colors + 1;
+      seen[h] = rgb + 1;
+      out[n].r = p[0];
+      out[n].g = p[1];
+      out[n].b = p[2];
+      n++;
+    }
+  }
+  return n;
+}
+
+guint
 imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out)
 {
@@ -292,6 +434,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   gdouble *acc;
   guint8 *order, *assign;
   gint keys[256];
+  Axis axis;
   guint u;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
@@ -376,10 +519,12 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     memset (assign + boxes[i].start, i, boxes[i].len);
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
-    sort_by_key (out, n_boxes, order, keys);
+    axis_of (out, n_boxes, &axis);
+    sort_by_key (out, n_boxes, &axis, order, keys);
     for (i = 0; i < n_bins; i++) {
       /* the bin's last entry (its box at first) is a close guess */
-      guint best = nearest_sorted (out, order, keys, n_boxes, bins[i].c[0],
+      guint best = nearest_sorted (out, order, keys, &axis, n_boxes,
+          bins[i].c[0],
           bins[i].c[1], bins[i].c[2], assign[i], NULL);
 
       assign[i] = best;
@@ -408,6 +553,26 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   return n_boxes;
 }
 
+/* The entry nearest the centre of (r, g, b)'s cache cell, so the answer is
+ * the same for every colour that shares it. */
+static guint
+cell_nearest (ImmPaletteMap * map, guint r, guint g, guint b)
+{
+  guint cr = (r & ~3u) | 2, cg = (g & ~3u) | 2, cb = (b & ~3u) | 2;
+  guint l = map->last, v;
+  const ImmRgb *c = &map->colors[l];
+
+  /* strictly inside the guess's safe ball: no other entry can tie */
+  if (l < map->n_colors
+      && imm_rgb_distance (cr, cg, cb, c->r, c->g, c->b) < map->safe[l])
+    v = l;
+  else
+    v = nearest_sorted (map->colors, map->by_key, map->keys, &map->axis,
+        map->n_colors, cr, cg, cb, l, map->safe);
+  map->last = v;
+  return v;
+}
+
 ImmPaletteMap *
 imm_palette_map_new (const ImmRgb * colors, guint n_colors)
 {
@@ -417,6 +582,8 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
   map = g_new (ImmPaletteMap, 1);
   map->cache = g_new0 (guint32, MAP_SIZE);
   map->generation = 0;
+  map->last = 0;
+  map->use_exact = FALSE;
   imm_palette_map_set_colors (map, colors, n_colors);
   return map;
 }
@@ -428,7 +595,8 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
   g_return_if_fail (n_colors >= 1 && n_colors <= 256);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
-  sort_by_key (colors, n_colors, map->by_key, map->keys);
+  axis_of (colors, n_colors, &map->axis);
+  sort_by_key (colors, n_colors, &map->axis, map->by_key, map->keys);
   {
     guint i, j;
 
@@ -449,10 +617,38 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
     map->last = 0;
   }
   map->generation++;
-  if (map->generation >= (1u << 24)) {
+  if (map->generation >= (1u << 23)) {
     memset (map->cache, 0, MAP_SIZE * sizeof (guint32));
     map->generation = 1;
   }
+  {
+    guint i;
+
+    /* A colour the palette holds maps to that entry: the cell's centre can
+     * be nearer another entry (4 levels off on a grey 164 between entries
+     * 164 and 168), which on screen content wrote text pixels off by 4
+     * levels and refined them later, when the page stopped (flicker). */
+    memset (map->exact, 0, sizeof (map->exact));
+    for (i = 0; i < n_colors; i++) {
+      guint32 rgb = ((guint32) colors[i].r << 16) | (colors[i].g << 8) |
+          colors[i].b;
+      guint h = exact_slot (rgb);
+
+      while (map->exact[h] != 0 && (map->exact[h] - 1) >> 8 != rgb)
+        h = (h + 1) & (EXACT_SIZE - 1);
+      if (map->exact[h] == 0)   /* the first of equal entries wins */
+        map->exact[h] = ((rgb << 8) | i) + 1;
+      map->cache[MAP_KEY (colors[i].r, colors[i].g, colors[i].b)] =
+          (map->generation << 9) | MAP_HELD | cell_nearest (map,
+          colors[i].r, colors[i].g, colors[i].b);
+    }
+  }
+}
+
+void
+imm_palette_map_set_exact (ImmPaletteMap * map, gboolean exact)
+{
+  map->use_exact = exact;
 }
 
 void
@@ -473,24 +669,18 @@ imm_palette_map_colors (const ImmPaletteMap * map, guint * n_colors)
 guint8
 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
 {
-  guint key = ((r >> 2) << 12) | ((g >> 2) << 6) | (b >> 2);
+  guint key = MAP_KEY (r, g, b);
   guint32 v = map->cache[key];
 
-  if (G_UNLIKELY ((v >> 8) != map->generation)) {
-    /* Measure from the centre of the cache cell so the answer is the same
-     * for every colour that shares it. */
-    guint cr = (r & ~3u) | 2, cg = (g & ~3u) | 2, cb = (b & ~3u) | 2;
-    guint l = map->last;
-    const ImmRgb *c = &map->colors[l];
+  if (G_UNLIKELY ((v >> 9) != map->generation))
+    map->cache[key] = v = (map->generation << 9) | cell_nearest (map, r, g, b);
+  else if (G_UNLIKELY (v & MAP_HELD) && map->use_exact) {
+    guint32 rgb = ((guint32) r << 16) | (g << 8) | b;
+    guint h = exact_slot (rgb);
 
-    /* strictly inside the guess's safe ball: no other entry can tie */
-    if (imm_rgb_distance (cr, cg, cb, c->r, c->g, c->b) < map->safe[l])
-      v = l;
-    else
-      v = nearest_sorted (map->colors, map->by_key, map->keys, map->n_colors,
-          cr, cg, cb, l, map->safe);
-    map->last = v;
-    map->cache[key] = (map->generation << 8) | v;
+    for (; map->exact[h] != 0; h = (h + 1) & (EXACT_SIZE - 1))
+      if ((map->exact[h] - 1) >> 8 == rgb)
+        return (guint8) ((map->exact[h] - 1) & 0xff);
   }
   return (guint8) (v & 0xff);
 }

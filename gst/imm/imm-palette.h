@@ -37,9 +37,18 @@ guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out);
 
+/* The distinct colours of the RGBA pixels (alpha ignored) whose @mask byte
+ * is not 0 (all with @mask NULL), in order of first appearance, into @out;
+ * returns how many, or @max_colors + 1 (and stops) when there are more. A
+ * picture of few colours (screen content) can keep them all exactly. */
+guint imm_palette_distinct_masked (const guint8 * rgba, guint width,
+    guint height, gsize stride, const guint8 * mask, guint max_colors,
+    ImmRgb * out);
+
 /* Nearest-colour lookup with a lazily filled 6-bit-per-channel cache:
  * the answer for a colour is the entry nearest the centre of its cell
- * ((c & ~3) | 2 on each channel). */
+ * ((c & ~3) | 2 on each channel), except (with exact lookups on) for a
+ * colour the palette holds, which maps to that entry. */
 typedef struct _ImmPaletteMap ImmPaletteMap;
 
 ImmPaletteMap *imm_palette_map_new (const ImmRgb * colors, guint n_colors);
@@ -50,6 +59,11 @@ void imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
     guint n_colors);
 guint8 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g,
     guint8 b);
+/* Exact lookups on (TRUE) or off (the default): with them a colour the palette holds
+ * maps to that entry even where its cell's centre is nearer another; off,
+ * every colour of a cell maps alike (the error of the cell is left to the
+ * dithering). */
+void imm_palette_map_set_exact (ImmPaletteMap * map, gboolean exact);
 const ImmRgb *imm_palette_map_colors (const ImmPaletteMap * map,
     guint * n_colors);
 

@@ -251,6 +251,19 @@ GST_START_TEST (test_lzw_masked_thresholds)
 
 GST_END_TEST;
 
+/* 1 in 4 pixels changed or more: 1.5x the threshold; fewer: as given. */
+GST_START_TEST (test_lzw_frame_threshold)
+{
+  fail_unless_equals_int (imm_lzw_frame_threshold (200, 19200, 76800), 300);
+  fail_unless_equals_int (imm_lzw_frame_threshold (200, 76800, 76800), 300);
+  fail_unless_equals_int (imm_lzw_frame_threshold (200, 19199, 76800), 200);
+  fail_unless_equals_int (imm_lzw_frame_threshold (200, 0, 76800), 200);
+  fail_unless_equals_int (imm_lzw_frame_threshold (0, 76800, 76800), 0);
+  fail_unless_equals_int (imm_lzw_frame_threshold (200, 0, 0), 200);
+}
+
+GST_END_TEST;
+
 static Suite *
 lzw_suite (void)
 {
@@ -262,6 +275,7 @@ lzw_suite (void)
   tcase_add_test (tc, test_lzw_lossy_decodes_to_reported);
   tcase_add_test (tc, test_lzw_deterministic);
   tcase_add_test (tc, test_lzw_masked_thresholds);
+  tcase_add_test (tc, test_lzw_frame_threshold);
   return s;
 }
 

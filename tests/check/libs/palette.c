@@ -190,6 +190,38 @@ GST_END_TEST;
  * 132 lies 4 levels from both 128 and 136 (the map's answer for it is
  * 136); shown as 128, it stays 128; shown as black (far off), it takes
  * 136, as a written pixel does; a kept pixel stays transparent. */
+/* A colour the palette holds maps to its entry with exact lookups on: grey
+ * 164's cache cell (164-167, centre 166) lies as near 168 as 164, and the
+ * tie goes to the lower index, 168; 165 (no entry) keeps the cell's answer.
+ * Off, 164 maps as its cell does. A new palette's colours are exact too,
+ * and an entry repeated maps to its first index. */
+GST_START_TEST (test_map_lookup_exact)
+{
+  ImmRgb pal[3] = { {168, 168, 168}, {164, 164, 164}, {20, 40, 60}
+  };
+  ImmRgb pal2[3] = { {164, 164, 164}, {168, 168, 168}, {168, 168, 168}
+  };
+  ImmPaletteMap *map = imm_palette_map_new (pal, 3);
+
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 0);
+  imm_palette_map_set_exact (map, TRUE);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 1);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 165, 165, 165), 0);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 168, 168, 168), 0);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 20, 40, 60), 2);
+  imm_palette_map_set_exact (map, FALSE);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 0);
+
+  imm_palette_map_set_colors (map, pal2, 3);
+  imm_palette_map_set_exact (map, TRUE);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 164, 164, 164), 0);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 168, 168, 168), 1);
+  fail_unless_equals_int (imm_palette_map_lookup (map, 20, 40, 60), 0);
+  imm_palette_map_free (map);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_reshow_keeps_screen_colour)
 {
   ImmRgb pal[3] = { {0, 0, 0}, {128, 128, 128}, {136, 136, 136}
@@ -262,6 +294,73 @@ GST_START_TEST (test_changes_ignore_isolated_noise)
   fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
           120, canvas, 0, mask), 1);
   fail_unless_equals_int (mask[63], IMM_DITHER_WRITE);
+}
+
+GST_END_TEST;
+
+/* A still pixel shown off is refined; one whose own isolated change left
+ * it off is not while it and its 4 neighbours are shown exactly (screen
+ * content: no palette shows it better), but is once a neighbour is shown
+ * with an error (dithered content, where a later palette may help). */
+GST_START_TEST (test_changes_refine_not_isolated_exact)
+{
+  guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
+  guint p;
+
+  for (p = 0; p < 64; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (shown, 100, sizeof (shown));
+  memset (canvas, 100, sizeof (canvas));
+  /* (3,3) up 5 levels alone: isolated (see above), 275 > refine 150 */
+  rgba[4 * 27] = rgba[4 * 27 + 1] = rgba[4 * 27 + 2] = 105;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 150, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_KEEP);
+  /* its left neighbour shown 1 level off: refined */
+  canvas[3 * 26] = 101;
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 150, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_REFINE);
+  fail_unless_equals_int (mask[26], IMM_DITHER_KEEP);
+  /* shown 5 levels off a still source (its source unchanged since
+   * written): refined, exact neighbours or not */
+  canvas[3 * 26] = 100;
+  memset (shown + 3 * 27, 105, 3);
+  memset (canvas + 3 * 27, 100, 3);
+  fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
+          120, canvas, 150, mask), 0);
+  fail_unless_equals_int (mask[27], IMM_DITHER_REFINE);
+}
+
+GST_END_TEST;
+
+/* A frame's distinct colours, in order of first appearance, only where the
+ * mask is set; more than the maximum gives the maximum + 1. */
+GST_START_TEST (test_distinct_colours)
+{
+  guint8 rgba[6 * 4] = { 1, 2, 3, 255, 1, 2, 3, 255, 9, 9, 9, 255,
+    7, 7, 7, 255, 1, 2, 3, 0, 5, 5, 5, 255
+  };
+  guint8 mask[6] = { 1, 1, 1, 0, 1, 2 };
+  ImmRgb out[256];
+
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, mask,
+          255, out), 3);
+  fail_unless_equals_int (out[0].r, 1);
+  fail_unless_equals_int (out[0].b, 3);
+  fail_unless_equals_int (out[1].g, 9);
+  fail_unless_equals_int (out[2].r, 5);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, NULL,
+          255, out), 4);
+  fail_unless_equals_int (out[2].r, 7);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, NULL,
+          3, out), 4);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 3, 2, 12, NULL,
+          3, out), 4);
+  fail_unless_equals_int (imm_palette_distinct_masked (rgba, 6, 1, 24, mask,
+          0, out), 1);
 }
 
 GST_END_TEST;
@@ -397,6 +496,61 @@ GST_START_TEST (test_map_lookup_is_nearest)
 
 GST_END_TEST;
 
+/* Palettes spread along one direction that is not the grey axis (a ramp
+ * of one channel, saturated bars, red to blue), with a little scatter:
+ * the walk follows the palette's own axis and must still find what a scan
+ * of every entry finds. */
+GST_START_TEST (test_map_lookup_axis_is_nearest)
+{
+  static const gint dirs[4][3] = { {0, 0, 1}, {1, -1, 0}, {1, 0, -1},
+  {-1, 1, 1}
+  };
+  GRand *rand = g_rand_new_with_seed (34);
+  guint round;
+
+  for (round = 0; round < 8; round++) {
+    const gint *d = dirs[round % 4];
+    ImmRgb pal[256];
+    guint n = 16 + g_rand_int_range (rand, 0, 240), i, q;
+    ImmPaletteMap *map;
+    gint k;
+
+    for (i = 0; i < n; i++) {
+      gint t = g_rand_int_range (rand, -120, 121);
+      guint8 *c = &pal[i].r;
+
+      for (k = 0; k < 3; k++) {
+        gint v = 128 + d[k] * t + g_rand_int_range (rand, -6, 7);
+
+        c[k] = CLAMP (v, 0, 255);
+      }
+    }
+    map = imm_palette_map_new (pal, n);
+    for (q = 0; q < 4000; q++) {
+      guint best = 0, bd = G_MAXUINT;
+      gint c[3];
+
+      for (k = 0; k < 3; k++)
+        c[k] = g_rand_int_range (rand, 0, 256);
+      for (i = 0; i < n; i++) {
+        guint dd =
+            imm_rgb_distance (CELL (c[0]), CELL (c[1]), CELL (c[2]), pal[i].r,
+            pal[i].g, pal[i].b);
+        if (dd < bd) {
+          bd = dd;
+          best = i;
+        }
+      }
+      fail_unless_equals_int (imm_palette_map_lookup (map, c[0], c[1], c[2]),
+          best);
+    }
+    imm_palette_map_free (map);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 /* Neighbouring colours, as a dithered picture asks them: each miss is
  * seeded with the last answer and may stop at its safe radius; the answers
  * must still be those of a scan of every entry. */
@@ -498,6 +652,10 @@ palette_suite (void)
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
+  tcase_add_test (tc, test_map_lookup_axis_is_nearest);
+  tcase_add_test (tc, test_map_lookup_exact);
+  tcase_add_test (tc, test_changes_refine_not_isolated_exact);
+  tcase_add_test (tc, test_distinct_colours);
   return s;
 }
 
