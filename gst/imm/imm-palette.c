@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "imm-palette.h"
+#include "imm-oklab.h"
 
 #include <math.h>
 #include <string.h>
@@ -162,7 +163,31 @@ typedef struct
 {
   guint32 count;
   guint8 c[3];                  /* mean colour of the bin */
+  /* its OkLab in bytes (L from 0 to 255, a and b offset by 128), 4 units
+   * of IMM_OKLAB_ONE a step: what the median cut measures and splits */
+  guint8 q[3];
 } Bin;
+
+/* The median cut runs in OkLab (ffmpeg 6 moved its palettegen there too):
+ * in weighted RGB it split dark and saturated boxes where the eye sees
+ * little and left mid-tones coarse (film de_blur 0.672 -> 0.632, camera
+ * 0.697 -> 0.674, motion 1.088 -> 1.038). The entries stay RGB means and
+ * the k-means stays in weighted RGB, the metric of the lookup and of the
+ * dithering's error: k-means in OkLab (film 0.664, camera 0.718, testsrc
+ * 0.103 -> 0.118), OkLab means (testsrc 0.145) or an OkLab lookup (film
+ * 0.720, SSIM 0.9735) measured worse. Cost: about 1 % more instructions
+ * (callgrind, whole runs: film 2.92 -> 2.95 G, testsrc 1.96 -> 1.98 G). */
+static void
+bin_oklab (Bin * bin)
+{
+  static const gint off[3] = { 0, IMM_OKLAB_ONE / 2, IMM_OKLAB_ONE / 2 };
+  gint lab[3];
+  guint k;
+
+  imm_oklab_from_rgb (bin->c[0], bin->c[1], bin->c[2], lab);
+  for (k = 0; k < 3; k++)
+    bin->q[k] = CLAMP ((lab[k] + off[k]) >> 2, 0, 255);
+}
 
 typedef struct
 {
@@ -185,17 +210,17 @@ box_update (Box * box, const Bin * bins)
   for (i = box->start; i < box->start + box->len; i++) {
     box->count += bins[i].count;
     for (k = 0; k < 3; k++) {
-      box->lo[k] = MIN (box->lo[k], bins[i].c[k]);
-      box->hi[k] = MAX (box->hi[k], bins[i].c[k]);
+      box->lo[k] = MIN (box->lo[k], bins[i].q[k]);
+      box->hi[k] = MAX (box->hi[k], bins[i].q[k]);
     }
   }
   {
-    static const guint w[3] = { 3, 6, 2 };
     guint64 best = 0;
 
+    /* OkLab is about perceptually uniform: no weights */
     for (k = 0; k < 3; k++) {
       guint64 r = box->hi[k] - box->lo[k];
-      best = MAX (best, w[k] * r * r);
+      best = MAX (best, r * r);
     }
     /* Splitting by population times spread spends colours where both the
      * pixels and the error are. */
@@ -203,7 +228,7 @@ box_update (Box * box, const Bin * bins)
   }
 }
 
-/* Orders @n bins by channel @axis: a stable counting sort (channels are
+/* Orders @n bins by OkLab channel @axis: a stable counting sort (q is
  * bytes), so equal values keep their order and the result depends only on
  * the input, on any thread; a comparison sort cost film 4 % of its time. */
 static void
@@ -213,11 +238,11 @@ sort_bins (Bin * bins, guint n, guint axis, Bin * scratch)
 
   memset (start, 0, sizeof (start));
   for (i = 0; i < n; i++)
-    start[bins[i].c[axis] + 1]++;
+    start[bins[i].q[axis] + 1]++;
   for (i = 1; i < 257; i++)
     start[i] += start[i - 1];
   for (i = 0; i < n; i++)
-    scratch[start[bins[i].c[axis]]++] = bins[i];
+    scratch[start[bins[i].q[axis]]++] = bins[i];
   memcpy (bins, scratch, n * sizeof (Bin));
 }
 
@@ -449,6 +474,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     bins[n_bins].count = c;
     for (k = 0; k < 3; k++)
       bins[n_bins].c[k] = (hist->sum[b][k] + c / 2) / c;
+    bin_oklab (&bins[n_bins]);
     n_bins++;
   }
   if (n_bins == 0) {
@@ -467,7 +493,6 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint best_axis = 0, spread = 0;
     guint64 half, run = 0;
     guint cut;
-    static const guint w[3] = { 3, 6, 2 };
 
     for (i = 0; i < n_boxes; i++)
       if (boxes[i].score > 0 && (!b || boxes[i].score > b->score))
@@ -475,7 +500,7 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     if (!b)
       break;
     for (k = 0; k < 3; k++) {
-      guint s = w[k] * (b->hi[k] - b->lo[k]);
+      guint s = b->hi[k] - b->lo[k];
       if (s > spread) {
         spread = s;
         best_axis = k;

@@ -30,8 +30,8 @@ void imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
     const guint8 * mask);
 guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 
-/* Median cut on the histogram, refined by @kmeans_iterations rounds of
- * k-means in a luma-weighted RGB space. Writes at most @max_colors entries
+/* Median cut on the histogram in OkLab (imm-oklab.h), refined by
+ * @kmeans_iterations rounds of k-means in a luma-weighted RGB space. Writes at most @max_colors entries
  * to @out and returns how many (fewer when the picture has fewer colours;
  * 0 for an empty histogram). */
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,

@@ -7,6 +7,7 @@
 
 #include "imm/imm-anim.h"
 #include "imm/imm-dither.h"
+#include "imm/imm-oklab.h"
 #include "imm/imm-palette.h"
 
 static guint8 *
@@ -600,6 +601,79 @@ GST_START_TEST (test_map_lookup_walk_is_nearest)
 
 GST_END_TEST;
 
+/* OkLab against Björn Ottosson's published values (sRGB red, green, blue:
+ * L a b = 0.627955 0.224863 0.125846, 0.866440 -0.233888 0.179498,
+ * 0.452014 -0.032457 -0.311528), within a unit of 1/1024 */
+GST_START_TEST (test_oklab_reference)
+{
+  static const struct
+  {
+    guint8 rgb[3];
+    gint lab[3];
+  } cases[] = {
+    {{0, 0, 0}, {0, 0, 0}},
+    {{255, 255, 255}, {1024, 0, 0}},
+    {{255, 0, 0}, {643, 230, 129}},
+    {{0, 255, 0}, {887, -240, 184}},
+    {{0, 0, 255}, {463, -33, -319}},
+    /* mid grey: L = cbrt (0.2158605) = 0.599871 */
+    {{128, 128, 128}, {614, 0, 0}},
+  };
+  guint i, k;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gint lab[3];
+
+    imm_oklab_from_rgb (cases[i].rgb[0], cases[i].rgb[1], cases[i].rgb[2], lab);
+    for (k = 0; k < 3; k++)
+      fail_unless (ABS (lab[k] - cases[i].lab[k]) <= 1,
+          "case %u channel %u: %d, expected %d", i, k, lab[k], cases[i].lab[k]);
+  }
+  /* L rises with every grey level, dark ones included */
+  for (i = 1; i < 256; i++) {
+    gint a[3], b[3];
+
+    imm_oklab_from_rgb (i - 1, i - 1, i - 1, a);
+    imm_oklab_from_rgb (i, i, i, b);
+    fail_unless (b[0] > a[0], "grey %u: L %d after %d", i, b[0], a[0]);
+    fail_unless (ABS (b[1]) <= 1 && ABS (b[2]) <= 1, "grey %u", i);
+  }
+}
+
+GST_END_TEST;
+
+/* The median cut measures boxes in OkLab: a dark ramp (greys 0-63) and a
+ * bright one (192-255), equal in RGB span and population, differ in what
+ * the eye sees (OkLab L spans 0.37 and 0.19), so the dark one gets more of
+ * 6 entries (4; 3 and 3 in weighted RGB). */
+GST_START_TEST (test_palette_oklab_dark_steps)
+{
+  guint8 *rgba = g_malloc (128 * 64 * 4);
+  ImmPaletteHistogram *hist = imm_palette_histogram_new ();
+  ImmRgb pal[256];
+  guint n, i, dark = 0;
+
+  for (i = 0; i < 128 * 64; i++) {
+    guint v = i % 128;
+
+    rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = v < 64 ? v : 128 + v;
+    rgba[4 * i + 3] = 255;
+  }
+  imm_palette_histogram_add_rgba (hist, rgba, 128, 64, 512, 1);
+  n = imm_palette_build (hist, 6, 2, pal);
+  fail_unless_equals_int (n, 6);
+  for (i = 0; i < n; i++) {
+    fail_unless (pal[i].r == pal[i].g && pal[i].g == pal[i].b, "entry %u", i);
+    if (pal[i].g < 128)
+      dark++;
+  }
+  fail_unless_equals_int (dark, 4);
+  imm_palette_histogram_free (hist);
+  g_free (rgba);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_palette_threads)
 {
   ImmPaletteHistogram *hist[2];
@@ -650,6 +724,8 @@ palette_suite (void)
   tcase_add_test (tc, test_reshow_keeps_screen_colour);
   tcase_add_test (tc, test_changes_noise_floor);
   tcase_add_test (tc, test_palette_threads);
+  tcase_add_test (tc, test_oklab_reference);
+  tcase_add_test (tc, test_palette_oklab_dark_steps);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
   tcase_add_test (tc, test_map_lookup_axis_is_nearest);
