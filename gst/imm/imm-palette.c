@@ -578,6 +578,62 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
   return n_boxes;
 }
 
+guint
+imm_palette_snap (ImmRgb * colors, guint n, const ImmRgb * prev,
+    guint n_prev, guint max_distance)
+{
+  /* @prev by green (stable: ties in index order), with where each green
+   * level starts: only entries within the green difference the distance
+   * allows (6 dg^2 <= max_distance) are looked at, a few instead of 256
+   * (the plain double loop cost testsrc's GIF 4 % more instructions) */
+  guint16 start[257];
+  guint8 order[256];
+  guint64 taken[4] = { 0, 0, 0, 0 };
+  guint i, j, snapped = 0, dg = 0;
+
+  g_return_val_if_fail (n_prev <= 256, 0);
+  while (6 * (dg + 1) * (dg + 1) <= max_distance && dg < 255)
+    dg++;
+  memset (start, 0, sizeof (start));
+  for (j = 0; j < n_prev; j++)
+    start[prev[j].g + 1]++;
+  for (j = 1; j < 257; j++)
+    start[j] += start[j - 1];
+  {
+    guint16 fill[256];
+
+    memcpy (fill, start, sizeof (fill));
+    for (j = 0; j < n_prev; j++)
+      order[fill[prev[j].g]++] = j;
+  }
+  for (i = 0; i < n; i++) {
+    guint best = G_MAXUINT, bj = 0, k;
+    guint lo = colors[i].g > dg ? colors[i].g - dg : 0;
+    guint hi = MIN (colors[i].g + dg, 255u) + 1;
+
+    for (k = start[lo]; k < start[hi]; k++) {
+      guint d;
+
+      j = order[k];
+      if (taken[j >> 6] & (G_GUINT64_CONSTANT (1) << (j & 63)))
+        continue;
+      d = imm_rgb_distance (colors[i].r, colors[i].g, colors[i].b,
+          prev[j].r, prev[j].g, prev[j].b);
+      if (d < best || (d == best && j < bj)) {
+        best = d;
+        bj = j;
+      }
+    }
+    if (best <= max_distance) {
+      taken[bj >> 6] |= G_GUINT64_CONSTANT (1) << (bj & 63);
+      if (best > 0)
+        snapped++;
+      colors[i] = prev[bj];
+    }
+  }
+  return snapped;
+}
+
 /* The entry nearest the centre of (r, g, b)'s cache cell, so the answer is
  * the same for every colour that shares it. */
 static guint

@@ -37,6 +37,13 @@ guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out);
 
+/* Moves each of the @n entries of @colors onto the nearest unused entry
+ * of @prev when that lies within @max_distance (imm_rgb_distance): a
+ * still area shown with the last palette finds its colours again, so it
+ * keeps its look. Returns how many entries moved. */
+guint imm_palette_snap (ImmRgb * colors, guint n, const ImmRgb * prev,
+    guint n_prev, guint max_distance);
+
 /* The distinct colours of the RGBA pixels (alpha ignored) whose @mask byte
  * is not 0 (all with @mask NULL), in order of first appearance, into @out;
  * returns how many, or @max_colors + 1 (and stops) when there are more. A

@@ -674,6 +674,40 @@ GST_START_TEST (test_palette_oklab_dark_steps)
 
 GST_END_TEST;
 
+/* imm_palette_snap: an entry within the distance of an unused entry of
+ * the last palette takes its colour (the nearest; each old entry once),
+ * others stay */
+GST_START_TEST (test_palette_snap)
+{
+  static const ImmRgb prev[3] = { {100, 100, 100}, {102, 100, 100},
+  {200, 0, 0}
+  };
+  ImmRgb pal[4] = { {101, 100, 100}, {101, 101, 100}, {200, 0, 9},
+  {10, 20, 30}
+  };
+  guint moved;
+
+  /* 101,100,100 is 3 from both greys: the first (lower index) wins; the
+   * second new grey (distance 9 from 102,100,100) takes the other; 200,0,9
+   * is 2 * 81 = 162 off red, over 50 */
+  moved = imm_palette_snap (pal, 4, prev, 3, 50);
+  fail_unless_equals_int (moved, 2);
+  fail_unless (pal[0].r == 100 && pal[0].g == 100 && pal[0].b == 100);
+  fail_unless (pal[1].r == 102 && pal[1].g == 100 && pal[1].b == 100);
+  fail_unless (pal[2].r == 200 && pal[2].g == 0 && pal[2].b == 9);
+  fail_unless (pal[3].r == 10 && pal[3].g == 20 && pal[3].b == 30);
+  /* a larger distance takes red too; an exact match does not count as
+   * moved */
+  pal[2].b = 9;
+  moved = imm_palette_snap (pal, 4, prev, 3, 200);
+  fail_unless_equals_int (moved, 1);
+  fail_unless (pal[2].r == 200 && pal[2].g == 0 && pal[2].b == 0);
+  /* nothing to snap to */
+  fail_unless_equals_int (imm_palette_snap (pal, 4, prev, 0, 1000), 0);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_palette_threads)
 {
   ImmPaletteHistogram *hist[2];
@@ -726,6 +760,7 @@ palette_suite (void)
   tcase_add_test (tc, test_palette_threads);
   tcase_add_test (tc, test_oklab_reference);
   tcase_add_test (tc, test_palette_oklab_dark_steps);
+  tcase_add_test (tc, test_palette_snap);
   tcase_add_test (tc, test_map_lookup_is_nearest);
   tcase_add_test (tc, test_map_lookup_walk_is_nearest);
   tcase_add_test (tc, test_map_lookup_axis_is_nearest);
