@@ -190,17 +190,29 @@ exact_around (const guint8 * canvas, const guint8 * shown, guint width,
   return TRUE;
 }
 
-guint
-imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
-    guint height, const guint8 * shown, guint tolerance,
-    const guint8 * canvas, guint refine, guint8 * mask)
+/* imm_dither_mark_changes' arguments, and each part's count */
+typedef struct
 {
+  const guint8 *rgba, *shown, *canvas;
+  gsize stride;
+  guint width, height, tolerance, refine;
+  guint8 *mask;
+  guint changed[64];
+} MarkJob;
+
+/* Marks rows [y0, y1): each pixel reads the inputs only, so the rows can
+ * be split between threads with the same marks. */
+static guint
+mark_rows (const MarkJob * j, guint y0, guint y1)
+{
+  const guint8 *rgba = j->rgba, *shown = j->shown, *canvas = j->canvas;
+  gsize stride = j->stride;
+  guint width = j->width, height = j->height, tolerance = j->tolerance;
+  guint refine = j->refine;
+  guint8 *mask = j->mask;
   guint x, y, n = 0;
-  if (!shown) {
-    memset (mask, IMM_DITHER_WRITE, (gsize) width * height);
-    return width * height;
-  }
-  for (y = 0; y < height; y++) {
+
+  for (y = y0; y < y1; y++) {
     const guint8 *p = rgba + y * stride;
     const guint8 *s = shown + (gsize) y * width * 3;
     const guint8 *c = canvas + (gsize) y * width * 3;
@@ -252,6 +264,54 @@ imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
     }
   }
   return n;
+}
+
+static void
+mark_part (guint part, guint n_parts, gpointer data)
+{
+  MarkJob *j = data;
+  guint y0, y1;
+
+  imm_parallel_slice (part, n_parts, j->height, &y0, &y1);
+  j->changed[part] = mark_rows (j, y0, y1);
+}
+
+guint
+imm_dither_mark_changes_parallel (const guint8 * rgba, gsize stride,
+    guint width, guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask, ImmParallel * par)
+{
+  MarkJob j;
+  guint i, n = 0;
+
+  if (!shown) {
+    memset (mask, IMM_DITHER_WRITE, (gsize) width * height);
+    return width * height;
+  }
+  j.rgba = rgba;
+  j.shown = shown;
+  j.canvas = canvas;
+  j.stride = stride;
+  j.width = width;
+  j.height = height;
+  j.tolerance = tolerance;
+  j.refine = refine;
+  j.mask = mask;
+  g_return_val_if_fail (imm_parallel_parts (par) <= G_N_ELEMENTS (j.changed),
+      0);
+  imm_parallel_run (par, mark_part, &j);
+  for (i = 0; i < imm_parallel_parts (par); i++)
+    n += j.changed[i];
+  return n;
+}
+
+guint
+imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
+    guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask)
+{
+  return imm_dither_mark_changes_parallel (rgba, stride, width, height,
+      shown, tolerance, canvas, refine, mask, NULL);
 }
 
 void

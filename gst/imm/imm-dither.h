@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "imm-palette.h"
+#include "imm-parallel.h"
 
 G_BEGIN_DECLS typedef enum
 {
@@ -55,6 +56,12 @@ enum
 guint imm_dither_mark_changes (const guint8 * rgba, gsize stride,
     guint width, guint height, const guint8 * shown, guint tolerance,
     const guint8 * canvas, guint refine, guint8 * mask);
+
+/* As imm_dither_mark_changes, the rows split between @par's threads (NULL:
+ * the caller's alone); the marks and the count are the same. */
+guint imm_dither_mark_changes_parallel (const guint8 * rgba, gsize stride,
+    guint width, guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask, ImmParallel * par);
 
 /* Floyd-Steinberg over the whole picture with the error scaled by
  * @strength / 16, writing indices only where @mask is set (all with @mask

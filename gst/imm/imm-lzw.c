@@ -245,13 +245,70 @@ done:
   return n_blocks;
 }
 
+/* imm_lzw_local_thresholds' rows, with the table of distances */
+typedef struct
+{
+  const guint8 *indices;
+  guint width, height, transparent, cap;
+  const guint16 *dist;
+  guint16 *out;
+} ThresholdJob;
+
+/* Each row reads the indices only: the rows split between threads give
+ * the same thresholds. */
+static void
+threshold_part (guint part, guint n_parts, gpointer data)
+{
+  const ThresholdJob *j = data;
+  const guint16 *dist = j->dist;
+  guint width = j->width, height = j->height, transparent = j->transparent;
+  guint x, y, y0, y1;
+
+  imm_parallel_slice (part, n_parts, height, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *row = j->indices + (gsize) y * width;
+    const guint8 *up = y > 0 ? row - width : NULL;
+    const guint8 *down = y + 1 < height ? row + width : NULL;
+    guint16 *o = j->out + (gsize) y * width;
+
+    for (x = 0; x < width; x++) {
+      const guint16 *dq = dist + row[x] * 256;
+      guint t = j->cap;
+
+      if (row[x] == transparent) {
+        o[x] = 0;
+        continue;
+      }
+      if (x > 0)
+        t = MIN (t, dq[row[x - 1]]);
+      if (x + 1 < width)
+        t = MIN (t, dq[row[x + 1]]);
+      if (up)
+        t = MIN (t, dq[up[x]]);
+      if (down)
+        t = MIN (t, dq[down[x]]);
+      o[x] = t;
+    }
+  }
+}
+
 void
 imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
     const ImmRgb * palette, guint n_colors, guint transparent, guint floor_,
     guint cap, guint16 * out)
 {
-  guint x, y, i, j;
+  imm_lzw_local_thresholds_parallel (indices, width, height, palette,
+      n_colors, transparent, floor_, cap, out, NULL);
+}
+
+void
+imm_lzw_local_thresholds_parallel (const guint8 * indices, guint width,
+    guint height, const ImmRgb * palette, guint n_colors, guint transparent,
+    guint floor_, guint cap, guint16 * out, ImmParallel * par)
+{
+  guint i, j;
   guint16 *dist;
+  ThresholdJob job;
 
   cap = MIN (cap, G_MAXUINT16);
   floor_ = MIN (floor_, cap);
@@ -276,31 +333,14 @@ imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
   for (i = n_colors; i < 256; i++)
     for (j = 0; j < 256; j++)
       dist[i * 256 + j] = dist[j * 256 + i] = floor_;
-  for (y = 0; y < height; y++) {
-    const guint8 *row = indices + (gsize) y * width;
-    const guint8 *up = y > 0 ? row - width : NULL;
-    const guint8 *down = y + 1 < height ? row + width : NULL;
-    guint16 *o = out + (gsize) y * width;
-
-    for (x = 0; x < width; x++) {
-      const guint16 *dq = dist + row[x] * 256;
-      guint t = cap;
-
-      if (row[x] == transparent) {
-        o[x] = 0;
-        continue;
-      }
-      if (x > 0)
-        t = MIN (t, dq[row[x - 1]]);
-      if (x + 1 < width)
-        t = MIN (t, dq[row[x + 1]]);
-      if (up)
-        t = MIN (t, dq[up[x]]);
-      if (down)
-        t = MIN (t, dq[down[x]]);
-      o[x] = t;
-    }
-  }
+  job.indices = indices;
+  job.width = width;
+  job.height = height;
+  job.transparent = transparent;
+  job.cap = cap;
+  job.dist = dist;
+  job.out = out;
+  imm_parallel_run (par, threshold_part, &job);
   g_free (dist);
 }
 

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "imm-palette.h"
+#include "imm-parallel.h"
 
 G_BEGIN_DECLS
 /* The LZW minimum code size GIF requires for a colour table of
@@ -48,6 +49,12 @@ guint imm_lzw_encode_masked (guint8 * indices, gsize n_pixels,
 void imm_lzw_local_thresholds (const guint8 * indices, guint width,
     guint height, const ImmRgb * palette, guint n_colors, guint transparent,
     guint floor_, guint cap, guint16 * out);
+
+/* As imm_lzw_local_thresholds, the rows split between @par's threads
+ * (NULL: the caller's alone), with the same thresholds. */
+void imm_lzw_local_thresholds_parallel (const guint8 * indices, guint width,
+    guint height, const ImmRgb * palette, guint n_colors, guint transparent,
+    guint floor_, guint cap, guint16 * out, ImmParallel * par);
 
 /* The lossy threshold for a frame that writes @changed of its @pixels
  * anew (not the first frame): @threshold, or 1.5x it when at least 1 in 4
