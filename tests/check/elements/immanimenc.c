@@ -1224,8 +1224,8 @@ GST_START_TEST (test_clip_memory)
    * the plain build, which the README's test command runs. */
   if (!RUNNING_UNDER_ASAN)
     fail_unless (m.rss_late <= m.rss_early + m.rss_early / 10,
-        "%s: RSS grew from %" G_GUINT64_FORMAT " to %"
-        G_GUINT64_FORMAT " kB", format, m.rss_early / 1024, m.rss_late / 1024);
+      "%s: RSS grew from %" G_GUINT64_FORMAT " to %"
+      G_GUINT64_FORMAT " kB", format, m.rss_early / 1024, m.rss_late / 1024);
   gst_object_unref (sink);
   gst_object_unref (enc);
   gst_object_unref (bus);
