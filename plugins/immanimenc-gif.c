@@ -102,6 +102,7 @@ typedef struct
   ImmAnimGifTimeline timeline;
   GifFrame pending, trial;
   guint16 *thresholds;          /* lossy LZW, per pixel of the pending rect */
+  guint16 *dist;                /* the lossy thresholds' distance table */
   gsize full_bytes;             /* the last whole frame's data size */
   /* With threads: the change marking, the k-means assignment and the
    * lossy thresholds split by rows (or bins) between the cores, with the
@@ -163,6 +164,7 @@ gif_reset (ImmAnimBackend * be)
   g_clear_pointer (&self->trial.idx, g_free);
   self->full_bytes = 0;
   g_clear_pointer (&self->thresholds, g_free);
+  g_clear_pointer (&self->dist, g_free);
   g_clear_pointer (&self->par, imm_parallel_free);
   imm_anim_gif_timeline_init (&self->timeline);
   self->n_out = 0;
@@ -207,6 +209,7 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   self->trial.data = g_byte_array_new ();
   self->trial.idx = g_malloc (pixels);
   self->thresholds = g_new (guint16, pixels);
+  self->dist = g_new (guint16, 256 * 256);
   /* Two threads on the 2-core bench machine; more gain little on a frame
    * of 320x240 (the parts left on one thread are 3/4 of the time). */
   if (self->s.threads && g_get_num_processors () > 1)
@@ -375,6 +378,95 @@ frame_rgba (ImmAnimFrame * frame, GstMapInfo * map)
   return map->data;
 }
 
+/* gif_make_frame's diffusion, with the lossy thresholds' distance table
+ * made alongside */
+typedef struct
+{
+  GifBackend *self;
+  const guint8 *rgba;
+  gboolean first, whole;
+  guint keep;
+  const ImmRgb *pal;
+  guint npal, lossy;
+} DiffuseJob;
+
+static void
+diffuse_part (guint part, guint n_parts, gpointer data)
+{
+  DiffuseJob *j = data;
+  GifBackend *self = j->self;
+  gsize stride = (gsize) self->s.width * 4;
+
+  if (part == 1) {
+    imm_lzw_distance_table (j->pal, j->npal, j->lossy,
+        MAX (self->lossy_texture, j->lossy), self->dist);
+    return;
+  }
+  if (part != 0)
+    return;
+  if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
+    imm_dither_diffuse_temporal (self->map, self->strength, self->refine,
+        j->rgba, stride, self->s.width, self->s.height,
+        j->first ? NULL : self->mask, self->canvas, j->keep, self->indices);
+  else {
+    gsize i;
+
+    imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, j->rgba,
+        self->s.width, self->s.height, stride, self->indices);
+    if (!j->first && !j->whole)
+      for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
+        if (self->mask[i] != IMM_DITHER_WRITE)
+          self->indices[i] = j->keep;
+  }
+}
+
+/* The pending rect's lossy thresholds, lowered where pixels must not move
+ * far, by rows */
+typedef struct
+{
+  GifBackend *self;
+  const guint8 *rgba;
+  GifFrame *f;
+  guint keep, lossy;
+} ThresholdJob;
+
+static void
+threshold_part (guint part, guint n_parts, gpointer data)
+{
+  ThresholdJob *j = data;
+  GifBackend *self = j->self;
+  GifFrame *f = j->f;
+  gsize stride = (gsize) self->s.width * 4;
+  guint x, y, y0, y1, keep = j->keep, lossy = j->lossy;
+
+  /* A refined pixel gets half the plain threshold: the loss, and the
+   * error the lossy LZW carries along a string from the texture before
+   * it, could leave it as far off as before, to be refined again frame
+   * after frame (a still pixel of gifquality's noisy scene changed in 7
+   * of 11 frames with the plain threshold, 4 with half). Still pixels of
+   * a whole frame likewise: with the plain threshold the loss moved
+   * them (gradient flicker 0.20 against 0.147 with half). A pixel
+   * shown exactly (see SCREEN_EXACT) loses at most the refine distance,
+   * on the first frame too. */
+  imm_parallel_slice (part, n_parts, f->rect.height, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *m = self->mask + (gsize) (f->rect.y + y) * self->s.width +
+        f->rect.x;
+    guint16 *t = self->thresholds + (gsize) y * f->rect.width;
+    const guint8 *p = j->rgba + (gsize) (f->rect.y + y) * stride +
+        4 * f->rect.x;
+    const guint8 *ix = f->idx + (gsize) y * f->rect.width;
+
+    for (x = 0; x < f->rect.width; x++, p += 4) {
+      if (m[x] == IMM_DITHER_REFINE || m[x] == IMM_DITHER_RESHOW)
+        t[x] = MIN (t[x], lossy / 2);
+      else if (self->exact && ix[x] != keep && f->pal[ix[x]].r == p[0]
+          && f->pal[ix[x]].g == p[1] && f->pal[ix[x]].b == p[2])
+        t[x] = MIN (t[x], self->refine);
+    }
+  }
+}
+
 /* Encodes @rgba into @f: a palette (per frame: from the pixels @mask
  * writes), the dithered indices of the changed box and their (lossy) LZW
  * data; on the first frame (@first) every pixel, without a transparent
@@ -385,7 +477,6 @@ static void
 gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
     gboolean whole, GifFrame * f)
 {
-  gsize stride = (gsize) self->s.width * 4;
   const ImmRgb *pal;
   guint npal, keep;
   guint lossy = self->frame_lossy;
@@ -404,23 +495,20 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   pal = imm_palette_map_colors (self->map, &npal);
   keep = first ? 256 : npal;
 
-  if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
-    imm_dither_diffuse_temporal (self->map, self->strength, self->refine,
-        rgba, stride,
-        self->s.width, self->s.height, first ? NULL : self->mask,
-        self->canvas, keep, self->indices);
-  else {
-    gsize i;
+  {
+    DiffuseJob j = { self, rgba, first, whole, keep, pal, npal, lossy };
 
-    imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, rgba,
-        self->s.width, self->s.height, stride, self->indices);
-    if (!first && !whole)
-      for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
-        if (self->mask[i] != IMM_DITHER_WRITE)
-          self->indices[i] = keep;
+    /* the diffusion on this thread, the lossy thresholds' distance table
+     * (the palette's alone) on another */
+    if (imm_parallel_parts (self->par) > 1)
+      imm_parallel_run (self->par, diffuse_part, &j);
+    else {
+      diffuse_part (0, 2, &j);
+      diffuse_part (1, 2, &j);
+    }
   }
-  imm_dither_crop (self->indices, self->s.width, self->s.height, keep,
-      f->idx, &f->rect);
+  imm_dither_crop_parallel (self->indices, self->s.width, self->s.height,
+      keep, f->idx, &f->rect, self->par);
 
   f->keep = keep;
   f->npal = npal;
@@ -434,34 +522,11 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   g_byte_array_set_size (f->data, 0);
   imm_lzw_local_thresholds_parallel (f->idx, f->rect.width, f->rect.height,
       f->pal, npal, keep, lossy, MAX (self->lossy_texture, lossy),
-      self->thresholds, self->par);
+      self->dist, self->thresholds, self->par);
   {
-    guint x, y;
+    ThresholdJob j = { self, rgba, f, keep, lossy };
 
-    /* A refined pixel gets half the plain threshold: the loss, and the
-     * error the lossy LZW carries along a string from the texture before
-     * it, could leave it as far off as before, to be refined again frame
-     * after frame (a still pixel of gifquality's noisy scene changed in 7
-     * of 11 frames with the plain threshold, 4 with half). Still pixels of
-     * a whole frame likewise: with the plain threshold the loss moved
-     * them (gradient flicker 0.20 against 0.147 with half). A pixel
-     * shown exactly (see SCREEN_EXACT) loses at most the refine distance,
-     * on the first frame too. */
-    for (y = 0; y < f->rect.height; y++) {
-      const guint8 *m = self->mask + (gsize) (f->rect.y + y) * self->s.width +
-          f->rect.x;
-      guint16 *t = self->thresholds + (gsize) y * f->rect.width;
-      const guint8 *p = rgba + (gsize) (f->rect.y + y) * stride + 4 * f->rect.x;
-      const guint8 *ix = f->idx + (gsize) y * f->rect.width;
-
-      for (x = 0; x < f->rect.width; x++, p += 4) {
-        if (m[x] == IMM_DITHER_REFINE || m[x] == IMM_DITHER_RESHOW)
-          t[x] = MIN (t[x], lossy / 2);
-        else if (self->exact && ix[x] != keep && f->pal[ix[x]].r == p[0]
-            && f->pal[ix[x]].g == p[1] && f->pal[ix[x]].b == p[2])
-          t[x] = MIN (t[x], self->refine);
-      }
-    }
+    imm_parallel_run (self->par, threshold_part, &j);
   }
   imm_lzw_encode_masked (f->idx, (gsize) f->rect.width * f->rect.height,
       imm_lzw_min_code_size (MAX (f->ncolors, 1)), f->pal, keep, lossy,
@@ -533,9 +598,9 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
       self->trial = tmp;
     }
   }
-  imm_dither_commit (self->pending.idx, &self->pending.rect,
+  imm_dither_commit_parallel (self->pending.idx, &self->pending.rect,
       self->pending.pal, self->pending.keep, rgba, stride, self->s.width,
-      self->canvas, self->shown);
+      self->canvas, self->shown, self->par);
   gst_buffer_unmap (frame->buffer, &map);
   return ok;
 }

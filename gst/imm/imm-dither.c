@@ -387,23 +387,80 @@ imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
   g_free (next);
 }
 
-gboolean
-imm_dither_crop (const guint8 * indices, guint width, guint height,
-    guint keep, guint8 * out, ImmDitherRect * rect)
+/* imm_dither_crop's and imm_dither_commit's arguments, and each part's
+ * bounding box */
+typedef struct
 {
-  guint x, y, x0 = width, y0 = height, x1 = 0, y1 = 0;
+  const guint8 *indices;
+  guint width, height, keep;
+  guint8 *out;
+  ImmDitherRect *rect;
+  guint box[64][4];             /* x0, y0, x1, y1 of each part's rows */
+  const ImmRgb *palette;
+  const guint8 *rgba;
+  gsize stride;
+  guint8 *canvas, *shown;
+} CropJob;
 
-  for (y = 0; y < height; y++) {
-    const guint8 *i = indices + (gsize) y * width;
+static void
+bound_part (guint part, guint n_parts, gpointer data)
+{
+  CropJob *j = data;
+  guint x, y, x0 = j->width, y0 = j->height, x1 = 0, y1 = 0, ya, yb;
 
-    for (x = 0; x < width; x++) {
-      if (i[x] == keep)
+  imm_parallel_slice (part, n_parts, j->height, &ya, &yb);
+  for (y = ya; y < yb; y++) {
+    const guint8 *i = j->indices + (gsize) y * j->width;
+
+    for (x = 0; x < j->width; x++) {
+      if (i[x] == j->keep)
         continue;
       x0 = MIN (x0, x);
       x1 = MAX (x1, x);
       y0 = MIN (y0, y);
       y1 = MAX (y1, y);
     }
+  }
+  j->box[part][0] = x0;
+  j->box[part][1] = y0;
+  j->box[part][2] = x1;
+  j->box[part][3] = y1;
+}
+
+static void
+copy_part (guint part, guint n_parts, gpointer data)
+{
+  CropJob *j = data;
+  ImmDitherRect *rect = j->rect;
+  guint y, ya, yb;
+
+  imm_parallel_slice (part, n_parts, rect->height, &ya, &yb);
+  for (y = ya; y < yb; y++)
+    memcpy (j->out + (gsize) y * rect->width,
+        j->indices + (gsize) (rect->y + y) * j->width + rect->x, rect->width);
+}
+
+gboolean
+imm_dither_crop_parallel (const guint8 * indices, guint width, guint height,
+    guint keep, guint8 * out, ImmDitherRect * rect, ImmParallel * par)
+{
+  CropJob j;
+  guint x0 = width, y0 = height, x1 = 0, y1 = 0, i;
+
+  g_return_val_if_fail (imm_parallel_parts (par) <= G_N_ELEMENTS (j.box),
+      FALSE);
+  j.indices = indices;
+  j.width = width;
+  j.height = height;
+  j.keep = keep;
+  j.out = out;
+  j.rect = rect;
+  imm_parallel_run (par, bound_part, &j);
+  for (i = 0; i < imm_parallel_parts (par); i++) {
+    x0 = MIN (x0, j.box[i][0]);
+    y0 = MIN (y0, j.box[i][1]);
+    x1 = MAX (x1, j.box[i][2]);
+    y1 = MAX (y1, j.box[i][3]);
   }
   if (x0 > x1 || y0 > y1) {
     rect->x = rect->y = rect->width = rect->height = 0;
@@ -413,28 +470,36 @@ imm_dither_crop (const guint8 * indices, guint width, guint height,
   rect->y = y0;
   rect->width = x1 - x0 + 1;
   rect->height = y1 - y0 + 1;
-  for (y = y0; y <= y1; y++)
-    memcpy (out + (gsize) (y - y0) * rect->width,
-        indices + (gsize) y * width + x0, rect->width);
+  imm_parallel_run (par, copy_part, &j);
   return TRUE;
 }
 
-void
-imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
-    const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
-    guint width, guint8 * canvas, guint8 * shown)
+gboolean
+imm_dither_crop (const guint8 * indices, guint width, guint height,
+    guint keep, guint8 * out, ImmDitherRect * rect)
 {
-  guint x, y;
+  return imm_dither_crop_parallel (indices, width, height, keep, out, rect,
+      NULL);
+}
 
-  for (y = 0; y < rect->height; y++) {
-    const guint8 *i = cropped + (gsize) y * rect->width;
-    gsize row = (gsize) (rect->y + y) * width + rect->x;
-    const guint8 *p = rgba + (rect->y + y) * stride + 4 * rect->x;
+static void
+commit_part (guint part, guint n_parts, gpointer data)
+{
+  CropJob *j = data;
+  const ImmDitherRect *rect = j->rect;
+  const ImmRgb *palette = j->palette;
+  guint x, y, ya, yb;
+
+  imm_parallel_slice (part, n_parts, rect->height, &ya, &yb);
+  for (y = ya; y < yb; y++) {
+    const guint8 *i = j->out + (gsize) y * rect->width;
+    gsize row = (gsize) (rect->y + y) * j->width + rect->x;
+    const guint8 *p = j->rgba + (rect->y + y) * j->stride + 4 * rect->x;
 
     for (x = 0; x < rect->width; x++, p += 4) {
-      guint8 *c = canvas + 3 * (row + x), *s = shown + 3 * (row + x);
+      guint8 *c = j->canvas + 3 * (row + x), *s = j->shown + 3 * (row + x);
 
-      if (i[x] == keep)
+      if (i[x] == j->keep)
         continue;
       c[0] = palette[i[x]].r;
       c[1] = palette[i[x]].g;
@@ -444,4 +509,33 @@ imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
       s[2] = p[2];
     }
   }
+}
+
+void
+imm_dither_commit_parallel (const guint8 * cropped,
+    const ImmDitherRect * rect, const ImmRgb * palette, guint keep,
+    const guint8 * rgba, gsize stride, guint width, guint8 * canvas,
+    guint8 * shown, ImmParallel * par)
+{
+  CropJob j;
+
+  j.out = (guint8 *) cropped;
+  j.rect = (ImmDitherRect *) rect;
+  j.palette = palette;
+  j.keep = keep;
+  j.rgba = rgba;
+  j.stride = stride;
+  j.width = width;
+  j.canvas = canvas;
+  j.shown = shown;
+  imm_parallel_run (par, commit_part, &j);
+}
+
+void
+imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
+    const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
+    guint width, guint8 * canvas, guint8 * shown)
+{
+  imm_dither_commit_parallel (cropped, rect, palette, keep, rgba, stride,
+      width, canvas, shown, NULL);
 }

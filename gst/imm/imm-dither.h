@@ -90,6 +90,12 @@ typedef struct
 gboolean imm_dither_crop (const guint8 * indices, guint width, guint height,
     guint keep, guint8 * out, ImmDitherRect * rect);
 
+/* As imm_dither_crop, the rows split between @par's threads (NULL: the
+ * caller's alone), with the same result. */
+gboolean imm_dither_crop_parallel (const guint8 * indices, guint width,
+    guint height, guint keep, guint8 * out, ImmDitherRect * rect,
+    ImmParallel * par);
+
 /* After the frame @cropped (@rect, indices of @palette as decoders show
  * them) is written: paints the written pixels (not @keep) into @canvas
  * (RGB of the screen) and records their source colours from @rgba into
@@ -97,6 +103,13 @@ gboolean imm_dither_crop (const guint8 * indices, guint width, guint height,
 void imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
     const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
     guint width, guint8 * canvas, guint8 * shown);
+
+/* As imm_dither_commit, the rows split between @par's threads (NULL: the
+ * caller's alone). */
+void imm_dither_commit_parallel (const guint8 * cropped,
+    const ImmDitherRect * rect, const ImmRgb * palette, guint keep,
+    const guint8 * rgba, gsize stride, guint width, guint8 * canvas,
+    guint8 * shown, ImmParallel * par);
 
 G_END_DECLS
 #endif /* __IMM_DITHER_H__ */

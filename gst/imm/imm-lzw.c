@@ -298,28 +298,20 @@ imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
     guint cap, guint16 * out)
 {
   imm_lzw_local_thresholds_parallel (indices, width, height, palette,
-      n_colors, transparent, floor_, cap, out, NULL);
+      n_colors, transparent, floor_, cap, NULL, out, NULL);
 }
 
 void
-imm_lzw_local_thresholds_parallel (const guint8 * indices, guint width,
-    guint height, const ImmRgb * palette, guint n_colors, guint transparent,
-    guint floor_, guint cap, guint16 * out, ImmParallel * par)
+imm_lzw_distance_table (const ImmRgb * palette, guint n_colors,
+    guint floor_, guint cap, guint16 * dist)
 {
   guint i, j;
-  guint16 *dist;
-  ThresholdJob job;
 
   cap = MIN (cap, G_MAXUINT16);
   floor_ = MIN (floor_, cap);
-  if (floor_ == cap || n_colors == 0) {
-    for (i = 0; i < width * height; i++)
-      out[i] = indices[i] == transparent ? 0 : floor_;
-    return;
-  }
   /* the distances between entries, clamped (so 16 bits hold them); a
    * transparent or unknown neighbour is 0 away: no masking */
-  dist = g_new0 (guint16, 256 * 256);
+  memset (dist, 0, sizeof (guint16) * 256 * 256);
   for (i = 0; i < n_colors; i++)
     for (j = i + 1; j < n_colors; j++) {
       guint d = imm_rgb_distance (palette[i].r, palette[i].g, palette[i].b,
@@ -333,12 +325,35 @@ imm_lzw_local_thresholds_parallel (const guint8 * indices, guint width,
   for (i = n_colors; i < 256; i++)
     for (j = 0; j < 256; j++)
       dist[i * 256 + j] = dist[j * 256 + i] = floor_;
+}
+
+void
+imm_lzw_local_thresholds_parallel (const guint8 * indices, guint width,
+    guint height, const ImmRgb * palette, guint n_colors, guint transparent,
+    guint floor_, guint cap, const guint16 * table, guint16 * out,
+    ImmParallel * par)
+{
+  guint i;
+  guint16 *dist = NULL;
+  ThresholdJob job;
+
+  cap = MIN (cap, G_MAXUINT16);
+  floor_ = MIN (floor_, cap);
+  if (floor_ == cap || n_colors == 0) {
+    for (i = 0; i < width * height; i++)
+      out[i] = indices[i] == transparent ? 0 : floor_;
+    return;
+  }
+  if (!table) {
+    table = dist = g_new (guint16, 256 * 256);
+    imm_lzw_distance_table (palette, n_colors, floor_, cap, dist);
+  }
   job.indices = indices;
   job.width = width;
   job.height = height;
   job.transparent = transparent;
   job.cap = cap;
-  job.dist = dist;
+  job.dist = table;
   job.out = out;
   imm_parallel_run (par, threshold_part, &job);
   g_free (dist);

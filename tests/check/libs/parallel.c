@@ -145,6 +145,7 @@ GST_START_TEST (test_parallel_thresholds)
   guint8 *idx = g_malloc ((gsize) w * h);
   guint16 *ref = g_new (guint16, (gsize) w * h);
   guint16 *out = g_new (guint16, (gsize) w * h);
+  guint16 *table = g_new (guint16, 256 * 256);
   ImmRgb pal[200];
   GRand *rand = g_rand_new_with_seed (7);
   guint i, threads, distinct = 0;
@@ -168,15 +169,90 @@ GST_START_TEST (test_parallel_thresholds)
 
     memset (out, 0xff, sizeof (guint16) * w * h);
     imm_lzw_local_thresholds_parallel (idx, w, h, pal, 200, 200, 40, 400,
-        out, par);
+        NULL, out, par);
     fail_unless (memcmp (out, ref, sizeof (guint16) * w * h) == 0,
         "%u threads", threads);
+    /* with the distance table made beforehand */
+    memset (out, 0xff, sizeof (guint16) * w * h);
+    imm_lzw_distance_table (pal, 200, 40, 400, table);
+    imm_lzw_local_thresholds_parallel (idx, w, h, pal, 200, 200, 40, 400,
+        table, out, par);
+    fail_unless (memcmp (out, ref, sizeof (guint16) * w * h) == 0,
+        "%u threads, table", threads);
     imm_parallel_free (par);
   }
   g_rand_free (rand);
   g_free (idx);
   g_free (ref);
   g_free (out);
+  g_free (table);
+}
+
+GST_END_TEST;
+
+/* The changed box, its copy and the screen after it are the same split
+ * in parts; an all-kept picture crops to nothing. */
+GST_START_TEST (test_parallel_crop_commit)
+{
+  const guint w = 89, h = 53;
+  guint8 *idx = g_malloc ((gsize) w * h), *ref = g_malloc ((gsize) w * h);
+  guint8 *out = g_malloc ((gsize) w * h), *rgba = picture (w, h, 4);
+  guint8 *canvas[2], *shown[2];
+  ImmRgb pal[10];
+  ImmDitherRect rref, r;
+  guint i, threads;
+
+  for (i = 0; i < 10; i++)
+    pal[i].r = pal[i].g = pal[i].b = i * 20;
+  /* kept (10) but for a few pixels in rows 7-40, columns 5-70 */
+  memset (idx, 10, (gsize) w * h);
+  idx[7 * w + 30] = 1;
+  idx[40 * w + 5] = 2;
+  idx[20 * w + 70] = 3;
+  for (i = 0; i < 200; i++)
+    idx[(20 + i % 15) * w + 10 + i / 15 * 3] = i % 10;
+  fail_unless (imm_dither_crop (idx, w, h, 10, ref, &rref));
+  fail_unless_equals_int (rref.x, 5);
+  fail_unless_equals_int (rref.y, 7);
+  fail_unless_equals_int (rref.width, 66);
+  fail_unless_equals_int (rref.height, 34);
+  for (i = 0; i < 2; i++) {
+    canvas[i] = g_malloc0 ((gsize) w * h * 3);
+    shown[i] = g_malloc0 ((gsize) w * h * 3);
+  }
+  imm_dither_commit (ref, &rref, pal, 10, rgba, w * 4, w, canvas[0], shown[0]);
+  for (threads = 1; threads <= 3; threads++) {
+    ImmParallel *par = imm_parallel_new (threads);
+
+    memset (out, 0xee, (gsize) w * h);
+    fail_unless (imm_dither_crop_parallel (idx, w, h, 10, out, &r, par));
+    fail_unless (memcmp (&r, &rref, sizeof (r)) == 0, "%u threads", threads);
+    fail_unless (memcmp (out, ref, (gsize) r.width * r.height) == 0);
+    memset (canvas[1], 0, (gsize) w * h * 3);
+    memset (shown[1], 0, (gsize) w * h * 3);
+    imm_dither_commit_parallel (out, &r, pal, 10, rgba, w * 4, w,
+        canvas[1], shown[1], par);
+    fail_unless (memcmp (canvas[0], canvas[1], (gsize) w * h * 3) == 0);
+    fail_unless (memcmp (shown[0], shown[1], (gsize) w * h * 3) == 0);
+    /* nothing changed */
+    memset (idx, 10, (gsize) w * h);
+    fail_if (imm_dither_crop_parallel (idx, w, h, 10, out, &r, par));
+    fail_unless_equals_int (r.width * r.height, 0);
+    idx[7 * w + 30] = 1;
+    idx[40 * w + 5] = 2;
+    idx[20 * w + 70] = 3;
+    for (i = 0; i < 200; i++)
+      idx[(20 + i % 15) * w + 10 + i / 15 * 3] = i % 10;
+    imm_parallel_free (par);
+  }
+  for (i = 0; i < 2; i++) {
+    g_free (canvas[i]);
+    g_free (shown[i]);
+  }
+  g_free (idx);
+  g_free (ref);
+  g_free (out);
+  g_free (rgba);
 }
 
 GST_END_TEST;
@@ -218,6 +294,7 @@ parallel_suite (void)
   tcase_add_test (tc, test_parallel_parts);
   tcase_add_test (tc, test_parallel_mark_changes);
   tcase_add_test (tc, test_parallel_thresholds);
+  tcase_add_test (tc, test_parallel_crop_commit);
   tcase_add_test (tc, test_parallel_palette);
   return s;
 }
