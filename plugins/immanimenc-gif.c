@@ -108,6 +108,11 @@ typedef struct
    * lossy thresholds split by rows (or bins) between the cores, with the
    * same output as one thread (NULL without). */
   ImmParallel *par;
+  /* the diffusion's other rows look colours up in these, copies of map
+   * (a lookup fills the map's cache); palette_gen counts map's palettes,
+   * helpers_gen is the one they hold */
+  ImmPaletteMap *helpers[3];
+  guint palette_gen, helpers_gen;
 } GifBackend;
 
 static ImmAnimBackend *
@@ -179,6 +184,8 @@ gif_free (ImmAnimBackend * be)
   gif_reset (be);
   g_clear_pointer (&self->hist, imm_palette_histogram_free);
   g_clear_pointer (&self->map, imm_palette_map_free);
+  for (guint i = 0; i < G_N_ELEMENTS (self->helpers); i++)
+    g_clear_pointer (&self->helpers[i], imm_palette_map_free);
   g_free (be);
 }
 
@@ -213,7 +220,8 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   /* Two threads on the 2-core bench machine; more gain little on a frame
    * of 320x240 (the parts left on one thread are 3/4 of the time). */
   if (self->s.threads && g_get_num_processors () > 1)
-    self->par = imm_parallel_new (MIN (g_get_num_processors (), 4));
+    self->par = imm_parallel_new (MIN (g_get_num_processors (),
+            G_N_ELEMENTS (self->helpers) + 1));
   if (!self->hist)
     self->hist = imm_palette_histogram_new ();
   {
@@ -368,6 +376,7 @@ gif_build_palette (GifBackend * self, const guint8 * rgba)
   else
     self->map = imm_palette_map_new (pal, MAX (n, 1));
   imm_palette_map_set_exact (self->map, self->exact);
+  self->palette_gen++;
 }
 
 static const guint8 *
@@ -378,46 +387,38 @@ frame_rgba (ImmAnimFrame * frame, GstMapInfo * map)
   return map->data;
 }
 
-/* gif_make_frame's diffusion, with the lossy thresholds' distance table
- * made alongside */
+/* Before gif_make_frame's diffusion: the lossy thresholds' distance
+ * table (part 0), and the palette in the diffusion's helper maps. */
 typedef struct
 {
   GifBackend *self;
-  const guint8 *rgba;
-  gboolean first, whole;
-  guint keep;
   const ImmRgb *pal;
   guint npal, lossy;
-} DiffuseJob;
+} PrepJob;
 
 static void
-diffuse_part (guint part, guint n_parts, gpointer data)
+prep_part (guint part, guint n_parts, gpointer data)
 {
-  DiffuseJob *j = data;
+  PrepJob *j = data;
   GifBackend *self = j->self;
-  gsize stride = (gsize) self->s.width * 4;
+  ImmPaletteMap **h;
+  const ImmRgb *colors;
+  guint n;
 
-  if (part == 1) {
+  if (part == 0) {
     imm_lzw_distance_table (j->pal, j->npal, j->lossy,
         MAX (self->lossy_texture, j->lossy), self->dist);
     return;
   }
-  if (part != 0)
+  if (self->helpers_gen == self->palette_gen)
     return;
-  if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
-    imm_dither_diffuse_temporal (self->map, self->strength, self->refine,
-        j->rgba, stride, self->s.width, self->s.height,
-        j->first ? NULL : self->mask, self->canvas, j->keep, self->indices);
-  else {
-    gsize i;
-
-    imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, j->rgba,
-        self->s.width, self->s.height, stride, self->indices);
-    if (!j->first && !j->whole)
-      for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
-        if (self->mask[i] != IMM_DITHER_WRITE)
-          self->indices[i] = j->keep;
-  }
+  h = &self->helpers[part - 1];
+  colors = imm_palette_map_colors (self->map, &n);
+  if (*h)
+    imm_palette_map_set_colors (*h, colors, n);
+  else
+    *h = imm_palette_map_new (colors, n);
+  imm_palette_map_set_exact (*h, self->exact);
 }
 
 /* The pending rect's lossy thresholds, lowered where pixels must not move
@@ -477,6 +478,7 @@ static void
 gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
     gboolean whole, GifFrame * f)
 {
+  gsize stride = (gsize) self->s.width * 4;
   const ImmRgb *pal;
   guint npal, keep;
   guint lossy = self->frame_lossy;
@@ -496,16 +498,25 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   keep = first ? 256 : npal;
 
   {
-    DiffuseJob j = { self, rgba, first, whole, keep, pal, npal, lossy };
+    PrepJob j = { self, pal, npal, lossy };
 
-    /* the diffusion on this thread, the lossy thresholds' distance table
-     * (the palette's alone) on another */
-    if (imm_parallel_parts (self->par) > 1)
-      imm_parallel_run (self->par, diffuse_part, &j);
-    else {
-      diffuse_part (0, 2, &j);
-      diffuse_part (1, 2, &j);
-    }
+    imm_parallel_run (self->par, prep_part, &j);
+    self->helpers_gen = self->palette_gen;
+  }
+  if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
+    imm_dither_diffuse_temporal_parallel (self->map, self->helpers,
+        self->strength, self->refine, rgba, stride, self->s.width,
+        self->s.height, first ? NULL : self->mask, self->canvas, keep,
+        self->indices, self->par);
+  else {
+    gsize i;
+
+    imm_dither_rgba (self->map, self->s.dither, BAYER_STRENGTH, rgba,
+        self->s.width, self->s.height, stride, self->indices);
+    if (!first && !whole)
+      for (i = 0; i < (gsize) self->s.width * self->s.height; i++)
+        if (self->mask[i] != IMM_DITHER_WRITE)
+          self->indices[i] = keep;
   }
   imm_dither_crop_parallel (self->indices, self->s.width, self->s.height,
       keep, f->idx, &f->rect, self->par);

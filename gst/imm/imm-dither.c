@@ -314,77 +314,178 @@ imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
       shown, tolerance, canvas, refine, mask, NULL);
 }
 
+/* Pixels a wavefront row waits for at a time (see diffuse_part). */
+#define CHUNK 32
+
+/* Waits until the row whose progress is @done has spread its error up to
+ * (not including) pixel @need: the other thread is a few pixels ahead in
+ * nearly all waits, so it spins, and yields when it does not come. */
+static void
+wait_done (gint * done, guint need)
+{
+  guint spins = 0;
+
+  while ((guint) g_atomic_int_get (done) < need)
+    if (++spins > 100)
+      g_thread_yield ();
+}
+
+/* One row of imm_dither_diffuse_temporal: @cur holds the error spread into
+ * it, @next (zeroed) gets what it spreads below. With @above, the progress
+ * of the row above on another thread, each pixel waits until that row has
+ * spread all its error into @cur there (pixel x + 1 spreads into x) and
+ * moved past what this pixel writes (x + 2); this row's progress goes to
+ * @self. */
+static void
+diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
+    guint refine, const guint8 * p, const guint8 * m, const guint8 * cv,
+    guint width, guint keep, guint8 * o, gint * cur, gint * next,
+    gint * above, gint * self)
+{
+  guint x, k, ready = 0;
+
+  for (x = 0; x < width; x++, p += 4) {
+    gint *e = cur + 3 * (x + 1);
+    gint v[3];
+    const guint8 *c;
+
+    if (above && x >= ready) {
+      /* pixels x .. ready - 1 need the row above done up to ready + 1 */
+      ready = MIN (x + CHUNK, width);
+      wait_done (above, MIN (ready + 2, width));
+    }
+    if (self && x > 0 && x % CHUNK == 0)
+      g_atomic_int_set (self, (gint) x);
+
+    /* the error is kept in 1/256 units: 16ths of the diffusion weights
+     * times 16ths of the strength */
+    /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
+     * in a shift (the division was 7 % of testsrc's instructions) */
+    for (k = 0; k < 3; k++)
+      v[k] = clamp8 (p[k] + ((e[k] + 127 + (e[k] >= 0)) >> 8));
+    if (m && m[x] == IMM_DITHER_KEEP) {
+      o[x] = keep;
+      c = cv + 3 * x;
+    } else {
+      guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
+
+      /* A still pixel is written again only when the new palette shows
+       * it clearly better than the screen does. */
+      if (m && m[x] == IMM_DITHER_REFINE
+          && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
+              cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
+              pal[idx].r, pal[idx].g, pal[idx].b) + refine)
+        idx = keep;
+      else if (m && m[x] == IMM_DITHER_RESHOW) {
+        /* Written in any case (no hole for the LZW), but with the entry
+         * nearest the colour on screen where that is as close to the
+         * wanted colour as the best one: on the gradient, re-dithering
+         * ties afresh gave 0.171 flicker, this 0.147. */
+        guint8 near = imm_palette_map_lookup (map, cv[3 * x], cv[3 * x + 1],
+            cv[3 * x + 2]);
+
+        if (imm_rgb_distance (v[0], v[1], v[2], pal[near].r, pal[near].g,
+                pal[near].b) <= imm_rgb_distance (v[0], v[1], v[2],
+                pal[idx].r, pal[idx].g, pal[idx].b))
+          idx = near;
+      }
+      o[x] = idx;
+      c = idx == keep ? cv + 3 * x : &pal[idx].r;
+    }
+    for (k = 0; k < 3; k++) {
+      gint err = (v[k] - c[k]) * (gint) strength;
+
+      spread_floyd_steinberg (e, next, x, k, err);
+    }
+  }
+  if (self)
+    g_atomic_int_set (self, (gint) width);
+}
+
+/* imm_dither_diffuse_temporal's arguments, split by rows: row y on part
+ * y % n_parts, a wavefront, each row a few pixels behind the one above.
+ * The error is spread in integers, so each pixel gets the same sum in any
+ * order, and each part looks colours up in its own map of the same
+ * palette: the indices are those of one thread. */
+typedef struct
+{
+  ImmPaletteMap *map, **helpers;
+  guint strength, refine, width, height, keep;
+  const guint8 *rgba, *mask, *canvas;
+  gsize stride;
+  guint8 *out;
+  gint **bufs;                  /* n_parts + 1 rows of error, in turn */
+  gint *done;                   /* each row's progress, in pixels */
+} DiffuseJob;
+
+static void
+diffuse_part (guint part, guint n_parts, gpointer data)
+{
+  DiffuseJob *j = data;
+  /* the same palette, looked up in this part's own cache */
+  ImmPaletteMap *map = part > 0 ? j->helpers[part - 1] : j->map;
+  const ImmRgb *pal = imm_palette_map_colors (map, NULL);
+  guint y;
+
+  for (y = part; y < j->height; y += n_parts) {
+    gint *cur = j->bufs[y % (n_parts + 1)];
+    gint *next = j->bufs[(y + 1) % (n_parts + 1)];
+
+    /* the rows that used this buffer before are done: the row n_parts
+     * above ran on this thread */
+    memset (next, 0, sizeof (gint) * 3 * (j->width + 2));
+    diffuse_row (map, pal, j->strength, j->refine, j->rgba + y * j->stride,
+        j->mask ? j->mask + (gsize) y * j->width : NULL,
+        j->canvas ? j->canvas + (gsize) y * j->width * 3 : NULL, j->width,
+        j->keep, j->out + (gsize) y * j->width, cur, next,
+        n_parts > 1 && y > 0 ? &j->done[y - 1] : NULL,
+        n_parts > 1 ? &j->done[y] : NULL);
+  }
+}
+
+void
+imm_dither_diffuse_temporal_parallel (ImmPaletteMap * map,
+    ImmPaletteMap ** helpers, guint strength, guint refine,
+    const guint8 * rgba, gsize stride, guint width, guint height,
+    const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out,
+    ImmParallel * par)
+{
+  DiffuseJob j;
+  guint i, n = helpers ? imm_parallel_parts (par) : 1;
+
+  j.map = map;
+  j.helpers = helpers;
+  j.strength = MIN (strength, 16);
+  j.refine = refine;
+  j.width = width;
+  j.height = height;
+  j.keep = keep;
+  j.rgba = rgba;
+  j.stride = stride;
+  j.mask = mask;
+  j.canvas = canvas;
+  j.out = out;
+  j.bufs = g_new (gint *, n + 1);
+  for (i = 0; i <= n; i++)
+    j.bufs[i] = g_new0 (gint, 3 * (width + 2));
+  j.done = n > 1 ? g_new0 (gint, height) : NULL;
+  if (n > 1)
+    imm_parallel_run (par, diffuse_part, &j);
+  else
+    diffuse_part (0, 1, &j);
+  for (i = 0; i <= n; i++)
+    g_free (j.bufs[i]);
+  g_free (j.bufs);
+  g_free (j.done);
+}
+
 void
 imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
     guint refine, const guint8 * rgba, gsize stride, guint width, guint height,
     const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out)
 {
-  const ImmRgb *pal = imm_palette_map_colors (map, NULL);
-  gint *cur = g_new0 (gint, 3 * (width + 2));
-  gint *next = g_new0 (gint, 3 * (width + 2));
-  guint x, y, k;
-
-  strength = MIN (strength, 16);
-  for (y = 0; y < height; y++) {
-    const guint8 *p = rgba + y * stride;
-    const guint8 *m = mask ? mask + (gsize) y * width : NULL;
-    const guint8 *cv = canvas ? canvas + (gsize) y * width * 3 : NULL;
-    guint8 *o = out + (gsize) y * width;
-    gint *tmp;
-
-    memset (next, 0, sizeof (gint) * 3 * (width + 2));
-    for (x = 0; x < width; x++, p += 4) {
-      gint *e = cur + 3 * (x + 1);
-      gint v[3];
-      const guint8 *c;
-
-      /* the error is kept in 1/256 units: 16ths of the diffusion weights
-       * times 16ths of the strength */
-      /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
-       * in a shift (the division was 7 % of testsrc's instructions) */
-      for (k = 0; k < 3; k++)
-        v[k] = clamp8 (p[k] + ((e[k] + 127 + (e[k] >= 0)) >> 8));
-      if (m && m[x] == IMM_DITHER_KEEP) {
-        o[x] = keep;
-        c = cv + 3 * x;
-      } else {
-        guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
-
-        /* A still pixel is written again only when the new palette shows
-         * it clearly better than the screen does. */
-        if (m && m[x] == IMM_DITHER_REFINE
-            && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
-                cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
-                pal[idx].r, pal[idx].g, pal[idx].b) + refine)
-          idx = keep;
-        else if (m && m[x] == IMM_DITHER_RESHOW) {
-          /* Written in any case (no hole for the LZW), but with the entry
-           * nearest the colour on screen where that is as close to the
-           * wanted colour as the best one: on the gradient, re-dithering
-           * ties afresh gave 0.171 flicker, this 0.147. */
-          guint8 near = imm_palette_map_lookup (map, cv[3 * x], cv[3 * x + 1],
-              cv[3 * x + 2]);
-
-          if (imm_rgb_distance (v[0], v[1], v[2], pal[near].r, pal[near].g,
-                  pal[near].b) <= imm_rgb_distance (v[0], v[1], v[2],
-                  pal[idx].r, pal[idx].g, pal[idx].b))
-            idx = near;
-        }
-        o[x] = idx;
-        c = idx == keep ? cv + 3 * x : &pal[idx].r;
-      }
-      for (k = 0; k < 3; k++) {
-        gint err = (v[k] - c[k]) * (gint) strength;
-
-        spread_floyd_steinberg (e, next, x, k, err);
-      }
-    }
-    tmp = cur;
-    cur = next;
-    next = tmp;
-  }
-  g_free (cur);
-  g_free (next);
+  imm_dither_diffuse_temporal_parallel (map, NULL, strength, refine,
+      rgba, stride, width, height, mask, canvas, keep, out, NULL);
 }
 
 /* imm_dither_crop's and imm_dither_commit's arguments, and each part's

@@ -79,6 +79,18 @@ void imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
     const guint8 * rgba, gsize stride, guint width, guint height,
     const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out);
 
+/* As imm_dither_diffuse_temporal, the rows split between @par's threads
+ * as a wavefront (row y on part y % parts, each a few pixels behind the
+ * row above), with the same indices. Part p > 0 looks colours up in
+ * @helpers[p - 1]: maps of their own (a lookup fills its map's cache),
+ * holding @map's palette and exact setting. With @helpers or @par NULL,
+ * one thread. */
+void imm_dither_diffuse_temporal_parallel (ImmPaletteMap * map,
+    ImmPaletteMap ** helpers, guint strength, guint refine,
+    const guint8 * rgba, gsize stride, guint width, guint height,
+    const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out,
+    ImmParallel * par);
+
 /* The bounding box of the pixels of @indices (@width a row) that are not
  * @keep, copied into @out (rect width a row); returns FALSE, with an empty
  * @rect, when every pixel is @keep. */
