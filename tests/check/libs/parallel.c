@@ -257,6 +257,70 @@ GST_START_TEST (test_parallel_crop_commit)
 
 GST_END_TEST;
 
+/* Floyd-Steinberg as a wavefront of rows on 2 or 3 threads, each with its
+ * own map of the palette, gives the indices of one thread: on the first
+ * frame (no mask) and on a frame with every kind of mark, 97 pixels wide
+ * (not a multiple of the wavefront's step). */
+GST_START_TEST (test_parallel_diffusion)
+{
+  const guint w = 97, h = 45;
+  guint8 *rgba = picture (w, h, 5), *other = picture (w, h, 6);
+  guint8 *canvas = g_malloc ((gsize) w * h * 3);
+  guint8 *mask = g_malloc ((gsize) w * h);
+  guint8 *ref = g_malloc ((gsize) w * h), *out = g_malloc ((gsize) w * h);
+  ImmPaletteHistogram *hist = imm_palette_histogram_new ();
+  ImmPaletteMap *map, *helpers[2];
+  ImmRgb pal[256];
+  guint n, p, threads, kept = 0, pass;
+
+  imm_palette_histogram_add_rgba (hist, rgba, w, h, w * 4, 1);
+  n = imm_palette_build (hist, 200, 2, pal);
+  fail_unless (n > 100, "%u colours", n);
+  map = imm_palette_map_new (pal, n);
+  helpers[0] = imm_palette_map_new (pal, n);
+  helpers[1] = imm_palette_map_new (pal, n);
+  for (p = 0; p < w * h; p++) {
+    memcpy (canvas + 3 * p, other + 4 * p, 3);
+    mask[p] = p % 13 < 6 ? IMM_DITHER_WRITE : p % 13 < 9 ? IMM_DITHER_KEEP :
+        p % 13 < 11 ? IMM_DITHER_REFINE : IMM_DITHER_RESHOW;
+  }
+  for (pass = 0; pass < 2; pass++) {
+    const guint8 *m = pass ? mask : NULL;
+
+    imm_dither_diffuse_temporal (map, 10, 50, rgba, w * 4, w, h, m, canvas,
+        n, ref);
+    for (threads = 2; threads <= 3; threads++) {
+      ImmParallel *par = imm_parallel_new (threads);
+      guint run;
+
+      for (run = 0; run < 5; run++) {
+        memset (out, 0xee, (gsize) w * h);
+        imm_dither_diffuse_temporal_parallel (map, helpers, 10, 50, rgba,
+            w * 4, w, h, m, canvas, n, out, par);
+        fail_unless (memcmp (out, ref, (gsize) w * h) == 0,
+            "pass %u, %u threads, run %u", pass, threads, run);
+      }
+      imm_parallel_free (par);
+    }
+  }
+  /* the masked pass kept pixels (KEEP, and REFINE not worth it) */
+  for (p = 0; p < w * h; p++)
+    kept += ref[p] == n;
+  fail_unless (kept > w * h / 5, "%u kept", kept);
+  imm_palette_map_free (map);
+  imm_palette_map_free (helpers[0]);
+  imm_palette_map_free (helpers[1]);
+  imm_palette_histogram_free (hist);
+  g_free (rgba);
+  g_free (other);
+  g_free (canvas);
+  g_free (mask);
+  g_free (ref);
+  g_free (out);
+}
+
+GST_END_TEST;
+
 /* The palette (median cut, then k-means with the assignment split by
  * bins) is the same split in parts. */
 GST_START_TEST (test_parallel_palette)
@@ -295,6 +359,7 @@ parallel_suite (void)
   tcase_add_test (tc, test_parallel_mark_changes);
   tcase_add_test (tc, test_parallel_thresholds);
   tcase_add_test (tc, test_parallel_crop_commit);
+  tcase_add_test (tc, test_parallel_diffusion);
   tcase_add_test (tc, test_parallel_palette);
   return s;
 }
