@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "imm-parallel.h"
+
 G_BEGIN_DECLS typedef struct
 {
   guint8 r, g, b;
@@ -36,6 +38,13 @@ guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
  * 0 for an empty histogram). */
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out);
+
+/* As imm_palette_build, each k-means assignment step's bins split between
+ * @par's threads (NULL: the caller's alone); the sums are taken in bin
+ * order, so the palette is the same. */
+guint imm_palette_build_parallel (const ImmPaletteHistogram * hist,
+    guint max_colors, guint kmeans_iterations, ImmRgb * out,
+    ImmParallel * par);
 
 /* The distinct colours of the RGBA pixels (alpha ignored) whose @mask byte
  * is not 0 (all with @mask NULL), in order of first appearance, into @out;
