@@ -90,7 +90,11 @@
  * primed with the frame libwebp keeps last before it, and the chunks are
  * spliced at EOS: the same bytes as one encoder (libwebp decides each
  * frame from source pixels only), on more cores. Frames waiting for a
- * worker are bounded (a chunk per thread and one more).
+ * worker are bounded (a chunk per thread and one more). A GIF's frames
+ * depend on the one before, so its threads (one per core, at most 4)
+ * share each frame: change marking, thresholds and the k-means
+ * assignment split by rows or bins, the error diffusion as a wavefront of
+ * rows; the same bytes as one thread.
  *
  * The base class keeps the first frame of each file (without its picture);
  * the file goes out as its output, with its timestamp and the whole
@@ -1041,8 +1045,9 @@ gst_imm_anim_enc_class_init (GstImmAnimEncClass * klass)
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_boolean ("threads", "Threads",
           "Let the encoder use extra threads (WebP: chunks of frames on "
-          "a thread pool, and libwebp's second thread); the output is the "
-          "same either way", DEFAULT_THREADS, rw));
+          "a thread pool, and libwebp's second thread; GIF: each frame's "
+          "work split by rows); the output is the same either way",
+          DEFAULT_THREADS, rw));
   g_object_class_install_property (gobject_class, PROP_SHARP_YUV,
       g_param_spec_boolean ("sharp-yuv", "Sharp YUV",
           "WebP: libwebp's slower, sharper RGB to YUV conversion (RGB input "

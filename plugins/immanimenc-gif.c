@@ -112,7 +112,17 @@ typedef struct
   ImmAnimGifTimeline timeline;
   GifFrame pending, trial;
   guint16 *thresholds;          /* lossy LZW, per pixel of the pending rect */
+  guint16 *dist;                /* the lossy thresholds' distance table */
   gsize full_bytes;             /* the last whole frame's data size */
+  /* With threads: the change marking, the k-means assignment and the
+   * lossy thresholds split by rows (or bins) between the cores, with the
+   * same output as one thread (NULL without). */
+  ImmParallel *par;
+  /* the diffusion's other rows look colours up in these, copies of map
+   * (a lookup fills the map's cache); palette_gen counts map's palettes,
+   * helpers_gen is the one they hold */
+  ImmPaletteMap *helpers[3];
+  guint palette_gen, helpers_gen;
 } GifBackend;
 
 static ImmAnimBackend *
@@ -169,6 +179,8 @@ gif_reset (ImmAnimBackend * be)
   g_clear_pointer (&self->trial.idx, g_free);
   self->full_bytes = 0;
   g_clear_pointer (&self->thresholds, g_free);
+  g_clear_pointer (&self->dist, g_free);
+  g_clear_pointer (&self->par, imm_parallel_free);
   imm_anim_gif_timeline_init (&self->timeline);
   self->n_out = 0;
   self->global_table = FALSE;
@@ -182,6 +194,8 @@ gif_free (ImmAnimBackend * be)
   gif_reset (be);
   g_clear_pointer (&self->hist, imm_palette_histogram_free);
   g_clear_pointer (&self->map, imm_palette_map_free);
+  for (guint i = 0; i < G_N_ELEMENTS (self->helpers); i++)
+    g_clear_pointer (&self->helpers[i], imm_palette_map_free);
   g_free (be);
 }
 
@@ -212,6 +226,12 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
   self->trial.data = g_byte_array_new ();
   self->trial.idx = g_malloc (pixels);
   self->thresholds = g_new (guint16, pixels);
+  self->dist = g_new (guint16, 256 * 256);
+  /* Two threads on the 2-core bench machine; more gain little on a frame
+   * of 320x240 (the parts left on one thread are 3/4 of the time). */
+  if (self->s.threads && g_get_num_processors () > 1)
+    self->par = imm_parallel_new (MIN (g_get_num_processors (),
+            G_N_ELEMENTS (self->helpers) + 1));
   if (!self->hist)
     self->hist = imm_palette_histogram_new ();
   {
@@ -362,7 +382,8 @@ gif_build_palette (GifBackend * self, const guint8 * rgba, gboolean snap)
       self->s.height, (gsize) self->s.width * 4, self->mask, max, pal) : 0;
   self->exact = n > 0 && n <= max;
   if (!self->exact)
-    n = imm_palette_build (self->hist, max, self->kmeans, pal);
+    n = imm_palette_build_parallel (self->hist, max, self->kmeans, pal,
+        self->par);
   if (snap && !self->exact)
     imm_palette_snap (pal, n, self->pending.pal, self->pending.npal,
         PALETTE_SNAP);
@@ -372,6 +393,7 @@ gif_build_palette (GifBackend * self, const guint8 * rgba, gboolean snap)
   else
     self->map = imm_palette_map_new (pal, MAX (n, 1));
   imm_palette_map_set_exact (self->map, self->exact);
+  self->palette_gen++;
 }
 
 static const guint8 *
@@ -380,6 +402,87 @@ frame_rgba (ImmAnimFrame * frame, GstMapInfo * map)
   if (!gst_buffer_map (frame->buffer, map, GST_MAP_READ))
     return NULL;
   return map->data;
+}
+
+/* Before gif_make_frame's diffusion: the lossy thresholds' distance
+ * table (part 0), and the palette in the diffusion's helper maps. */
+typedef struct
+{
+  GifBackend *self;
+  const ImmRgb *pal;
+  guint npal, lossy;
+} PrepJob;
+
+static void
+prep_part (guint part, guint n_parts, gpointer data)
+{
+  PrepJob *j = data;
+  GifBackend *self = j->self;
+  ImmPaletteMap **h;
+  const ImmRgb *colors;
+  guint n;
+
+  if (part == 0) {
+    imm_lzw_distance_table (j->pal, j->npal, j->lossy,
+        MAX (self->lossy_texture, j->lossy), self->dist);
+    return;
+  }
+  if (self->helpers_gen == self->palette_gen)
+    return;
+  h = &self->helpers[part - 1];
+  colors = imm_palette_map_colors (self->map, &n);
+  if (*h)
+    imm_palette_map_set_colors (*h, colors, n);
+  else
+    *h = imm_palette_map_new (colors, n);
+  imm_palette_map_set_exact (*h, self->exact);
+}
+
+/* The pending rect's lossy thresholds, lowered where pixels must not move
+ * far, by rows */
+typedef struct
+{
+  GifBackend *self;
+  const guint8 *rgba;
+  GifFrame *f;
+  guint keep, lossy;
+} ThresholdJob;
+
+static void
+threshold_part (guint part, guint n_parts, gpointer data)
+{
+  ThresholdJob *j = data;
+  GifBackend *self = j->self;
+  GifFrame *f = j->f;
+  gsize stride = (gsize) self->s.width * 4;
+  guint x, y, y0, y1, keep = j->keep, lossy = j->lossy;
+
+  /* A refined pixel gets half the plain threshold: the loss, and the
+   * error the lossy LZW carries along a string from the texture before
+   * it, could leave it as far off as before, to be refined again frame
+   * after frame (a still pixel of gifquality's noisy scene changed in 7
+   * of 11 frames with the plain threshold, 4 with half). Still pixels of
+   * a whole frame likewise: with the plain threshold the loss moved
+   * them (gradient flicker 0.20 against 0.147 with half). A pixel
+   * shown exactly (see SCREEN_EXACT) loses at most the refine distance,
+   * on the first frame too. */
+  imm_parallel_slice (part, n_parts, f->rect.height, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *m = self->mask + (gsize) (f->rect.y + y) * self->s.width +
+        f->rect.x;
+    guint16 *t = self->thresholds + (gsize) y * f->rect.width;
+    const guint8 *p = j->rgba + (gsize) (f->rect.y + y) * stride +
+        4 * f->rect.x;
+    const guint8 *ix = f->idx + (gsize) y * f->rect.width;
+
+    for (x = 0; x < f->rect.width; x++, p += 4) {
+      if (m[x] == IMM_DITHER_REFINE || m[x] == IMM_DITHER_RESHOW)
+        t[x] = MIN (t[x], lossy / 2);
+      else if (self->exact && ix[x] != keep && f->pal[ix[x]].r == p[0]
+          && f->pal[ix[x]].g == p[1] && f->pal[ix[x]].b == p[2])
+        t[x] = MIN (t[x], self->refine);
+    }
+  }
 }
 
 /* Encodes @rgba into @f: a palette (per frame: from the pixels @mask
@@ -412,11 +515,17 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
   pal = imm_palette_map_colors (self->map, &npal);
   keep = first ? 256 : npal;
 
+  {
+    PrepJob j = { self, pal, npal, lossy };
+
+    imm_parallel_run (self->par, prep_part, &j);
+    self->helpers_gen = self->palette_gen;
+  }
   if (self->s.dither == IMM_DITHER_FLOYD_STEINBERG)
-    imm_dither_diffuse_temporal (self->map, self->strength, self->refine,
-        rgba, stride,
-        self->s.width, self->s.height, first ? NULL : self->mask,
-        self->canvas, keep, self->indices);
+    imm_dither_diffuse_temporal_parallel (self->map, self->helpers,
+        self->strength, self->refine, rgba, stride, self->s.width,
+        self->s.height, first ? NULL : self->mask, self->canvas, keep,
+        self->indices, self->par);
   else {
     gsize i;
 
@@ -427,8 +536,8 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
         if (self->mask[i] != IMM_DITHER_WRITE)
           self->indices[i] = keep;
   }
-  imm_dither_crop (self->indices, self->s.width, self->s.height, keep,
-      f->idx, &f->rect);
+  imm_dither_crop_parallel (self->indices, self->s.width, self->s.height,
+      keep, f->idx, &f->rect, self->par);
 
   f->keep = keep;
   f->npal = npal;
@@ -440,36 +549,13 @@ gif_make_frame (GifBackend * self, const guint8 * rgba, gboolean first,
       && self->s.palette != GST_IMM_ANIM_PALETTE_GLOBAL ? 0 : 1);
   f->transparent = first ? NO_TRANSPARENT_COLOR : (gint) npal;
   g_byte_array_set_size (f->data, 0);
-  imm_lzw_local_thresholds (f->idx, f->rect.width, f->rect.height,
+  imm_lzw_local_thresholds_parallel (f->idx, f->rect.width, f->rect.height,
       f->pal, npal, keep, lossy, MAX (self->lossy_texture, lossy),
-      self->thresholds);
+      self->dist, self->thresholds, self->par);
   {
-    guint x, y;
+    ThresholdJob j = { self, rgba, f, keep, lossy };
 
-    /* A refined pixel gets half the plain threshold: the loss, and the
-     * error the lossy LZW carries along a string from the texture before
-     * it, could leave it as far off as before, to be refined again frame
-     * after frame (a still pixel of gifquality's noisy scene changed in 7
-     * of 11 frames with the plain threshold, 4 with half). Still pixels of
-     * a whole frame likewise: with the plain threshold the loss moved
-     * them (gradient flicker 0.20 against 0.147 with half). A pixel
-     * shown exactly (see SCREEN_EXACT) loses at most the refine distance,
-     * on the first frame too. */
-    for (y = 0; y < f->rect.height; y++) {
-      const guint8 *m = self->mask + (gsize) (f->rect.y + y) * self->s.width +
-          f->rect.x;
-      guint16 *t = self->thresholds + (gsize) y * f->rect.width;
-      const guint8 *p = rgba + (gsize) (f->rect.y + y) * stride + 4 * f->rect.x;
-      const guint8 *ix = f->idx + (gsize) y * f->rect.width;
-
-      for (x = 0; x < f->rect.width; x++, p += 4) {
-        if (m[x] == IMM_DITHER_REFINE || m[x] == IMM_DITHER_RESHOW)
-          t[x] = MIN (t[x], lossy / 2);
-        else if (self->exact && ix[x] != keep && f->pal[ix[x]].r == p[0]
-            && f->pal[ix[x]].g == p[1] && f->pal[ix[x]].b == p[2])
-          t[x] = MIN (t[x], self->refine);
-      }
-    }
+    imm_parallel_run (self->par, threshold_part, &j);
   }
   imm_lzw_encode_masked (f->idx, (gsize) f->rect.width * f->rect.height,
       imm_lzw_min_code_size (MAX (f->ncolors, 1)), f->pal, keep, lossy,
@@ -498,9 +584,9 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
   }
   first = self->n_out == 0 && !self->timeline.have_pending;
   stride = (gsize) self->s.width * 4;
-  changed = imm_dither_mark_changes (rgba, stride, self->s.width,
+  changed = imm_dither_mark_changes_parallel (rgba, stride, self->s.width,
       self->s.height, first ? NULL : self->shown, self->tolerance,
-      self->canvas, self->refine, self->mask);
+      self->canvas, self->refine, self->mask, self->par);
   if (changed == 0) {
     gst_buffer_unmap (frame->buffer, &map);
     /* Nothing new on screen: the frame shown stays longer. */
@@ -541,9 +627,9 @@ gif_encode (GifBackend * self, ImmAnimFrame * frame, guint64 end, gboolean last)
       self->trial = tmp;
     }
   }
-  imm_dither_commit (self->pending.idx, &self->pending.rect,
+  imm_dither_commit_parallel (self->pending.idx, &self->pending.rect,
       self->pending.pal, self->pending.keep, rgba, stride, self->s.width,
-      self->canvas, self->shown);
+      self->canvas, self->shown, self->par);
   gst_buffer_unmap (frame->buffer, &map);
   return ok;
 }

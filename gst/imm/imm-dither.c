@@ -190,17 +190,29 @@ exact_around (const guint8 * canvas, const guint8 * shown, guint width,
   return TRUE;
 }
 
-guint
-imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
-    guint height, const guint8 * shown, guint tolerance,
-    const guint8 * canvas, guint refine, guint8 * mask)
+/* imm_dither_mark_changes' arguments, and each part's count */
+typedef struct
 {
+  const guint8 *rgba, *shown, *canvas;
+  gsize stride;
+  guint width, height, tolerance, refine;
+  guint8 *mask;
+  guint changed[64];
+} MarkJob;
+
+/* Marks rows [y0, y1): each pixel reads the inputs only, so the rows can
+ * be split between threads with the same marks. */
+static guint
+mark_rows (const MarkJob * j, guint y0, guint y1)
+{
+  const guint8 *rgba = j->rgba, *shown = j->shown, *canvas = j->canvas;
+  gsize stride = j->stride;
+  guint width = j->width, height = j->height, tolerance = j->tolerance;
+  guint refine = j->refine;
+  guint8 *mask = j->mask;
   guint x, y, n = 0;
-  if (!shown) {
-    memset (mask, IMM_DITHER_WRITE, (gsize) width * height);
-    return width * height;
-  }
-  for (y = 0; y < height; y++) {
+
+  for (y = y0; y < y1; y++) {
     const guint8 *p = rgba + y * stride;
     const guint8 *s = shown + (gsize) y * width * 3;
     const guint8 *c = canvas + (gsize) y * width * 3;
@@ -254,96 +266,302 @@ imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
   return n;
 }
 
+static void
+mark_part (guint part, guint n_parts, gpointer data)
+{
+  MarkJob *j = data;
+  guint y0, y1;
+
+  imm_parallel_slice (part, n_parts, j->height, &y0, &y1);
+  j->changed[part] = mark_rows (j, y0, y1);
+}
+
+guint
+imm_dither_mark_changes_parallel (const guint8 * rgba, gsize stride,
+    guint width, guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask, ImmParallel * par)
+{
+  MarkJob j;
+  guint i, n = 0;
+
+  if (!shown) {
+    memset (mask, IMM_DITHER_WRITE, (gsize) width * height);
+    return width * height;
+  }
+  j.rgba = rgba;
+  j.shown = shown;
+  j.canvas = canvas;
+  j.stride = stride;
+  j.width = width;
+  j.height = height;
+  j.tolerance = tolerance;
+  j.refine = refine;
+  j.mask = mask;
+  g_return_val_if_fail (imm_parallel_parts (par) <= G_N_ELEMENTS (j.changed),
+      0);
+  imm_parallel_run (par, mark_part, &j);
+  for (i = 0; i < imm_parallel_parts (par); i++)
+    n += j.changed[i];
+  return n;
+}
+
+guint
+imm_dither_mark_changes (const guint8 * rgba, gsize stride, guint width,
+    guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask)
+{
+  return imm_dither_mark_changes_parallel (rgba, stride, width, height,
+      shown, tolerance, canvas, refine, mask, NULL);
+}
+
+/* Pixels a wavefront row waits for at a time (see diffuse_part). */
+#define CHUNK 32
+
+/* Waits until the row whose progress is @done has spread its error up to
+ * (not including) pixel @need: the other thread is a few pixels ahead in
+ * nearly all waits, so it spins, and yields when it does not come. */
+static void
+wait_done (gint * done, guint need)
+{
+  guint spins = 0;
+
+  while ((guint) g_atomic_int_get (done) < need)
+    if (++spins > 100)
+      g_thread_yield ();
+}
+
+/* One row of imm_dither_diffuse_temporal: @cur holds the error spread into
+ * it, @next (zeroed) gets what it spreads below. With @above, the progress
+ * of the row above on another thread, each pixel waits until that row has
+ * spread all its error into @cur there (pixel x + 1 spreads into x) and
+ * moved past what this pixel writes (x + 2); this row's progress goes to
+ * @self. */
+static void
+diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
+    guint refine, const guint8 * p, const guint8 * m, const guint8 * cv,
+    guint width, guint keep, guint8 * o, gint * cur, gint * next,
+    gint * above, gint * self)
+{
+  guint x, k, ready = 0;
+
+  for (x = 0; x < width; x++, p += 4) {
+    gint *e = cur + 3 * (x + 1);
+    gint v[3];
+    const guint8 *c;
+
+    if (above && x >= ready) {
+      /* pixels x .. ready - 1 need the row above done up to ready + 1 */
+      ready = MIN (x + CHUNK, width);
+      wait_done (above, MIN (ready + 2, width));
+    }
+    if (self && x > 0 && x % CHUNK == 0)
+      g_atomic_int_set (self, (gint) x);
+
+    /* the error is kept in 1/256 units: 16ths of the diffusion weights
+     * times 16ths of the strength */
+    /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
+     * in a shift (the division was 7 % of testsrc's instructions) */
+    for (k = 0; k < 3; k++)
+      v[k] = clamp8 (p[k] + ((e[k] + 127 + (e[k] >= 0)) >> 8));
+    if (m && m[x] == IMM_DITHER_KEEP) {
+      o[x] = keep;
+      c = cv + 3 * x;
+    } else {
+      guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
+
+      /* A still pixel is written again only when the new palette shows
+       * it clearly better than the screen does. */
+      if (m && m[x] == IMM_DITHER_REFINE
+          && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
+              cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
+              pal[idx].r, pal[idx].g, pal[idx].b) + refine)
+        idx = keep;
+      else if (m && m[x] == IMM_DITHER_RESHOW) {
+        /* Written in any case (no hole for the LZW), but with the entry
+         * nearest the colour on screen where that is as close to the
+         * wanted colour as the best one: on the gradient, re-dithering
+         * ties afresh gave 0.171 flicker, this 0.147. */
+        guint8 near = imm_palette_map_lookup (map, cv[3 * x], cv[3 * x + 1],
+            cv[3 * x + 2]);
+
+        if (imm_rgb_distance (v[0], v[1], v[2], pal[near].r, pal[near].g,
+                pal[near].b) <= imm_rgb_distance (v[0], v[1], v[2],
+                pal[idx].r, pal[idx].g, pal[idx].b))
+          idx = near;
+      }
+      o[x] = idx;
+      c = idx == keep ? cv + 3 * x : &pal[idx].r;
+    }
+    for (k = 0; k < 3; k++) {
+      gint err = (v[k] - c[k]) * (gint) strength;
+
+      spread_floyd_steinberg (e, next, x, k, err);
+    }
+  }
+  if (self)
+    g_atomic_int_set (self, (gint) width);
+}
+
+/* imm_dither_diffuse_temporal's arguments, split by rows: row y on part
+ * y % n_parts, a wavefront, each row a few pixels behind the one above.
+ * The error is spread in integers, so each pixel gets the same sum in any
+ * order, and each part looks colours up in its own map of the same
+ * palette: the indices are those of one thread. */
+typedef struct
+{
+  ImmPaletteMap *map, **helpers;
+  guint strength, refine, width, height, keep;
+  const guint8 *rgba, *mask, *canvas;
+  gsize stride;
+  guint8 *out;
+  gint **bufs;                  /* n_parts + 1 rows of error, in turn */
+  gint *done;                   /* each row's progress, in pixels */
+} DiffuseJob;
+
+static void
+diffuse_part (guint part, guint n_parts, gpointer data)
+{
+  DiffuseJob *j = data;
+  /* the same palette, looked up in this part's own cache */
+  ImmPaletteMap *map = part > 0 ? j->helpers[part - 1] : j->map;
+  const ImmRgb *pal = imm_palette_map_colors (map, NULL);
+  guint y;
+
+  for (y = part; y < j->height; y += n_parts) {
+    gint *cur = j->bufs[y % (n_parts + 1)];
+    gint *next = j->bufs[(y + 1) % (n_parts + 1)];
+
+    /* the rows that used this buffer before are done: the row n_parts
+     * above ran on this thread */
+    memset (next, 0, sizeof (gint) * 3 * (j->width + 2));
+    diffuse_row (map, pal, j->strength, j->refine, j->rgba + y * j->stride,
+        j->mask ? j->mask + (gsize) y * j->width : NULL,
+        j->canvas ? j->canvas + (gsize) y * j->width * 3 : NULL, j->width,
+        j->keep, j->out + (gsize) y * j->width, cur, next,
+        n_parts > 1 && y > 0 ? &j->done[y - 1] : NULL,
+        n_parts > 1 ? &j->done[y] : NULL);
+  }
+}
+
+void
+imm_dither_diffuse_temporal_parallel (ImmPaletteMap * map,
+    ImmPaletteMap ** helpers, guint strength, guint refine,
+    const guint8 * rgba, gsize stride, guint width, guint height,
+    const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out,
+    ImmParallel * par)
+{
+  DiffuseJob j;
+  guint i, n = helpers ? imm_parallel_parts (par) : 1;
+
+  j.map = map;
+  j.helpers = helpers;
+  j.strength = MIN (strength, 16);
+  j.refine = refine;
+  j.width = width;
+  j.height = height;
+  j.keep = keep;
+  j.rgba = rgba;
+  j.stride = stride;
+  j.mask = mask;
+  j.canvas = canvas;
+  j.out = out;
+  j.bufs = g_new (gint *, n + 1);
+  for (i = 0; i <= n; i++)
+    j.bufs[i] = g_new0 (gint, 3 * (width + 2));
+  j.done = n > 1 ? g_new0 (gint, height) : NULL;
+  if (n > 1)
+    imm_parallel_run (par, diffuse_part, &j);
+  else
+    diffuse_part (0, 1, &j);
+  for (i = 0; i <= n; i++)
+    g_free (j.bufs[i]);
+  g_free (j.bufs);
+  g_free (j.done);
+}
+
 void
 imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
     guint refine, const guint8 * rgba, gsize stride, guint width, guint height,
     const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out)
 {
-  const ImmRgb *pal = imm_palette_map_colors (map, NULL);
-  gint *cur = g_new0 (gint, 3 * (width + 2));
-  gint *next = g_new0 (gint, 3 * (width + 2));
-  guint x, y, k;
-
-  strength = MIN (strength, 16);
-  for (y = 0; y < height; y++) {
-    const guint8 *p = rgba + y * stride;
-    const guint8 *m = mask ? mask + (gsize) y * width : NULL;
-    const guint8 *cv = canvas ? canvas + (gsize) y * width * 3 : NULL;
-    guint8 *o = out + (gsize) y * width;
-    gint *tmp;
-
-    memset (next, 0, sizeof (gint) * 3 * (width + 2));
-    for (x = 0; x < width; x++, p += 4) {
-      gint *e = cur + 3 * (x + 1);
-      gint v[3];
-      const guint8 *c;
-
-      /* the error is kept in 1/256 units: 16ths of the diffusion weights
-       * times 16ths of the strength */
-      /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
-       * in a shift (the division was 7 % of testsrc's instructions) */
-      for (k = 0; k < 3; k++)
-        v[k] = clamp8 (p[k] + ((e[k] + 127 + (e[k] >= 0)) >> 8));
-      if (m && m[x] == IMM_DITHER_KEEP) {
-        o[x] = keep;
-        c = cv + 3 * x;
-      } else {
-        guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
-
-        /* A still pixel is written again only when the new palette shows
-         * it clearly better than the screen does. */
-        if (m && m[x] == IMM_DITHER_REFINE
-            && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
-                cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
-                pal[idx].r, pal[idx].g, pal[idx].b) + refine)
-          idx = keep;
-        else if (m && m[x] == IMM_DITHER_RESHOW) {
-          /* Written in any case (no hole for the LZW), but with the entry
-           * nearest the colour on screen where that is as close to the
-           * wanted colour as the best one: on the gradient, re-dithering
-           * ties afresh gave 0.171 flicker, this 0.147. */
-          guint8 near = imm_palette_map_lookup (map, cv[3 * x], cv[3 * x + 1],
-              cv[3 * x + 2]);
-
-          if (imm_rgb_distance (v[0], v[1], v[2], pal[near].r, pal[near].g,
-                  pal[near].b) <= imm_rgb_distance (v[0], v[1], v[2],
-                  pal[idx].r, pal[idx].g, pal[idx].b))
-            idx = near;
-        }
-        o[x] = idx;
-        c = idx == keep ? cv + 3 * x : &pal[idx].r;
-      }
-      for (k = 0; k < 3; k++) {
-        gint err = (v[k] - c[k]) * (gint) strength;
-
-        spread_floyd_steinberg (e, next, x, k, err);
-      }
-    }
-    tmp = cur;
-    cur = next;
-    next = tmp;
-  }
-  g_free (cur);
-  g_free (next);
+  imm_dither_diffuse_temporal_parallel (map, NULL, strength, refine,
+      rgba, stride, width, height, mask, canvas, keep, out, NULL);
 }
 
-gboolean
-imm_dither_crop (const guint8 * indices, guint width, guint height,
-    guint keep, guint8 * out, ImmDitherRect * rect)
+/* imm_dither_crop's and imm_dither_commit's arguments, and each part's
+ * bounding box */
+typedef struct
 {
-  guint x, y, x0 = width, y0 = height, x1 = 0, y1 = 0;
+  const guint8 *indices;
+  guint width, height, keep;
+  guint8 *out;
+  ImmDitherRect *rect;
+  guint box[64][4];             /* x0, y0, x1, y1 of each part's rows */
+  const ImmRgb *palette;
+  const guint8 *rgba;
+  gsize stride;
+  guint8 *canvas, *shown;
+} CropJob;
 
-  for (y = 0; y < height; y++) {
-    const guint8 *i = indices + (gsize) y * width;
+static void
+bound_part (guint part, guint n_parts, gpointer data)
+{
+  CropJob *j = data;
+  guint x, y, x0 = j->width, y0 = j->height, x1 = 0, y1 = 0, ya, yb;
 
-    for (x = 0; x < width; x++) {
-      if (i[x] == keep)
+  imm_parallel_slice (part, n_parts, j->height, &ya, &yb);
+  for (y = ya; y < yb; y++) {
+    const guint8 *i = j->indices + (gsize) y * j->width;
+
+    for (x = 0; x < j->width; x++) {
+      if (i[x] == j->keep)
         continue;
       x0 = MIN (x0, x);
       x1 = MAX (x1, x);
       y0 = MIN (y0, y);
       y1 = MAX (y1, y);
     }
+  }
+  j->box[part][0] = x0;
+  j->box[part][1] = y0;
+  j->box[part][2] = x1;
+  j->box[part][3] = y1;
+}
+
+static void
+copy_part (guint part, guint n_parts, gpointer data)
+{
+  CropJob *j = data;
+  ImmDitherRect *rect = j->rect;
+  guint y, ya, yb;
+
+  imm_parallel_slice (part, n_parts, rect->height, &ya, &yb);
+  for (y = ya; y < yb; y++)
+    memcpy (j->out + (gsize) y * rect->width,
+        j->indices + (gsize) (rect->y + y) * j->width + rect->x, rect->width);
+}
+
+gboolean
+imm_dither_crop_parallel (const guint8 * indices, guint width, guint height,
+    guint keep, guint8 * out, ImmDitherRect * rect, ImmParallel * par)
+{
+  CropJob j;
+  guint x0 = width, y0 = height, x1 = 0, y1 = 0, i;
+
+  g_return_val_if_fail (imm_parallel_parts (par) <= G_N_ELEMENTS (j.box),
+      FALSE);
+  j.indices = indices;
+  j.width = width;
+  j.height = height;
+  j.keep = keep;
+  j.out = out;
+  j.rect = rect;
+  imm_parallel_run (par, bound_part, &j);
+  for (i = 0; i < imm_parallel_parts (par); i++) {
+    x0 = MIN (x0, j.box[i][0]);
+    y0 = MIN (y0, j.box[i][1]);
+    x1 = MAX (x1, j.box[i][2]);
+    y1 = MAX (y1, j.box[i][3]);
   }
   if (x0 > x1 || y0 > y1) {
     rect->x = rect->y = rect->width = rect->height = 0;
@@ -353,28 +571,36 @@ imm_dither_crop (const guint8 * indices, guint width, guint height,
   rect->y = y0;
   rect->width = x1 - x0 + 1;
   rect->height = y1 - y0 + 1;
-  for (y = y0; y <= y1; y++)
-    memcpy (out + (gsize) (y - y0) * rect->width,
-        indices + (gsize) y * width + x0, rect->width);
+  imm_parallel_run (par, copy_part, &j);
   return TRUE;
 }
 
-void
-imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
-    const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
-    guint width, guint8 * canvas, guint8 * shown)
+gboolean
+imm_dither_crop (const guint8 * indices, guint width, guint height,
+    guint keep, guint8 * out, ImmDitherRect * rect)
 {
-  guint x, y;
+  return imm_dither_crop_parallel (indices, width, height, keep, out, rect,
+      NULL);
+}
 
-  for (y = 0; y < rect->height; y++) {
-    const guint8 *i = cropped + (gsize) y * rect->width;
-    gsize row = (gsize) (rect->y + y) * width + rect->x;
-    const guint8 *p = rgba + (rect->y + y) * stride + 4 * rect->x;
+static void
+commit_part (guint part, guint n_parts, gpointer data)
+{
+  CropJob *j = data;
+  const ImmDitherRect *rect = j->rect;
+  const ImmRgb *palette = j->palette;
+  guint x, y, ya, yb;
+
+  imm_parallel_slice (part, n_parts, rect->height, &ya, &yb);
+  for (y = ya; y < yb; y++) {
+    const guint8 *i = j->out + (gsize) y * rect->width;
+    gsize row = (gsize) (rect->y + y) * j->width + rect->x;
+    const guint8 *p = j->rgba + (rect->y + y) * j->stride + 4 * rect->x;
 
     for (x = 0; x < rect->width; x++, p += 4) {
-      guint8 *c = canvas + 3 * (row + x), *s = shown + 3 * (row + x);
+      guint8 *c = j->canvas + 3 * (row + x), *s = j->shown + 3 * (row + x);
 
-      if (i[x] == keep)
+      if (i[x] == j->keep)
         continue;
       c[0] = palette[i[x]].r;
       c[1] = palette[i[x]].g;
@@ -384,4 +610,33 @@ imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
       s[2] = p[2];
     }
   }
+}
+
+void
+imm_dither_commit_parallel (const guint8 * cropped,
+    const ImmDitherRect * rect, const ImmRgb * palette, guint keep,
+    const guint8 * rgba, gsize stride, guint width, guint8 * canvas,
+    guint8 * shown, ImmParallel * par)
+{
+  CropJob j;
+
+  j.out = (guint8 *) cropped;
+  j.rect = (ImmDitherRect *) rect;
+  j.palette = palette;
+  j.keep = keep;
+  j.rgba = rgba;
+  j.stride = stride;
+  j.width = width;
+  j.canvas = canvas;
+  j.shown = shown;
+  imm_parallel_run (par, commit_part, &j);
+}
+
+void
+imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
+    const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
+    guint width, guint8 * canvas, guint8 * shown)
+{
+  imm_dither_commit_parallel (cropped, rect, palette, keep, rgba, stride,
+      width, canvas, shown, NULL);
 }

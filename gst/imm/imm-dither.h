@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "imm-palette.h"
+#include "imm-parallel.h"
 
 G_BEGIN_DECLS typedef enum
 {
@@ -56,6 +57,12 @@ guint imm_dither_mark_changes (const guint8 * rgba, gsize stride,
     guint width, guint height, const guint8 * shown, guint tolerance,
     const guint8 * canvas, guint refine, guint8 * mask);
 
+/* As imm_dither_mark_changes, the rows split between @par's threads (NULL:
+ * the caller's alone); the marks and the count are the same. */
+guint imm_dither_mark_changes_parallel (const guint8 * rgba, gsize stride,
+    guint width, guint height, const guint8 * shown, guint tolerance,
+    const guint8 * canvas, guint refine, guint8 * mask, ImmParallel * par);
+
 /* Floyd-Steinberg over the whole picture with the error scaled by
  * @strength / 16, writing indices only where @mask is set (all with @mask
  * NULL) and @keep elsewhere. A kept pixel still takes part in the
@@ -72,6 +79,18 @@ void imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
     const guint8 * rgba, gsize stride, guint width, guint height,
     const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out);
 
+/* As imm_dither_diffuse_temporal, the rows split between @par's threads
+ * as a wavefront (row y on part y % parts, each a few pixels behind the
+ * row above), with the same indices. Part p > 0 looks colours up in
+ * @helpers[p - 1]: maps of their own (a lookup fills its map's cache),
+ * holding @map's palette and exact setting. With @helpers or @par NULL,
+ * one thread. */
+void imm_dither_diffuse_temporal_parallel (ImmPaletteMap * map,
+    ImmPaletteMap ** helpers, guint strength, guint refine,
+    const guint8 * rgba, gsize stride, guint width, guint height,
+    const guint8 * mask, const guint8 * canvas, guint keep, guint8 * out,
+    ImmParallel * par);
+
 /* The bounding box of the pixels of @indices (@width a row) that are not
  * @keep, copied into @out (rect width a row); returns FALSE, with an empty
  * @rect, when every pixel is @keep. */
@@ -83,6 +102,12 @@ typedef struct
 gboolean imm_dither_crop (const guint8 * indices, guint width, guint height,
     guint keep, guint8 * out, ImmDitherRect * rect);
 
+/* As imm_dither_crop, the rows split between @par's threads (NULL: the
+ * caller's alone), with the same result. */
+gboolean imm_dither_crop_parallel (const guint8 * indices, guint width,
+    guint height, guint keep, guint8 * out, ImmDitherRect * rect,
+    ImmParallel * par);
+
 /* After the frame @cropped (@rect, indices of @palette as decoders show
  * them) is written: paints the written pixels (not @keep) into @canvas
  * (RGB of the screen) and records their source colours from @rgba into
@@ -90,6 +115,13 @@ gboolean imm_dither_crop (const guint8 * indices, guint width, guint height,
 void imm_dither_commit (const guint8 * cropped, const ImmDitherRect * rect,
     const ImmRgb * palette, guint keep, const guint8 * rgba, gsize stride,
     guint width, guint8 * canvas, guint8 * shown);
+
+/* As imm_dither_commit, the rows split between @par's threads (NULL: the
+ * caller's alone). */
+void imm_dither_commit_parallel (const guint8 * cropped,
+    const ImmDitherRect * rect, const ImmRgb * palette, guint keep,
+    const guint8 * rgba, gsize stride, guint width, guint8 * canvas,
+    guint8 * shown, ImmParallel * par);
 
 G_END_DECLS
 #endif /* __IMM_DITHER_H__ */

@@ -245,46 +245,35 @@ done:
   return n_blocks;
 }
 
-void
-imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
-    const ImmRgb * palette, guint n_colors, guint transparent, guint floor_,
-    guint cap, guint16 * out)
+/* imm_lzw_local_thresholds' rows, with the table of distances */
+typedef struct
 {
-  guint x, y, i, j;
-  guint16 *dist;
+  const guint8 *indices;
+  guint width, height, transparent, cap;
+  const guint16 *dist;
+  guint16 *out;
+} ThresholdJob;
 
-  cap = MIN (cap, G_MAXUINT16);
-  floor_ = MIN (floor_, cap);
-  if (floor_ == cap || n_colors == 0) {
-    for (i = 0; i < width * height; i++)
-      out[i] = indices[i] == transparent ? 0 : floor_;
-    return;
-  }
-  /* the distances between entries, clamped (so 16 bits hold them); a
-   * transparent or unknown neighbour is 0 away: no masking */
-  dist = g_new0 (guint16, 256 * 256);
-  for (i = 0; i < n_colors; i++)
-    for (j = i + 1; j < n_colors; j++) {
-      guint d = imm_rgb_distance (palette[i].r, palette[i].g, palette[i].b,
-          palette[j].r, palette[j].g, palette[j].b);
+/* Each row reads the indices only: the rows split between threads give
+ * the same thresholds. */
+static void
+threshold_part (guint part, guint n_parts, gpointer data)
+{
+  const ThresholdJob *j = data;
+  const guint16 *dist = j->dist;
+  guint width = j->width, height = j->height, transparent = j->transparent;
+  guint x, y, y0, y1;
 
-      d = CLAMP (d, floor_, cap);
-      dist[i * 256 + j] = dist[j * 256 + i] = d;
-    }
-  for (i = 0; i < n_colors; i++)
-    dist[i * 256 + i] = floor_;
-  for (i = n_colors; i < 256; i++)
-    for (j = 0; j < 256; j++)
-      dist[i * 256 + j] = dist[j * 256 + i] = floor_;
-  for (y = 0; y < height; y++) {
-    const guint8 *row = indices + (gsize) y * width;
+  imm_parallel_slice (part, n_parts, height, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *row = j->indices + (gsize) y * width;
     const guint8 *up = y > 0 ? row - width : NULL;
     const guint8 *down = y + 1 < height ? row + width : NULL;
-    guint16 *o = out + (gsize) y * width;
+    guint16 *o = j->out + (gsize) y * width;
 
     for (x = 0; x < width; x++) {
       const guint16 *dq = dist + row[x] * 256;
-      guint t = cap;
+      guint t = j->cap;
 
       if (row[x] == transparent) {
         o[x] = 0;
@@ -301,6 +290,72 @@ imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
       o[x] = t;
     }
   }
+}
+
+void
+imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
+    const ImmRgb * palette, guint n_colors, guint transparent, guint floor_,
+    guint cap, guint16 * out)
+{
+  imm_lzw_local_thresholds_parallel (indices, width, height, palette,
+      n_colors, transparent, floor_, cap, NULL, out, NULL);
+}
+
+void
+imm_lzw_distance_table (const ImmRgb * palette, guint n_colors,
+    guint floor_, guint cap, guint16 * dist)
+{
+  guint i, j;
+
+  cap = MIN (cap, G_MAXUINT16);
+  floor_ = MIN (floor_, cap);
+  /* the distances between entries, clamped (so 16 bits hold them); a
+   * transparent or unknown neighbour is 0 away: no masking */
+  memset (dist, 0, sizeof (guint16) * 256 * 256);
+  for (i = 0; i < n_colors; i++)
+    for (j = i + 1; j < n_colors; j++) {
+      guint d = imm_rgb_distance (palette[i].r, palette[i].g, palette[i].b,
+          palette[j].r, palette[j].g, palette[j].b);
+
+      d = CLAMP (d, floor_, cap);
+      dist[i * 256 + j] = dist[j * 256 + i] = d;
+    }
+  for (i = 0; i < n_colors; i++)
+    dist[i * 256 + i] = floor_;
+  for (i = n_colors; i < 256; i++)
+    for (j = 0; j < 256; j++)
+      dist[i * 256 + j] = dist[j * 256 + i] = floor_;
+}
+
+void
+imm_lzw_local_thresholds_parallel (const guint8 * indices, guint width,
+    guint height, const ImmRgb * palette, guint n_colors, guint transparent,
+    guint floor_, guint cap, const guint16 * table, guint16 * out,
+    ImmParallel * par)
+{
+  guint i;
+  guint16 *dist = NULL;
+  ThresholdJob job;
+
+  cap = MIN (cap, G_MAXUINT16);
+  floor_ = MIN (floor_, cap);
+  if (floor_ == cap || n_colors == 0) {
+    for (i = 0; i < width * height; i++)
+      out[i] = indices[i] == transparent ? 0 : floor_;
+    return;
+  }
+  if (!table) {
+    table = dist = g_new (guint16, 256 * 256);
+    imm_lzw_distance_table (palette, n_colors, floor_, cap, dist);
+  }
+  job.indices = indices;
+  job.width = width;
+  job.height = height;
+  job.transparent = transparent;
+  job.cap = cap;
+  job.dist = table;
+  job.out = out;
+  imm_parallel_run (par, threshold_part, &job);
   g_free (dist);
 }
 

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "imm-palette.h"
+#include "imm-parallel.h"
 
 G_BEGIN_DECLS
 /* The LZW minimum code size GIF requires for a colour table of
@@ -48,6 +49,22 @@ guint imm_lzw_encode_masked (guint8 * indices, gsize n_pixels,
 void imm_lzw_local_thresholds (const guint8 * indices, guint width,
     guint height, const ImmRgb * palette, guint n_colors, guint transparent,
     guint floor_, guint cap, guint16 * out);
+
+/* The distances imm_lzw_local_thresholds compares neighbours by: 256 x
+ * 256 entries into @dist, from @palette's @n_colors entries, clamped to
+ * @floor_ .. @cap. It depends on the palette alone, so it can be made
+ * while the frame is dithered. */
+void imm_lzw_distance_table (const ImmRgb * palette, guint n_colors,
+    guint floor_, guint cap, guint16 * dist);
+
+/* As imm_lzw_local_thresholds, the rows split between @par's threads
+ * (NULL: the caller's alone), with the same thresholds. @table: what
+ * imm_lzw_distance_table made for the same arguments, or NULL (made
+ * here). */
+void imm_lzw_local_thresholds_parallel (const guint8 * indices, guint width,
+    guint height, const ImmRgb * palette, guint n_colors, guint transparent,
+    guint floor_, guint cap, const guint16 * table, guint16 * out,
+    ImmParallel * par);
 
 /* The lossy threshold for a frame that writes @changed of its @pixels
  * anew (not the first frame): @threshold, or 1.5x it when at least 1 in 4

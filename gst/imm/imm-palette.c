@@ -449,9 +449,46 @@ imm_palette_distinct_masked (const guint8 * rgba, guint width, guint height,
   return n;
 }
 
+/* One k-means assignment step's inputs: each bin's nearest entry depends
+ * on the bin alone (its guess is its own last entry), so the bins can be
+ * split between threads with the same assignment. */
+typedef struct
+{
+  const ImmRgb *colors;
+  const guint8 *order;
+  const gint *keys;
+  const Axis *axis;
+  guint n_colors;
+  const Bin *bins;
+  guint n_bins;
+  guint8 *assign;
+} AssignJob;
+
+static void
+assign_part (guint part, guint n_parts, gpointer data)
+{
+  const AssignJob *j = data;
+  guint i, i0, i1;
+
+  imm_parallel_slice (part, n_parts, j->n_bins, &i0, &i1);
+  for (i = i0; i < i1; i++)
+    /* the bin's last entry (its box at first) is a close guess */
+    j->assign[i] = nearest_sorted (j->colors, j->order, j->keys, j->axis,
+        j->n_colors, j->bins[i].c[0], j->bins[i].c[1], j->bins[i].c[2],
+        j->assign[i], NULL);
+}
+
 guint
 imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out)
+{
+  return imm_palette_build_parallel (hist, max_colors, kmeans_iterations,
+      out, NULL);
+}
+
+guint
+imm_palette_build_parallel (const ImmPaletteHistogram * hist,
+    guint max_colors, guint kmeans_iterations, ImmRgb * out, ImmParallel * par)
 {
   Bin *bins, *scratch;
   Box *boxes;
@@ -546,13 +583,14 @@ imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
     axis_of (out, n_boxes, &axis);
     sort_by_key (out, n_boxes, &axis, order, keys);
-    for (i = 0; i < n_bins; i++) {
-      /* the bin's last entry (its box at first) is a close guess */
-      guint best = nearest_sorted (out, order, keys, &axis, n_boxes,
-          bins[i].c[0],
-          bins[i].c[1], bins[i].c[2], assign[i], NULL);
+    {
+      AssignJob j = { out, order, keys, &axis, n_boxes, bins, n_bins, assign };
 
-      assign[i] = best;
+      imm_parallel_run (par, assign_part, &j);
+    }
+    /* summed in bin order, on one thread */
+    for (i = 0; i < n_bins; i++) {
+      guint best = assign[i];
 
       for (k = 0; k < 3; k++)
         acc[4 * best + k] += (gdouble) bins[i].c[k] * bins[i].count;

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "imm-parallel.h"
+
 G_BEGIN_DECLS typedef struct
 {
   guint8 r, g, b;
@@ -31,11 +33,17 @@ void imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
 guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 
 /* Median cut on the histogram in OkLab (imm-oklab.h), refined by
- * @kmeans_iterations rounds of k-means in a luma-weighted RGB space. Writes at most @max_colors entries
- * to @out and returns how many (fewer when the picture has fewer colours;
- * 0 for an empty histogram). */
+ * @kmeans_iterations rounds of k-means in a luma-weighted RGB space.
+ * Writes at most @max_colors entries to @out and returns how many (fewer
+ * when the picture has fewer colours; 0 for an empty histogram). */
 guint imm_palette_build (const ImmPaletteHistogram * hist, guint max_colors,
     guint kmeans_iterations, ImmRgb * out);
+
+/* As imm_palette_build, each k-means assignment step's bins split between
+ * @par's threads (NULL: the caller's alone); the sums are taken in bin
+ * order, so the palette is the same. */
+guint imm_palette_build_parallel (const ImmPaletteHistogram * hist,
+    guint max_colors, guint kmeans_iterations, ImmRgb * out, ImmParallel * par);
 
 /* Moves each of the @n entries of @colors onto the nearest unused entry
  * of @prev when that lies within @max_distance (imm_rgb_distance): a

@@ -752,10 +752,13 @@ GST_START_TEST (live_udp_animation_duration)
   gif_frames (gif, &width);
   fail_unless_equals_int (width, 80);
   /* one frame every 0.5 s of the 3 s from the first frame on (the
-   * frames at 0, 0.5, ... 2.5 s), played in real time */
-  fail_unless_equals_int (frames, 6);
-  /* five gaps of 0.5 s, and the last frame shown for up to 0.5 s (how
-   * long is immanimenc's business) */
+   * frames at 0, 0.5, ... 2.5 s), played in real time. A live frame's
+   * time is when it was read: a stall of over 0.5 s in reading (seen
+   * once in a sanitizer run with both cores busy: 5 frames, none lost on
+   * the wire) leaves one slot without a frame of its own. */
+  fail_unless (frames == 6 || frames == 5, "%d frames", frames);
+  /* the gaps of 0.5 s, and the last frame shown for up to 0.5 s (how
+   * long is immanimenc's business): 2.5-3.1 s in all */
   fail_unless (cs >= 245 && cs <= 310, "%d cs", cs);
   fail_unless_equals_int (json_object_get_int_member (anim, "FrameCount"),
       frames);

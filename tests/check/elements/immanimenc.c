@@ -1348,6 +1348,69 @@ GST_START_TEST (test_webp_primer_guess_exact)
 
 GST_END_TEST;
 
+/* A textured picture (hundreds of colours) panning 3 pixels a frame,
+ * with a square moving across it and still borders. */
+static void
+fill_pan (guint8 * rgba, gint w, gint h, guint n)
+{
+  gint x, y, sx, sy;
+
+  square_pos (w, h, n, &sx, &sy);
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      guint8 *p = rgba + 4 * (y * w + x);
+      gint u = x + 3 * (gint) n;
+      gboolean border = x < 8 || y < 6;
+
+      p[0] = border ? 30 : (u * 7 + y * 3) & 255;
+      p[1] = border ? 30 : ((u * y) >> 3) & 255;
+      p[2] = border ? 90 : (u * u / 17 + y * 5) & 255;
+      if (x >= sx && x < sx + SQ && y >= sy && y < sy + SQ)
+        p[0] = p[1] = 250;
+      p[3] = 255;
+    }
+}
+
+/* threads=true splits the GIF's change marking, k-means assignment and
+ * lossy thresholds between threads: the file must be the one threads=false
+ * writes, byte for byte (uneven rows: 61). */
+GST_START_TEST (test_gif_threads_same_bytes)
+{
+  static const gchar *props[] = {
+    "format=gif",
+    "format=gif palette=global",
+    "format=gif quality=90",
+    "format=gif dither=none",
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (props); i++) {
+    gchar *a = g_strdup_printf ("%s threads=true", props[i]);
+    gchar *b = g_strdup_printf ("%s threads=false", props[i]);
+    GstBuffer *ta = encode (a, 97, 61, 20, FRAME_15, fill_pan);
+    GstBuffer *tb = encode (b, 97, 61, 20, FRAME_15, fill_pan);
+    Decoded *d = decode_gif (tb);
+    GstMapInfo ma, mb;
+
+    /* the clip moves: every frame is in the file */
+    fail_unless_equals_int (d->n_frames, 20);
+    gst_buffer_map (ta, &ma, GST_MAP_READ);
+    gst_buffer_map (tb, &mb, GST_MAP_READ);
+    fail_unless (ma.size == mb.size && memcmp (ma.data, mb.data,
+            ma.size) == 0, "%s: %" G_GSIZE_FORMAT " bytes with threads, %"
+        G_GSIZE_FORMAT " without", props[i], ma.size, mb.size);
+    gst_buffer_unmap (ta, &ma);
+    gst_buffer_unmap (tb, &mb);
+    decoded_free (d);
+    gst_buffer_unref (ta);
+    gst_buffer_unref (tb);
+    g_free (a);
+    g_free (b);
+  }
+}
+
+GST_END_TEST;
+
 /* threads=true encodes chunks of frames in parallel and joins them: the
  * file must be the one a single WebPAnimEncoder writes (threads=false),
  * byte for byte, whatever frames merge at a chunk's edges. */
@@ -1432,6 +1495,7 @@ immanimenc_suite (void)
   tcase_add_test (tc, test_webp_yuv_psnr);
   tcase_add_test (tc, test_webp_sharp_yuv);
   tcase_add_test (tc, test_webp_threads_same_bytes);
+  tcase_add_test (tc, test_gif_threads_same_bytes);
   tcase_add_test (tc, test_webp_primer_guess_exact);
   tcase_add_test (tc, test_file_message);
   tcase_add_test (tc, test_clip_files);
