@@ -40,8 +40,10 @@
  * noise and slow drift cost neither bytes nor flicker); a still pixel is
  * written again only when a later palette shows it clearly better. With
  * #GstImmAnimEnc:palette `per-frame` (the default) every frame gets its
- * own palette, built (median cut on a 6-bit histogram, refined by k-means)
- * from the pixels it writes only; `global` builds one from the first
+ * own palette, built (median cut in OkLab on a 6-bit histogram, refined
+ * by k-means, entries within about 2 levels of the last frame's taking
+ * their exact colour, so still dither keeps its indices) from the pixels
+ * it writes only; `global` builds one from the first
  * frames (held up to about 48 MiB, at most 120 frames). The default dither
  * `floyd-steinberg` diffuses 5/8 of the error and dithers against what is
  * on screen, so kept areas are never dithered again; `bayer` is ordered
