@@ -209,7 +209,6 @@ on_decoder_segment (Decoder * d, GstPadProbeInfo * info)
   guint nal_length_size = 0;
 
   gst_event_parse_segment (ev, &in);
-  h264 = h264_format (d->sink, &nal_length_size);
   g_mutex_lock (&w->lock);
   ours = w->keys_only_seqnum != GST_SEQNUM_INVALID
       && seqnum == w->keys_only_seqnum
@@ -219,6 +218,10 @@ on_decoder_segment (Decoder * d, GstPadProbeInfo * info)
     g_mutex_unlock (&w->lock);
     return;
   }
+  g_mutex_unlock (&w->lock);
+  /* the caps are read for our own seek's segment only */
+  h264 = ours && h264_format (d->sink, &nal_length_size);
+  g_mutex_lock (&w->lock);
   gst_clear_event (&d->trick_segment);
   d->keys_seqnum = seqnum;
   d->keys_mode = !ours ? KEYS_ALL : h264 ? KEYS_ONLY_PLAIN : KEYS_ONLY_TRICK;

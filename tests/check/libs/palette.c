@@ -253,6 +253,23 @@ GST_START_TEST (test_reshow_keeps_screen_colour)
 
 GST_END_TEST;
 
+/* An 8x8 RGBA picture of grey @level and its screen (@shown: what the
+ * last palette showed, @canvas: what is on screen) all grey @on_screen:
+ * the still scene the change-marking tests start from. */
+static void
+grey_scene (guint8 * rgba, guint8 * shown, guint8 * canvas, guint8 level,
+    guint8 on_screen)
+{
+  guint p;
+
+  for (p = 0; p < 64; p++) {
+    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = level;
+    rgba[4 * p + 3] = 255;
+  }
+  memset (shown, on_screen, 8 * 8 * 3);
+  memset (canvas, on_screen, 8 * 8 * 3);
+}
+
 /* Isolated noise is not written: a lone pixel moved past the tolerance
  * but not 4x past it stays; the same move over a 3x3 block is written;
  * a lone pixel moved far is written; at tolerance 0 any move is. */
@@ -261,12 +278,7 @@ GST_START_TEST (test_changes_ignore_isolated_noise)
   guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
   guint p, x, y;
 
-  for (p = 0; p < 64; p++) {
-    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
-    rgba[4 * p + 3] = 255;
-  }
-  memset (shown, 100, sizeof (shown));
-  memset (canvas, 100, sizeof (canvas));
+  grey_scene (rgba, shown, canvas, 100, 100);
   /* (3,3) up 5 levels: distance 11 * 25 = 275 > 120, < 4 * 120 */
   rgba[4 * 27] = rgba[4 * 27 + 1] = rgba[4 * 27 + 2] = 105;
   fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
@@ -306,14 +318,8 @@ GST_END_TEST;
 GST_START_TEST (test_changes_refine_not_isolated_exact)
 {
   guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
-  guint p;
 
-  for (p = 0; p < 64; p++) {
-    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 100;
-    rgba[4 * p + 3] = 255;
-  }
-  memset (shown, 100, sizeof (shown));
-  memset (canvas, 100, sizeof (canvas));
+  grey_scene (rgba, shown, canvas, 100, 100);
   /* (3,3) up 5 levels alone: isolated (see above), 275 > refine 150 */
   rgba[4 * 27] = rgba[4 * 27 + 1] = rgba[4 * 27 + 2] = 105;
   fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
@@ -374,13 +380,8 @@ GST_START_TEST (test_changes_noise_floor)
   guint8 rgba[8 * 8 * 4], shown[8 * 8 * 3], canvas[8 * 8 * 3], mask[64];
   guint p;
 
-  memset (shown, 100, sizeof (shown));
   /* a drift of 4 levels everywhere: 11 * 16 = 176 > 120 */
-  for (p = 0; p < 64; p++) {
-    rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 104;
-    rgba[4 * p + 3] = 255;
-  }
-  memset (canvas, 100, sizeof (canvas));
+  grey_scene (rgba, shown, canvas, 104, 100);
   fail_unless_equals_int (imm_dither_mark_changes (rgba, 32, 8, 8, shown,
           120, canvas, 0, mask), 64);
   /* shown 3 levels off (99): tolerance min (4 * 99, 2 * 120) = 240 */
