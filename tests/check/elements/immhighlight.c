@@ -741,6 +741,21 @@ check_cuts (const gchar * got, const gchar * required, guint min_false)
 
 #define GRADIENTS_SRC "filesrc location=%s ! decodebin ! videoconvert ! " \
   "video/x-raw,format=I420 ! %s ! fakesink"
+
+/* @element on the gradients fixture @path: check_cuts() on its events. */
+static void
+cuts_on_gradients (const gchar * path, const gchar * element,
+    const gchar * required, guint min_false)
+{
+  gchar *desc = g_strdup_printf (GRADIENTS_SRC, path, element);
+  gchar *got = message_times (desc);
+
+  GST_INFO ("%s: %s", element, got);
+  check_cuts (got, required, min_false);
+  g_free (got);
+  g_free (desc);
+}
+
 GST_START_TEST (test_turning_gradients_and_cuts)
 {
   gchar *dir = g_dir_make_tmp ("immhighlight-XXXXXX", NULL);
@@ -756,7 +771,7 @@ GST_START_TEST (test_turning_gradients_and_cuts)
       "-filter_complex '[0][1][2][3][4][5]concat=n=6:v=1,format=yuv420p' "
       "-c:v libx264 -bf 0 -g 50 -f matroska '%s'", path);
   gchar *argv[] = { (gchar *) "/bin/sh", (gchar *) "-c", cmd, NULL };
-  gchar *err = NULL, *desc, *got;
+  gchar *err = NULL;
   gint status = 0;
 
   fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
@@ -766,28 +781,14 @@ GST_START_TEST (test_turning_gradients_and_cuts)
     goto done;
   }
 
-  desc = g_strdup_printf (GRADIENTS_SRC, path, "immhighlight threshold=20 "
-      "interval=0.5 pre-roll=0 post-roll=0");
-  got = message_times (desc);
-  check_cuts (got, "303 353", 0);
-  g_free (got);
-  g_free (desc);
-  desc = g_strdup_printf (GRADIENTS_SRC, path, "immhighlight threshold=10 "
-      "interval=0.5 pre-roll=0 post-roll=0");
-  got = message_times (desc);
-  check_cuts (got, "153 303 353", 0);
-  g_free (got);
-  g_free (desc);
-
+  cuts_on_gradients (path, "immhighlight threshold=20 interval=0.5 "
+      "pre-roll=0 post-roll=0", "303 353", 0);
+  cuts_on_gradients (path, "immhighlight threshold=10 interval=0.5 "
+      "pre-roll=0 post-roll=0", "153 303 353", 0);
   /* sample to sample: the first sample, false events, the cuts (at the
    * sample after each) */
-  desc = g_strdup_printf (GRADIENTS_SRC, path, "immsnapshot mode=dhash "
-      "threshold=20 interval=0.5 seek=false");
-  got = message_times (desc);
-  GST_INFO ("sample to sample: %s", got);
-  check_cuts (got, "305 355", 4);
-  g_free (got);
-  g_free (desc);
+  cuts_on_gradients (path, "immsnapshot mode=dhash threshold=20 "
+      "interval=0.5 seek=false", "305 355", 4);
 
 done:
   g_unlink (path);
