@@ -38,10 +38,21 @@ python3 - "$dir/meson-logs/testlog.json" <<'PY'
 import json, sys
 ok = bad = skip = 0
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
+    t = json.loads(line)
+    r = t["result"]
     if r in ("OK", "EXPECTEDFAIL"): ok += 1
     elif r == "SKIP": skip += 1
-    else: bad += 1
+    else:
+        bad += 1
+        # meson shows a failing test's last 100 lines, which under LSan can
+        # all be its "Running thread N was not suspended" notes (threads of
+        # the parent of check's forked test process); here the lines that
+        # say what failed.
+        out = [l for l in (t.get("stdout") or "").splitlines()
+               if "was not suspended" not in l]
+        print(f"== {t['name']}: {r}; its last {min(len(out), 60)} lines "
+              "without LSan's thread notes:")
+        print("\n".join(out[-60:]))
 print(f"{ok} passed, {bad} failed" + (f", {skip} skipped" if skip else ""))
 PY
 exit $status
