@@ -357,6 +357,17 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
     if (self && x > 0 && x % CHUNK == 0)
       g_atomic_int_set (self, (gint) x);
 
+    /* A kept pixel shown exactly, with no error coming in, spreads none:
+     * the output is the same without the arithmetic below (most pixels of
+     * screen content: on the ui clip diffusion was 37 % of the
+     * instructions, nearly all of them here). */
+    if (m && m[x] == IMM_DITHER_KEEP && (e[0] | e[1] | e[2]) == 0
+        && p[0] == cv[3 * x] && p[1] == cv[3 * x + 1]
+        && p[2] == cv[3 * x + 2]) {
+      o[x] = keep;
+      continue;
+    }
+
     /* the error is kept in 1/256 units: 16ths of the diffusion weights
      * times 16ths of the strength */
     /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
