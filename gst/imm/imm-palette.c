@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "imm-palette.h"
+#include "imm-nearest.h"
 #include "imm-oklab.h"
 
 #include <math.h>
@@ -25,13 +26,6 @@ exact_slot (guint32 rgb)
   /* Fibonacci hashing: the top 10 bits (1024 slots) of the product */
   return (rgb * 2654435761u) >> (32 - 10);
 }
-
-/* the nearest-entry search's axis (see axis_of) */
-typedef struct
-{
-  gint w[3];
-  guint64 s6;
-} Axis;
 
 struct _ImmPaletteHistogram
 {
@@ -58,9 +52,7 @@ struct _ImmPaletteMap
    * addressing on the colour */
   guint32 exact[EXACT_SIZE];
   gboolean use_exact;           /* imm_palette_map_set_exact */
-  Axis axis;                    /* the palette's principal axis */
-  guint8 by_key[256];           /* entries along it */
-  gint keys[256];               /* their keys, in that order */
+  ImmNearest tree;              /* the nearest-entry search */
   /* a quarter of each entry's squared distance to its nearest other entry:
    * a colour closer than that to an entry has it as its unique nearest */
   guint safe[256];
@@ -246,165 +238,6 @@ sort_bins (Bin * bins, guint n, guint axis, Bin * scratch)
   memcpy (bins, scratch, n * sizeof (Bin));
 }
 
-/* The axis the nearest-entry search walks along: key = w . (r, g, b). With
- * x = (sqrt 3 r, sqrt 6 g, sqrt 2 b) the distance is Euclidean, and by
- * Cauchy-Schwarz (w . d)^2 <= (w_r^2 / 3 + w_g^2 / 6 + w_b^2 / 2) |x|^2,
- * so distance >= 6 dk^2 / s6 with s6 = 2 w_r^2 + w_g^2 + 3 w_b^2, for any
- * w. The grey axis (3, 6, 2) suits video palettes; a palette of saturated
- * colours (testsrc's bars) spreads along another, where the grey keys
- * bunch up and the walk visited most entries: each palette walks along
- * its own principal axis (same answers; testsrc's GIF: 2.14 G -> 2.02 G
- * instructions for the whole gst-launch-1.0 run, the walks 481 M -> 371
- * M, callgrind). */
-#define AXIS_KEY(a, r, g, b) ((a)->w[0] * (gint) (r) + (a)->w[1] * (gint) (g) \
-    + (a)->w[2] * (gint) (b))
-
-static void
-axis_set (Axis * a, gint wr, gint wg, gint wb)
-{
-  a->w[0] = wr;
-  a->w[1] = wg;
-  a->w[2] = wb;
-  a->s6 = 2 * (guint64) (wr * wr) + (guint64) (wg * wg) + 3 * (guint64) (wb *
-      wb);
-}
-
-/* The principal axis of the @n entries of @colors in the distance's
- * space (power iteration from the grey axis), as integer weights. */
-static void
-axis_of (const ImmRgb * colors, guint n, Axis * a)
-{
-  static const gdouble sc[3] = { 1.7320508075688772, 2.449489742783178,
-    1.4142135623730951
-  };
-  gdouble mean[3] = { 0, 0, 0 }, cov[3][3], v[3], u[3], norm;
-  guint i, j, k, it;
-
-  axis_set (a, 3, 6, 2);
-  if (n < 3)
-    return;
-  for (i = 0; i < n; i++) {
-    const guint8 *c = &colors[i].r;
-
-    for (k = 0; k < 3; k++)
-      mean[k] += sc[k] * c[k];
-  }
-  for (k = 0; k < 3; k++)
-    mean[k] /= n;
-  memset (cov, 0, sizeof (cov));
-  for (i = 0; i < n; i++) {
-    const guint8 *c = &colors[i].r;
-    gdouble y[3];
-
-    for (k = 0; k < 3; k++)
-      y[k] = sc[k] * c[k] - mean[k];
-    for (j = 0; j < 3; j++)
-      for (k = 0; k < 3; k++)
-        cov[j][k] += y[j] * y[k];
-  }
-  for (k = 0; k < 3; k++)
-    v[k] = sc[k];
-  for (it = 0; it < 16; it++) {
-    for (j = 0; j < 3; j++)
-      u[j] = cov[j][0] * v[0] + cov[j][1] * v[1] + cov[j][2] * v[2];
-    norm = sqrt (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
-    if (!(norm > 1e-9))
-      return;
-    for (k = 0; k < 3; k++)
-      v[k] = u[k] / norm;
-  }
-  /* key = v . x = (v_k sc_k) . (r, g, b), scaled to integers */
-  {
-    gint w[3];
-
-    for (k = 0; k < 3; k++)
-      w[k] = (gint) lround (64.0 * v[k] * sc[k]);
-    if (w[0] != 0 || w[1] != 0 || w[2] != 0)
-      axis_set (a, w[0], w[1], w[2]);
-  }
-}
-
-/* Order of the @n entries of @colors along @a (stable: ties keep the
- * palette order). */
-static void
-sort_by_key (const ImmRgb * colors, guint n, const Axis * a, guint8 * order,
-    gint * keys)
-{
-  guint i, j;
-
-  for (i = 0; i < n; i++) {
-    gint ki = AXIS_KEY (a, colors[i].r, colors[i].g, colors[i].b);
-
-    for (j = i; j > 0 && keys[j - 1] > ki; j--) {
-      order[j] = order[j - 1];
-      keys[j] = keys[j - 1];
-    }
-    order[j] = i;
-    keys[j] = ki;
-  }
-}
-
-/* The entry of @colors nearest (r, g, b), the lowest index among equals.
- * The search walks out from the nearest key along @a (@order: by key) and
- * stops once the key difference alone bounds the distance above the best
- * match: palettes spread along their principal axis, so a few dozen
- * entries are looked at instead of all. @guess (an entry, or n for none) seeds the
- * bound: neighbouring pixels map to near entries, so the walk stops sooner;
- * entries at the same distance are still visited, so the answer is the
- * same. @safe (or NULL): each entry's safe radius (see ImmPaletteMap); a
- * match inside it is the unique nearest and ends the walk. */
-static guint
-nearest_sorted (const ImmRgb * colors, const guint8 * order,
-    const gint * keys, const Axis * a, guint n, guint r, guint g, guint b,
-    guint guess, const guint * safe)
-{
-  guint lo = 0, hi = n, bd = G_MAXUINT, v = 0;
-  gint up, down, key = AXIS_KEY (a, r, g, b);
-
-  if (guess < n) {
-    v = guess;
-    bd = imm_rgb_distance (r, g, b, colors[v].r, colors[v].g, colors[v].b);
-  }
-
-  while (lo < hi) {
-    guint mid = (lo + hi) / 2;
-
-    if (keys[mid] < key)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  up = lo;
-  down = (gint) lo - 1;
-  while (up < (gint) n || down >= 0) {
-    gint side, ku = G_MAXINT, kd = G_MAXINT;
-    guint i, dk, d;
-
-    if (up < (gint) n)
-      ku = keys[up] - key;
-    if (down >= 0)
-      kd = key - keys[down];
-    side = ku <= kd ? up : down;
-    dk = MIN (ku, kd);
-    /* 6 dk^2 / s6 > bd, in integers */
-    if (6 * (guint64) dk * dk > (guint64) bd * a->s6)
-      break;
-    i = order[side];
-    if (side == up)
-      up++;
-    else
-      down--;
-    d = imm_rgb_distance (r, g, b, colors[i].r, colors[i].g, colors[i].b);
-    if (d < bd || (d == bd && i < v)) {
-      bd = d;
-      v = i;
-      if (safe && d < safe[i])
-        break;
-    }
-  }
-  return v;
-}
-
 guint
 imm_palette_distinct_masked (const guint8 * rgba, guint width, guint height,
     gsize stride, const guint8 * mask, guint max_colors, ImmRgb * out)
@@ -454,11 +287,7 @@ imm_palette_distinct_masked (const guint8 * rgba, guint width, guint height,
  * split between threads with the same assignment. */
 typedef struct
 {
-  const ImmRgb *colors;
-  const guint8 *order;
-  const gint *keys;
-  const Axis *axis;
-  guint n_colors;
+  const ImmNearest *tree;
   const Bin *bins;
   guint n_bins;
   guint8 *assign;
@@ -473,9 +302,8 @@ assign_part (guint part, guint n_parts, gpointer data)
   imm_parallel_slice (part, n_parts, j->n_bins, &i0, &i1);
   for (i = i0; i < i1; i++)
     /* the bin's last entry (its box at first) is a close guess */
-    j->assign[i] = nearest_sorted (j->colors, j->order, j->keys, j->axis,
-        j->n_colors, j->bins[i].c[0], j->bins[i].c[1], j->bins[i].c[2],
-        j->assign[i], NULL);
+    j->assign[i] = imm_nearest_find (j->tree, j->bins[i].c[0],
+        j->bins[i].c[1], j->bins[i].c[2], j->assign[i]);
 }
 
 guint
@@ -494,9 +322,8 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   Box *boxes;
   guint n_bins = 0, n_boxes, i, k, it;
   gdouble *acc;
-  guint8 *order, *assign;
-  gint keys[256];
-  Axis axis;
+  guint8 *assign;
+  ImmNearest *tree;
   guint u;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
@@ -575,16 +402,15 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   }
 
   acc = g_new (gdouble, 4 * n_boxes);
-  order = g_new (guint8, n_boxes);
+  tree = g_new (ImmNearest, 1);
   assign = g_new (guint8, n_bins);
   for (i = 0; i < n_boxes; i++)
     memset (assign + boxes[i].start, i, boxes[i].len);
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
-    axis_of (out, n_boxes, &axis);
-    sort_by_key (out, n_boxes, &axis, order, keys);
+    imm_nearest_build (tree, out, n_boxes);
     {
-      AssignJob j = { out, order, keys, &axis, n_boxes, bins, n_bins, assign };
+      AssignJob j = { tree, bins, n_bins, assign };
 
       imm_parallel_run (par, assign_part, &j);
     }
@@ -608,7 +434,7 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   }
 
   g_free (acc);
-  g_free (order);
+  g_free (tree);
   g_free (assign);
   g_free (boxes);
   g_free (scratch);
@@ -686,8 +512,7 @@ cell_nearest (ImmPaletteMap * map, guint r, guint g, guint b)
       && imm_rgb_distance (cr, cg, cb, c->r, c->g, c->b) < map->safe[l])
     v = l;
   else
-    v = nearest_sorted (map->colors, map->by_key, map->keys, &map->axis,
-        map->n_colors, cr, cg, cb, l, map->safe);
+    v = imm_nearest_find (&map->tree, cr, cg, cb, l);
   map->last = v;
   return v;
 }
@@ -714,8 +539,7 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
   g_return_if_fail (n_colors >= 1 && n_colors <= 256);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
-  axis_of (colors, n_colors, &map->axis);
-  sort_by_key (colors, n_colors, &map->axis, map->by_key, map->keys);
+  imm_nearest_build (&map->tree, colors, n_colors);
   {
     guint i, j;
 
