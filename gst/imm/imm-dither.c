@@ -330,23 +330,34 @@ wait_done (gint * done, guint need)
       g_thread_yield ();
 }
 
+/* A pixel's error in imm_dither_diffuse_temporal: r, g, b and an unused
+ * lane that stays 0, so the compiler keeps it in one SSE register and
+ * each step is one instruction for the three channels (the same integer
+ * arithmetic as channel by channel: the same indices; diffusion was a
+ * third of the gradient's instructions). */
+typedef gint32 ErrVec __attribute__ ((vector_size (16)));
+/* the same bits unsigned: a left shift of a negative error is defined */
+typedef guint32 ErrBits __attribute__ ((vector_size (16)));
+#define TIMES_2_POW(v, n) ((ErrVec) ((ErrBits) (v) << (n)))
+
 /* One row of imm_dither_diffuse_temporal: @cur holds the error spread into
- * it, @next (zeroed) gets what it spreads below. With @above, the progress
- * of the row above on another thread, each pixel waits until that row has
- * spread all its error into @cur there (pixel x + 1 spreads into x) and
- * moved past what this pixel writes (x + 2); this row's progress goes to
- * @self. */
+ * it (one pixel of margin on the left), @next (zeroed) gets what it
+ * spreads below. With @above, the progress of the row above on another
+ * thread, each pixel waits until that row has spread all its error into
+ * @cur there (pixel x + 1 spreads into x) and moved past what this pixel
+ * writes (x + 2); this row's progress goes to @self. */
 static void
 diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
     guint refine, const guint8 * p, const guint8 * m, const guint8 * cv,
-    guint width, guint keep, guint8 * o, gint * cur, gint * next,
+    guint width, guint keep, guint8 * o, ErrVec * cur, ErrVec * next,
     gint * above, gint * self)
 {
-  guint x, k, ready = 0;
+  const ErrVec zero = { 0, 0, 0, 0 }, top = { 255, 255, 255, 0 };
+  guint x, ready = 0;
 
   for (x = 0; x < width; x++, p += 4) {
-    gint *e = cur + 3 * (x + 1);
-    gint v[3];
+    ErrVec *e = cur + x + 1;
+    ErrVec ev, v, shown, err, over;
     const guint8 *c;
 
     if (above && x >= ready) {
@@ -354,6 +365,7 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
       ready = MIN (x + CHUNK, width);
       wait_done (above, MIN (ready + 2, width));
     }
+    ev = *e;
     if (self && x > 0 && x % CHUNK == 0)
       g_atomic_int_set (self, (gint) x);
 
@@ -361,7 +373,7 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
      * the output is the same without the arithmetic below (most pixels of
      * screen content: on the ui clip diffusion was 37 % of the
      * instructions, nearly all of them here). */
-    if (m && m[x] == IMM_DITHER_KEEP && (e[0] | e[1] | e[2]) == 0
+    if (m && m[x] == IMM_DITHER_KEEP && (ev[0] | ev[1] | ev[2]) == 0
         && p[0] == cv[3 * x] && p[1] == cv[3 * x + 1]
         && p[2] == cv[3 * x + 2]) {
       o[x] = keep;
@@ -371,9 +383,12 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
     /* the error is kept in 1/256 units: 16ths of the diffusion weights
      * times 16ths of the strength */
     /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
-     * in a shift (the division was 7 % of testsrc's instructions) */
-    for (k = 0; k < 3; k++)
-      v[k] = clamp8 (p[k] + ((e[k] + 127 + (e[k] >= 0)) >> 8));
+     * in a shift (the division was 7 % of testsrc's instructions); a
+     * comparison is -1 where true */
+    v = (ErrVec) { p[0], p[1], p[2], 0 } + ((ev + 127 - (ev >= zero)) >> 8);
+    v &= ~(v < zero);
+    over = v > top;
+    v = (v & ~over) | (top & over);
     if (m && m[x] == IMM_DITHER_KEEP) {
       o[x] = keep;
       c = cv + 3 * x;
@@ -403,11 +418,15 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
       o[x] = idx;
       c = idx == keep ? cv + 3 * x : &pal[idx].r;
     }
-    for (k = 0; k < 3; k++) {
-      gint err = (v[k] - c[k]) * (gint) strength;
-
-      spread_floyd_steinberg (e, next, x, k, err);
-    }
+    /* Floyd-Steinberg: 7/16 right, 3/16 below-left, 5/16 below, 1/16
+     * below-right */
+    shown = (ErrVec) { c[0], c[1], c[2], 0 };
+    err = (v - shown) * (gint) strength;
+    /* the weights in shifts: SSE2 has no 32-bit vector multiply */
+    e[1] += TIMES_2_POW (err, 3) - err;
+    next[x] += TIMES_2_POW (err, 1) + err;
+    next[x + 1] += TIMES_2_POW (err, 2) + err;
+    next[x + 2] += err;
   }
   if (self)
     g_atomic_int_set (self, (gint) width);
@@ -425,7 +444,7 @@ typedef struct
   const guint8 *rgba, *mask, *canvas;
   gsize stride;
   guint8 *out;
-  gint **bufs;                  /* n_parts + 1 rows of error, in turn */
+  ErrVec **bufs;                /* n_parts + 1 rows of error, in turn */
   gint *done;                   /* each row's progress, in pixels */
 } DiffuseJob;
 
@@ -439,12 +458,12 @@ diffuse_part (guint part, guint n_parts, gpointer data)
   guint y;
 
   for (y = part; y < j->height; y += n_parts) {
-    gint *cur = j->bufs[y % (n_parts + 1)];
-    gint *next = j->bufs[(y + 1) % (n_parts + 1)];
+    ErrVec *cur = j->bufs[y % (n_parts + 1)];
+    ErrVec *next = j->bufs[(y + 1) % (n_parts + 1)];
 
     /* the rows that used this buffer before are done: the row n_parts
      * above ran on this thread */
-    memset (next, 0, sizeof (gint) * 3 * (j->width + 2));
+    memset (next, 0, sizeof (ErrVec) * (j->width + 2));
     diffuse_row (map, pal, j->strength, j->refine, j->rgba + y * j->stride,
         j->mask ? j->mask + (gsize) y * j->width : NULL,
         j->canvas ? j->canvas + (gsize) y * j->width * 3 : NULL, j->width,
@@ -476,16 +495,16 @@ imm_dither_diffuse_temporal_parallel (ImmPaletteMap * map,
   j.mask = mask;
   j.canvas = canvas;
   j.out = out;
-  j.bufs = g_new (gint *, n + 1);
+  j.bufs = g_new (ErrVec *, n + 1);
   for (i = 0; i <= n; i++)
-    j.bufs[i] = g_new0 (gint, 3 * (width + 2));
+    j.bufs[i] = g_aligned_alloc0 (width + 2, sizeof (ErrVec), sizeof (ErrVec));
   j.done = n > 1 ? g_new0 (gint, height) : NULL;
   if (n > 1)
     imm_parallel_run (par, diffuse_part, &j);
   else
     diffuse_part (0, 1, &j);
   for (i = 0; i <= n; i++)
-    g_free (j.bufs[i]);
+    g_aligned_free (j.bufs[i]);
   g_free (j.bufs);
   g_free (j.done);
 }
