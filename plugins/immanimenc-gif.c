@@ -369,11 +369,6 @@ gif_build_palette (GifBackend * self, const guint8 * rgba, gboolean snap)
   ImmRgb pal[256];
   guint n, max;
 
-  if (rgba) {
-    imm_palette_histogram_clear (self->hist);
-    imm_palette_histogram_add_rgba_masked (self->hist, rgba, self->s.width,
-        self->s.height, (gsize) self->s.width * 4, self->mask);
-  }
   /* One entry stays free for the transparent index. A frame that writes
    * at most that many colours (screen content, or a few changed pixels)
    * gets them exactly, and they map exactly (see SCREEN_EXACT). */
@@ -381,6 +376,13 @@ gif_build_palette (GifBackend * self, const guint8 * rgba, gboolean snap)
   n = rgba ? imm_palette_distinct_masked (rgba, self->s.width,
       self->s.height, (gsize) self->s.width * 4, self->mask, max, pal) : 0;
   self->exact = n > 0 && n <= max;
+  /* the histogram only for a palette to build (on the ui clip 5 % of the
+   * instructions went to histograms no palette used) */
+  if (rgba && !self->exact) {
+    imm_palette_histogram_clear (self->hist);
+    imm_palette_histogram_add_rgba_masked (self->hist, rgba, self->s.width,
+        self->s.height, (gsize) self->s.width * 4, self->mask);
+  }
   if (!self->exact)
     n = imm_palette_build_parallel (self->hist, max, self->kmeans, pal,
         self->par);

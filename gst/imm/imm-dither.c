@@ -373,11 +373,22 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
      * the output is the same without the arithmetic below (most pixels of
      * screen content: on the ui clip diffusion was 37 % of the
      * instructions, nearly all of them here). */
-    if (m && m[x] == IMM_DITHER_KEEP && (ev[0] | ev[1] | ev[2]) == 0
-        && p[0] == cv[3 * x] && p[1] == cv[3 * x + 1]
-        && p[2] == cv[3 * x + 2]) {
-      o[x] = keep;
-      continue;
+    if ((ev[0] | ev[1] | ev[2]) == 0) {
+      if (m && m[x] == IMM_DITHER_KEEP && p[0] == cv[3 * x]
+          && p[1] == cv[3 * x + 1] && p[2] == cv[3 * x + 2]) {
+        o[x] = keep;
+        continue;
+      }
+      /* likewise a written pixel the palette holds exactly (screen
+       * content: ui's diffusion 334 M -> 214 M instructions) */
+      if (!m || m[x] == IMM_DITHER_WRITE) {
+        guint8 idx = imm_palette_map_lookup (map, p[0], p[1], p[2]);
+
+        if (pal[idx].r == p[0] && pal[idx].g == p[1] && pal[idx].b == p[2]) {
+          o[x] = idx;
+          continue;
+        }
+      }
     }
 
     /* the error is kept in 1/256 units: 16ths of the diffusion weights
