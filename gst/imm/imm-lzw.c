@@ -142,26 +142,23 @@ imm_lzw_min_code_size (guint n_colors)
   return MAX (bits, 2);
 }
 
-/* Among the children of @code, the one showing @p, else (lossy) the one
- * whose colour is nearest @want within @threshold; NO_CODE if none. */
+/* Among the children of @code (none of which shows the wanted pixel
+ * exactly), the one whose colour is nearest @want within @threshold;
+ * NO_CODE if none. */
 static guint
-find_child (const Lzw * z, guint code, guint p, const gint * want,
+lossy_child (const Lzw * z, guint code, const gint * want,
     const ImmRgb * palette, guint transparent, guint threshold)
 {
   guint c, best = NO_CODE, best_d = G_MAXUINT;
+  guint r = CLAMP (want[0], 0, 255), g = CLAMP (want[1], 0, 255),
+      b = CLAMP (want[2], 0, 255);
 
-  /* the exact continuation first: it is the common case and needs no
-   * distance */
-  c = hash_find (z, code, p);
-  if (c != NO_CODE || threshold == 0 || p == transparent)
-    return c;
   for (c = z->first_child[code]; c != NO_CODE; c = z->next_sibling[c]) {
     guint q = z->pixel[c], d;
 
     if (q == transparent)
       continue;
-    d = imm_rgb_distance (CLAMP (want[0], 0, 255), CLAMP (want[1], 0, 255),
-        CLAMP (want[2], 0, 255), palette[q].r, palette[q].g, palette[q].b);
+    d = imm_rgb_distance (r, g, b, palette[q].r, palette[q].g, palette[q].b);
     if (d <= threshold && d < best_d) {
       best_d = d;
       best = c;
@@ -207,27 +204,39 @@ imm_lzw_encode_masked (guint8 * indices, gsize n_pixels, guint min_code_size,
   cur = indices[0];
   for (i = 1; i < n_pixels; i++) {
     guint p = indices[i], c, t = thresholds ? thresholds[i] : threshold;
-    gint want[3] = { 0, 0, 0 };
 
+    /* the exact continuation first: the common case, and it needs no
+     * colour; the error carried along the string then shrinks alone
+     * (the wanted colour minus the one shown is the error itself) */
+    c = hash_find (z, cur, p);
+    if (c != NO_CODE) {
+      if (t > 0 && p != transparent) {
+        err[0] = err[0] * 3 / 4;
+        err[1] = err[1] * 3 / 4;
+        err[2] = err[2] * 3 / 4;
+      }
+      cur = c;
+      continue;
+    }
     if (t > 0 && p != transparent) {
+      gint want[3];
+
       want[0] = palette[p].r + err[0];
       want[1] = palette[p].g + err[1];
       want[2] = palette[p].b + err[2];
-    }
-    c = find_child (z, cur, p, want, palette, transparent, t);
-    if (c != NO_CODE) {
-      guint q = z->pixel[c];
+      c = lossy_child (z, cur, want, palette, transparent, t);
+      if (c != NO_CODE) {
+        guint q = z->pixel[c];
 
-      /* Part of the error a replacement leaves is carried to the next
-       * pixel of the string, so a run of near colours keeps its mean. */
-      if (t > 0 && q != transparent) {
+        /* Part of the error a replacement leaves is carried to the next
+         * pixel of the string, so a run of near colours keeps its mean. */
         err[0] = (want[0] - palette[q].r) * 3 / 4;
         err[1] = (want[1] - palette[q].g) * 3 / 4;
         err[2] = (want[2] - palette[q].b) * 3 / 4;
+        indices[i] = q;
+        cur = c;
+        continue;
       }
-      indices[i] = q;
-      cur = c;
-      continue;
     }
     emit (z, cur, cur, p);
     cur = p;
