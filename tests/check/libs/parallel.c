@@ -53,8 +53,9 @@ parts_job (guint part, guint n_parts, gpointer data)
   j->rows[part] = y1 - y0;
 }
 
-/* Every part runs exactly once per run, the slices cover all rows, and a
- * NULL helper runs one part on the caller's thread. */
+/* Every part runs exactly once per run (also after the workers slept),
+ * the slices cover all rows, a NULL helper runs one part on the caller's
+ * thread, and a helper frees at once whether its workers spin or sleep. */
 GST_START_TEST (test_parallel_parts)
 {
   guint threads, run, i, total;
@@ -67,6 +68,10 @@ GST_START_TEST (test_parallel_parts)
     for (run = 0; run < 50; run++) {
       PartsJob j;
 
+      /* now and then a pause past the workers' spin (50 us): they
+       * sleep, and the run wakes them */
+      if (run % 10 == 9)
+        g_usleep (300);
       memset (&j, 0, sizeof (j));
       imm_parallel_run (par, parts_job, &j);
       fail_unless_equals_int (j.n_parts, parts);
@@ -77,6 +82,17 @@ GST_START_TEST (test_parallel_parts)
       fail_unless_equals_int (total, 101);
     }
     imm_parallel_free (par);
+  }
+  /* freed while its workers still spin after a run, and unused */
+  for (run = 0; run < 20; run++) {
+    ImmParallel *par = imm_parallel_new (3);
+    PartsJob j;
+
+    memset (&j, 0, sizeof (j));
+    if (run % 2)
+      imm_parallel_run (par, parts_job, &j);
+    imm_parallel_free (par);
+    fail_unless_equals_int (j.seen[0] + j.seen[1] + j.seen[2], run % 2 ? 3 : 0);
   }
 }
 
