@@ -118,9 +118,10 @@ typedef struct
    * lossy thresholds split by rows (or bins) between the cores, with the
    * same output as one thread (NULL without). */
   ImmParallel *par;
-  /* the diffusion's other rows look colours up in these, copies of map
-   * (a lookup fills the map's cache); palette_gen counts map's palettes,
-   * helpers_gen is the one they hold */
+  /* the diffusion's other rows look colours up in these, followers of
+   * map (imm_palette_map_follow: its palette, its cache shared, so a
+   * cell's nearest entry is searched once, not once per thread);
+   * palette_gen counts map's palettes, helpers_gen is the one they hold */
   ImmPaletteMap *helpers[3];
   guint palette_gen, helpers_gen;
 } GifBackend;
@@ -421,8 +422,6 @@ prep_part (guint part, guint n_parts, gpointer data)
   PrepJob *j = data;
   GifBackend *self = j->self;
   ImmPaletteMap **h;
-  const ImmRgb *colors;
-  guint n;
 
   if (part == 0) {
     imm_lzw_distance_table (j->pal, j->npal, j->lossy,
@@ -432,12 +431,10 @@ prep_part (guint part, guint n_parts, gpointer data)
   if (self->helpers_gen == self->palette_gen)
     return;
   h = &self->helpers[part - 1];
-  colors = imm_palette_map_colors (self->map, &n);
   if (*h)
-    imm_palette_map_set_colors (*h, colors, n);
+    imm_palette_map_follow (*h, self->map);
   else
-    *h = imm_palette_map_new (colors, n);
-  imm_palette_map_set_exact (*h, self->exact);
+    *h = imm_palette_map_new_following (self->map);
 }
 
 /* The pending rect's lossy thresholds, lowered where pixels must not move

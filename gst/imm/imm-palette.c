@@ -46,7 +46,8 @@ struct _ImmPaletteMap
    * generation is the palette's, so a new palette needs no 1 MB clear.
    * HELD marks a cell that holds a palette entry: there the colour is
    * looked up exactly first (see imm_palette_map_lookup). */
-  guint32 *cache;
+  guint32 *cache;               /* shared (imm_palette_map_follow): atomic */
+  gboolean owns_cache;
   guint32 generation;
   /* the palette's colours, (rgb << 8 | index) + 1 (0: empty), open
    * addressing on the colour */
@@ -525,6 +526,7 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
   g_return_val_if_fail (n_colors >= 1 && n_colors <= 256, NULL);
   map = g_new (ImmPaletteMap, 1);
   map->cache = g_new0 (guint32, MAP_SIZE);
+  map->owns_cache = TRUE;
   map->generation = 0;
   map->last = 0;
   map->use_exact = FALSE;
@@ -532,11 +534,40 @@ imm_palette_map_new (const ImmRgb * colors, guint n_colors)
   return map;
 }
 
+ImmPaletteMap *
+imm_palette_map_new_following (const ImmPaletteMap * leader)
+{
+  ImmPaletteMap *map = g_new (ImmPaletteMap, 1);
+
+  map->cache = NULL;
+  map->owns_cache = FALSE;
+  imm_palette_map_follow (map, leader);
+  return map;
+}
+
+void
+imm_palette_map_follow (ImmPaletteMap * map, const ImmPaletteMap * leader)
+{
+  guint32 *cache = map->cache;
+  gboolean owns = map->owns_cache;
+
+  g_return_if_fail (map != leader);
+  /* everything the lookups read: palette, tree, safe radii, exact table,
+   * generation; the cache itself is the leader's */
+  memcpy (map, leader, sizeof (ImmPaletteMap));
+  if (owns && cache != leader->cache)
+    g_free (cache);
+  map->owns_cache = FALSE;
+  map->last = 0;
+}
+
 void
 imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
     guint n_colors)
 {
   g_return_if_fail (n_colors >= 1 && n_colors <= 256);
+  /* a follower's cache is its leader's */
+  g_return_if_fail (map->owns_cache);
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
   imm_nearest_build (&map->tree, colors, n_colors);
@@ -597,7 +628,8 @@ imm_palette_map_set_exact (ImmPaletteMap * map, gboolean exact)
 void
 imm_palette_map_free (ImmPaletteMap * map)
 {
-  g_free (map->cache);
+  if (map->owns_cache)
+    g_free (map->cache);
   g_free (map);
 }
 
@@ -613,10 +645,14 @@ guint8
 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g, guint8 b)
 {
   guint key = MAP_KEY (r, g, b);
-  guint32 v = map->cache[key];
+  /* relaxed atomics: a map that follows this one (another thread's) may
+   * fill the same cell at the same time, with the same value */
+  guint32 v = __atomic_load_n (&map->cache[key], __ATOMIC_RELAXED);
 
-  if (G_UNLIKELY ((v >> 9) != map->generation))
-    map->cache[key] = v = (map->generation << 9) | cell_nearest (map, r, g, b);
+  if (G_UNLIKELY ((v >> 9) != map->generation)) {
+    v = (map->generation << 9) | cell_nearest (map, r, g, b);
+    __atomic_store_n (&map->cache[key], v, __ATOMIC_RELAXED);
+  }
   else if (G_UNLIKELY (v & MAP_HELD) && map->use_exact) {
     guint32 rgb = ((guint32) r << 16) | (g << 8) | b;
     guint h = exact_slot (rgb);

@@ -74,6 +74,16 @@ void imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
     guint n_colors);
 guint8 imm_palette_map_lookup (ImmPaletteMap * map, guint8 r, guint8 g,
     guint8 b);
+/* A map that looks colours up as @leader does (its palette, its exact
+ * setting) in @leader's cache: a cell one of them fills is found by the
+ * other, and the two may look up from two threads at once (each keeps its
+ * own search state). imm_palette_map_follow makes @map follow @leader's
+ * current palette again after imm_palette_map_set_colors or
+ * imm_palette_map_set_exact on @leader; @leader must outlive its
+ * followers' use. */
+ImmPaletteMap *imm_palette_map_new_following (const ImmPaletteMap * leader);
+void imm_palette_map_follow (ImmPaletteMap * map,
+    const ImmPaletteMap * leader);
 /* Exact lookups on (TRUE) or off (the default): with them a colour the palette holds
  * maps to that entry even where its cell's centre is nearer another; off,
  * every colour of a cell maps alike (the error of the cell is left to the

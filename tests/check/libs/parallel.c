@@ -364,6 +364,80 @@ GST_START_TEST (test_parallel_palette)
 
 GST_END_TEST;
 
+/* A map that follows another looks colours up as the leader does, in the
+ * leader's cache, also from another thread at the same time; after the
+ * leader's next palette, following again gives that palette's answers. */
+typedef struct
+{
+  ImmPaletteMap *map;
+  guint8 *out;
+} LookupJob;
+
+static gpointer
+lookup_all (gpointer data)
+{
+  LookupJob *j = data;
+  guint i;
+
+  /* every 3rd level of each channel, 86^3 colours */
+  for (i = 0; i < 86 * 86 * 86; i++)
+    j->out[i] = imm_palette_map_lookup (j->map, (i % 86) * 3,
+        (i / 86 % 86) * 3, (i / (86 * 86)) * 3);
+  return NULL;
+}
+
+GST_START_TEST (test_parallel_map_follow)
+{
+  GRand *rand = g_rand_new_with_seed (3);
+  ImmRgb pal[256];
+  guint round, i, n = 86 * 86 * 86;
+  guint8 *want = g_malloc (n), *a = g_malloc (n), *b = g_malloc (n);
+  ImmPaletteMap *leader = NULL, *follower = NULL;
+
+  for (round = 0; round < 3; round++) {
+    ImmPaletteMap *fresh;
+    LookupJob jw, ja, jb;
+    GThread *t;
+
+    for (i = 0; i < 256; i++) {
+      pal[i].r = g_rand_int_range (rand, 0, 256);
+      pal[i].g = g_rand_int_range (rand, 0, 256);
+      pal[i].b = g_rand_int_range (rand, 0, 256);
+    }
+    fresh = imm_palette_map_new (pal, 200 + round);
+    jw.map = fresh;
+    jw.out = want;
+    lookup_all (&jw);
+    imm_palette_map_free (fresh);
+
+    if (leader)
+      imm_palette_map_set_colors (leader, pal, 200 + round);
+    else
+      leader = imm_palette_map_new (pal, 200 + round);
+    if (follower)
+      imm_palette_map_follow (follower, leader);
+    else
+      follower = imm_palette_map_new_following (leader);
+    ja.map = leader;
+    ja.out = a;
+    jb.map = follower;
+    jb.out = b;
+    t = g_thread_new ("follower", lookup_all, &jb);
+    lookup_all (&ja);
+    g_thread_join (t);
+    fail_unless (memcmp (a, want, n) == 0, "leader, round %u", round);
+    fail_unless (memcmp (b, want, n) == 0, "follower, round %u", round);
+  }
+  imm_palette_map_free (follower);
+  imm_palette_map_free (leader);
+  g_free (want);
+  g_free (a);
+  g_free (b);
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 static Suite *
 parallel_suite (void)
 {
@@ -377,6 +451,7 @@ parallel_suite (void)
   tcase_add_test (tc, test_parallel_crop_commit);
   tcase_add_test (tc, test_parallel_diffusion);
   tcase_add_test (tc, test_parallel_palette);
+  tcase_add_test (tc, test_parallel_map_follow);
   return s;
 }
 
