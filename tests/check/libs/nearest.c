@@ -24,7 +24,8 @@ brute_nearest (const ImmRgb * colors, guint n, guint r, guint g, guint b)
   return best;
 }
 
-/* Every 5th level of each channel (52^3 colours) against @colors, with no
+/* Every 9th level of each channel (29^3 colours; every 5th took 2 minutes
+ * under AddressSanitizer) against @colors, with no
  * guess, the brute answer's neighbour as a guess, and a random guess. */
 static void
 check_all (const ImmRgb * colors, guint n, GRand * rand)
@@ -34,9 +35,9 @@ check_all (const ImmRgb * colors, guint n, GRand * rand)
 
   imm_nearest_build (&t, colors, n);
   fail_unless (t.n_nodes >= 1 && t.n_nodes <= IMM_NEAREST_MAX_NODES);
-  for (r = 0; r < 256; r += 5)
-    for (g = 0; g < 256; g += 5)
-      for (b = 0; b < 256; b += 5) {
+  for (r = 0; r < 256; r += 9)
+    for (g = 0; g < 256; g += 9)
+      for (b = 0; b < 256; b += 9) {
         guint want = brute_nearest (colors, n, r, g, b);
         guint guess = g_rand_int_range (rand, 0, n + 1);
         /* (not inside the assertion: its text is a printf format) */
@@ -47,7 +48,7 @@ check_all (const ImmRgb * colors, guint n, GRand * rand)
         fail_unless_equals_int (imm_nearest_find (&t, r, g, b, next), want);
         checked++;
       }
-  fail_unless_equals_int (checked, 52 * 52 * 52);
+  fail_unless_equals_int (checked, 29 * 29 * 29);
 }
 
 GST_START_TEST (test_nearest_random_palettes)
