@@ -99,6 +99,23 @@ GST_START_TEST (test_nearest_ties)
   for (i = 0; i < 256; i++)
     colors[i].r = colors[i].g = colors[i].b = 77;
   check_all (colors, 256, rand);
+  /* a tie across a split plane: entries on a line of red, 110..180 (0-7)
+   * and 90..20 (8-15); (100, 100, 100) is 300 from entries 0 and 8, on
+   * either side of the root's split, and the lower index is across it */
+  for (i = 0; i < 8; i++) {
+    colors[i].r = 100 + 10 * (i + 1);
+    colors[8 + i].r = 100 - 10 * (i + 1);
+    colors[i].g = colors[i].b = colors[8 + i].g = colors[8 + i].b = 100;
+  }
+  {
+    static ImmNearest t;
+
+    imm_nearest_build (&t, colors, 16);
+    fail_unless_equals_int (imm_nearest_find (&t, 100, 100, 100, 16), 0);
+    fail_unless_equals_int (imm_nearest_find (&t, 100, 100, 100, 8), 0);
+    fail_unless_equals_int (imm_nearest_find (&t, 100, 100, 100, 0), 0);
+    fail_unless_equals_int (imm_nearest_find (&t, 95, 100, 100, 16), 8);
+  }
   g_rand_free (rand);
 }
 
