@@ -122,6 +122,7 @@ typedef struct
 {
   gint q[3];
   guint best, bd;
+  guint exclude;                /* an entry not to find, or G_MAXUINT */
 } Search;
 
 static void
@@ -137,7 +138,7 @@ search_node (const ImmNearest * t, guint id, Search * s)
       const ImmRgb *c = &t->colors[e];
       guint d = imm_rgb_distance (s->q[0], s->q[1], s->q[2], c->r, c->g, c->b);
 
-      if (d < s->bd || (d == s->bd && e < s->best)) {
+      if ((d < s->bd || (d == s->bd && e < s->best)) && e != s->exclude) {
         s->bd = d;
         s->best = e;
       }
@@ -179,6 +180,7 @@ imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b, guint guess)
   s.q[2] = b;
   s.best = G_MAXUINT;
   s.bd = G_MAXUINT;
+  s.exclude = G_MAXUINT;
   if (guess < t->n) {
     s.best = guess;
     s.bd = imm_rgb_distance (r, g, b, t->colors[guess].r,
@@ -186,4 +188,25 @@ imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b, guint guess)
   }
   search_node (t, 0, &s);
   return s.best;
+}
+
+void
+imm_nearest_safe (const ImmNearest * t, guint * safe)
+{
+  guint e;
+
+  for (e = 0; e < t->n; e++) {
+    Search s;
+
+    s.q[0] = t->colors[e].r;
+    s.q[1] = t->colors[e].g;
+    s.q[2] = t->colors[e].b;
+    s.best = G_MAXUINT;
+    s.bd = G_MAXUINT;
+    s.exclude = e;
+    search_node (t, 0, &s);
+    /* |p - c| < |c - c'| / 2 for every other c' makes c the nearest: in
+     * squared (weighted Euclidean) units, 4 d(p, c) < d(c, c') */
+    safe[e] = s.bd == G_MAXUINT ? G_MAXUINT : s.bd / 4;
+  }
 }

@@ -45,5 +45,11 @@ void imm_nearest_build (ImmNearest * t, const ImmRgb * colors, guint n);
 guint imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b,
     guint guess);
 
+/* Each entry's safe radius into @safe (t->n values): a quarter of its
+ * distance (imm_rgb_distance) to the nearest other entry, G_MAXUINT for a
+ * palette of one. A colour closer than that to an entry has it as its
+ * only nearest, with no search. */
+void imm_nearest_safe (const ImmNearest * t, guint * safe);
+
 G_END_DECLS
 #endif /* __IMM_NEAREST_H__ */

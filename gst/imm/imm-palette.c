@@ -350,6 +350,7 @@ imm_palette_distinct_masked (const guint8 * rgba, guint width, guint height,
 typedef struct
 {
   const ImmNearest *tree;
+  const guint *safe;            /* imm_nearest_safe of the tree */
   const Bin *bins;
   guint n_bins;
   guint8 *assign;
@@ -364,8 +365,17 @@ assign_part (guint part, guint n_parts, gpointer data)
   imm_parallel_slice (part, n_parts, j->n_bins, &i0, &i1);
   for (i = i0; i < i1; i++)
     /* the bin's last entry (its box at first) is a close guess */
-    j->assign[i] = imm_nearest_find (j->tree, j->bins[i].c[0],
-        j->bins[i].c[1], j->bins[i].c[2], j->assign[i]);
+  {
+    const Bin *bin = &j->bins[i];
+    const ImmRgb *c = &j->tree->colors[j->assign[i]];
+
+    /* strictly inside its last entry's safe ball: that entry is the only
+     * nearest, with no search */
+    if (imm_rgb_distance (bin->c[0], bin->c[1], bin->c[2], c->r, c->g,
+            c->b) >= j->safe[j->assign[i]])
+      j->assign[i] = imm_nearest_find (j->tree, bin->c[0], bin->c[1],
+          bin->c[2], j->assign[i]);
+  }
 }
 
 guint
@@ -386,6 +396,7 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   gdouble *acc;
   guint8 *assign;
   ImmNearest *tree;
+  guint safe[256];
   guint u;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
@@ -471,8 +482,9 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
     imm_nearest_build (tree, out, n_boxes);
+    imm_nearest_safe (tree, safe);
     {
-      AssignJob j = { tree, bins, n_bins, assign };
+      AssignJob j = { tree, safe, bins, n_bins, assign };
 
       imm_parallel_run (par, assign_part, &j);
     }
@@ -632,25 +644,8 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
   imm_nearest_build (&map->tree, colors, n_colors);
-  {
-    guint i, j;
-
-    for (i = 0; i < n_colors; i++)
-      map->safe[i] = G_MAXUINT;
-    for (i = 0; i < n_colors; i++)
-      for (j = i + 1; j < n_colors; j++) {
-        guint d = imm_rgb_distance (colors[i].r, colors[i].g, colors[i].b,
-            colors[j].r, colors[j].g, colors[j].b);
-
-        map->safe[i] = MIN (map->safe[i], d);
-        map->safe[j] = MIN (map->safe[j], d);
-      }
-    /* |p - c| < |c - c'| / 2 for every other c' makes c the nearest: in
-     * squared (weighted Euclidean) units, 4 d(p, c) < d(c, c') */
-    for (i = 0; i < n_colors; i++)
-      map->safe[i] = map->safe[i] == G_MAXUINT ? G_MAXUINT : map->safe[i] / 4;
-    map->last = 0;
-  }
+  imm_nearest_safe (&map->tree, map->safe);
+  map->last = 0;
   map->generation++;
   if (map->generation >= (1u << 23)) {
     memset (map->cache, 0, MAP_SIZE * sizeof (guint32));

@@ -35,6 +35,21 @@ check_all (const ImmRgb * colors, guint n, GRand * rand)
 
   imm_nearest_build (&t, colors, n);
   fail_unless (t.n_nodes >= 1 && t.n_nodes <= IMM_NEAREST_MAX_NODES);
+  /* the safe radii: a quarter of the distance to the nearest other entry */
+  {
+    guint safe[256], i, j;
+
+    imm_nearest_safe (&t, safe);
+    for (i = 0; i < n; i++) {
+      guint d = G_MAXUINT;
+
+      for (j = 0; j < n; j++)
+        if (j != i)
+          d = MIN (d, imm_rgb_distance (colors[i].r, colors[i].g,
+                  colors[i].b, colors[j].r, colors[j].g, colors[j].b));
+      fail_unless_equals_int (safe[i], d == G_MAXUINT ? G_MAXUINT : d / 4);
+    }
+  }
   for (r = 0; r < 256; r += 9)
     for (g = 0; g < 256; g += 9)
       for (b = 0; b < 256; b += 9) {
