@@ -353,91 +353,90 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
     gint * above, gint * self)
 {
   const ErrVec zero = { 0, 0, 0, 0 }, top = { 255, 255, 255, 0 };
-  guint x, ready = 0;
+  guint x, x0, x1;
 
-  for (x = 0; x < width; x++, p += 4) {
-    ErrVec *e = cur + x + 1;
-    ErrVec ev, v, shown, err, over;
-    const guint8 *c;
+  for (x0 = 0; x0 < width; x0 = x1) {
+    x1 = MIN (x0 + CHUNK, width);
+    /* pixels x0 .. x1 - 1 need the row above done up to x1 + 1 */
+    if (above)
+      wait_done (above, MIN (x1 + 2, width));
+    if (self && x0 > 0)
+      g_atomic_int_set (self, (gint) x0);
+    for (x = x0; x < x1; x++, p += 4) {
+      ErrVec *e = cur + x + 1;
+      ErrVec ev = *e, v, shown, err, over;
+      const guint8 *c;
 
-    if (above && x >= ready) {
-      /* pixels x .. ready - 1 need the row above done up to ready + 1 */
-      ready = MIN (x + CHUNK, width);
-      wait_done (above, MIN (ready + 2, width));
-    }
-    ev = *e;
-    if (self && x > 0 && x % CHUNK == 0)
-      g_atomic_int_set (self, (gint) x);
-
-    /* A kept pixel shown exactly, with no error coming in, spreads none:
-     * the output is the same without the arithmetic below (most pixels of
-     * screen content: on the ui clip diffusion was 37 % of the
-     * instructions, nearly all of them here). */
-    if ((ev[0] | ev[1] | ev[2]) == 0) {
-      if (m && m[x] == IMM_DITHER_KEEP && p[0] == cv[3 * x]
-          && p[1] == cv[3 * x + 1] && p[2] == cv[3 * x + 2]) {
-        o[x] = keep;
-        continue;
-      }
-      /* likewise a written pixel the palette holds exactly (screen
-       * content: ui's diffusion 334 M -> 214 M instructions) */
-      if (!m || m[x] == IMM_DITHER_WRITE) {
-        guint8 idx = imm_palette_map_lookup (map, p[0], p[1], p[2]);
-
-        if (pal[idx].r == p[0] && pal[idx].g == p[1] && pal[idx].b == p[2]) {
-          o[x] = idx;
+      /* A kept pixel shown exactly, with no error coming in, spreads none:
+       * the output is the same without the arithmetic below (most pixels of
+       * screen content: on the ui clip diffusion was 37 % of the
+       * instructions, nearly all of them here). */
+      if ((ev[0] | ev[1] | ev[2]) == 0) {
+        if (m && m[x] == IMM_DITHER_KEEP && p[0] == cv[3 * x]
+            && p[1] == cv[3 * x + 1] && p[2] == cv[3 * x + 2]) {
+          o[x] = keep;
           continue;
         }
+        /* likewise a written pixel the palette holds exactly (screen
+         * content: ui's diffusion 334 M -> 214 M instructions) */
+        if (!m || m[x] == IMM_DITHER_WRITE) {
+          guint8 idx = imm_palette_map_lookup (map, p[0], p[1], p[2]);
+
+          if (pal[idx].r == p[0] && pal[idx].g == p[1] && pal[idx].b == p[2]) {
+            o[x] = idx;
+            continue;
+          }
+        }
       }
-    }
 
-    /* the error is kept in 1/256 units: 16ths of the diffusion weights
-     * times 16ths of the strength */
-    /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
-     * in a shift (the division was 7 % of testsrc's instructions); a
-     * comparison is -1 where true */
-    v = (ErrVec) { p[0], p[1], p[2], 0 } + ((ev + 127 - (ev >= zero)) >> 8);
-    v &= ~(v < zero);
-    over = v > top;
-    v = (v & ~over) | (top & over);
-    if (m && m[x] == IMM_DITHER_KEEP) {
-      o[x] = keep;
-      c = cv + 3 * x;
-    } else {
-      guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
+      /* the error is kept in 1/256 units: 16ths of the diffusion weights
+       * times 16ths of the strength */
+      /* rounded half away from zero, as (e + (e >= 0 ? 128 : -128)) / 256,
+       * in a shift (the division was 7 % of testsrc's instructions); a
+       * comparison is -1 where true */
+      v = (ErrVec) { p[0], p[1], p[2], 0 } + ((ev + 127 - (ev >= zero)) >> 8);
+      v &= ~(v < zero);
+      over = v > top;
+      v = (v & ~over) | (top & over);
+      if (m && m[x] == IMM_DITHER_KEEP) {
+        o[x] = keep;
+        c = cv + 3 * x;
+      } else {
+        guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
 
-      /* A still pixel is written again only when the new palette shows
-       * it clearly better than the screen does. */
-      if (m && m[x] == IMM_DITHER_REFINE
-          && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
-              cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
-              pal[idx].r, pal[idx].g, pal[idx].b) + refine)
-        idx = keep;
-      else if (m && m[x] == IMM_DITHER_RESHOW) {
-        /* Written in any case (no hole for the LZW), but with the entry
-         * nearest the colour on screen where that is as close to the
-         * wanted colour as the best one: on the gradient, re-dithering
-         * ties afresh gave 0.171 flicker, this 0.147. */
-        guint8 near = imm_palette_map_lookup (map, cv[3 * x], cv[3 * x + 1],
-            cv[3 * x + 2]);
+        /* A still pixel is written again only when the new palette shows
+         * it clearly better than the screen does. */
+        if (m && m[x] == IMM_DITHER_REFINE
+            && imm_rgb_distance (v[0], v[1], v[2], cv[3 * x], cv[3 * x + 1],
+                cv[3 * x + 2]) <= imm_rgb_distance (v[0], v[1], v[2],
+                pal[idx].r, pal[idx].g, pal[idx].b) + refine)
+          idx = keep;
+        else if (m && m[x] == IMM_DITHER_RESHOW) {
+          /* Written in any case (no hole for the LZW), but with the entry
+           * nearest the colour on screen where that is as close to the
+           * wanted colour as the best one: on the gradient, re-dithering
+           * ties afresh gave 0.171 flicker, this 0.147. */
+          guint8 near = imm_palette_map_lookup (map, cv[3 * x], cv[3 * x + 1],
+              cv[3 * x + 2]);
 
-        if (imm_rgb_distance (v[0], v[1], v[2], pal[near].r, pal[near].g,
-                pal[near].b) <= imm_rgb_distance (v[0], v[1], v[2],
-                pal[idx].r, pal[idx].g, pal[idx].b))
-          idx = near;
+          if (imm_rgb_distance (v[0], v[1], v[2], pal[near].r, pal[near].g,
+                  pal[near].b) <= imm_rgb_distance (v[0], v[1], v[2],
+                  pal[idx].r, pal[idx].g, pal[idx].b))
+            idx = near;
+        }
+        o[x] = idx;
+        c = idx == keep ? cv + 3 * x : &pal[idx].r;
       }
-      o[x] = idx;
-      c = idx == keep ? cv + 3 * x : &pal[idx].r;
+      /* Floyd-Steinberg: 7/16 right, 3/16 below-left, 5/16 below, 1/16
+       * below-right */
+      shown = (ErrVec) { c[0], c[1], c[2], 0 };
+      err = (v - shown) * (gint) strength;
+      /* the weights in shifts: SSE2 has no 32-bit vector multiply */
+      e[1] += TIMES_2_POW (err, 3) - err;
+      next[x] += TIMES_2_POW (err, 1) + err;
+      next[x + 1] += TIMES_2_POW (err, 2) + err;
+      next[x + 2] += err;
     }
-    /* Floyd-Steinberg: 7/16 right, 3/16 below-left, 5/16 below, 1/16
-     * below-right */
-    shown = (ErrVec) { c[0], c[1], c[2], 0 };
-    err = (v - shown) * (gint) strength;
-    /* the weights in shifts: SSE2 has no 32-bit vector multiply */
-    e[1] += TIMES_2_POW (err, 3) - err;
-    next[x] += TIMES_2_POW (err, 1) + err;
-    next[x + 1] += TIMES_2_POW (err, 2) + err;
-    next[x + 2] += err;
   }
   if (self)
     g_atomic_int_set (self, (gint) width);

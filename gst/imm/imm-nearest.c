@@ -155,7 +155,8 @@ search_node (const ImmNearest * t, guint id, Search * s)
     gint q = s->q[k];
     gint gl = q > l->hi[k] ? q - l->hi[k] : 0;
     gint gr = q < r->lo[k] ? r->lo[k] - q : 0;
-    guint dl = weight[k] * (guint) (gl * gl), dr = weight[k] * (guint) (gr * gr);
+    guint dl = weight[k] * (guint) (gl * gl);
+    guint dr = weight[k] * (guint) (gr * gr);
 
     /* "<=": an entry at the best distance with a lower index counts */
     if (dl <= dr) {
