@@ -315,29 +315,42 @@ imm_lzw_local_thresholds (const guint8 * indices, guint width, guint height,
 }
 
 void
-imm_lzw_distance_table (const ImmRgb * palette, guint n_colors,
-    guint floor_, guint cap, guint16 * dist)
+imm_lzw_distance_rows (const ImmRgb * palette, guint n_colors,
+    guint floor_, guint cap, guint16 * dist, guint row0, guint row1)
 {
   guint i, j;
 
   cap = MIN (cap, G_MAXUINT16);
   floor_ = MIN (floor_, cap);
   /* the distances between entries, clamped (so 16 bits hold them); a
-   * transparent or unknown neighbour is 0 away: no masking */
-  memset (dist, 0, sizeof (guint16) * 256 * 256);
-  for (i = 0; i < n_colors; i++)
-    for (j = i + 1; j < n_colors; j++) {
+   * transparent or unknown neighbour is 0 away: no masking. Whole rows,
+   * written in order: each part of a split table writes its own rows
+   * (the symmetric half-table wrote the other half by columns). */
+  for (i = row0; i < MIN (row1, 256); i++) {
+    guint16 *row = dist + i * 256;
+
+    if (i >= n_colors) {
+      for (j = 0; j < 256; j++)
+        row[j] = floor_;
+      continue;
+    }
+    for (j = 0; j < n_colors; j++) {
       guint d = imm_rgb_distance (palette[i].r, palette[i].g, palette[i].b,
           palette[j].r, palette[j].g, palette[j].b);
 
-      d = CLAMP (d, floor_, cap);
-      dist[i * 256 + j] = dist[j * 256 + i] = d;
+      row[j] = CLAMP (d, floor_, cap);
     }
-  for (i = 0; i < n_colors; i++)
-    dist[i * 256 + i] = floor_;
-  for (i = n_colors; i < 256; i++)
-    for (j = 0; j < 256; j++)
-      dist[i * 256 + j] = dist[j * 256 + i] = floor_;
+    row[i] = floor_;
+    for (j = n_colors; j < 256; j++)
+      row[j] = floor_;
+  }
+}
+
+void
+imm_lzw_distance_table (const ImmRgb * palette, guint n_colors,
+    guint floor_, guint cap, guint16 * dist)
+{
+  imm_lzw_distance_rows (palette, n_colors, floor_, cap, dist, 0, 256);
 }
 
 void

@@ -56,6 +56,10 @@ void imm_lzw_local_thresholds (const guint8 * indices, guint width,
  * while the frame is dithered. */
 void imm_lzw_distance_table (const ImmRgb * palette, guint n_colors,
     guint floor_, guint cap, guint16 * dist);
+/* Rows [@row0, @row1) of imm_lzw_distance_table's @dist, the same values:
+ * parts of the table can be made on several threads. */
+void imm_lzw_distance_rows (const ImmRgb * palette, guint n_colors,
+    guint floor_, guint cap, guint16 * dist, guint row0, guint row1);
 
 /* As imm_lzw_local_thresholds, the rows split between @par's threads
  * (NULL: the caller's alone), with the same thresholds. @table: what

@@ -195,6 +195,22 @@ GST_START_TEST (test_parallel_thresholds)
         table, out, par);
     fail_unless (memcmp (out, ref, sizeof (guint16) * w * h) == 0,
         "%u threads, table", threads);
+    /* the table made in row ranges (as the GIF threads make it), over a
+     * table of garbage: the same entries, every one written */
+    {
+      guint16 *rows = g_new (guint16, 256 * 256);
+      guint k, y0, y1;
+
+      memset (rows, 0xa5, sizeof (guint16) * 256 * 256);
+      for (k = 0; k < threads + 1; k++) {
+        imm_parallel_slice (k, threads + 1, 200, &y0, &y1);
+        imm_lzw_distance_rows (pal, 200, 40, 400, rows, y0,
+            k == threads ? 256 : y1);
+      }
+      fail_unless (memcmp (rows, table, sizeof (guint16) * 256 * 256) == 0,
+          "%u row ranges", threads + 1);
+      g_free (rows);
+    }
     imm_parallel_free (par);
   }
   g_rand_free (rand);
