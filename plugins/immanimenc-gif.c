@@ -124,8 +124,6 @@ typedef struct
    * palette_gen counts map's palettes, helpers_gen is the one they hold */
   ImmPaletteMap *helpers[3];
   guint palette_gen, helpers_gen;
-  /* the histogram's other rows are counted into these, then merged */
-  ImmPaletteHistogram *hist_parts[3];
 } GifBackend;
 
 static ImmAnimBackend *
@@ -197,10 +195,8 @@ gif_free (ImmAnimBackend * be)
   gif_reset (be);
   g_clear_pointer (&self->hist, imm_palette_histogram_free);
   g_clear_pointer (&self->map, imm_palette_map_free);
-  for (guint i = 0; i < G_N_ELEMENTS (self->helpers); i++) {
+  for (guint i = 0; i < G_N_ELEMENTS (self->helpers); i++)
     g_clear_pointer (&self->helpers[i], imm_palette_map_free);
-    g_clear_pointer (&self->hist_parts[i], imm_palette_histogram_free);
-  }
   g_free (be);
 }
 
@@ -239,9 +235,6 @@ gif_begin (ImmAnimBackend * be, const ImmAnimSettings * settings)
             G_N_ELEMENTS (self->helpers) + 1));
   if (!self->hist)
     self->hist = imm_palette_histogram_new ();
-  for (guint i = 0; i + 1 < imm_parallel_parts (self->par); i++)
-    if (!self->hist_parts[i])
-      self->hist_parts[i] = imm_palette_histogram_new ();
   {
     /* One quality scale for every trade, all exact at 100; d is 1 at the
      * default 75, where bench/animenc.sh measured the issue 10 balance
@@ -388,9 +381,8 @@ gif_build_palette (GifBackend * self, const guint8 * rgba, gboolean snap)
    * instructions went to histograms no palette used) */
   if (rgba && !self->exact) {
     imm_palette_histogram_clear (self->hist);
-    imm_palette_histogram_add_rgba_masked_parallel (self->hist,
-        self->hist_parts, rgba, self->s.width, self->s.height,
-        (gsize) self->s.width * 4, self->mask, self->par);
+    imm_palette_histogram_add_rgba_masked (self->hist, rgba, self->s.width,
+        self->s.height, (gsize) self->s.width * 4, self->mask);
   }
   if (!self->exact)
     n = imm_palette_build_parallel (self->hist, max, self->kmeans, pal,

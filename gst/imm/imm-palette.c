@@ -172,66 +172,6 @@ imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
   }
 }
 
-/* imm_palette_histogram_add_rgba_masked_parallel's arguments */
-typedef struct
-{
-  ImmPaletteHistogram *hist, **parts;
-  const guint8 *rgba, *mask;
-  guint width, height;
-  gsize stride;
-} HistJob;
-
-static void
-hist_part (guint part, guint n_parts, gpointer data)
-{
-  HistJob *j = data;
-  guint y0, y1;
-
-  imm_parallel_slice (part, n_parts, j->height, &y0, &y1);
-  imm_palette_histogram_add_rgba_masked (part ? j->parts[part - 1] : j->hist,
-      j->rgba + y0 * j->stride, j->width, y1 - y0, j->stride,
-      j->mask + (gsize) y0 * j->width);
-}
-
-/* Adds @part's bins to @hist and empties @part: a bin new to @hist comes
- * after those it has, in @part's order of first use. */
-static void
-hist_merge (ImmPaletteHistogram * hist, ImmPaletteHistogram * part)
-{
-  guint u;
-
-  for (u = 0; u < part->n_used; u++) {
-    const HistSlot *from = &part->slots[u];
-    HistSlot *to = hist_slot (hist, from->bin);
-
-    to->count += from->count;
-    to->sum[0] += from->sum[0];
-    to->sum[1] += from->sum[1];
-    to->sum[2] += from->sum[2];
-  }
-  hist->total += part->total;
-  imm_palette_histogram_clear (part);
-}
-
-void
-imm_palette_histogram_add_rgba_masked_parallel (ImmPaletteHistogram * hist,
-    ImmPaletteHistogram ** parts, const guint8 * rgba, guint width,
-    guint height, gsize stride, const guint8 * mask, ImmParallel * par)
-{
-  HistJob j = { hist, parts, rgba, mask, width, height, stride };
-  guint i;
-
-  if (!parts || imm_parallel_parts (par) == 1) {
-    imm_palette_histogram_add_rgba_masked (hist, rgba, width, height, stride,
-        mask);
-    return;
-  }
-  imm_parallel_run (par, hist_part, &j);
-  /* in row order: the bins' order of first use is that of one thread */
-  for (i = 1; i < imm_parallel_parts (par); i++)
-    hist_merge (hist, parts[i - 1]);
-}
-
 typedef struct
 {
   guint32 count;

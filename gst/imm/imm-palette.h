@@ -30,13 +30,6 @@ void imm_palette_histogram_add_rgba (ImmPaletteHistogram * hist,
 void imm_palette_histogram_add_rgba_masked (ImmPaletteHistogram * hist,
     const guint8 * rgba, guint width, guint height, gsize stride,
     const guint8 * mask);
-/* As imm_palette_histogram_add_rgba_masked, the rows split between @par's
- * threads: part 0 counts into @hist, part k into @parts[k - 1] (empty
- * histograms, one per part after the first, left empty), merged in row
- * order, so @hist is the same as one thread's, bin order included. */
-void imm_palette_histogram_add_rgba_masked_parallel (ImmPaletteHistogram *
-    hist, ImmPaletteHistogram ** parts, const guint8 * rgba, guint width,
-    guint height, gsize stride, const guint8 * mask, ImmParallel * par);
 guint64 imm_palette_histogram_total (const ImmPaletteHistogram * hist);
 
 /* Median cut on the histogram in OkLab (imm-oklab.h), refined by

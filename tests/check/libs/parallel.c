@@ -380,56 +380,6 @@ GST_START_TEST (test_parallel_palette)
 
 GST_END_TEST;
 
-/* The masked histogram counted by rows on 1 to 3 threads, over bins an
- * earlier picture already used: the same palette (which depends on the
- * bins' order) and total as one thread's, the part histograms left
- * empty. */
-GST_START_TEST (test_parallel_histogram)
-{
-  const guint w = 97, h = 61;
-  guint8 *before = picture (w, h, 5), *rgba = picture (w, h, 6);
-  guint8 *mask = g_malloc ((gsize) w * h);
-  ImmPaletteHistogram *ref = imm_palette_histogram_new ();
-  ImmRgb want[256], got[256];
-  guint p, n, threads, i;
-
-  for (p = 0; p < w * h; p++)
-    mask[p] = (p % 3 != 0) || (p / w > 20 && p / w < 30);
-  imm_palette_histogram_add_rgba (ref, before, w, h, w * 4, 2);
-  imm_palette_histogram_add_rgba_masked (ref, rgba, w, h, w * 4, mask);
-  n = imm_palette_build (ref, 255, 2, want);
-  fail_unless (n > 200, "%u colours", n);
-  for (threads = 1; threads <= 3; threads++) {
-    ImmParallel *par = imm_parallel_new (threads);
-    ImmPaletteHistogram *hist = imm_palette_histogram_new ();
-    ImmPaletteHistogram *parts[2] = { imm_palette_histogram_new (),
-      imm_palette_histogram_new ()
-    };
-
-    imm_palette_histogram_add_rgba (hist, before, w, h, w * 4, 2);
-    imm_palette_histogram_add_rgba_masked_parallel (hist, parts, rgba, w, h,
-        w * 4, mask, par);
-    fail_unless_equals_uint64 (imm_palette_histogram_total (hist),
-        imm_palette_histogram_total (ref));
-    fail_unless_equals_int (imm_palette_build (hist, 255, 2, got), n);
-    fail_unless (memcmp (got, want, n * sizeof (ImmRgb)) == 0, "%u threads",
-        threads);
-    for (i = 0; i < 2; i++) {
-      fail_unless_equals_uint64 (imm_palette_histogram_total (parts[i]), 0);
-      fail_unless_equals_int (imm_palette_build (parts[i], 255, 2, got), 0);
-      imm_palette_histogram_free (parts[i]);
-    }
-    imm_palette_histogram_free (hist);
-    imm_parallel_free (par);
-  }
-  imm_palette_histogram_free (ref);
-  g_free (before);
-  g_free (rgba);
-  g_free (mask);
-}
-
-GST_END_TEST;
-
 /* A map that follows another looks colours up as the leader does, in the
  * leader's cache, also from another thread at the same time; after the
  * leader's next palette, following again gives that palette's answers. */
@@ -517,7 +467,6 @@ parallel_suite (void)
   tcase_add_test (tc, test_parallel_crop_commit);
   tcase_add_test (tc, test_parallel_diffusion);
   tcase_add_test (tc, test_parallel_palette);
-  tcase_add_test (tc, test_parallel_histogram);
   tcase_add_test (tc, test_parallel_map_follow);
   return s;
 }
