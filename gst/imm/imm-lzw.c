@@ -23,6 +23,10 @@ typedef struct
   guint16 first_child[MAX_CODE + 1];
   guint16 next_sibling[MAX_CODE + 1];
   guint8 pixel[MAX_CODE + 1];
+  /* per code, the child last found or added: a run of one colour (flat
+   * screen content) extends its string by the same child again and again,
+   * found here without hashing; always a child of its code (or NO_CODE) */
+  guint16 hint[MAX_CODE + 1];
   /* (code << 8 | pixel) << 12 | child, HASH_EMPTY for none: one 32 KB
    * array, so a probe reads one cache line (the key and the child in
    * two arrays made the probe's load 21 % of the encoder's time) */
@@ -75,7 +79,7 @@ reset_table (Lzw * z)
   guint i;
 
   for (i = 0; i < z->clear_code; i++)
-    z->first_child[i] = NO_CODE;
+    z->first_child[i] = z->hint[i] = NO_CODE;
   z->next_code = z->clear_code + 2;
   z->bits = g_bit_storage (z->clear_code);
   memset (z->hash, 0xff, sizeof (z->hash));
@@ -130,6 +134,8 @@ emit (Lzw * z, guint code, guint parent, guint pixel)
   }
   z->pixel[z->next_code] = pixel;
   z->first_child[z->next_code] = NO_CODE;
+  z->hint[z->next_code] = NO_CODE;
+  z->hint[parent] = z->next_code;
   z->next_sibling[z->next_code] = z->first_child[parent];
   z->first_child[parent] = z->next_code;
   hash_add (z, parent, pixel, z->next_code);
@@ -212,7 +218,12 @@ imm_lzw_encode_masked (guint8 * indices, gsize n_pixels, guint min_code_size,
     /* the exact continuation first: the common case, and it needs no
      * colour; the error carried along the string then shrinks alone
      * (the wanted colour minus the one shown is the error itself) */
-    c = hash_find (z, cur, p);
+    c = z->hint[cur];
+    if (c == NO_CODE || z->pixel[c] != p) {
+      c = hash_find (z, cur, p);
+      if (c != NO_CODE)
+        z->hint[cur] = c;
+    }
     if (c != NO_CODE) {
       if (t > 0 && p != transparent) {
         err[0] = err[0] * 3 / 4;
