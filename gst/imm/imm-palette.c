@@ -5,7 +5,6 @@
 #include "imm-nearest.h"
 #include "imm-oklab.h"
 
-#include <math.h>
 #include <string.h>
 
 #define HIST_BITS 6
