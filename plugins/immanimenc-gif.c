@@ -408,7 +408,8 @@ frame_rgba (ImmAnimFrame * frame, GstMapInfo * map)
 }
 
 /* Before gif_make_frame's diffusion: the lossy thresholds' distance
- * table (part 0), and the palette in the diffusion's helper maps. */
+ * table (by rows, on every part), and the palette in the diffusion's
+ * helper maps. */
 typedef struct
 {
   GifBackend *self;

@@ -366,6 +366,7 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
       ErrVec *e = cur + x + 1;
       ErrVec ev = *e, v, shown, err, over;
       const guint8 *c;
+      gint found = -1;          /* a written pixel's entry, if looked up */
 
       /* A kept pixel shown exactly, with no error coming in, spreads none:
        * the output is the same without the arithmetic below (most pixels of
@@ -380,10 +381,10 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
         /* likewise a written pixel the palette holds exactly (screen
          * content: ui's diffusion 334 M -> 214 M instructions) */
         if (!m || m[x] == IMM_DITHER_WRITE) {
-          guint8 idx = imm_palette_map_lookup (map, p[0], p[1], p[2]);
-
-          if (pal[idx].r == p[0] && pal[idx].g == p[1] && pal[idx].b == p[2]) {
-            o[x] = idx;
+          found = imm_palette_map_lookup (map, p[0], p[1], p[2]);
+          if (pal[found].r == p[0] && pal[found].g == p[1]
+              && pal[found].b == p[2]) {
+            o[x] = found;
             continue;
           }
         }
@@ -402,7 +403,10 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
         o[x] = keep;
         c = cv + 3 * x;
       } else {
-        guint8 idx = imm_palette_map_lookup (map, v[0], v[1], v[2]);
+        /* with no error coming in v is the source colour: its entry was
+         * looked up above */
+        guint8 idx = found >= 0 ? (guint8) found :
+            imm_palette_map_lookup (map, v[0], v[1], v[2]);
 
         /* A still pixel is written again only when the new palette shows
          * it clearly better than the screen does. */
@@ -445,8 +449,9 @@ diffuse_row (ImmPaletteMap * map, const ImmRgb * pal, guint strength,
 /* imm_dither_diffuse_temporal's arguments, split by rows: row y on part
  * y % n_parts, a wavefront, each row a few pixels behind the one above.
  * The error is spread in integers, so each pixel gets the same sum in any
- * order, and each part looks colours up in its own map of the same
- * palette: the indices are those of one thread. */
+ * order, and each part looks colours up in a map of the same palette
+ * (followers of the first, sharing its cache): the indices are those of
+ * one thread. */
 typedef struct
 {
   ImmPaletteMap *map, **helpers;
@@ -462,7 +467,7 @@ static void
 diffuse_part (guint part, guint n_parts, gpointer data)
 {
   DiffuseJob *j = data;
-  /* the same palette, looked up in this part's own cache */
+  /* the same palette, this part's map (its own search state) */
   ImmPaletteMap *map = part > 0 ? j->helpers[part - 1] : j->map;
   const ImmRgb *pal = imm_palette_map_colors (map, NULL);
   guint y;

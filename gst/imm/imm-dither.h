@@ -82,9 +82,9 @@ void imm_dither_diffuse_temporal (ImmPaletteMap * map, guint strength,
 /* As imm_dither_diffuse_temporal, the rows split between @par's threads
  * as a wavefront (row y on part y % parts, each a few pixels behind the
  * row above), with the same indices. Part p > 0 looks colours up in
- * @helpers[p - 1]: maps of their own (a lookup fills its map's cache),
- * holding @map's palette and exact setting. With @helpers or @par NULL,
- * one thread. */
+ * @helpers[p - 1]: maps holding @map's palette and exact setting
+ * (imm_palette_map_follow: @map's cache, shared). With @helpers or @par
+ * NULL, one thread. */
 void imm_dither_diffuse_temporal_parallel (ImmPaletteMap * map,
     ImmPaletteMap ** helpers, guint strength, guint refine,
     const guint8 * rgba, gsize stride, guint width, guint height,

@@ -13,7 +13,7 @@ G_BEGIN_DECLS typedef struct
   guint8 r, g, b;
 } ImmRgb;
 
-/* Colour histogram over 5-bit-per-channel bins, each bin keeping the exact
+/* Colour histogram over 6-bit-per-channel bins, each bin keeping the exact
  * sum of its colours so palette entries are true averages. */
 typedef struct _ImmPaletteHistogram ImmPaletteHistogram;
 
