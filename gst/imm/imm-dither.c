@@ -5,6 +5,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 static const guint8 bayer8[8][8] = {
   {0, 32, 8, 40, 2, 34, 10, 42},
   {48, 16, 56, 24, 50, 18, 58, 26},
@@ -200,69 +204,277 @@ typedef struct
   guint changed[64];
 } MarkJob;
 
+/* The mark of pixel (@x, @y), whose source is @p, its screen colour @c
+ * and its source when written @s (see imm_dither_mark_changes). */
+static inline guint8
+mark_pixel (const MarkJob * j, guint x, guint y, const guint8 * p,
+    const guint8 * s, const guint8 * c)
+{
+  guint tolerance = j->tolerance, dp, e, tol;
+
+  /* unchanged since written, and shown exactly: nothing to do (most
+   * pixels of screen content and still backgrounds) */
+  if (p[0] == s[0] && p[1] == s[1] && p[2] == s[2] && c[0] == s[0]
+      && c[1] == s[1] && c[2] == s[2])
+    return IMM_DITHER_KEEP;
+  dp = imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]);
+  /* The noise floor: a pixel shown with a quantization error (its
+   * colour on screen against its source when written) may drift by up
+   * to 4 times that error, at most twice the tolerance, before it is
+   * written again: drift under the error already on screen changes
+   * little. Gradient 1.41 -> 1.34x gifski's bytes at the same SSIM;
+   * exact pixels (flat areas, UI) keep the tolerance. */
+  e = imm_rgb_distance (c[0], c[1], c[2], s[0], s[1], s[2]);
+  tol = CLAMP (4 * e, tolerance, 2 * tolerance);
+
+  /* A pixel past the tolerance is written when its 3x3 neighbourhood
+   * moved too (its mean change past half the tolerance), or when it
+   * alone moved far (4x): isolated noise is not written, which on the
+   * bench saved 5-25 % of the bytes on film, camera and gradient with
+   * less flicker, at a little SSIM on the gradient (see
+   * bench/README.md). At tolerance 0 every change is written. */
+  if (dp > tol && (dp > 4 * tol
+          || 2 * box_change (j->rgba, j->stride, j->shown, j->width,
+              j->height, x, y) > tol))
+    return IMM_DITHER_WRITE;
+  if (j->refine > 0 && imm_rgb_distance (p[0], p[1], p[2], c[0], c[1],
+          c[2]) > j->refine && !(dp > tol && e == 0
+          && exact_around (j->canvas, j->shown, j->width, j->height, x, y)))
+    /* Refining shows a still pixel better once a later palette can;
+     * a pixel shown exactly, among exact ones (screen content), has
+     * nothing to gain from a palette: what it is off by is its own
+     * change, which the 3x3 test above found isolated (on the ui a
+     * 1-pixel line whose chroma moved at constant luma as the page
+     * scrolled: refined, it cost 0.0005 of the 0.0012 flicker). */
+    return IMM_DITHER_REFINE;
+  return IMM_DITHER_KEEP;
+}
+
+#ifdef __SSE2__
+/* mark_pixel four pixels at a time, in SSE2 (x86-64's baseline): the
+ * rule pixel by pixel took 12-19 % of the GIF's time on the gradient and
+ * camera clips, its branches taken at random where dither and noise
+ * decide. The same integer arithmetic, so the same marks. */
+
+/* Four RGB pixels from @s (3 bytes each, 16 bytes read) as RGB0 lanes */
+static inline __m128i
+load_rgb4 (const guint8 * s)
+{
+  const __m128i v = _mm_loadu_si128 ((const __m128i *) s);
+  const gint rgb = 0x00ffffff;
+
+  /* pixel i's bytes 3i .. 3i + 2 moved up by i into lane i */
+  return _mm_or_si128 (_mm_or_si128 (_mm_and_si128 (v, _mm_set_epi32 (0, 0,
+                  0, rgb)), _mm_and_si128 (_mm_slli_si128 (v, 1),
+              _mm_set_epi32 (0, 0, rgb, 0))),
+      _mm_or_si128 (_mm_and_si128 (_mm_slli_si128 (v, 2), _mm_set_epi32 (0,
+                  rgb, 0, 0)), _mm_and_si128 (_mm_slli_si128 (v, 3),
+              _mm_set_epi32 (rgb, 0, 0, 0))));
+}
+
+/* imm_rgb_distance of the pixels of two pairs of 16-bit channel
+ * differences, @lo (pixels 0 and 1) and @hi (2 and 3), as 4 lanes */
+static inline __m128i
+distance4 (__m128i lo, __m128i hi)
+{
+  const __m128i w = _mm_set_epi16 (0, 2, 6, 3, 0, 2, 6, 3);
+  __m128i a = _mm_madd_epi16 (lo, _mm_mullo_epi16 (lo, w));
+  __m128i b = _mm_madd_epi16 (hi, _mm_mullo_epi16 (hi, w));
+
+  /* r and g in lane 2k, b in lane 2k + 1: their sums into lanes 0 and 2 */
+  a = _mm_add_epi32 (a, _mm_srli_epi64 (a, 32));
+  b = _mm_add_epi32 (b, _mm_srli_epi64 (b, 32));
+  return _mm_unpacklo_epi64 (_mm_shuffle_epi32 (a, _MM_SHUFFLE (3, 3, 2, 0)),
+      _mm_shuffle_epi32 (b, _MM_SHUFFLE (3, 3, 2, 0)));
+}
+
+static inline __m128i
+diff_distance4 (__m128i a, __m128i b)
+{
+  const __m128i z = _mm_setzero_si128 ();
+
+  return distance4 (_mm_sub_epi16 (_mm_unpacklo_epi8 (a, z),
+          _mm_unpacklo_epi8 (b, z)), _mm_sub_epi16 (_mm_unpackhi_epi8 (a, z),
+          _mm_unpackhi_epi8 (b, z)));
+}
+
+static inline __m128i
+select4 (__m128i mask, __m128i a, __m128i b)
+{
+  return _mm_or_si128 (_mm_and_si128 (mask, a), _mm_andnot_si128 (mask, b));
+}
+
+/* Row @y's source minus its source when written, 16 bits a channel (4
+ * lanes a pixel, the last 0), into @d */
+static void
+row_diff (const MarkJob * j, guint y, gint16 * d)
+{
+  const guint8 *p = j->rgba + y * j->stride;
+  const guint8 *s = j->shown + (gsize) y * j->width * 3;
+  const __m128i m = _mm_set1_epi32 (0x00ffffff), z = _mm_setzero_si128 ();
+  guint x = 0, k;
+
+  /* 16 bytes of shown read for 4 pixels: the row's last 6 one by one */
+  for (; x + 6 <= j->width; x += 4) {
+    __m128i a = _mm_and_si128 (_mm_loadu_si128 ((const __m128i *) (p + 4 *
+                x)), m), b = load_rgb4 (s + 3 * x);
+
+    _mm_storeu_si128 ((__m128i *) (d + 4 * x),
+        _mm_sub_epi16 (_mm_unpacklo_epi8 (a, z), _mm_unpacklo_epi8 (b, z)));
+    _mm_storeu_si128 ((__m128i *) (d + 4 * x + 8),
+        _mm_sub_epi16 (_mm_unpackhi_epi8 (a, z), _mm_unpackhi_epi8 (b, z)));
+  }
+  for (; x < j->width; x++) {
+    for (k = 0; k < 3; k++)
+      d[4 * x + k] = (gint16) p[4 * x + k] - (gint16) s[3 * x + k];
+    d[4 * x + 3] = 0;
+  }
+}
+
+/* box_change's rounded mean of 9 summed differences (|sum| <= 2295),
+ * 16-bit lanes: (|sum| + 4) / 9 as (|sum| + 4) * 7282 >> 16, exact below
+ * 32768, with the sign of the sum */
+static inline __m128i
+mean9 (__m128i sum)
+{
+  __m128i sign = _mm_srai_epi16 (sum, 15);
+  __m128i a = _mm_max_epi16 (sum, _mm_sub_epi16 (_mm_setzero_si128 (), sum));
+  __m128i q = _mm_mulhi_epu16 (_mm_add_epi16 (a, _mm_set1_epi16 (4)),
+      _mm_set1_epi16 (7282));
+
+  return _mm_sub_epi16 (_mm_xor_si128 (q, sign), sign);
+}
+
+/* Marks pixels 1 .. width - 2 of row @y (0 < y < height - 1, the 3x3
+ * box inside the picture) as far as groups of 4 reach; @cs holds the
+ * row's 3-row column sums of row_diff. Returns the first pixel left
+ * and adds the written ones to @n. */
+static guint
+mark_row_sse2 (const MarkJob * j, guint y, const gint16 * cs, guint * n)
+{
+  const guint8 *rgba = j->rgba + y * j->stride;
+  const guint8 *shown = j->shown + (gsize) y * j->width * 3;
+  const guint8 *canvas = j->canvas + (gsize) y * j->width * 3;
+  guint8 *mask = j->mask + (gsize) y * j->width;
+  const __m128i rgb = _mm_set1_epi32 (0x00ffffff);
+  const __m128i tmin = _mm_set1_epi32 ((gint) j->tolerance);
+  const __m128i tmax = _mm_set1_epi32 ((gint) (2 * j->tolerance));
+  const __m128i refine = _mm_set1_epi32 ((gint) j->refine);
+  const __m128i zero = _mm_setzero_si128 ();
+  guint x;
+
+  for (x = 1; x + 4 <= j->width - 1; x += 4) {
+    __m128i p = _mm_and_si128 (_mm_loadu_si128 ((const __m128i *) (rgba +
+                4 * x)), rgb);
+    __m128i s = load_rgb4 (shown + 3 * x), c = load_rgb4 (canvas + 3 * x);
+    __m128i exact = _mm_and_si128 (_mm_cmpeq_epi32 (p, s),
+        _mm_cmpeq_epi32 (c, s));
+    __m128i dp = diff_distance4 (p, s), e = diff_distance4 (c, s);
+    __m128i pc = diff_distance4 (p, c);
+    __m128i e4 = _mm_slli_epi32 (e, 2), tol, past, far, box, write, ref;
+    const gint16 *b = cs + 4 * (x - 1);
+    gint out, bits;
+
+    /* CLAMP (4 * e, tolerance, 2 * tolerance) */
+    tol = select4 (_mm_cmpgt_epi32 (e4, tmax), tmax,
+        select4 (_mm_cmpgt_epi32 (tmin, e4), tmin, e4));
+    past = _mm_cmpgt_epi32 (dp, tol);
+    far = _mm_cmpgt_epi32 (dp, _mm_slli_epi32 (tol, 2));
+    box = distance4 (mean9 (_mm_add_epi16 (_mm_add_epi16 (_mm_loadu_si128
+                    ((const __m128i *) b), _mm_loadu_si128 ((const __m128i *)
+                        (b + 4))), _mm_loadu_si128 ((const __m128i *) (b +
+                        8)))), mean9 (_mm_add_epi16 (_mm_add_epi16
+                (_mm_loadu_si128 ((const __m128i *) (b + 8)),
+                    _mm_loadu_si128 ((const __m128i *) (b + 12))),
+                _mm_loadu_si128 ((const __m128i *) (b + 16)))));
+    write = _mm_andnot_si128 (exact, _mm_and_si128 (past, _mm_or_si128 (far,
+                _mm_cmpgt_epi32 (_mm_slli_epi32 (box, 1), tol))));
+    ref = j->refine > 0 ? _mm_andnot_si128 (_mm_or_si128 (exact, write),
+        _mm_cmpgt_epi32 (pc, refine)) : zero;
+    /* KEEP 0, WRITE 1, REFINE 2 as bytes */
+    {
+      __m128i code = _mm_or_si128 (_mm_and_si128 (write, _mm_set1_epi32 (1)),
+          _mm_and_si128 (ref, _mm_set1_epi32 (2)));
+
+      code = _mm_packs_epi32 (code, code);
+      out = _mm_cvtsi128_si32 (_mm_packus_epi16 (code, code));
+      memcpy (mask + x, &out, 4);
+    }
+    bits = _mm_movemask_ps (_mm_castsi128_ps (write));
+    *n += (guint) __builtin_popcount ((guint) bits);
+    /* a refined pixel past the tolerance, shown exactly: the neighbours
+     * decide (exact_around), one by one */
+    bits = _mm_movemask_ps (_mm_castsi128_ps (_mm_and_si128 (_mm_and_si128
+                (ref, past), _mm_cmpeq_epi32 (e, zero))));
+    while (bits) {
+      guint i = (guint) __builtin_ctz ((guint) bits);
+
+      bits &= bits - 1;
+      mask[x + i] = mark_pixel (j, x + i, y, rgba + 4 * (x + i),
+          shown + 3 * (x + i), canvas + 3 * (x + i));
+    }
+  }
+  return x;
+}
+#endif
+
 /* Marks rows [y0, y1): each pixel reads the inputs only, so the rows can
  * be split between threads with the same marks. */
 static guint
 mark_rows (const MarkJob * j, guint y0, guint y1)
 {
-  const guint8 *rgba = j->rgba, *shown = j->shown, *canvas = j->canvas;
-  gsize stride = j->stride;
-  guint width = j->width, height = j->height, tolerance = j->tolerance;
-  guint refine = j->refine;
-  guint8 *mask = j->mask;
-  guint x, y, n = 0;
+  guint width = j->width, x, y, n = 0;
+#ifdef __SSE2__
+  /* row_diff of 3 rows in turn (row r in ring[r % 3]), their sum */
+  gint16 *ring = NULL, *cs = NULL;
+  gint ring_row[3] = { -1, -1, -1 };
+  /* the lanes hold distances and 4 times the tolerance */
+  gboolean vector = width >= 6 && j->height >= 3
+      && j->tolerance <= (1u << 26) && j->refine <= (1u << 30);
+
+  if (vector) {
+    ring = g_new (gint16, 4 * (gsize) width * 4);
+    cs = ring + 3 * 4 * (gsize) width;
+  }
+#endif
 
   for (y = y0; y < y1; y++) {
-    const guint8 *p = rgba + y * stride;
-    const guint8 *s = shown + (gsize) y * width * 3;
-    const guint8 *c = canvas + (gsize) y * width * 3;
-    guint8 *m = mask + (gsize) y * width;
+    const guint8 *p = j->rgba + y * j->stride;
+    const guint8 *s = j->shown + (gsize) y * width * 3;
+    const guint8 *c = j->canvas + (gsize) y * width * 3;
+    guint8 *m = j->mask + (gsize) y * width;
 
-    for (x = 0; x < width; x++, p += 4, s += 3, c += 3) {
-      guint dp, e, tol;
+    x = 0;
+#ifdef __SSE2__
+    if (vector && y > 0 && y + 1 < j->height) {
+      guint r, i;
 
-      /* unchanged since written, and shown exactly: nothing to do (most
-       * pixels of screen content and still backgrounds) */
-      if (p[0] == s[0] && p[1] == s[1] && p[2] == s[2] && c[0] == s[0]
-          && c[1] == s[1] && c[2] == s[2]) {
-        m[x] = IMM_DITHER_KEEP;
-        continue;
-      }
-      dp = imm_rgb_distance (p[0], p[1], p[2], s[0], s[1], s[2]);
-      /* The noise floor: a pixel shown with a quantization error (its
-       * colour on screen against its source when written) may drift by up
-       * to 4 times that error, at most twice the tolerance, before it is
-       * written again: drift under the error already on screen changes
-       * little. Gradient 1.41 -> 1.34x gifski's bytes at the same SSIM;
-       * exact pixels (flat areas, UI) keep the tolerance. */
-      e = imm_rgb_distance (c[0], c[1], c[2], s[0], s[1], s[2]);
-      tol = CLAMP (4 * e, tolerance, 2 * tolerance);
-
-      /* A pixel past the tolerance is written when its 3x3 neighbourhood
-       * moved too (its mean change past half the tolerance), or when it
-       * alone moved far (4x): isolated noise is not written, which on the
-       * bench saved 5-25 % of the bytes on film, camera and gradient with
-       * less flicker, at a little SSIM on the gradient (see
-       * bench/README.md). At tolerance 0 every change is written. */
-      if (dp > tol && (dp > 4 * tol
-              || 2 * box_change (rgba, stride, shown, width, height, x,
-                  y) > tol)) {
-        m[x] = IMM_DITHER_WRITE;
-        n++;
-      } else if (refine > 0 && imm_rgb_distance (p[0], p[1], p[2], c[0], c[1],
-              c[2]) > refine && !(dp > tol && e == 0
-              && exact_around (canvas, shown, width, height, x, y)))
-        /* Refining shows a still pixel better once a later palette can;
-         * a pixel shown exactly, among exact ones (screen content), has
-         * nothing to gain from a palette: what it is off by is its own
-         * change, which the 3x3 test above found isolated (on the ui a
-         * 1-pixel line whose chroma moved at constant luma as the page
-         * scrolled: refined, it cost 0.0005 of the 0.0012 flicker). */
-        m[x] = IMM_DITHER_REFINE;
-      else
-        m[x] = IMM_DITHER_KEEP;
+      for (r = y - 1; r <= y + 1; r++)
+        if (ring_row[r % 3] != (gint) r) {
+          row_diff (j, r, ring + 4 * (gsize) width * (r % 3));
+          ring_row[r % 3] = r;
+        }
+      for (i = 0; i + 8 <= 4 * width; i += 8)
+        _mm_storeu_si128 ((__m128i *) (cs + i),
+            _mm_add_epi16 (_mm_add_epi16 (_mm_loadu_si128 ((const __m128i *)
+                        (ring + i)), _mm_loadu_si128 ((const __m128i *) (ring +
+                            4 * width + i))), _mm_loadu_si128 ((const __m128i *)
+                    (ring + 8 * width + i))));
+      for (; i < 4 * width; i++)
+        cs[i] = ring[i] + ring[4 * width + i] + ring[8 * width + i];
+      m[0] = mark_pixel (j, 0, y, p, s, c);
+      n += m[0] == IMM_DITHER_WRITE;
+      x = mark_row_sse2 (j, y, cs, &n);
+    }
+#endif
+    for (; x < width; x++) {
+      m[x] = mark_pixel (j, x, y, p + 4 * x, s + 3 * x, c + 3 * x);
+      n += m[x] == IMM_DITHER_WRITE;
     }
   }
+#ifdef __SSE2__
+  g_free (ring);
+#endif
   return n;
 }
 

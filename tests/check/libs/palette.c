@@ -311,6 +311,125 @@ GST_START_TEST (test_changes_ignore_isolated_noise)
 
 GST_END_TEST;
 
+/* The rule of imm_dither_mark_changes written plainly, pixel by pixel: the
+ * oracle for its vector path. */
+static guint
+rule_distance (const guint8 * a, const guint8 * b)
+{
+  return imm_rgb_distance (a[0], a[1], a[2], b[0], b[1], b[2]);
+}
+
+static guint8
+rule_mark (const guint8 * rgba, const guint8 * shown, const guint8 * canvas,
+    guint w, guint h, guint tolerance, guint refine, guint x, guint y)
+{
+  const guint8 *p = rgba + 4 * (y * w + x), *s = shown + 3 * (y * w + x);
+  const guint8 *c = canvas + 3 * (y * w + x);
+  guint dp, e, tol, box, k, n = 0;
+  gint sum[3] = { 0, 0, 0 };
+  gint xx, yy;
+  gboolean around = TRUE;
+
+  if (memcmp (p, s, 3) == 0 && memcmp (c, s, 3) == 0)
+    return IMM_DITHER_KEEP;
+  dp = rule_distance (p, s);
+  e = rule_distance (c, s);
+  tol = CLAMP (4 * e, tolerance, 2 * tolerance);
+  for (yy = (gint) y - 1; yy <= (gint) y + 1; yy++)
+    for (xx = (gint) x - 1; xx <= (gint) x + 1; xx++) {
+      if (xx < 0 || yy < 0 || xx >= (gint) w || yy >= (gint) h)
+        continue;
+      for (k = 0; k < 3; k++)
+        sum[k] += rgba[4 * (yy * w + xx) + k] - shown[3 * (yy * w + xx) + k];
+      n++;
+    }
+  for (k = 0; k < 3; k++)
+    sum[k] = (sum[k] + (sum[k] >= 0 ? (gint) n / 2 : -(gint) n / 2)) /
+        (gint) n;
+  box = 3 * sum[0] * sum[0] + 6 * sum[1] * sum[1] + 2 * sum[2] * sum[2];
+  if (dp > tol && (dp > 4 * tol || 2 * box > tol))
+    return IMM_DITHER_WRITE;
+  for (k = 0; k < 4; k++) {
+    xx = (gint) x + (k == 0 ? -1 : k == 1 ? 1 : 0);
+    yy = (gint) y + (k == 2 ? -1 : k == 3 ? 1 : 0);
+    if (xx >= 0 && yy >= 0 && xx < (gint) w && yy < (gint) h
+        && memcmp (canvas + 3 * (yy * w + xx), shown + 3 * (yy * w + xx),
+            3) != 0)
+      around = FALSE;
+  }
+  if (refine > 0 && rule_distance (p, c) > refine && !(dp > tol && e == 0
+          && around))
+    return IMM_DITHER_REFINE;
+  return IMM_DITHER_KEEP;
+}
+
+/* Scenes of every kind of pixel (exact, drifting a little or far, in
+ * blocks or alone, shown exactly or off), widths that leave 0-3 pixels
+ * after the groups of 4 and the narrowest pictures: the marks and the
+ * count are the rule's, pixel for pixel. */
+GST_START_TEST (test_changes_match_rule)
+{
+  static const guint sizes[][2] = { {1, 1}, {2, 5}, {5, 3}, {6, 3}, {7, 4},
+  {9, 9}, {10, 2}, {33, 17}, {64, 20}, {67, 31}
+  };
+  GRand *rand = g_rand_new_with_seed (7);
+  guint si, round, checked = 0;
+
+  for (si = 0; si < G_N_ELEMENTS (sizes); si++)
+    for (round = 0; round < 12; round++) {
+      guint w = sizes[si][0], h = sizes[si][1], i, k, n = 0, expect = 0;
+      guint8 *rgba = g_malloc ((gsize) w * h * 4);
+      guint8 *shown = g_malloc ((gsize) w * h * 3);
+      guint8 *canvas = g_malloc ((gsize) w * h * 3);
+      guint8 *mask = g_malloc ((gsize) w * h);
+      guint tolerance = round % 4 == 0 ? 0 : g_rand_int_range (rand, 1, 400);
+      guint refine = round % 3 == 0 ? 0 : g_rand_int_range (rand, 1, 300);
+      guint base = g_rand_int_range (rand, 0, 256);
+
+      for (i = 0; i < w * h; i++) {
+        guint kind = g_rand_int_range (rand, 0, 6);
+
+        for (k = 0; k < 3; k++) {
+          gint v = base + g_rand_int_range (rand, -6, 7);
+          gint drift = kind == 0 ? 0 : kind <= 2 ? g_rand_int_range (rand,
+              -4, 5) : kind == 3 ? g_rand_int_range (rand, -40, 41) : 0;
+          gint off = kind == 4 || g_rand_int_range (rand, 0, 3) == 0 ?
+              g_rand_int_range (rand, -5, 6) : 0;
+
+          if (round % 5 == 4)   /* the extremes of the channels */
+            v = g_rand_boolean (rand) ? 0 : 255, drift *= 8;
+          shown[3 * i + k] = CLAMP (v, 0, 255);
+          rgba[4 * i + k] = CLAMP (v + drift, 0, 255);
+          canvas[3 * i + k] = kind == 0 || kind == 5 ? shown[3 * i + k] :
+              CLAMP (v + off, 0, 255);
+        }
+        rgba[4 * i + 3] = g_rand_int_range (rand, 0, 256);
+      }
+      n = imm_dither_mark_changes (rgba, (gsize) w * 4, w, h, shown,
+          tolerance, canvas, refine, mask);
+      for (i = 0; i < w * h; i++) {
+        guint8 want = rule_mark (rgba, shown, canvas, w, h, tolerance,
+            refine, i % w, i / w);
+
+        if (mask[i] != want)
+          fail ("%ux%u round %u: pixel (%u, %u) marked %u, the rule says %u",
+              w, h, round, i % w, i / w, mask[i], want);
+        expect += want == IMM_DITHER_WRITE;
+        checked += want != IMM_DITHER_KEEP;
+      }
+      fail_unless_equals_int (n, expect);
+      g_free (rgba);
+      g_free (shown);
+      g_free (canvas);
+      g_free (mask);
+    }
+  /* the scenes held pixels of every mark */
+  fail_unless (checked > 1000);
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 /* A still pixel shown off is refined; one whose own isolated change left
  * it off is not while it and its 4 neighbours are shown exactly (screen
  * content: no palette shows it better), but is once a neighbour is shown
@@ -767,6 +886,7 @@ palette_suite (void)
   tcase_add_test (tc, test_map_lookup_axis_is_nearest);
   tcase_add_test (tc, test_map_lookup_exact);
   tcase_add_test (tc, test_changes_refine_not_isolated_exact);
+  tcase_add_test (tc, test_changes_match_rule);
   tcase_add_test (tc, test_distinct_colours);
   return s;
 }
