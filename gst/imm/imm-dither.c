@@ -345,12 +345,46 @@ mean9 (__m128i sum)
   return _mm_sub_epi16 (_mm_xor_si128 (q, sign), sign);
 }
 
+/* row_diff of 3 rows in turn (row r in ring[r % 3]) and, for the row
+ * being marked, their sum: made when a group of the row first needs its
+ * 3x3 box (rows of still screen content never do) */
+typedef struct
+{
+  gint16 *ring, *cs;
+  gint ring_row[3];
+  gint cs_row;
+} ColumnSums;
+
+static const gint16 *
+column_sums (const MarkJob * j, ColumnSums * sums, guint y)
+{
+  gsize w4 = 4 * (gsize) j->width, i;
+  guint r;
+
+  if (sums->cs_row == (gint) y)
+    return sums->cs;
+  for (r = y - 1; r <= y + 1; r++)
+    if (sums->ring_row[r % 3] != (gint) r) {
+      row_diff (j, r, sums->ring + w4 * (r % 3));
+      sums->ring_row[r % 3] = r;
+    }
+  for (i = 0; i + 8 <= w4; i += 8)
+    _mm_storeu_si128 ((__m128i *) (sums->cs + i),
+        _mm_add_epi16 (_mm_add_epi16 (_mm_loadu_si128 ((const __m128i *)
+                    (sums->ring + i)), _mm_loadu_si128 ((const __m128i *)
+                    (sums->ring + w4 + i))), _mm_loadu_si128 ((const __m128i *)
+                (sums->ring + 2 * w4 + i))));
+  for (; i < w4; i++)
+    sums->cs[i] = sums->ring[i] + sums->ring[w4 + i] + sums->ring[2 * w4 + i];
+  sums->cs_row = y;
+  return sums->cs;
+}
+
 /* Marks pixels 1 .. width - 2 of row @y (0 < y < height - 1, the 3x3
- * box inside the picture) as far as groups of 4 reach; @cs holds the
- * row's 3-row column sums of row_diff. Returns the first pixel left
- * and adds the written ones to @n. */
+ * box inside the picture) as far as groups of 4 reach. Returns the first
+ * pixel left and adds the written ones to @n. */
 static guint
-mark_row_sse2 (const MarkJob * j, guint y, const gint16 * cs, guint * n)
+mark_row_sse2 (const MarkJob * j, guint y, ColumnSums * sums, guint * n)
 {
   const guint8 *rgba = j->rgba + y * j->stride;
   const guint8 *shown = j->shown + (gsize) y * j->width * 3;
@@ -369,11 +403,20 @@ mark_row_sse2 (const MarkJob * j, guint y, const gint16 * cs, guint * n)
     __m128i s = load_rgb4 (shown + 3 * x), c = load_rgb4 (canvas + 3 * x);
     __m128i exact = _mm_and_si128 (_mm_cmpeq_epi32 (p, s),
         _mm_cmpeq_epi32 (c, s));
-    __m128i dp = diff_distance4 (p, s), e = diff_distance4 (c, s);
-    __m128i pc = diff_distance4 (p, c);
-    __m128i e4 = _mm_slli_epi32 (e, 2), tol, past, far, box, write, ref;
-    const gint16 *b = cs + 4 * (x - 1);
+    __m128i dp, e, pc, e4, tol, past, far, box, write, ref;
+    const gint16 *b;
     gint out, bits;
+
+    /* all 4 unchanged and shown exactly (still screen content) */
+    if (_mm_movemask_ps (_mm_castsi128_ps (exact)) == 0xf) {
+      memset (mask + x, IMM_DITHER_KEEP, 4);
+      continue;
+    }
+    b = column_sums (j, sums, y) + 4 * (x - 1);
+    dp = diff_distance4 (p, s);
+    e = diff_distance4 (c, s);
+    pc = diff_distance4 (p, c);
+    e4 = _mm_slli_epi32 (e, 2);
 
     /* CLAMP (4 * e, tolerance, 2 * tolerance) */
     tol = select4 (_mm_cmpgt_epi32 (e4, tmax), tmax,
@@ -401,7 +444,9 @@ mark_row_sse2 (const MarkJob * j, guint y, const gint16 * cs, guint * n)
       memcpy (mask + x, &out, 4);
     }
     bits = _mm_movemask_ps (_mm_castsi128_ps (write));
-    *n += (guint) __builtin_popcount ((guint) bits);
+    /* the bits set in 0 .. 15 (__builtin_popcount is a call without
+     * -mpopcnt) */
+    *n += (0x4332322132212110ull >> (4 * bits)) & 0xf;
     /* a refined pixel past the tolerance, shown exactly: the neighbours
      * decide (exact_around), one by one */
     bits = _mm_movemask_ps (_mm_castsi128_ps (_mm_and_si128 (_mm_and_si128
@@ -425,16 +470,14 @@ mark_rows (const MarkJob * j, guint y0, guint y1)
 {
   guint width = j->width, x, y, n = 0;
 #ifdef __SSE2__
-  /* row_diff of 3 rows in turn (row r in ring[r % 3]), their sum */
-  gint16 *ring = NULL, *cs = NULL;
-  gint ring_row[3] = { -1, -1, -1 };
+  ColumnSums sums = { NULL, NULL, {-1, -1, -1}, -1 };
   /* the lanes hold distances and 4 times the tolerance */
   gboolean vector = width >= 6 && j->height >= 3
       && j->tolerance <= (1u << 26) && j->refine <= (1u << 30);
 
   if (vector) {
-    ring = g_new (gint16, 4 * (gsize) width * 4);
-    cs = ring + 3 * 4 * (gsize) width;
+    sums.ring = g_new (gint16, 4 * (gsize) width * 4);
+    sums.cs = sums.ring + 3 * 4 * (gsize) width;
   }
 #endif
 
@@ -447,24 +490,9 @@ mark_rows (const MarkJob * j, guint y0, guint y1)
     x = 0;
 #ifdef __SSE2__
     if (vector && y > 0 && y + 1 < j->height) {
-      guint r, i;
-
-      for (r = y - 1; r <= y + 1; r++)
-        if (ring_row[r % 3] != (gint) r) {
-          row_diff (j, r, ring + 4 * (gsize) width * (r % 3));
-          ring_row[r % 3] = r;
-        }
-      for (i = 0; i + 8 <= 4 * width; i += 8)
-        _mm_storeu_si128 ((__m128i *) (cs + i),
-            _mm_add_epi16 (_mm_add_epi16 (_mm_loadu_si128 ((const __m128i *)
-                        (ring + i)), _mm_loadu_si128 ((const __m128i *) (ring +
-                            4 * width + i))), _mm_loadu_si128 ((const __m128i *)
-                    (ring + 8 * width + i))));
-      for (; i < 4 * width; i++)
-        cs[i] = ring[i] + ring[4 * width + i] + ring[8 * width + i];
       m[0] = mark_pixel (j, 0, y, p, s, c);
       n += m[0] == IMM_DITHER_WRITE;
-      x = mark_row_sse2 (j, y, cs, &n);
+      x = mark_row_sse2 (j, y, &sums, &n);
     }
 #endif
     for (; x < width; x++) {
@@ -473,7 +501,7 @@ mark_rows (const MarkJob * j, guint y0, guint y1)
     }
   }
 #ifdef __SSE2__
-  g_free (ring);
+  g_free (sums.ring);
 #endif
   return n;
 }
