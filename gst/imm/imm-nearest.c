@@ -116,6 +116,8 @@ imm_nearest_build (ImmNearest * t, const ImmRgb * colors, guint n)
     t->order[i] = i;
   t->n_nodes = 0;
   build_node (t, 0, n);
+  for (i = 0; i < n; i++)
+    t->ordered[i] = colors[t->order[i]];
 }
 
 typedef struct
@@ -171,24 +173,65 @@ search_node (const ImmNearest * t, guint id, Search * s)
   }
 }
 
+/* A path from the root is at most 8 splits long (each halves the entries) */
+#define MAX_DEPTH 16
+
 guint
 imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b, guint guess)
 {
-  Search s;
+  /* search_node without the recursion (a call per node was a fifth of the
+   * search's instructions): the far children left behind on the way down,
+   * each with its gap, looked at in the same order (the nearest first) */
+  guint16 far[MAX_DEPTH];
+  guint far_gap[MAX_DEPTH];
+  const gint q[3] = { r, g, b };
+  guint best = G_MAXUINT, bd = G_MAXUINT, n_far = 0, id = 0;
 
-  s.q[0] = r;
-  s.q[1] = g;
-  s.q[2] = b;
-  s.best = G_MAXUINT;
-  s.bd = G_MAXUINT;
-  s.exclude = G_MAXUINT;
   if (guess < t->n) {
-    s.best = guess;
-    s.bd = imm_rgb_distance (r, g, b, t->colors[guess].r,
-        t->colors[guess].g, t->colors[guess].b);
+    best = guess;
+    bd = imm_rgb_distance (r, g, b, t->colors[guess].r, t->colors[guess].g,
+        t->colors[guess].b);
   }
-  search_node (t, 0, &s);
-  return s.best;
+  for (;;) {
+    const ImmNearestNode *nd = &t->nodes[id];
+
+    if (nd->leaf) {
+      guint i, end = (guint) nd->start + nd->count;
+      for (i = nd->start; i < end; i++) {
+        const ImmRgb *c = &t->ordered[i];
+        guint d = imm_rgb_distance (r, g, b, c->r, c->g, c->b);
+
+        if (d < bd || (d == bd && t->order[i] < best)) {
+          bd = d;
+          best = t->order[i];
+        }
+      }
+      /* "<=": an entry at the best distance with a lower index counts */
+      do {
+        if (n_far == 0)
+          return best;
+        n_far--;
+      } while (far_gap[n_far] > bd);
+      id = far[n_far];
+    } else {
+      const ImmNearestNode *l = &t->nodes[nd->left], *rt = &t->nodes[nd->right];
+      guint k = nd->axis;
+      gint gl = q[k] > l->hi[k] ? q[k] - l->hi[k] : 0;
+      gint gr = q[k] < rt->lo[k] ? rt->lo[k] - q[k] : 0;
+      guint dl = weight[k] * (guint) (gl * gl);
+      guint dr = weight[k] * (guint) (gr * gr);
+
+      if (dl <= dr) {
+        far[n_far] = nd->right;
+        far_gap[n_far++] = dr;
+        id = nd->left;
+      } else {
+        far[n_far] = nd->left;
+        far_gap[n_far++] = dl;
+        id = nd->right;
+      }
+    }
+  }
 }
 
 void

@@ -30,6 +30,7 @@ typedef struct
   ImmRgb colors[256];
   guint n;
   guint8 order[256];            /* the entries, leaf by leaf */
+  ImmRgb ordered[256];          /* their colours in that order */
   ImmNearestNode nodes[IMM_NEAREST_MAX_NODES];
   guint n_nodes;
 } ImmNearest;
