@@ -412,7 +412,6 @@ mark_row_sse2 (const MarkJob * j, guint y, ColumnSums * sums, guint * n)
       memset (mask + x, IMM_DITHER_KEEP, 4);
       continue;
     }
-    b = column_sums (j, sums, y) + 4 * (x - 1);
     dp = diff_distance4 (p, s);
     e = diff_distance4 (c, s);
     pc = diff_distance4 (p, c);
@@ -423,15 +422,21 @@ mark_row_sse2 (const MarkJob * j, guint y, ColumnSums * sums, guint * n)
         select4 (_mm_cmpgt_epi32 (tmin, e4), tmin, e4));
     past = _mm_cmpgt_epi32 (dp, tol);
     far = _mm_cmpgt_epi32 (dp, _mm_slli_epi32 (tol, 2));
-    box = distance4 (mean9 (_mm_add_epi16 (_mm_add_epi16 (_mm_loadu_si128
-                    ((const __m128i *) b), _mm_loadu_si128 ((const __m128i *)
-                        (b + 4))), _mm_loadu_si128 ((const __m128i *) (b +
-                        8)))), mean9 (_mm_add_epi16 (_mm_add_epi16
-                (_mm_loadu_si128 ((const __m128i *) (b + 8)),
-                    _mm_loadu_si128 ((const __m128i *) (b + 12))),
-                _mm_loadu_si128 ((const __m128i *) (b + 16)))));
+    /* the 3x3 box decides only past the tolerance and not 4x past it */
+    box = zero;
+    if (_mm_movemask_ps (_mm_castsi128_ps (_mm_andnot_si128 (far, past)))) {
+      b = column_sums (j, sums, y) + 4 * (x - 1);
+      box = _mm_cmpgt_epi32 (_mm_slli_epi32 (distance4 (mean9 (_mm_add_epi16
+                      (_mm_add_epi16 (_mm_loadu_si128 ((const __m128i *) b),
+                              _mm_loadu_si128 ((const __m128i *) (b + 4))),
+                          _mm_loadu_si128 ((const __m128i *) (b + 8)))),
+                  mean9 (_mm_add_epi16 (_mm_add_epi16 (_mm_loadu_si128
+                              ((const __m128i *) (b + 8)), _mm_loadu_si128
+                              ((const __m128i *) (b + 12))), _mm_loadu_si128
+                          ((const __m128i *) (b + 16))))), 1), tol);
+    }
     write = _mm_andnot_si128 (exact, _mm_and_si128 (past, _mm_or_si128 (far,
-                _mm_cmpgt_epi32 (_mm_slli_epi32 (box, 1), tol))));
+                box)));
     ref = j->refine > 0 ? _mm_andnot_si128 (_mm_or_si128 (exact, write),
         _mm_cmpgt_epi32 (pc, refine)) : zero;
     /* KEEP 0, WRITE 1, REFINE 2 as bytes */
