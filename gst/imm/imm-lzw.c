@@ -225,7 +225,9 @@ imm_lzw_encode_masked (guint8 * indices, gsize n_pixels, guint min_code_size,
         z->hint[cur] = c;
     }
     if (c != NO_CODE) {
-      if (t > 0 && p != transparent) {
+      /* (no error to shrink along most strings: screen content's, and
+       * every string that had no replacement) */
+      if (t > 0 && p != transparent && (err[0] | err[1] | err[2]) != 0) {
         err[0] = err[0] * 3 / 4;
         err[1] = err[1] * 3 / 4;
         err[2] = err[2] * 3 / 4;
