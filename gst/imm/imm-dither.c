@@ -252,7 +252,7 @@ mark_pixel (const MarkJob * j, guint x, guint y, const guint8 * p,
 
 #ifdef __SSE2__
 /* mark_pixel four pixels at a time, in SSE2 (x86-64's baseline): the
- * rule pixel by pixel took 12-19 % of the GIF's time on the gradient and
+ * rule pixel by pixel took 14-19 % of the GIF's time on the gradient and
  * camera clips, its branches taken at random where dither and noise
  * decide. The same integer arithmetic, so the same marks. */
 

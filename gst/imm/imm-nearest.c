@@ -173,7 +173,8 @@ search_node (const ImmNearest * t, guint id, Search * s)
   }
 }
 
-/* A path from the root is at most 8 splits long (each halves the entries) */
+/* Far children waiting: one a split on the way down, and a path from the
+ * root has at most 8 splits (each halves the entries of up to 256) */
 #define MAX_DEPTH 16
 
 guint
@@ -197,6 +198,7 @@ imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b, guint guess)
 
     if (nd->leaf) {
       guint i, end = (guint) nd->start + nd->count;
+
       for (i = nd->start; i < end; i++) {
         const ImmRgb *c = &t->ordered[i];
         guint d = imm_rgb_distance (r, g, b, c->r, c->g, c->b);
