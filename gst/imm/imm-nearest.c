@@ -24,6 +24,8 @@ channel (const ImmRgb * c, guint k)
 
 /* Sorts order[0..n) by channel @k of their colours, stably: by counting
  * for many entries, by insertion for a few. */
+static void build_safe (ImmNearest * t);
+
 static void
 sort_by_channel (const ImmRgb * colors, guint8 * order, guint n, guint k)
 {
@@ -118,6 +120,7 @@ imm_nearest_build (ImmNearest * t, const ImmRgb * colors, guint n)
   build_node (t, 0, n);
   for (i = 0; i < n; i++)
     t->ordered[i] = colors[t->order[i]];
+  build_safe (t);
 }
 
 typedef struct
@@ -173,6 +176,28 @@ search_node (const ImmNearest * t, guint id, Search * s)
   }
 }
 
+/* t->safe, by a search for each entry's nearest other entry */
+static void
+build_safe (ImmNearest * t)
+{
+  guint e;
+
+  for (e = 0; e < t->n; e++) {
+    Search s;
+
+    s.q[0] = t->colors[e].r;
+    s.q[1] = t->colors[e].g;
+    s.q[2] = t->colors[e].b;
+    s.best = G_MAXUINT;
+    s.bd = G_MAXUINT;
+    s.exclude = e;
+    search_node (t, 0, &s);
+    /* |p - c| < |c - c'| / 2 for every other c' makes c the nearest: in
+     * squared (weighted Euclidean) units, 4 d(p, c) < d(c, c') */
+    t->safe[e] = s.bd == G_MAXUINT ? G_MAXUINT : s.bd / 4;
+  }
+}
+
 /* Far children waiting: one a split on the way down, and a path from the
  * root has at most 8 splits (each halves the entries of up to 256) */
 #define MAX_DEPTH 16
@@ -192,6 +217,9 @@ imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b, guint guess)
     best = guess;
     bd = imm_rgb_distance (r, g, b, t->colors[guess].r, t->colors[guess].g,
         t->colors[guess].b);
+    /* strictly inside its safe ball: the only nearest */
+    if (bd < t->safe[guess])
+      return guess;
   }
   for (;;) {
     const ImmNearestNode *nd = &t->nodes[id];
@@ -236,23 +264,3 @@ imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b, guint guess)
   }
 }
 
-void
-imm_nearest_safe (const ImmNearest * t, guint * safe)
-{
-  guint e;
-
-  for (e = 0; e < t->n; e++) {
-    Search s;
-
-    s.q[0] = t->colors[e].r;
-    s.q[1] = t->colors[e].g;
-    s.q[2] = t->colors[e].b;
-    s.best = G_MAXUINT;
-    s.bd = G_MAXUINT;
-    s.exclude = e;
-    search_node (t, 0, &s);
-    /* |p - c| < |c - c'| / 2 for every other c' makes c the nearest: in
-     * squared (weighted Euclidean) units, 4 d(p, c) < d(c, c') */
-    safe[e] = s.bd == G_MAXUINT ? G_MAXUINT : s.bd / 4;
-  }
-}

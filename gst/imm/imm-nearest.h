@@ -31,26 +31,26 @@ typedef struct
   guint n;
   guint8 order[256];            /* the entries, leaf by leaf */
   ImmRgb ordered[256];          /* their colours in that order */
+  /* each entry's safe radius: a quarter of its distance (imm_rgb_distance)
+   * to the nearest other entry, G_MAXUINT for a palette of one. A colour
+   * closer than that to an entry has it as its only nearest. */
+  guint safe[256];
   ImmNearestNode nodes[IMM_NEAREST_MAX_NODES];
   guint n_nodes;
 } ImmNearest;
 
-/* Builds @t over the @n (1..256) entries of @colors. */
+/* Builds @t over the @n (1..256) entries of @colors, with their safe
+ * radii. */
 void imm_nearest_build (ImmNearest * t, const ImmRgb * colors, guint n);
 
 /* The entry nearest (r, g, b) by imm_rgb_distance, the lowest index among
  * equals: the same answer as trying every entry. @guess (an entry, or n
- * or more for none) seeds the search with its distance: a close guess
- * (a neighbouring pixel's entry, a bin's last entry) skips most of the
- * tree. */
+ * or more for none) is the answer with no search when the colour is
+ * inside its safe radius, and otherwise seeds the search with its
+ * distance: a close guess (a neighbouring pixel's entry, a bin's last
+ * entry) skips most of the tree. */
 guint imm_nearest_find (const ImmNearest * t, guint r, guint g, guint b,
     guint guess);
-
-/* Each entry's safe radius into @safe (t->n values): a quarter of its
- * distance (imm_rgb_distance) to the nearest other entry, G_MAXUINT for a
- * palette of one. A colour closer than that to an entry has it as its
- * only nearest, with no search. */
-void imm_nearest_safe (const ImmNearest * t, guint * safe);
 
 G_END_DECLS
 #endif /* __IMM_NEAREST_H__ */

@@ -78,9 +78,6 @@ struct _ImmPaletteMap
   guint32 exact[EXACT_SIZE];
   gboolean use_exact;           /* imm_palette_map_set_exact */
   ImmNearest tree;              /* the nearest-entry search */
-  /* a quarter of each entry's squared distance to its nearest other entry:
-   * a colour closer than that to an entry has it as its unique nearest */
-  guint safe[256];
   guint last;                   /* the last miss's answer, the next guess */
 };
 
@@ -308,7 +305,6 @@ imm_palette_distinct_masked (const guint8 * rgba, guint width, guint height,
 typedef struct
 {
   const ImmNearest *tree;
-  const guint *safe;            /* imm_nearest_safe of the tree */
   const Bin *bins;
   guint n_bins;
   guint8 *assign;
@@ -321,19 +317,11 @@ assign_part (guint part, guint n_parts, gpointer data)
   guint i, i0, i1;
 
   imm_parallel_slice (part, n_parts, j->n_bins, &i0, &i1);
+  /* the bin's last entry (its box at first) is a close guess, often the
+   * answer with no search (inside its safe radius) */
   for (i = i0; i < i1; i++)
-    /* the bin's last entry (its box at first) is a close guess */
-  {
-    const Bin *bin = &j->bins[i];
-    const ImmRgb *c = &j->tree->colors[j->assign[i]];
-
-    /* strictly inside its last entry's safe ball: that entry is the only
-     * nearest, with no search */
-    if (imm_rgb_distance (bin->c[0], bin->c[1], bin->c[2], c->r, c->g,
-            c->b) >= j->safe[j->assign[i]])
-      j->assign[i] = imm_nearest_find (j->tree, bin->c[0], bin->c[1],
-          bin->c[2], j->assign[i]);
-  }
+    j->assign[i] = imm_nearest_find (j->tree, j->bins[i].c[0],
+        j->bins[i].c[1], j->bins[i].c[2], j->assign[i]);
 }
 
 guint
@@ -353,8 +341,8 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   guint n_bins = 0, n_boxes, i, k, it;
   gdouble *acc;
   guint8 *assign;
-  ImmNearest *tree;
-  guint safe[256];
+  /* on the stack: about 6 KB, built again for each k-means round */
+  ImmNearest tree;
   guint u;
 
   g_return_val_if_fail (max_colors >= 1 && max_colors <= 256, 0);
@@ -433,16 +421,14 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   }
 
   acc = g_new (gdouble, 4 * n_boxes);
-  tree = g_new (ImmNearest, 1);
   assign = g_new (guint8, n_bins);
   for (i = 0; i < n_boxes; i++)
     memset (assign + boxes[i].start, i, boxes[i].len);
   for (it = 0; it < kmeans_iterations; it++) {
     memset (acc, 0, sizeof (gdouble) * 4 * n_boxes);
-    imm_nearest_build (tree, out, n_boxes);
-    imm_nearest_safe (tree, safe);
+    imm_nearest_build (&tree, out, n_boxes);
     {
-      AssignJob j = { tree, safe, bins, n_bins, assign };
+      AssignJob j = { &tree, bins, n_bins, assign };
 
       imm_parallel_run (par, assign_part, &j);
     }
@@ -466,7 +452,6 @@ imm_palette_build_parallel (const ImmPaletteHistogram * hist,
   }
 
   g_free (acc);
-  g_free (tree);
   g_free (assign);
   g_free (boxes);
   g_free (scratch);
@@ -536,17 +521,10 @@ static guint
 cell_nearest (ImmPaletteMap * map, guint r, guint g, guint b)
 {
   guint cr = (r & ~3u) | 2, cg = (g & ~3u) | 2, cb = (b & ~3u) | 2;
-  guint l = map->last, v;
-  const ImmRgb *c = &map->colors[l];
-
-  /* strictly inside the guess's safe ball: no other entry can tie */
-  if (l < map->n_colors
-      && imm_rgb_distance (cr, cg, cb, c->r, c->g, c->b) < map->safe[l])
-    v = l;
-  else
-    v = imm_nearest_find (&map->tree, cr, cg, cb, l);
-  map->last = v;
-  return v;
+  /* the last miss's answer as the guess: neighbouring pixels' cells
+   * often share it */
+  map->last = imm_nearest_find (&map->tree, cr, cg, cb, map->last);
+  return map->last;
 }
 
 ImmPaletteMap *
@@ -602,7 +580,6 @@ imm_palette_map_set_colors (ImmPaletteMap * map, const ImmRgb * colors,
   memcpy (map->colors, colors, n_colors * sizeof (ImmRgb));
   map->n_colors = n_colors;
   imm_nearest_build (&map->tree, colors, n_colors);
-  imm_nearest_safe (&map->tree, map->safe);
   map->last = 0;
   map->generation++;
   if (map->generation >= (1u << 23)) {
